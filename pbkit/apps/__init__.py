@@ -1,0 +1,38 @@
+"""Voila apps for secretaries, trainees and trainers (ipywidgets views only).
+
+Every computation an app shows is a call into the layers below (``pbkit.data``,
+``pbkit.networks``, ``pbkit.health``, ``pbkit.roleplay``, ``pbkit.store``,
+``pbkit.export``); the apps hold layout, language, progress and error display. Core modules
+never import this package. Each app module is imported on demand, so ``import pbkit.apps``
+does not import ipywidgets.
+
+==================  =====================================  ===========================
+module              app                                    notebook
+==================  =====================================  ===========================
+``roleplay_app``    role-play practice                     ``notebooks/apps/roleplay``
+``planner_app``     pairing planner                        ``notebooks/apps/planner``
+``dashboard_app``   branch-health dashboard                ``notebooks/apps/dashboard``
+``trainer_app``     trainer console (token-protected)      ``notebooks/trainer/console``
+==================  =====================================  ===========================
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_LAZY = {
+    "RolePlayApp": "pbkit.apps.roleplay_app",
+    "PlannerApp": "pbkit.apps.planner_app",
+    "DashboardApp": "pbkit.apps.dashboard_app",
+    "TrainerApp": "pbkit.apps.trainer_app",
+}
+
+__all__ = list(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pbkit.apps' has no attribute {name!r}")
+    return getattr(import_module(module), name)

@@ -1,0 +1,559 @@
+"""The shell every pbkit app shares: language, progress, error messages, escaping, layout.
+
+An app subclasses :class:`AppShell`, puts its widgets in ``self.body`` and decorates each
+widget callback with :func:`guarded`, so that
+
+* every label comes from :func:`pbkit.i18n.t` in the app's language (zh by default, from
+  ``PBKIT_LANG``; a switch at the top turns the whole app to English and back);
+* anything that may take more than a second runs inside :meth:`AppShell.busy`, which shows
+  a spinner, a label and a progress bar while it runs;
+* an exception never reaches the page as a traceback: a :class:`~pbkit.errors.PbkitError`
+  shows its own localised one-line message, anything else a localised "something went wrong"
+  message (the traceback goes to the server log only);
+* text that a user typed or uploaded is passed through :func:`esc` (``html.escape``) before
+  it is put into any HTML widget;
+* a "larger text" switch scales fonts and control heights for a classroom projector.
+
+>>> esc('<script>alert("x")</script>')
+'&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;'
+>>> shell = AppShell(lang="en")
+>>> shell.tr("apps.lang.label")
+'Language'
+>>> @guarded
+... def broken(app):
+...     raise RuntimeError("boom")
+>>> broken(shell)
+>>> "Traceback" in shell.message.value, "pbkit-msg-error" in shell.message.value
+(False, True)
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import html
+import logging
+import os
+import sys
+import traceback
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+import ipywidgets as W
+
+from pbkit.errors import PbkitError
+from pbkit.i18n import normalize_lang, resolve_lang, t
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "AppShell",
+    "guarded",
+    "esc",
+    "html_table",
+    "download_link",
+    "new_figure",
+    "figure_png",
+    "query_params",
+    "enum_label",
+    "options_for",
+    "MAX_UPLOAD_BYTES",
+    "MAX_DOWNLOAD_BYTES",
+    "XLSX_MIME",
+    "STYLE",
+]
+
+log = logging.getLogger("pbkit.apps")
+
+#: Largest upload accepted. Voila's websocket drops messages above about 10 MiB (tornado's
+#: default ``websocket_max_message_size``) without a word, so uploads stop well below it.
+MAX_UPLOAD_BYTES = 8 * 1024 * 1024
+#: Largest file offered as a download link (a base64 ``data:`` URI grows by a third and
+#: travels in one widget message, which must stay under the same websocket limit).
+MAX_DOWNLOAD_BYTES = 5 * 1024 * 1024
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+STYLE = """<style>
+.pbkit-app { --jp-widgets-font-size: 15px; --jp-widgets-inline-height: 30px;
+  --jp-widgets-inline-label-width: 120px; font-size: 15px; max-width: 1200px;
+  margin: 0 auto; padding: 8px 12px; box-sizing: border-box;
+  font-family: "Noto Sans CJK SC", "WenQuanYi Micro Hei", "Microsoft YaHei", "PingFang SC",
+    sans-serif; }
+.pbkit-app.pbkit-large { --jp-widgets-font-size: 21px; --jp-widgets-inline-height: 42px;
+  --jp-widgets-inline-label-width: 170px; font-size: 21px; max-width: 100%; }
+.pbkit-app .widget-html-content, .pbkit-app .widget-label { font-size: inherit;
+  line-height: 1.6; }
+.pbkit-app .widget-html, .pbkit-app .widget-html-content { height: auto; }
+.pbkit-app textarea { font-size: inherit; line-height: 1.5; }
+.pbkit-app h2 { margin: 4px 0 8px 0; font-size: 1.5em; }
+.pbkit-app h3 { margin: 10px 0 6px 0; font-size: 1.2em; }
+.pbkit-msg { padding: 8px 12px; border-radius: 4px; margin: 4px 0; white-space: pre-wrap; }
+.pbkit-msg-error { background: #fdecea; color: #8a1c1c; border-left: 5px solid #d93025; }
+.pbkit-msg-info { background: #e8f0fe; color: #174ea6; border-left: 5px solid #1a73e8; }
+.pbkit-msg-ok { background: #e6f4ea; color: #0d652d; border-left: 5px solid #1e8e3e; }
+.pbkit-table { border-collapse: collapse; margin: 4px 0; max-width: 100%; }
+.pbkit-table th, .pbkit-table td { border: 1px solid #d0d7de; padding: 3px 8px;
+  text-align: left; vertical-align: top; }
+.pbkit-table th { background: #f3f4f6; }
+.pbkit-scroll { max-height: 420px; overflow: auto; }
+.pbkit-answer { background: #fafafa; border: 1px solid #e0e0e0; padding: 8px;
+  white-space: pre-wrap; border-radius: 4px; }
+mark.pbkit-evidence { background: #ffe680; padding: 0 2px; }
+.pbkit-villager { background: #f1f8e9; border-left: 5px solid #7cb342; padding: 6px 10px;
+  margin: 4px 0; white-space: pre-wrap; }
+.pbkit-you { background: #e3f2fd; border-left: 5px solid #1e88e5; padding: 6px 10px;
+  margin: 4px 0; white-space: pre-wrap; }
+.pbkit-bar { display: inline-block; height: 0.8em; background: #1a73e8; }
+.pbkit-bar-bg { display: inline-block; height: 0.8em; background: #e0e0e0; width: 8em; }
+.pbkit-spinner { display: inline-block; width: 1em; height: 1em; vertical-align: middle;
+  border: 3px solid #c7d2fe; border-top-color: #1a73e8; border-radius: 50%;
+  animation: pbkit-spin 0.8s linear infinite; margin-right: 6px; }
+@keyframes pbkit-spin { to { transform: rotate(360deg); } }
+.pbkit-download { display: inline-block; padding: 6px 14px; background: #1e8e3e;
+  color: #fff !important; border-radius: 4px; text-decoration: none; }
+.pbkit-lost { color: #b3261e; }
+</style>"""
+
+
+def esc(text: Any) -> str:
+    """``text`` as HTML-safe text (``&``, ``<``, ``>`` and both quotes escaped).
+
+    ``None`` and NaN become an empty string.
+
+    >>> esc("a & <b>"), esc(None)
+    ('a &amp; &lt;b&gt;', '')
+    """
+    if text is None:
+        return ""
+    try:
+        if text != text:  # NaN / pd.NA-free float check
+            return ""
+    except (TypeError, ValueError):
+        pass
+    if isinstance(text, (tuple, list)):
+        text = "；".join(map(str, text))
+    return html.escape(str(text), quote=True)
+
+
+def enum_label(code: Any, lang: str | None = None) -> str:
+    """Display label of a schema code: the Chinese label in zh, the code in en.
+
+    >>> enum_label("one_on_one", "zh"), enum_label("one_on_one", "en")
+    ('一对一结对帮扶', 'one on one')
+    """
+    from pbkit.data.schema import ENUM_LABELS
+
+    code = "" if code is None else str(code)
+    if resolve_lang(lang) == "zh":
+        return ENUM_LABELS.get(code, code)
+    return code.replace("_", " ")
+
+
+def html_table(frame: pd.DataFrame, *, max_rows: int = 200, lang: str | None = None,
+               css_class: str = "pbkit-table", scroll: bool = True,
+               formatters: dict[str, Callable[[Any], str]] | None = None) -> str:
+    """An HTML table of ``frame`` with every header and cell escaped.
+
+    ``formatters`` maps a column to a function returning *already safe* HTML for a cell.
+    More than ``max_rows`` rows are cut with a note saying how many are not shown.
+
+    >>> import pandas as pd
+    >>> "&lt;b&gt;" in html_table(pd.DataFrame({"x": ["<b>"]}))
+    True
+    """
+    formatters = formatters or {}
+    head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
+    rows = []
+    for rec in frame.head(max_rows).itertuples(index=False, name=None):
+        cells = []
+        for col, value in zip(frame.columns, rec):
+            fmt = formatters.get(col)
+            cells.append(f"<td>{fmt(value) if fmt else esc(_fmt_cell(value))}</td>")
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    body = "".join(rows)
+    if not rows:
+        body = f'<tr><td colspan="{max(1, len(frame.columns))}">{esc(t("apps.table.empty", lang))}</td></tr>'
+    note = ""
+    if len(frame) > max_rows:
+        note = f"<div>{esc(t('apps.table.cut', lang, shown=max_rows, total=len(frame)))}</div>"
+    table = f'<table class="{css_class}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return (f'<div class="pbkit-scroll">{table}</div>' if scroll else table) + note
+
+
+def _fmt_cell(value: Any) -> Any:
+    if isinstance(value, float):
+        if value != value:
+            return ""
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+    if hasattr(value, "strftime"):
+        try:
+            return value.strftime("%Y-%m-%d")
+        except ValueError:
+            return ""
+    return value
+
+
+def download_link(data: bytes, filename: str, label: str, *, mime: str = XLSX_MIME,
+                  limit: int = MAX_DOWNLOAD_BYTES) -> str:
+    """An ``<a download>`` anchor carrying ``data`` as a base64 ``data:`` URI.
+
+    ipywidgets has no download widget and standalone Voila serves no files outside its
+    templates by default; a ``data:`` URI needs no server route and works in Chromium,
+    Firefox and Safari. Files over ``limit`` bytes are refused with a
+    :class:`~pbkit.errors.PbkitError` (the link travels in one websocket message).
+
+    >>> link = download_link(b"abc", "plan.xlsx", "<plan>")
+    >>> link.startswith('<a class="pbkit-download" download="plan.xlsx"'), "&lt;plan&gt;" in link
+    (True, True)
+    """
+    if len(data) > limit:
+        raise PbkitError("apps.download.too_large", size=_mb(len(data)), limit=_mb(limit))
+    payload = base64.b64encode(data).decode("ascii")
+    return (f'<a class="pbkit-download" download="{esc(filename)}" '
+            f'href="data:{mime};base64,{payload}">{esc(label)}</a>')
+
+
+def _mb(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f}"
+
+
+def query_params() -> dict[str, str]:
+    """The page's URL query parameters, as Voila passes them to the kernel.
+
+    Voila puts the request's query string into the kernel environment as ``QUERY_STRING``
+    (absent in a plain notebook or with a preheated kernel). Only the first value of each
+    parameter is kept.
+
+    >>> os.environ["QUERY_STRING"] = "trainee=T-07&x=1"
+    >>> query_params()["trainee"]
+    'T-07'
+    >>> del os.environ["QUERY_STRING"]
+    """
+    raw = os.environ.get("QUERY_STRING", "")
+    return {k: v[0] for k, v in parse_qs(raw, keep_blank_values=False).items() if v}
+
+
+# ---------------------------------------------------------------------------- charts
+
+
+def _cjk_families() -> list[str]:
+    """Font families for CJK chart text, registering a bundled CJK font when needed."""
+    try:  # the shared chart helper (health engineer) is the one place fonts are set up
+        from pbkit.charts import cjk_font
+
+        font = cjk_font()
+        name = font if isinstance(font, str) else getattr(font, "get_name", lambda: None)()
+        if name:
+            return [name, "DejaVu Sans"]
+    except Exception:  # noqa: BLE001 - fall back to the bundled font below
+        pass
+    return [_register_bundled_cjk(), "DejaVu Sans"]
+
+
+@functools.cache
+def _register_bundled_cjk() -> str:
+    from matplotlib import font_manager
+
+    try:
+        import mplfonts
+
+        path = os.path.join(os.path.dirname(mplfonts.__file__), "fonts",
+                            "NotoSansCJKsc-Regular.otf")
+        if os.path.exists(path):
+            font_manager.fontManager.addfont(path)
+            return font_manager.FontProperties(fname=path).get_name()
+    except ImportError:
+        pass
+    return "WenQuanYi Micro Hei"
+
+
+def new_figure(width: float = 7.0, height: float = 4.5) -> Figure:
+    """A matplotlib :class:`~matplotlib.figure.Figure` (no pyplot, no global state).
+
+    >>> fig = new_figure(3, 2)
+    >>> round(fig.get_figwidth())
+    3
+    """
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), dpi=100, layout="constrained")
+
+
+def figure_png(fig: Figure) -> bytes:
+    """Render ``fig`` to PNG bytes with a CJK font.
+
+    Missing-glyph warnings (the boxes a Chinese label shows without a CJK font) are
+    re-emitted as :class:`UserWarning` and written to the server's stderr, so tests and the
+    server log catch them.
+
+    >>> fig = new_figure(2, 1)
+    >>> _ = fig.add_subplot().set_title("党支部")
+    >>> figure_png(fig)[:4]
+    b'\\x89PNG'
+    """
+    import io
+
+    from matplotlib import rc_context
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    families = _cjk_families()
+    FigureCanvasAgg(fig)
+    buf = io.BytesIO()
+    with rc_context({"font.family": families, "axes.unicode_minus": False}):
+        for text in fig.findobj(lambda a: hasattr(a, "set_fontfamily")):
+            try:
+                text.set_fontfamily(families)
+            except Exception:  # noqa: BLE001 - non-text artists
+                pass
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            fig.savefig(buf, format="png")
+    for w in caught:
+        message = str(w.message)
+        if "missing from font" in message or "Glyph" in message:
+            print(f"pbkit.apps missing glyph: {message}", file=sys.__stderr__, flush=True)
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return buf.getvalue()
+
+
+# ---------------------------------------------------------------------------- shell
+
+
+def guarded(method: Callable | None = None, *, busy: str | None = None):
+    """Decorate a widget callback so that errors become a message in the app.
+
+    Use as ``@guarded`` or ``@guarded(busy="apps.busy.key")``; with ``busy`` the call runs
+    inside :meth:`AppShell.busy` with that label. The callback's first argument is the app.
+    A :class:`~pbkit.errors.PbkitError` shows its localised message; any other exception
+    shows ``apps.error.internal`` and logs the traceback on the server only.
+    """
+
+    def decorate(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def wrapper(self: AppShell, *args: Any, **kwargs: Any) -> Any:
+            try:
+                if busy:
+                    with self.busy(busy):
+                        return fn(self, *args, **kwargs)
+                return fn(self, *args, **kwargs)
+            except PbkitError as exc:
+                self.show_error(exc.render(self.lang))
+            except Exception as exc:  # noqa: BLE001 - a trainee must never see a traceback
+                log.error("pbkit app callback %s failed:\n%s", fn.__qualname__,
+                          traceback.format_exc())
+                print(f"pbkit.apps error in {fn.__qualname__}: {type(exc).__name__}: {exc}",
+                      file=sys.__stderr__, flush=True)
+                self.show_error(self.tr("apps.error.internal", kind=type(exc).__name__))
+            return None
+
+        return wrapper
+
+    return decorate(method) if method is not None else decorate
+
+
+class AppShell:
+    """Header (title, language switch, larger-text switch), message line, progress, body.
+
+    Subclasses set ``TITLE_KEY``, fill ``self.body.children`` and override
+    :meth:`relabel` (set every widget label in ``self.lang``) and :meth:`rerender`
+    (redraw result views in ``self.lang``).
+
+    Parameters
+    ----------
+    lang : str, optional
+        ``"zh"`` or ``"en"``; default from ``PBKIT_LANG``, else zh.
+    """
+
+    TITLE_KEY = "apps.shell.title"
+
+    def __init__(self, lang: str | None = None) -> None:
+        self.lang = resolve_lang(lang)
+        self._busy_depth = 0
+        self.style = W.HTML(STYLE)
+        self.title = W.HTML()
+        self.lang_toggle = W.ToggleButtons(options=[("中文", "zh"), ("English", "en")],
+                                           value=self.lang, style={"button_width": "80px"})
+        self.large_toggle = W.ToggleButton(value=False, layout=W.Layout(width="auto"))
+        self.message = W.HTML(layout=W.Layout(width="100%"))
+        self.busy_label = W.HTML()
+        self.progress = W.FloatProgress(value=0.0, min=0.0, max=1.0, bar_style="info",
+                                        layout=W.Layout(width="240px"))
+        self.busy_box = W.HBox([self.busy_label, self.progress],
+                               layout=W.Layout(display="none", align_items="center"))
+        self.body = W.VBox(layout=W.Layout(width="100%"))
+        controls = W.HBox([self.lang_toggle, self.large_toggle],
+                          layout=W.Layout(align_items="center", flex_flow="row wrap"))
+        header = W.HBox([self.title, controls],
+                        layout=W.Layout(justify_content="space-between", align_items="center",
+                                        flex_flow="row wrap", width="100%"))
+        self.root = W.VBox([self.style, header, self.message, self.busy_box, self.body],
+                           layout=W.Layout(width="100%"))
+        self.root.add_class("pbkit-app")
+        self.lang_toggle.observe(self._on_lang, "value")
+        self.large_toggle.observe(self._on_large, "value")
+        self._relabel_shell()
+
+    # -- language -------------------------------------------------------------------
+
+    def tr(self, key: str, **params: Any) -> str:
+        """Message ``key`` in the app's current language."""
+        return t(key, lang=self.lang, **params)
+
+    def set_lang(self, lang: str) -> None:
+        """Switch the whole app to ``lang`` (``"zh"`` or ``"en"``)."""
+        code = normalize_lang(lang) or self.lang
+        if self.lang_toggle.value != code:
+            self.lang_toggle.value = code  # observer does the rest
+        else:
+            self._apply_lang(code)
+
+    def _on_lang(self, change: dict) -> None:
+        self._apply_lang(change["new"])
+
+    def _apply_lang(self, code: str) -> None:
+        self.lang = code
+        self.clear_message()
+        self._relabel_shell()
+        try:
+            self.relabel()
+            self.rerender()
+        except Exception as exc:  # noqa: BLE001 - never a traceback on the page
+            log.error("relabel failed:\n%s", traceback.format_exc())
+            self.show_error(self.tr("apps.error.internal", kind=type(exc).__name__))
+
+    def _relabel_shell(self) -> None:
+        self.title.value = f"<h2>{esc(self.tr(self.TITLE_KEY))}</h2>"
+        self.large_toggle.description = self.tr("apps.shell.large")
+        self.large_toggle.tooltip = self.tr("apps.shell.large_tip")
+        self.lang_toggle.tooltips = [self.tr("apps.lang.label")] * 2
+
+    def relabel(self) -> None:
+        """Set every label of the app in ``self.lang`` (subclasses override)."""
+
+    def rerender(self) -> None:
+        """Redraw result views in ``self.lang`` (subclasses override)."""
+
+    # -- projector --------------------------------------------------------------------
+
+    def _on_large(self, change: dict) -> None:
+        if change["new"]:
+            self.root.add_class("pbkit-large")
+        else:
+            self.root.remove_class("pbkit-large")
+
+    # -- messages ----------------------------------------------------------------------
+
+    def _show(self, kind: str, text: str) -> None:
+        role = ' role="alert"' if kind == "error" else ""
+        self.message.value = (f'<div class="pbkit-msg pbkit-msg-{kind}"{role}>'
+                              f"{esc(text)}</div>")
+
+    def show_error(self, text: str) -> None:
+        """Show ``text`` (plain text; escaped here) as an error message."""
+        self._show("error", text)
+
+    def show_info(self, text: str) -> None:
+        """Show ``text`` as an information message."""
+        self._show("info", text)
+
+    def show_ok(self, text: str) -> None:
+        """Show ``text`` as a success message."""
+        self._show("ok", text)
+
+    def clear_message(self) -> None:
+        self.message.value = ""
+
+    @property
+    def message_text(self) -> str:
+        """The message currently shown, as plain text (for tests and logs)."""
+        import re
+
+        return html.unescape(re.sub(r"<[^>]+>", "", self.message.value))
+
+    # -- progress -------------------------------------------------------------------
+
+    @contextmanager
+    def busy(self, key: str, **params: Any) -> Iterator[Callable[..., None]]:
+        """Show a spinner, the label ``key`` and a progress bar while the block runs.
+
+        Yields ``step(fraction, key=None, **params)`` to move the bar (0..1) and change
+        the label. Widget state is sent to the browser as it changes, so the indicator is
+        visible while the kernel works.
+        """
+
+        def step(fraction: float, key: str | None = None, **p: Any) -> None:
+            self.progress.value = max(0.0, min(1.0, float(fraction)))
+            if key:
+                self._busy_text(key, **p)
+
+        self._busy_depth += 1
+        if self._busy_depth == 1:
+            self.progress.value = 0.05
+            self._busy_text(key, **params)
+            self.busy_box.layout.display = "flex"
+        try:
+            yield step
+        finally:
+            self._busy_depth -= 1
+            if self._busy_depth == 0:
+                self.progress.value = 1.0
+                self.busy_box.layout.display = "none"
+                self.busy_label.value = ""
+
+    def _busy_text(self, key: str, **params: Any) -> None:
+        self.busy_label.value = (f'<span class="pbkit-spinner"></span>'
+                                 f"<span>{esc(self.tr(key, **params))}</span>")
+
+    @property
+    def is_busy(self) -> bool:
+        return self._busy_depth > 0
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def show(self) -> None:
+        """Display the app in the notebook / Voila page."""
+        from IPython.display import display
+
+        display(self.root)
+
+    def _ipython_display_(self) -> None:  # pragma: no cover - notebook only
+        self.show()
+
+    def all_widgets(self) -> list[W.Widget]:
+        """Every widget reachable from the app's root (for tests and state checks)."""
+        seen: dict[str, W.Widget] = {}
+        stack: list[Any] = [self.root]
+        while stack:
+            w = stack.pop()
+            if not isinstance(w, W.Widget) or w.model_id in seen:
+                continue
+            seen[w.model_id] = w
+            for name in w.keys:
+                value = getattr(w, name, None)
+                if isinstance(value, W.Widget):
+                    stack.append(value)
+                elif isinstance(value, (list, tuple)):
+                    stack.extend(v for v in value if isinstance(v, W.Widget))
+        return list(seen.values())
+
+    def browser_state(self) -> str:
+        """All widget state the browser receives, as one string (for leak checks)."""
+        import json
+
+        parts = []
+        for w in self.all_widgets():
+            state = w.get_state()
+            clean = {k: v for k, v in state.items()
+                     if not isinstance(v, (bytes, bytearray, memoryview))}
+            parts.append(json.dumps(clean, ensure_ascii=False, default=str))
+        return "\n".join(parts)
+
+
+def options_for(codes: Sequence[str], lang: str | None) -> list[tuple[str, str]]:
+    """Dropdown options ``(label, code)`` for schema codes."""
+    return [(enum_label(c, lang), c) for c in codes]

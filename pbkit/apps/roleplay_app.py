@@ -1,0 +1,473 @@
+"""Role-play practice: choose a scenario, answer the villager turn by turn, see the score.
+
+The trainee enters a pseudonymous trainee code (or arrives with ``?trainee=T0001`` in the
+link), chooses a scenario, reads the situation and answers the villager's lines turn by turn
+(the villager's reactions come from the scenario through :mod:`pbkit.roleplay`). On
+"submit", the conversation is scored by :mod:`pbkit.roleplay` and stored through
+:class:`pbkit.store.ResultsStore` under a submission id made when the attempt began, so a
+retried or forged second submission of the same attempt is stored once. The result shows
+each criterion's level, the evidence spans highlighted in the trainee's own (escaped)
+answer and one feedback sentence. "Try again" starts a new attempt.
+
+What reaches the browser is the scenario's public view only
+(:meth:`pbkit.roleplay.models.Scenario.public_view`): rubric anchors, cue patterns and
+exemplar answers stay in the kernel.
+
+>>> app = RolePlayApp(lang="en", store=None, save=False)
+>>> app.scenario.value in app.scenario_ids
+True
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import ipywidgets as W
+
+from pbkit.apps.common import AppShell, esc, guarded, query_params
+from pbkit.errors import PbkitError
+
+__all__ = ["RolePlayApp", "Attempt", "highlight"]
+
+
+@dataclass
+class Attempt:
+    """One attempt at a scenario, as the kernel keeps it."""
+
+    scenario_id: str
+    submission_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    villager: list[str] = field(default_factory=list)  # villager line before answer i
+    answers: list[str] = field(default_factory=list)
+    replies: list[str | None] = field(default_factory=list)  # villager reaction after i
+    score: Any = None
+    attempt_id: Any = None
+    finished: bool = False
+
+
+def _spans(evidence: Any, text: str) -> list[tuple[int, int]]:
+    """Character spans in ``text`` named by a criterion's evidence.
+
+    Evidence may be ``(start, end)`` pairs, dicts with ``start``/``end`` (or ``span``) and/or
+    ``text``, or plain quoted strings (found in the text).
+    """
+    spans: list[tuple[int, int]] = []
+    items = evidence if isinstance(evidence, (list, tuple)) else [evidence]
+    if (len(items) == 2 and all(isinstance(v, int) for v in items)):
+        items = [tuple(items)]
+    for item in items:
+        start = end = None
+        quote = None
+        if isinstance(item, (list, tuple)) and len(item) >= 2 and all(
+                isinstance(v, int) for v in item[:2]):
+            start, end = item[0], item[1]
+        elif isinstance(item, dict):
+            if isinstance(item.get("span"), (list, tuple)):
+                start, end = item["span"][0], item["span"][1]
+            else:
+                start, end = item.get("start"), item.get("end")
+            quote = item.get("text") or item.get("quote")
+        elif isinstance(item, str):
+            quote = item
+        if isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text):
+            if quote is None or text[start:end] == quote:
+                spans.append((start, end))
+                continue
+        if quote:
+            pos = text.find(quote)
+            if pos >= 0:
+                spans.append((pos, pos + len(quote)))
+    return spans
+
+
+def highlight(text: str, evidence: Any) -> str:
+    """``text`` as escaped HTML with the evidence spans wrapped in ``<mark>``.
+
+    Every piece of the trainee's text is escaped on its own, so markup in the answer is
+    shown, never run.
+
+    >>> highlight("我<b>会</b>公示名单", [(9, 13)])
+    '我&lt;b&gt;会&lt;/b&gt;<mark class="pbkit-evidence">公示名单</mark>'
+    >>> highlight("ok <script>", ["<script>"])
+    'ok <mark class="pbkit-evidence">&lt;script&gt;</mark>'
+    """
+    spans = sorted(_spans(evidence, text))
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out, pos = [], 0
+    for start, end in merged:
+        out.append(esc(text[pos:start]))
+        out.append(f'<mark class="pbkit-evidence">{esc(text[start:end])}</mark>')
+        pos = end
+    out.append(esc(text[pos:]))
+    return "".join(out)
+
+
+class RolePlayApp(AppShell):
+    """The role-play practice app.
+
+    Parameters
+    ----------
+    lang : str, optional
+        ``"zh"`` (default) or ``"en"``.
+    store : ResultsStore, optional
+        Where attempts are saved; by default a :class:`pbkit.store.ResultsStore` on the
+        data directory, opened on first save.
+    save : bool
+        Save attempts (``False`` for a practice page without a store).
+    trainee_id, cohort_id : str, optional
+        Defaults from the page link (``?trainee=...&cohort=...``) or ``PBKIT_TRAINEE``.
+    """
+
+    TITLE_KEY = "apps.roleplay.title"
+
+    def __init__(self, lang: str | None = None, *, store: Any = None, save: bool = True,
+                 trainee_id: str | None = None, cohort_id: str | None = None,
+                 scenarios: dict | None = None) -> None:
+        super().__init__(lang)
+        import os
+
+        from pbkit.roleplay import load_scenarios
+
+        self._store = store
+        self._save = save
+        self._scenarios = dict(scenarios) if scenarios is not None else load_scenarios()
+        params = query_params()
+        self.cohort_id = cohort_id or params.get("cohort") or os.environ.get("PBKIT_COHORT")
+        self.trainee = W.Text(value=trainee_id or params.get("trainee")
+                              or os.environ.get("PBKIT_TRAINEE", ""),
+                              style={"description_width": "initial"},
+                              layout=W.Layout(width="300px"))
+        self.scenario = W.Dropdown(options=self._scenario_options(), style={
+            "description_width": "initial"}, layout=W.Layout(width="auto", min_width="360px"))
+        self.start = W.Button(button_style="primary")
+        self.situation = W.HTML()
+        self.transcript = W.HTML()
+        self.answer = W.Textarea(layout=W.Layout(width="100%", height="130px"))
+        self.send = W.Button(button_style="info")
+        self.submit = W.Button(button_style="success")
+        self.turn_info = W.HTML()
+        self.result = W.HTML()
+        self.retry = W.Button(button_style="warning")
+        self.answer_box = W.VBox([self.answer, W.HBox([self.send, self.submit, self.turn_info],
+                                                      layout=W.Layout(flex_flow="row wrap",
+                                                                      align_items="center"))])
+        self.body.children = [
+            W.HBox([self.trainee, self.scenario, self.start],
+                   layout=W.Layout(flex_flow="row wrap", align_items="center")),
+            self.situation, self.transcript, self.answer_box, self.result, self.retry,
+        ]
+        self.attempt: Attempt | None = None
+        self.scenario.observe(self._on_scenario, "value")
+        self.start.on_click(self._on_start)
+        self.send.on_click(self._on_send)
+        self.submit.on_click(self._on_submit)
+        self.retry.on_click(self._on_retry)
+        self.answer.add_class("pbkit-answer-input")
+        self.send.add_class("pbkit-send")
+        self.submit.add_class("pbkit-submit")
+        self.start.add_class("pbkit-start")
+        self.retry.add_class("pbkit-retry")
+        self.relabel()
+        self._reset_view()
+
+    # -- scenario and labels ---------------------------------------------------------
+
+    @property
+    def scenario_ids(self) -> list[str]:
+        return list(self._scenarios)
+
+    def _scenario_options(self) -> list[tuple[str, str]]:
+        return [(sc.title.get(self.lang), sid) for sid, sc in self._scenarios.items()]
+
+    def _view(self) -> dict[str, Any]:
+        return self._scenarios[self.scenario.value].public_view(self.lang)
+
+    def relabel(self) -> None:
+        self.trainee.description = self.tr("apps.roleplay.trainee")
+        self.trainee.placeholder = self.tr("apps.roleplay.trainee_ph")
+        self.scenario.description = self.tr("apps.roleplay.scenario")
+        current = self.scenario.value
+        with self.scenario.hold_trait_notifications():
+            self.scenario.options = self._scenario_options()
+            self.scenario.value = current
+        self.start.description = self.tr("apps.roleplay.start")
+        self.send.description = self.tr("apps.roleplay.send")
+        self.submit.description = self.tr("apps.roleplay.submit")
+        self.retry.description = self.tr("apps.roleplay.retry")
+        self.answer.placeholder = self.tr("apps.roleplay.answer_ph")
+
+    def rerender(self) -> None:
+        self._render_situation()
+        self._render_transcript()
+        self._render_result()
+
+    def _render_situation(self) -> None:
+        view = self._view()
+        crits = "、".join(c["name"] for c in view["criteria"]) if self.lang == "zh" else \
+            ", ".join(c["name"] for c in view["criteria"])
+        self.situation.value = (
+            f"<h3>{esc(view['title'])}</h3>"
+            f"<p><b>{esc(self.tr('apps.roleplay.context'))}</b>{esc(view['context'])}</p>"
+            f"<p><b>{esc(self.tr('apps.roleplay.persona'))}</b>{esc(view['persona'])}</p>"
+            f"<p><b>{esc(self.tr('apps.roleplay.role'))}</b>{esc(view['role'])}</p>"
+            f"<p><b>{esc(self.tr('apps.roleplay.criteria'))}</b>{esc(crits)}</p>")
+
+    def _render_transcript(self) -> None:
+        a = self.attempt
+        if a is None:
+            self.transcript.value = ""
+            self.turn_info.value = ""
+            return
+        villager = esc(self.tr("apps.roleplay.villager"))
+        you = esc(self.tr("apps.roleplay.you"))
+        parts = []
+        for i in range(max(len(a.villager), len(a.answers))):
+            if i < len(a.villager) and a.villager[i]:
+                parts.append(f'<div class="pbkit-villager"><b>{villager}</b>'
+                             f"{esc(a.villager[i])}</div>")
+            if i < len(a.answers):
+                parts.append(f'<div class="pbkit-you"><b>{you}</b>{esc(a.answers[i])}</div>')
+        self.transcript.value = "".join(parts)
+        self.turn_info.value = esc(self.tr("apps.roleplay.turn_info", turn=len(a.answers) + 1,
+                                           max=self._max_turns()))
+
+    def _render_result(self) -> None:
+        a = self.attempt
+        if a is None or a.score is None:
+            self.result.value = ""
+            return
+        score = a.score
+        view = self._view()
+        names = {c["id"]: c["name"] for c in view["criteria"]}
+        rows = []
+        for crit in score.criteria:
+            width = 8.0 * crit.level / max(1, crit.max_level)
+            bar = (f'<span class="pbkit-bar-bg"><span class="pbkit-bar" '
+                   f'style="width:{width:.2f}em"></span></span>')
+            quotes = self._evidence_html(crit.evidence)
+            rows.append(
+                f"<tr><td><b>{esc(names.get(crit.id, crit.id))}</b></td>"
+                f"<td>{bar} {crit.level} / {crit.max_level}</td>"
+                f"<td>{quotes}</td><td>{esc(crit.feedback)}</td></tr>")
+        head = "".join(f"<th>{esc(self.tr(k))}</th>" for k in (
+            "apps.roleplay.col_criterion", "apps.roleplay.col_level",
+            "apps.roleplay.col_evidence", "apps.roleplay.col_feedback"))
+        review = ""
+        if getattr(score, "needs_review", False):
+            review = (f'<div class="pbkit-msg pbkit-msg-info">'
+                      f'{esc(self.tr("apps.roleplay.needs_review"))}</div>')
+        saved = ""
+        if a.attempt_id is not None:
+            saved = f"<p>{esc(self.tr('apps.roleplay.saved', id=a.submission_id[:8]))}</p>"
+        answers_html = "".join(
+            f'<div class="pbkit-answer">{self._highlight_turn(i, text, score)}</div>'
+            for i, text in enumerate(a.answers))
+        self.result.value = (
+            f'<div class="pbkit-result"><h3>{esc(self.tr("apps.roleplay.total", total=f"{score.total:.0f}"))}</h3>'
+            f"{review}<table class='pbkit-table'><thead><tr>{head}</tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>"
+            f"<h3>{esc(self.tr('apps.roleplay.your_answer'))}</h3>{answers_html}{saved}</div>")
+
+    def _evidence_html(self, evidence: Any) -> str:
+        quotes = []
+        for item in evidence if isinstance(evidence, (list, tuple)) else [evidence]:
+            text = None
+            if isinstance(item, dict):
+                text = item.get("text") or item.get("quote")
+            elif isinstance(item, str):
+                text = item
+            if text:
+                quotes.append(f'<mark class="pbkit-evidence">{esc(text)}</mark>')
+        if not quotes:
+            a = self.attempt
+            joined = "\n".join(a.answers) if a else ""
+            for start, end in _spans(evidence, joined):
+                quotes.append(f'<mark class="pbkit-evidence">{esc(joined[start:end])}</mark>')
+        return " ".join(quotes) or "—"
+
+    def _highlight_turn(self, index: int, text: str, score: Any) -> str:
+        a = self.attempt
+        evidence: list[Any] = []
+        for crit in score.criteria:
+            for item in crit.evidence if isinstance(crit.evidence, (list, tuple)) else []:
+                turn = item.get("turn") if isinstance(item, dict) else None
+                if turn is None or turn in (index, index + 1) and len(a.answers) > 1 \
+                        or len(a.answers) == 1:
+                    if turn is not None and len(a.answers) > 1:
+                        # turns may be 0- or 1-based; accept the one that fits the text
+                        if not _spans([item], text):
+                            continue
+                    evidence.append(item)
+        return highlight(text, evidence)
+
+    # -- attempt flow --------------------------------------------------------------
+
+    def _max_turns(self) -> int:
+        sc = self._scenarios[self.scenario.value]
+        return sc.max_turns if sc.opening else 1
+
+    def _reset_view(self) -> None:
+        self.attempt = None
+        self._render_situation()
+        self._render_transcript()
+        self._render_result()
+        self.answer.value = ""
+        self.answer_box.layout.display = "none"
+        self.retry.layout.display = "none"
+        self.start.disabled = False
+        self.send.disabled = True
+        self.submit.disabled = True
+
+    @guarded
+    def _on_scenario(self, change: dict) -> None:
+        self.clear_message()
+        self._reset_view()
+
+    @guarded
+    def _on_start(self, _button: Any = None) -> None:
+        self.clear_message()
+        self.begin()
+
+    def begin(self) -> Attempt:
+        """Start a new attempt at the chosen scenario (new submission id)."""
+        sc = self._scenarios[self.scenario.value]
+        self.attempt = Attempt(sc.id)
+        self.attempt.villager.append(sc.opening.get(self.lang) if sc.opening else "")
+        self.answer.value = ""
+        self.answer_box.layout.display = "flex"
+        self.retry.layout.display = "none"
+        self.result.value = ""
+        self.send.disabled = self._max_turns() <= 1
+        self.submit.disabled = False
+        self.start.disabled = True
+        self._render_transcript()
+        return self.attempt
+
+    @guarded
+    def _on_send(self, _button: Any = None) -> None:
+        self.clear_message()
+        self.take_turn()
+
+    def take_turn(self) -> str | None:
+        """Add the typed answer as a turn and show the villager's reaction."""
+        a = self.attempt
+        if a is None or a.finished:
+            raise PbkitError("apps.roleplay.err.not_started")
+        text = self.answer.value
+        if not text.strip():
+            raise PbkitError("apps.roleplay.err.empty_answer")
+        if len(a.answers) >= self._max_turns():
+            raise PbkitError("apps.roleplay.err.too_many_turns", max=self._max_turns())
+        reply = self._villager_reply(a, text)
+        a.answers.append(text)
+        a.replies.append(reply)
+        if len(a.answers) < self._max_turns():
+            a.villager.append(reply or "")
+        else:
+            self.send.disabled = True
+        self.answer.value = ""
+        self._render_transcript()
+        return reply
+
+    def _villager_reply(self, attempt: Attempt, text: str) -> str | None:
+        from pbkit import roleplay
+
+        fn = getattr(roleplay, "villager_reply", None)
+        if fn is None:
+            return None
+        history = list(attempt.answers) + [text]
+        reply = fn(attempt.scenario_id, history, lang=self.lang)
+        if reply is None:
+            return None
+        return reply if isinstance(reply, str) else reply.get(self.lang)
+
+    @guarded(busy="apps.roleplay.busy_scoring")
+    def _on_submit(self, _button: Any = None) -> None:
+        self.clear_message()
+        self.finish()
+
+    def finish(self) -> Any:
+        """Score the conversation (the pending answer counts as the last turn) and save it.
+
+        Runs on every "submit" message, also a forged one from a disabled button: the
+        store receives the same submission id again and keeps the attempt once.
+        """
+        a = self.attempt
+        if a is None:
+            raise PbkitError("apps.roleplay.err.not_started")
+        pending = self.answer.value
+        if pending.strip() and not a.finished:
+            reply = None
+            if len(a.answers) < self._max_turns():
+                reply = self._villager_reply(a, pending) if len(a.answers) + 1 < \
+                    self._max_turns() else None
+            a.answers.append(pending)
+            a.replies.append(reply)
+            self.answer.value = ""
+        if not a.answers:
+            raise PbkitError("apps.roleplay.err.empty_answer")
+        if a.score is None:
+            a.score = self._score(a)
+        a.finished = True
+        self.send.disabled = True
+        self.submit.disabled = True
+        self.answer_box.layout.display = "none"
+        self.retry.layout.display = "flex"
+        self._render_transcript()
+        self._render_result()
+        if self._save:
+            self._save_attempt(a)
+            self._render_result()
+            self.show_ok(self.tr("apps.roleplay.saved_msg"))
+        return a.score
+
+    def _score(self, a: Attempt) -> Any:
+        from pbkit import roleplay
+
+        conv = getattr(roleplay, "score_conversation", None)
+        if conv is not None and len(a.answers) > 1:
+            result = conv(a.scenario_id, list(a.answers), lang=self.lang)
+            return getattr(result, "overall", result)
+        return roleplay.score(a.scenario_id, "\n".join(a.answers), lang=self.lang)
+
+    def _turns_for_store(self, a: Attempt) -> list[dict[str, Any]]:
+        turns = []
+        for i, text in enumerate(a.answers):
+            turn: dict[str, Any] = {"text": text}
+            if i < len(a.villager) and a.villager[i]:
+                turn["reply"] = a.villager[i]
+            turns.append(turn)
+        return turns
+
+    @property
+    def store(self) -> Any:
+        if self._store is None:
+            from pbkit.store import ResultsStore
+
+            self._store = ResultsStore()
+        return self._store
+
+    def _save_attempt(self, a: Attempt) -> None:
+        trainee = self.trainee.value.strip()
+        if not trainee:
+            raise PbkitError("apps.roleplay.err.no_trainee")
+        store = self.store
+        ensure = getattr(store, "ensure_trainee", None)
+        if ensure is not None:
+            try:
+                ensure(trainee, cohort_id=self.cohort_id) if self.cohort_id else ensure(trainee)
+            except TypeError:
+                ensure(trainee)
+        a.attempt_id = store.submit_attempt(a.submission_id, trainee, a.scenario_id,
+                                            self._turns_for_store(a), a.score)
+
+    @guarded
+    def _on_retry(self, _button: Any = None) -> None:
+        self.clear_message()
+        self.begin()

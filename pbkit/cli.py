@@ -1,0 +1,155 @@
+"""The ``pbkit`` command.
+
+Each subcommand lives in its own module in :mod:`pbkit.commands` and defines ``NAME``,
+``HELP`` (an i18n key), ``add_arguments(parser)`` and ``run(args) -> int``. Modules are
+discovered, so adding a command never edits this file. Command modules import heavy
+libraries inside ``run`` only, so ``pbkit --help`` stays fast.
+
+Every error a user can cause ends as one line on stderr in the chosen language and exit
+code 2; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pkgutil
+import re
+import sys
+from collections.abc import Sequence
+from typing import NoReturn
+
+from pbkit import __version__
+from pbkit.errors import PbkitError
+from pbkit.i18n import LANGS, normalize_lang, resolve_lang, t, use_lang
+
+__all__ = ["main", "build_parser"]
+
+# argparse's own messages (English) -> i18n keys, so bad arguments read well in zh too.
+_ARGPARSE_MESSAGES = (
+    (re.compile(r"the following arguments are required: (?P<args>.+)"), "cli.err.required"),
+    (re.compile(r"unrecognized arguments: (?P<args>.+)"), "cli.err.unrecognized"),
+    (re.compile(r"argument (?P<arg>[^:]+): invalid choice: (?P<value>.+?) "
+                r"\(choose from (?P<choices>.+)\)"), "cli.err.choice"),
+    (re.compile(r"argument (?P<arg>[^:]+): invalid (?P<type>\w+) value: (?P<value>.+)"),
+     "cli.err.type"),
+    (re.compile(r"argument (?P<arg>[^:]+): expected one argument"), "cli.err.expected_one"),
+    (re.compile(r"argument (?P<arg>[^:]+): not allowed with argument (?P<other>.+)"),
+     "cli.err.not_allowed"),
+    (re.compile(r"ambiguous option: (?P<arg>\S+) could match (?P<choices>.+)"),
+     "cli.err.ambiguous"),
+)
+
+
+def translate_argparse_message(message: str, lang: str | None = None) -> str:
+    """Render one of argparse's error messages in ``lang``.
+
+    >>> translate_argparse_message("unrecognized arguments: --bogus", "zh")
+    '无法识别的参数：--bogus'
+    """
+    for pattern, key in _ARGPARSE_MESSAGES:
+        match = pattern.fullmatch(message.strip())
+        if match:
+            return t(key, lang=lang, **match.groupdict())
+    return t("cli.err.generic", lang=lang, detail=message)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one localised line and exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        line = translate_argparse_message(message)
+        self.exit(2, f"{self.prog}: {line} {t('cli.see_help', prog=self.prog)}\n")
+
+
+def _command_modules():
+    import pbkit.commands as pkg
+
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"pbkit.commands.{info.name}")
+        if hasattr(module, "NAME") and hasattr(module, "run"):
+            yield module
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full argument parser (help texts in the current language)."""
+    parser = _Parser(prog="pbkit", description=t("cli.description"))
+    parser.add_argument("--version", action="version",
+                        version=t("cli.version", version=__version__),
+                        help=t("cli.help.version"))
+    parser.add_argument("--lang", choices=LANGS, help=t("cli.help.lang"))
+    sub = parser.add_subparsers(dest="command", metavar=t("cli.command_metavar"),
+                                parser_class=_Parser)
+    modules = sorted(_command_modules(), key=lambda m: m.NAME)
+    for module in modules:
+        p = sub.add_parser(module.NAME, help=t(module.HELP), description=t(module.HELP))
+        p.add_argument("--lang", choices=getattr(module, "LANG_CHOICES", LANGS),
+                       default=argparse.SUPPRESS, help=t("cli.help.lang"))
+        module.add_arguments(p)
+        p.set_defaults(_run=module.run)
+    return parser
+
+
+def _early_lang(argv: Sequence[str]) -> str | None:
+    """The --lang value if given anywhere on the command line (used to build help texts)."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return normalize_lang(argv[i + 1])
+        if arg.startswith("--lang="):
+            return normalize_lang(arg.split("=", 1)[1])
+    return None
+
+
+_ARGPARSE_TEXTS = {
+    "usage: ": "cli.argparse.usage",
+    "positional arguments": "cli.argparse.positional",
+    "options": "cli.argparse.options",
+    "show this help message and exit": "cli.argparse.help",
+}
+
+
+def _argparse_gettext(text: str) -> str:
+    key = _ARGPARSE_TEXTS.get(text)
+    return t(key) if key else text
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``pbkit`` console script; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    lang = _early_lang(argv) or resolve_lang(None)
+    saved_gettext = argparse._
+    argparse._ = _argparse_gettext  # argparse looks its own texts up through this name
+    try:
+        with use_lang(lang):
+            return _main(argv)
+    finally:
+        argparse._ = saved_gettext
+
+
+def _main(argv: list[str]) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # help, version and argument errors
+        return int(exc.code or 0)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args._run(args) or 0)
+    except PbkitError as exc:
+        print(f"pbkit {args.command}: {exc.render()}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(t("cli.interrupted"), file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,124 @@
+"""``pbkit serve``: the Voila app server on ``notebooks/apps`` with the sample dataset."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+from pbkit.errors import UsageError
+from pbkit.i18n import resolve_lang, t
+
+NAME = "serve"
+HELP = "cmd.serve.help"
+
+DEFAULT_PORT = 8866
+DEFAULT_TRAINER_PORT = 8867
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help=t("cmd.serve.host"))
+    parser.add_argument("--port", type=int, default=None, help=t("cmd.serve.port"))
+    parser.add_argument("--no-browser", action="store_true", help=t("cmd.serve.no_browser"))
+    parser.add_argument("--trainer", action="store_true", help=t("cmd.serve.trainer"))
+    parser.add_argument("--token", default=None, help=t("cmd.serve.token"))
+    parser.add_argument("--data", default=None, metavar="PATH", help=t("cmd.serve.data"))
+    parser.add_argument("--preheat", type=int, default=0, metavar="N",
+                        help=t("cmd.serve.preheat"))
+
+
+def check_port(host: str, port: int) -> None:
+    """Refuse a port outside 1..65535 or one already in use, before Voila starts."""
+    if not 0 < port < 65536:
+        raise UsageError("cmd.serve.bad_port", port=port)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise UsageError("cmd.serve.port_busy", host=host, port=port,
+                             reason=exc.strerror or str(exc)) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    from pbkit.serving import apps_dir, data_dir, list_apps, new_token, prepare_share, voila_command
+
+    lang = resolve_lang(getattr(args, "lang", None))
+    port = args.port if args.port is not None else (
+        DEFAULT_TRAINER_PORT if args.trainer else DEFAULT_PORT)
+    if args.preheat < 0:
+        raise UsageError("cmd.serve.bad_preheat", value=args.preheat)
+    check_port(args.host, port)
+    directory = apps_dir(trainer=args.trainer)
+    if not directory.is_dir():
+        raise UsageError("cmd.serve.no_apps", path=str(directory))
+    env = dict(os.environ)
+    if args.data:
+        data = Path(args.data).expanduser().resolve()
+        if not data.exists():
+            raise UsageError("cmd.serve.no_data", path=str(data))
+        env["PBKIT_SAMPLE"] = str(data)
+    store_dir = data_dir()
+    store_dir.mkdir(parents=True, exist_ok=True)
+    token = None
+    if args.trainer:
+        token = args.token or os.environ.get("PBKIT_TRAINER_TOKEN") or new_token()
+    elif args.token:
+        token = args.token
+
+    runtime = Path(tempfile.mkdtemp(prefix="pbkit-serve-"))
+    apps = list_apps(directory, lang)
+    share = prepare_share(runtime / "share", apps, t("serve.landing.heading_trainer" if
+                                                     args.trainer else "serve.landing.heading"),
+                          t("serve.landing.intro"))
+    env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(share), env.get("JUPYTER_PATH")]))
+    env["JUPYTER_RUNTIME_DIR"] = str(runtime / "runtime")
+    env["PBKIT_LANG"] = lang
+    env["PBKIT_DATA_DIR"] = str(store_dir)
+    cmd = voila_command(directory, host=args.host, port=port, share_dir=share, token=token,
+                        open_browser=not args.no_browser, preheat=args.preheat)
+
+    url = f"http://{args.host}:{port}/" + (f"?token={token}" if token else "")
+    print(t("serve.started", url=url), flush=True)
+    print(t("serve.data_dir", path=str(store_dir)), flush=True)
+    print(t("serve.apps", apps="、".join(a.title for a in apps) if lang == "zh"
+            else ", ".join(a.title for a in apps)), flush=True)
+    print(t("serve.stop_hint"), flush=True)
+
+    proc = subprocess.Popen(cmd, env=env)
+
+    def _forward(signum, _frame):
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+
+    old = signal.signal(signal.SIGTERM, _forward)
+    try:
+        return _wait(proc)
+    except KeyboardInterrupt:
+        _forward(signal.SIGINT, None)
+        _wait(proc)
+        return 0
+    finally:
+        signal.signal(signal.SIGTERM, old)
+        shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _wait(proc: subprocess.Popen) -> int:
+    try:
+        code = proc.wait()
+    except KeyboardInterrupt:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        return 0
+    if code not in (0, -signal.SIGTERM):
+        print(t("serve.voila_failed", code=code), file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,134 @@
+"""The validation report: every problem found in a dataset, located and explained.
+
+An :class:`Issue` names the file, the table, the row number as the user sees it in that
+file (spreadsheet row: the header is row 1, the first data row is row 2; ``None`` for
+problems about a whole column or file), the column, and a message key rendered in zh or en.
+
+>>> rep = ValidationReport([Issue("error", "data.missing_column", file="people.csv",
+...                               table="people", column="org_id")])
+>>> rep.has_errors
+True
+>>> rep.to_records(lang="en")[0]["message"]
+'required column is missing'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Issue", "ValidationReport", "SEVERITIES"]
+
+SEVERITIES = ("error", "warning")
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem in the data.
+
+    Attributes
+    ----------
+    severity : {"error", "warning"}
+        Errors stop a load; warnings do not.
+    key : str
+        i18n message key (also a stable machine-readable code).
+    file, table, row, column : location; any may be ``None``.
+    params : dict
+        Values substituted into the message; never a full personal identifier.
+    """
+
+    severity: str
+    key: str
+    file: str | None = None
+    table: str | None = None
+    row: int | None = None
+    column: str | None = None
+    params: dict[str, Any] = field(default_factory=dict, hash=False, compare=True)
+
+    def __post_init__(self) -> None:
+        if self.severity not in SEVERITIES:
+            raise ValueError(f"severity must be one of {SEVERITIES}")
+
+    def message(self, lang: str | None = None) -> str:
+        """The plain message without its location."""
+        from pbkit.i18n import t
+
+        return t(self.key, lang=lang, **self.params)
+
+    def render(self, lang: str | None = None) -> str:
+        """One line: location then message."""
+        from pbkit.i18n import location, t
+
+        tag = t(f"severity.{self.severity}", lang=lang)
+        return f"[{tag}] " + location(self.file, self.table, self.row, self.column,
+                                      lang=lang) + self.message(lang)
+
+    def to_record(self, lang: str | None = None) -> dict[str, Any]:
+        return {
+            "severity": self.severity,
+            "code": self.key,
+            "file": self.file,
+            "table": self.table,
+            "row": self.row,
+            "column": self.column,
+            "message": self.message(lang),
+        }
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    """An ordered collection of :class:`Issue` (plus optional privacy figures)."""
+
+    issues: tuple[Issue, ...] = ()
+    privacy: dict[str, Any] = field(default_factory=dict, hash=False)
+
+    def __init__(self, issues: Iterable[Issue] = (), privacy: dict[str, Any] | None = None):
+        object.__setattr__(self, "issues", tuple(issues))
+        object.__setattr__(self, "privacy", dict(privacy or {}))
+
+    def __iter__(self) -> Iterator[Issue]:
+        return iter(self.issues)
+
+    def __len__(self) -> int:
+        return len(self.issues)
+
+    @property
+    def errors(self) -> tuple[Issue, ...]:
+        return tuple(i for i in self.issues if i.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Issue, ...]:
+        return tuple(i for i in self.issues if i.severity == "warning")
+
+    @property
+    def has_errors(self) -> bool:
+        return any(i.severity == "error" for i in self.issues)
+
+    def merged(self, other: ValidationReport | Iterable[Issue]) -> ValidationReport:
+        extra = other.issues if isinstance(other, ValidationReport) else tuple(other)
+        privacy = {**self.privacy, **getattr(other, "privacy", {})}
+        return ValidationReport((*self.issues, *extra), privacy)
+
+    def to_records(self, lang: str | None = None) -> list[dict[str, Any]]:
+        return [i.to_record(lang) for i in self.issues]
+
+    def to_frame(self, lang: str | None = None):
+        """A tidy DataFrame with one row per issue."""
+        import pandas as pd
+
+        cols = ["severity", "code", "file", "table", "row", "column", "message"]
+        return pd.DataFrame(self.to_records(lang), columns=cols)
+
+    def to_json(self, lang: str | None = None) -> str:
+        return json.dumps(self.to_records(lang), ensure_ascii=False, indent=2)
+
+    def render(self, lang: str | None = None) -> str:
+        """Human-readable text: one line per issue and a summary line."""
+        from pbkit.i18n import t
+
+        lines = [i.render(lang) for i in self.issues]
+        lines.append(t("report.summary", lang=lang, errors=len(self.errors),
+                       warnings=len(self.warnings)))
+        return "\n".join(lines)

@@ -1,0 +1,118 @@
+"""CSV and Excel writers that never write a live spreadsheet formula.
+
+A cell whose text begins with ``=``, ``+``, ``-``, ``@``, a tab, a carriage return or a line
+feed can be run as a formula by a spreadsheet program (CSV injection, OWASP). Every export
+in pbkit goes through :func:`write_csv` or :func:`write_xlsx`, which neutralise such cells
+by prefixing a single quote, and write .xlsx with formulas off.
+
+>>> neutralise("=SUM(A1:A3)"), neutralise("-3"), neutralise(-3), neutralise("ok")
+("'=SUM(A1:A3)", "'-3", -3, 'ok')
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["neutralise", "neutralise_frame", "write_csv", "write_xlsx", "DANGEROUS_PREFIXES"]
+
+DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def neutralise(value: Any) -> Any:
+    """Prefix ``'`` to text that a spreadsheet would read as a formula; other values pass."""
+    if isinstance(value, str) and value.startswith(DANGEROUS_PREFIXES):
+        return "'" + value
+    return value
+
+
+def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` with every text cell (and column header) neutralised.
+
+    Tuples (multi-value cells) are joined with ``;`` first.
+    """
+    out = frame.copy()
+    out.columns = [neutralise(str(c)) for c in out.columns]
+    for col in out.columns:
+        series = out[col]
+        if series.dtype == object or str(series.dtype) in ("str", "string"):
+            out[col] = series.map(
+                lambda v: neutralise(";".join(map(str, v)) if isinstance(v, tuple) else v)
+            ).astype(object)
+    return out
+
+
+def _atomic_target(path: Path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
+    return Path(tmp)
+
+
+def write_csv(frame: pd.DataFrame, path: str | os.PathLike, *, bom: bool = True) -> Path:
+    """Write ``frame`` to CSV (UTF-8 with BOM so Excel shows Chinese), formulas neutralised.
+
+    The file is written to a temporary name and renamed, so a failure leaves no half file.
+    """
+    path = Path(path)
+    tmp = _atomic_target(path)
+    try:
+        neutralise_frame(frame).to_csv(tmp, index=False, encoding="utf-8-sig" if bom else "utf-8",
+                                       lineterminator="\n")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | os.PathLike) -> Path:
+    """Write one sheet per frame with xlsxwriter, formulas and URLs off, cells neutralised.
+
+    Sheet names are cut to Excel's 31 characters. Written atomically.
+
+    >>> import pandas as pd, tempfile, openpyxl, os
+    >>> out = os.path.join(tempfile.mkdtemp(), "x.xlsx")
+    >>> _ = write_xlsx({"s": pd.DataFrame({"a": ["=1+1"]})}, out)
+    >>> openpyxl.load_workbook(out)["s"]["A2"].value
+    "'=1+1"
+    """
+    import pandas as pd
+
+    path = Path(path)
+    tmp = _atomic_target(path)
+    try:
+        options = {"strings_to_formulas": False, "strings_to_urls": False}
+        with pd.ExcelWriter(tmp, engine="xlsxwriter", engine_kwargs={"options": options}) as xw:
+            used: set[str] = set()
+            for name, frame in sheets.items():
+                sheet = _sheet_name(str(name), used)
+                clean = neutralise_frame(frame)
+                for col in clean.columns:  # Excel has no timezone-aware datetimes
+                    if hasattr(clean[col], "dt") and getattr(clean[col].dt, "tz", None):
+                        clean[col] = clean[col].dt.tz_localize(None)
+                clean.to_excel(xw, sheet_name=sheet, index=False)
+                ws = xw.sheets[sheet]
+                for i, col in enumerate(clean.columns):
+                    width = max([len(str(col))] + [len(str(v)) for v in clean[col].head(200)])
+                    ws.set_column(i, i, min(60, max(8, width + 2)))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def _sheet_name(name: str, used: set[str]) -> str:
+    bad = '[]:*?/\\'
+    base = "".join("_" if ch in bad else ch for ch in name)[:31] or "sheet"
+    candidate, n = base, 1
+    while candidate.lower() in used:
+        n += 1
+        candidate = f"{base[:28]}_{n}"
+    used.add(candidate.lower())
+    return candidate

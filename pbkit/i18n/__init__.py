@@ -1,0 +1,142 @@
+"""User-facing messages in zh-CN (default) and English.
+
+Every message a user can read goes through :func:`t`. Messages live in YAML catalogs, one
+file per area, in ``pbkit/i18n/catalogs/``; each key maps to ``{zh: ..., en: ...}`` templates
+with ``str.format`` placeholders. The language is chosen, in order of precedence, by the
+``lang`` argument, the innermost :func:`use_lang` block, the ``PBKIT_LANG`` environment
+variable, and finally zh-CN.
+
+>>> t("cli.version", lang="en", version="1.0")
+'pbkit 1.0'
+>>> with use_lang("zh"):
+...     t("common.yes")
+'是'
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import string
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+__all__ = [
+    "LANGS",
+    "DEFAULT_LANG",
+    "t",
+    "resolve_lang",
+    "normalize_lang",
+    "use_lang",
+    "location",
+    "catalog",
+    "has_key",
+]
+
+LANGS: tuple[str, ...] = ("zh", "en")
+DEFAULT_LANG = "zh"
+CATALOG_DIR = Path(__file__).with_name("catalogs")
+
+_current: contextvars.ContextVar[str | None] = contextvars.ContextVar("pbkit_lang", default=None)
+
+
+def normalize_lang(lang: str | None) -> str | None:
+    """Map a language tag (``zh-CN``, ``zh_Hans``, ``en-US`` ...) to ``zh`` or ``en``.
+
+    Returns ``None`` for an empty or unknown tag.
+
+    >>> normalize_lang("zh-CN"), normalize_lang("EN_us"), normalize_lang("fr")
+    ('zh', 'en', None)
+    """
+    if not lang:
+        return None
+    base = lang.strip().lower().replace("_", "-").split("-")[0]
+    return base if base in LANGS else None
+
+
+def resolve_lang(lang: str | None = None) -> str:
+    """The effective language code for ``lang`` (see module docstring for precedence)."""
+    for candidate in (lang, _current.get(), os.environ.get("PBKIT_LANG")):
+        code = normalize_lang(candidate)
+        if code:
+            return code
+    return DEFAULT_LANG
+
+
+@contextmanager
+def use_lang(lang: str | None) -> Iterator[str]:
+    """Make ``lang`` the current language inside a ``with`` block."""
+    token = _current.set(normalize_lang(lang))
+    try:
+        yield resolve_lang()
+    finally:
+        _current.reset(token)
+
+
+@cache
+def catalog() -> dict[str, dict[str, str]]:
+    """All message templates, merged from every catalog file (key -> {lang: template})."""
+    import yaml
+
+    merged: dict[str, dict[str, str]] = {}
+    for path in sorted(CATALOG_DIR.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for key, entry in data.items():
+            if key in merged:
+                raise ValueError(f"duplicate message key {key!r} in {path.name}")
+            merged[key] = {str(k): str(v) for k, v in entry.items()}
+    return merged
+
+
+def has_key(key: str) -> bool:
+    """Whether ``key`` is a known message key."""
+    return key in catalog()
+
+
+class _Lenient(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def t(key: str, lang: str | None = None, **params: Any) -> str:
+    """Render message ``key`` in ``lang`` with ``params`` substituted.
+
+    An unknown key renders as the key itself, so a missing translation is visible
+    (and caught by the catalog test) instead of crashing the caller.
+    """
+    entry = catalog().get(key)
+    if entry is None:
+        return key
+    code = resolve_lang(lang)
+    template = entry.get(code) or entry.get(DEFAULT_LANG) or key
+    return string.Formatter().vformat(template, (), _Lenient(params))
+
+
+def location(file: str | None, table: str | None, row: int | None, column: str | None,
+             lang: str | None = None) -> str:
+    """The prefix that says where a data problem is, ending in ``': '``.
+
+    >>> location("people.csv", "people", 7, "gender", lang="en")
+    'people.csv: table people, row 7, column gender: '
+    >>> location("people.csv", "people", 7, "gender", lang="zh")
+    'people.csv：表 people，第 7 行，列 gender：'
+    """
+    parts = []
+    if table:
+        parts.append(t("where.table", lang, table=table))
+    if row is not None:
+        parts.append(t("where.row", lang, row=row))
+    if column:
+        parts.append(t("where.column", lang, column=column))
+    code = resolve_lang(lang)
+    sep, colon = (("，", "：") if code == "zh" else (", ", ": "))
+    head = file or ""
+    body = sep.join(parts)
+    if head and body:
+        return f"{head}{colon}{body}{colon}"
+    if head or body:
+        return f"{head or body}{colon}"
+    return ""

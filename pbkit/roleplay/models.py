@@ -1,0 +1,595 @@
+"""Scenario, rubric and exemplar models, and the loader that validates scenario files.
+
+A scenario file ``lessons/scenarios/<id>.yaml`` holds a bilingual (zh, en) role-play: the
+title, the context the trainee reads, the persona and the trainee's role, references to the
+rules involved, the rubric (criteria with four levels 0-3 and behavioural anchors), the cue
+concepts and level rules the scorer uses, and optional villager turns for a multi-turn
+conversation. Graded exemplar answers live beside it in
+``lessons/scenarios/exemplars/<id>.yaml``.
+
+Everything a user may get wrong in such a file raises :class:`pbkit.errors.ScenarioError`
+naming the file, the line and the field, e.g. ``criteria[2].levels: expected 4 levels 0-3``.
+
+Rubric anchors, cue concepts and exemplar answers stay on the server: apps call
+:meth:`Scenario.public_view`, which carries only what a trainee may see.
+
+>>> scenarios = load_scenarios()
+>>> "dibao-complaint" in scenarios
+True
+>>> sc = get_scenario("dibao-complaint")
+>>> [c.id for c in sc.criteria]
+['acknowledge', 'procedure', 'transparency', 'follow_up', 'boundaries']
+>>> sc.title.get("en")
+'Dibao complaint: a widow says cadres favour their relatives'
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pbkit.errors import ScenarioError
+
+__all__ = [
+    "Text",
+    "Level",
+    "Criterion",
+    "Concept",
+    "Turn",
+    "RuleRef",
+    "Exemplar",
+    "Scenario",
+    "scenarios_dir",
+    "load_scenarios",
+    "load_scenario_file",
+    "get_scenario",
+    "list_scenarios",
+    "LEVELS",
+    "LANGS",
+]
+
+LEVELS: tuple[int, ...] = (0, 1, 2, 3)
+LANGS: tuple[str, ...] = ("zh", "en")
+_ID_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A bilingual text. ``get(lang)`` falls back to Chinese.
+
+    >>> Text("你好", "hello").get("en")
+    'hello'
+    """
+
+    zh: str
+    en: str
+
+    def get(self, lang: str | None = None) -> str:
+        """The text in ``lang`` (``zh`` or ``en``; default: the current language)."""
+        from pbkit.i18n import resolve_lang
+
+        return self.en if resolve_lang(lang) == "en" else self.zh
+
+
+@dataclass(frozen=True)
+class Level:
+    """One level of a criterion: its behavioural anchor and the feedback for reaching the next."""
+
+    level: int
+    anchor: Text
+    feedback: Text
+
+
+@dataclass(frozen=True)
+class Criterion:
+    """A rubric criterion with four levels (0-3) and the rule the scorer applies.
+
+    ``scoring`` is the level rule as data: ``veto`` (a condition that forces level 0),
+    ``unless`` (a condition that cancels the veto) and ``levels`` (level -> condition).
+    A condition is a mapping with ``any`` (list of concepts), ``all`` (list of concepts or
+    ``a|b`` alternatives) and/or ``min`` (``{n, of}``); every key given must hold.
+    """
+
+    id: str
+    name: Text
+    description: Text
+    levels: tuple[Level, ...]
+    scoring: Mapping[str, Any] = field(hash=False, compare=False, repr=False)
+
+    @property
+    def max_level(self) -> int:
+        """The highest level (3)."""
+        return self.levels[-1].level
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A cue concept: regular expressions in zh and en for one kind of behaviour.
+
+    ``negatable`` concepts are dropped when a negation scopes over them ("I won't show you
+    the records"). ``structure`` False lets the concept match even in a bare fragment.
+    """
+
+    id: str
+    zh: tuple[str, ...]
+    en: tuple[str, ...]
+    negatable: bool = True
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A villager reaction in a multi-turn role-play.
+
+    The first reaction whose ``when`` condition holds for the trainee's turn is chosen;
+    a reaction without ``when`` is the default.
+    """
+
+    id: str
+    when: Mapping[str, Any] | None = field(hash=False, compare=False)
+    reply: Text
+    mood: str
+
+
+@dataclass(frozen=True)
+class RuleRef:
+    """A reference to a rule or regulation the scenario is about."""
+
+    id: str
+    text: Text
+
+
+@dataclass(frozen=True)
+class Exemplar:
+    """A graded exemplar answer: the text and a careful human rater's level per criterion."""
+
+    id: str
+    lang: str
+    text: str
+    levels: Mapping[str, int] = field(hash=False, compare=False)
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A role-play scenario with its rubric, cue concepts, villager turns and exemplars."""
+
+    id: str
+    title: Text
+    context: Text
+    persona: Text
+    role: Text
+    rules: tuple[RuleRef, ...]
+    criteria: tuple[Criterion, ...]
+    concepts: Mapping[str, Concept] = field(hash=False, compare=False, repr=False)
+    topic: tuple[str, ...] = ()
+    opening: Text | None = None
+    turns: tuple[Turn, ...] = ()
+    max_turns: int = 5
+    exemplars: tuple[Exemplar, ...] = field(default=(), repr=False)
+    source: str = ""
+
+    def criterion(self, criterion_id: str) -> Criterion:
+        """The criterion with this id."""
+        for crit in self.criteria:
+            if crit.id == criterion_id:
+                return crit
+        raise KeyError(criterion_id)
+
+    @property
+    def max_total(self) -> int:
+        """Sum of the criteria's maximum levels."""
+        return sum(c.max_level for c in self.criteria)
+
+    def public_view(self, lang: str | None = None) -> dict[str, Any]:
+        """What an app may show a trainee: no anchors, cues or exemplar answers.
+
+        >>> view = get_scenario("dibao-complaint").public_view("en")
+        >>> sorted(view)
+        ['context', 'criteria', 'id', 'max_turns', 'opening', 'persona', 'role', 'title']
+        >>> view["criteria"][0]
+        {'id': 'acknowledge', 'name': 'Acknowledge her'}
+        """
+        return {
+            "id": self.id,
+            "title": self.title.get(lang),
+            "context": self.context.get(lang),
+            "persona": self.persona.get(lang),
+            "role": self.role.get(lang),
+            "opening": self.opening.get(lang) if self.opening else None,
+            "max_turns": self.max_turns,
+            "criteria": [{"id": c.id, "name": c.name.get(lang)} for c in self.criteria],
+        }
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def scenarios_dir() -> Path:
+    """The folder of scenario files (``PBKIT_SCENARIOS`` or ``lessons/scenarios``)."""
+    override = os.environ.get("PBKIT_SCENARIOS")
+    if override:
+        return Path(override)
+    from pbkit.data.sample import repo_root
+
+    return repo_root() / "lessons" / "scenarios"
+
+
+class _Doc:
+    """A parsed YAML document that remembers the line of every node (for error messages)."""
+
+    def __init__(self, path: Path) -> None:
+        import yaml
+
+        self.path = path
+        self.name = path.name
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ScenarioError("roleplay.err.unreadable", file=self.name, line=1,
+                                detail=str(exc)) from exc
+        loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+        loader = loader_cls(text)
+        try:
+            self.node = loader.get_single_node()
+            self.data = loader.construct_document(self.node) if self.node is not None else None
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            line = mark.line + 1 if mark is not None else 1
+            raise ScenarioError("roleplay.err.yaml", file=self.name, line=line,
+                                detail=str(getattr(exc, "problem", exc))) from exc
+        finally:
+            loader.dispose()
+
+    def line(self, path: tuple) -> int:
+        """The 1-based line of the node at ``path`` (or of its nearest existing parent)."""
+        import yaml
+
+        node, line = self.node, 1
+        if node is not None:
+            line = node.start_mark.line + 1
+        for part in path:
+            nxt = None
+            if isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    if str(key.value) == str(part):
+                        nxt, line = value, key.start_mark.line + 1
+                        break
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+                if 0 <= part < len(node.value):
+                    nxt = node.value[part]
+                    line = nxt.start_mark.line + 1
+            if nxt is None:
+                break
+            node = nxt
+        return line
+
+    def error(self, key: str, path: tuple, **params: Any) -> ScenarioError:
+        return ScenarioError(key, file=self.name, line=self.line(path), field=_fmt(path),
+                             **params)
+
+
+def _fmt(path: tuple) -> str:
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(root)"
+
+
+class _Reader:
+    """Typed access to a parsed document, raising ScenarioError naming file and field."""
+
+    def __init__(self, doc: _Doc) -> None:
+        self.doc = doc
+
+    def get(self, obj: Any, path: tuple, key: str, kind: type | tuple, *, required=True,
+            default: Any = None) -> Any:
+        if not isinstance(obj, dict):
+            raise self.doc.error("roleplay.err.type", path, expected="mapping")
+        if key not in obj or obj[key] is None:
+            if required:
+                raise self.doc.error("roleplay.err.missing", (*path, key))
+            return default
+        value = obj[key]
+        if kind is int and isinstance(value, bool):
+            raise self.doc.error("roleplay.err.type", (*path, key), expected="int")
+        if not isinstance(value, kind):
+            expected = kind.__name__ if isinstance(kind, type) else "/".join(
+                k.__name__ for k in kind)
+            expected = {"dict": "mapping", "list": "list", "str": "text"}.get(expected, expected)
+            raise self.doc.error("roleplay.err.type", (*path, key), expected=expected)
+        return value
+
+    def text(self, obj: Any, path: tuple, key: str, *, required=True) -> Text | None:
+        value = self.get(obj, path, key, dict, required=required)
+        if value is None:
+            return None
+        for lang in LANGS:
+            item = value.get(lang)
+            if not isinstance(item, str) or not item.strip():
+                raise self.doc.error("roleplay.err.lang", (*path, key, lang), lang=lang)
+        return Text(zh=value["zh"].strip(), en=value["en"].strip())
+
+    def ident(self, obj: Any, path: tuple, key: str = "id") -> str:
+        value = self.get(obj, path, key, str)
+        if not _ID_RE.match(value):
+            raise self.doc.error("roleplay.err.id", (*path, key), value=value)
+        return value
+
+
+def _check_condition(doc: _Doc, cond: Any, path: tuple, concepts: Mapping[str, Concept]) -> None:
+    if not isinstance(cond, dict) or not cond:
+        raise doc.error("roleplay.err.type", path, expected="mapping")
+    for key, value in cond.items():
+        if key in ("any", "all"):
+            if not isinstance(value, list) or not value:
+                raise doc.error("roleplay.err.type", (*path, key), expected="list")
+            for i, item in enumerate(value):
+                for name in str(item).split("|"):
+                    if name not in concepts and not name.startswith("@"):
+                        raise doc.error("roleplay.err.concept", (*path, key, i), concept=name)
+        elif key == "min":
+            if not isinstance(value, dict) or not isinstance(value.get("n"), int) \
+                    or not isinstance(value.get("of"), list):
+                raise doc.error("roleplay.err.min", (*path, key))
+            for i, name in enumerate(value["of"]):
+                if name not in concepts and not str(name).startswith("@"):
+                    raise doc.error("roleplay.err.concept", (*path, key, "of", i), concept=name)
+        else:
+            raise doc.error("roleplay.err.condition_key", (*path, key), key=key)
+
+
+_PSEUDO_CONCEPTS = ("@deadline",)
+
+
+def _parse_concepts(r: _Reader, raw: Any) -> dict[str, Concept]:
+    doc = r.doc
+    if not isinstance(raw, dict) or not raw:
+        raise doc.error("roleplay.err.type", ("cues",), expected="mapping")
+    concepts: dict[str, Concept] = {}
+    for cid, spec in raw.items():
+        path = ("cues", cid)
+        if not isinstance(cid, str) or not _ID_RE.match(cid):
+            raise doc.error("roleplay.err.id", path, value=cid)
+        if not isinstance(spec, dict):
+            raise doc.error("roleplay.err.type", path, expected="mapping")
+        pats = {}
+        for lang in LANGS:
+            items = spec.get(lang, [])
+            if not isinstance(items, list) or not all(isinstance(p, str) for p in items):
+                raise doc.error("roleplay.err.type", (*path, lang), expected="list")
+            for i, pat in enumerate(items):
+                try:
+                    re.compile(pat)
+                except re.error as exc:
+                    raise doc.error("roleplay.err.regex", (*path, lang, i),
+                                    detail=str(exc)) from exc
+            pats[lang] = tuple(items)
+        if not pats["zh"] and not pats["en"]:
+            raise doc.error("roleplay.err.lang", (*path, "zh"), lang="zh")
+        negatable = spec.get("negatable", True)
+        if not isinstance(negatable, bool):
+            raise doc.error("roleplay.err.type", (*path, "negatable"), expected="bool")
+        concepts[cid] = Concept(cid, pats["zh"], pats["en"], negatable)
+    return concepts
+
+
+def _parse_criteria(r: _Reader, data: dict, concepts: Mapping[str, Concept]) -> tuple:
+    doc = r.doc
+    raw = r.get(data, (), "criteria", list)
+    if not raw:
+        raise doc.error("roleplay.err.empty", ("criteria",))
+    criteria, seen = [], set()
+    for i, item in enumerate(raw):
+        path = ("criteria", i)
+        cid = r.ident(item, path)
+        if cid in seen:
+            raise doc.error("roleplay.err.duplicate", (*path, "id"), value=cid)
+        seen.add(cid)
+        name = r.text(item, path, "name")
+        desc = r.text(item, path, "description")
+        levels_raw = r.get(item, path, "levels", list)
+        numbers = [lv.get("level") if isinstance(lv, dict) else None for lv in levels_raw]
+        if numbers != list(LEVELS):
+            raise doc.error("roleplay.err.levels", (*path, "levels"))
+        levels = []
+        for j, lv in enumerate(levels_raw):
+            lpath = (*path, "levels", j)
+            levels.append(Level(j, r.text(lv, lpath, "anchor"), r.text(lv, lpath, "feedback")))
+        scoring = r.get(item, path, "scoring", dict)
+        spath = (*path, "scoring")
+        for key in scoring:
+            if key not in ("veto", "unless", "levels"):
+                raise doc.error("roleplay.err.condition_key", (*spath, key), key=key)
+        for key in ("veto", "unless"):
+            if key in scoring:
+                _check_condition(doc, scoring[key], (*spath, key), concepts)
+        lv_rules = r.get(scoring, spath, "levels", dict)
+        for lvl, cond in lv_rules.items():
+            if lvl not in (1, 2, 3):
+                raise doc.error("roleplay.err.scoring_level", (*spath, "levels", lvl),
+                                value=lvl)
+            _check_condition(doc, cond, (*spath, "levels", lvl), concepts)
+        if sorted(lv_rules) != [1, 2, 3]:
+            raise doc.error("roleplay.err.scoring_levels", (*spath, "levels"))
+        criteria.append(Criterion(cid, name, desc, tuple(levels), scoring))
+    return tuple(criteria)
+
+
+def _parse_turns(r: _Reader, data: dict, concepts: Mapping[str, Concept]) -> tuple:
+    doc = r.doc
+    dialogue = r.get(data, (), "dialogue", dict, required=False)
+    if dialogue is None:
+        return None, (), 5
+    opening = r.text(dialogue, ("dialogue",), "opening")
+    max_turns = r.get(dialogue, ("dialogue",), "max_turns", int, required=False, default=5)
+    if not 3 <= max_turns <= 5:
+        raise doc.error("roleplay.err.max_turns", ("dialogue", "max_turns"), value=max_turns)
+    raw = r.get(dialogue, ("dialogue",), "reactions", list)
+    turns, has_default = [], False
+    for i, item in enumerate(raw):
+        path = ("dialogue", "reactions", i)
+        tid = r.ident(item, path)
+        when = item.get("when") if isinstance(item, dict) else None
+        if when is not None:
+            _check_condition(doc, when, (*path, "when"), concepts)
+        else:
+            has_default = True
+        mood = r.get(item, path, "mood", str)
+        turns.append(Turn(tid, when, r.text(item, path, "reply"), mood))
+    if not has_default:
+        raise doc.error("roleplay.err.no_default", ("dialogue", "reactions"))
+    return opening, tuple(turns), max_turns
+
+
+def _parse_exemplars(path: Path, scenario_id: str, criteria: tuple) -> tuple[Exemplar, ...]:
+    doc = _Doc(path)
+    r = _Reader(doc)
+    data = doc.data
+    if not isinstance(data, dict):
+        raise doc.error("roleplay.err.type", (), expected="mapping")
+    sid = r.get(data, (), "scenario", str)
+    if sid != scenario_id:
+        raise doc.error("roleplay.err.exemplar_scenario", ("scenario",), value=sid,
+                        expected=scenario_id)
+    raw = r.get(data, (), "exemplars", list)
+    crit_ids = [c.id for c in criteria]
+    out, seen = [], set()
+    for i, item in enumerate(raw):
+        epath = ("exemplars", i)
+        eid = r.get(item, epath, "id", str)
+        if eid in seen:
+            raise doc.error("roleplay.err.duplicate", (*epath, "id"), value=eid)
+        seen.add(eid)
+        lang = r.get(item, epath, "lang", str)
+        if lang not in LANGS:
+            raise doc.error("roleplay.err.lang_value", (*epath, "lang"), value=lang)
+        text = r.get(item, epath, "text", str)
+        if not text.strip():
+            raise doc.error("roleplay.err.missing", (*epath, "text"))
+        levels = r.get(item, epath, "levels", dict)
+        for cid in crit_ids:
+            if cid not in levels:
+                raise doc.error("roleplay.err.missing", (*epath, "levels", cid))
+            value = levels[cid]
+            if not isinstance(value, int) or isinstance(value, bool) or value not in LEVELS:
+                raise doc.error("roleplay.err.exemplar_level", (*epath, "levels", cid),
+                                value=value)
+        for cid in levels:
+            if cid not in crit_ids:
+                raise doc.error("roleplay.err.unknown_criterion", (*epath, "levels", cid),
+                                value=cid)
+        note = item.get("note", "") or ""
+        out.append(Exemplar(eid, lang, text.strip(), {c: levels[c] for c in crit_ids},
+                            str(note)))
+    return tuple(out)
+
+
+def load_scenario_file(path: str | os.PathLike, *, exemplars: bool = True) -> Scenario:
+    """Load and validate one scenario file (and its exemplars file if present).
+
+    Parameters
+    ----------
+    path : path-like
+        A ``<id>.yaml`` scenario file.
+    exemplars : bool
+        Also load ``exemplars/<id>.yaml`` next to it (or an ``exemplars`` list inline).
+
+    Raises
+    ------
+    ScenarioError
+        Naming the file, the line and the field that is wrong.
+
+    Examples
+    --------
+    >>> sc = load_scenario_file(scenarios_dir() / "neighbor-dispute.yaml")
+    >>> sc.id, len(sc.criteria), sc.max_total
+    ('neighbor-dispute', 5, 15)
+    """
+    path = Path(path)
+    doc = _Doc(path)
+    r = _Reader(doc)
+    data = doc.data
+    if not isinstance(data, dict):
+        raise doc.error("roleplay.err.type", (), expected="mapping")
+    sid = r.ident(data, ())
+    title = r.text(data, (), "title")
+    context = r.text(data, (), "context")
+    persona = r.text(data, (), "persona")
+    role = r.text(data, (), "role")
+    rules = []
+    for i, item in enumerate(r.get(data, (), "rules", list, required=False, default=[])):
+        rules.append(RuleRef(r.ident(item, ("rules", i)), r.text(item, ("rules", i), "text")))
+    concepts = _parse_concepts(r, r.get(data, (), "cues", dict))
+    topic = r.get(data, (), "topic", list, required=False, default=[])
+    for i, name in enumerate(topic):
+        if name not in concepts:
+            raise doc.error("roleplay.err.concept", ("topic", i), concept=name)
+    criteria = _parse_criteria(r, data, concepts)
+    opening, turns, max_turns = _parse_turns(r, data, concepts)
+    exs: tuple[Exemplar, ...] = ()
+    if exemplars:
+        ex_path = path.parent / "exemplars" / f"{sid}.yaml"
+        if ex_path.exists():
+            exs = _parse_exemplars(ex_path, sid, criteria)
+    return Scenario(sid, title, context, persona, role, tuple(rules), criteria, concepts,
+                    tuple(topic), opening, turns, max_turns, exs, str(path))
+
+
+@cache
+def _load_all(folder: str) -> dict[str, Scenario]:
+    base = Path(folder)
+    if not base.is_dir():
+        raise ScenarioError("roleplay.err.no_dir", file=str(base), line=1)
+    out: dict[str, Scenario] = {}
+    for path in sorted(base.glob("*.yaml")):
+        sc = load_scenario_file(path)
+        if sc.id in out:
+            raise ScenarioError("roleplay.err.duplicate", file=path.name, line=1, field="id",
+                                value=sc.id)
+        out[sc.id] = sc
+    return out
+
+
+def load_scenarios(folder: str | os.PathLike | None = None) -> dict[str, Scenario]:
+    """All scenarios in ``folder`` (default :func:`scenarios_dir`), keyed by id.
+
+    Results are cached per folder; files are parsed once per process.
+
+    >>> len(load_scenarios()) >= 8
+    True
+    """
+    return dict(_load_all(str(Path(folder) if folder else scenarios_dir())))
+
+
+def get_scenario(scenario_id: str, folder: str | os.PathLike | None = None) -> Scenario:
+    """The scenario with this id; :class:`ScenarioError` if there is none.
+
+    >>> get_scenario("migrant-member").criteria[0].id
+    'rapport'
+    """
+    found = _load_all(str(Path(folder) if folder else scenarios_dir()))
+    if scenario_id not in found:
+        raise ScenarioError("roleplay.err.unknown_scenario", value=scenario_id,
+                            known=", ".join(sorted(found)))
+    return found[scenario_id]
+
+
+def list_scenarios(lang: str | None = None, folder: str | os.PathLike | None = None):
+    """A DataFrame of ``id`` and ``title`` (in ``lang``) for every scenario.
+
+    >>> list_scenarios("en").columns.tolist()
+    ['id', 'title', 'criteria']
+    """
+    import pandas as pd
+
+    rows = [{"id": s.id, "title": s.title.get(lang), "criteria": len(s.criteria)}
+            for s in load_scenarios(folder).values()]
+    return pd.DataFrame(rows, columns=["id", "title", "criteria"])

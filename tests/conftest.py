@@ -1,0 +1,44 @@
+"""Shared test fixtures: language isolation and helpers for starting servers."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # make `benchmarks` importable in tests
+    sys.path.insert(0, str(ROOT))
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch, tmp_path_factory):
+    """Each test starts in the default language with a private data directory."""
+    monkeypatch.delenv("PBKIT_LANG", raising=False)
+    monkeypatch.delenv("PBKIT_DB_URL", raising=False)
+    monkeypatch.setenv("PBKIT_DATA_DIR", str(tmp_path_factory.mktemp("pbkit-data")))
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    yield
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def port() -> int:
+    return free_port()
+
+
+def pbkit_exe() -> list[str]:
+    """Command prefix that runs the pbkit CLI of this interpreter."""
+    return [sys.executable, "-m", "pbkit.cli"]
+
+
+os.environ.setdefault("PYTHONUTF8", "1")
