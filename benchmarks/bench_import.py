@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from benchmarks.harness import Benchmark
 
+from benchmarks.harness import Benchmark
 
 _PROBE = (
     "import sys, time\n"

@@ -10,8 +10,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:  # make `benchmarks` importable in tests
+if str(ROOT) not in sys.path:  # make `benchmarks` and `tests.*` importable in tests
     sys.path.insert(0, str(ROOT))
+# pytest runs with --import-mode=importlib (several conftest.py files, no __init__.py);
+# test folders stay importable for their helper modules (e.g. `store_helpers`).
+for _folder in sorted(Path(__file__).parent.iterdir()):
+    if _folder.is_dir() and not _folder.name.startswith((".", "_")):
+        if str(_folder) not in sys.path:
+            sys.path.append(str(_folder))
 
 
 @pytest.fixture(autouse=True)

@@ -35,6 +35,7 @@ import html
 import logging
 import os
 import sys
+import threading
 import traceback
 import warnings
 from collections.abc import Callable, Iterator, Sequence
@@ -243,16 +244,12 @@ def query_params() -> dict[str, str]:
 
 def _cjk_families() -> list[str]:
     """Font families for CJK chart text, registering a bundled CJK font when needed."""
-    try:  # the shared chart helper (health engineer) is the one place fonts are set up
-        from pbkit.charts import cjk_font
+    try:  # pbkit.charts is the one place the CJK font is found (system or bundled)
+        from pbkit.charts import cjk_font_family
 
-        font = cjk_font()
-        name = font if isinstance(font, str) else getattr(font, "get_name", lambda: None)()
-        if name:
-            return [name, "DejaVu Sans"]
-    except Exception:  # noqa: BLE001 - fall back to the bundled font below
-        pass
-    return [_register_bundled_cjk(), "DejaVu Sans"]
+        return [cjk_font_family(), "DejaVu Sans"]
+    except ImportError:  # pragma: no cover - pbkit.charts ships with pbkit
+        return [_register_bundled_cjk(), "DejaVu Sans"]
 
 
 @functools.cache
@@ -308,7 +305,7 @@ def figure_png(fig: Figure) -> bytes:
         for text in fig.findobj(lambda a: hasattr(a, "set_fontfamily")):
             try:
                 text.set_fontfamily(families)
-            except Exception:  # noqa: BLE001 - non-text artists
+            except Exception:  # non-text artists
                 pass
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
@@ -336,6 +333,8 @@ def guarded(method: Callable | None = None, *, busy: str | None = None):
     def decorate(fn: Callable) -> Callable:
         @functools.wraps(fn)
         def wrapper(self: AppShell, *args: Any, **kwargs: Any) -> Any:
+            if getattr(self, "_quiet", 0) and args and isinstance(args[0], dict):
+                return None  # an observer fired by set_choices(): not a user action
             try:
                 if busy:
                     with self.busy(busy):
@@ -343,11 +342,10 @@ def guarded(method: Callable | None = None, *, busy: str | None = None):
                 return fn(self, *args, **kwargs)
             except PbkitError as exc:
                 self.show_error(exc.render(self.lang))
-            except Exception as exc:  # noqa: BLE001 - a trainee must never see a traceback
-                log.error("pbkit app callback %s failed:\n%s", fn.__qualname__,
-                          traceback.format_exc())
-                print(f"pbkit.apps error in {fn.__qualname__}: {type(exc).__name__}: {exc}",
-                      file=sys.__stderr__, flush=True)
+            except Exception as exc:  # a trainee must never see a traceback
+                # the server log (the kernel's real stderr) gets the details, the page not
+                print(f"pbkit.apps error in {fn.__qualname__}: {type(exc).__name__}: {exc}\n"
+                      f"{traceback.format_exc()}", file=sys.__stderr__, flush=True)
                 self.show_error(self.tr("apps.error.internal", kind=type(exc).__name__))
             return None
 
@@ -374,6 +372,8 @@ class AppShell:
     def __init__(self, lang: str | None = None) -> None:
         self.lang = resolve_lang(lang)
         self._busy_depth = 0
+        self._threads: list[threading.Thread] = []
+        self._busy_lock = threading.RLock()
         self.style = W.HTML(STYLE)
         self.title = W.HTML()
         self.lang_toggle = W.ToggleButtons(options=[("中文", "zh"), ("English", "en")],
@@ -422,7 +422,7 @@ class AppShell:
         try:
             self.relabel()
             self.rerender()
-        except Exception as exc:  # noqa: BLE001 - never a traceback on the page
+        except Exception as exc:  # never a traceback on the page
             log.error("relabel failed:\n%s", traceback.format_exc())
             self.show_error(self.tr("apps.error.internal", kind=type(exc).__name__))
 
@@ -491,19 +491,21 @@ class AppShell:
             if key:
                 self._busy_text(key, **p)
 
-        self._busy_depth += 1
-        if self._busy_depth == 1:
-            self.progress.value = 0.05
-            self._busy_text(key, **params)
-            self.busy_box.layout.display = "flex"
+        with self._busy_lock:
+            self._busy_depth += 1
+            if self._busy_depth == 1:
+                self.progress.value = 0.05
+                self._busy_text(key, **params)
+                self.busy_box.layout.display = "flex"
         try:
             yield step
         finally:
-            self._busy_depth -= 1
-            if self._busy_depth == 0:
-                self.progress.value = 1.0
-                self.busy_box.layout.display = "none"
-                self.busy_label.value = ""
+            with self._busy_lock:
+                self._busy_depth -= 1
+                if self._busy_depth == 0:
+                    self.progress.value = 1.0
+                    self.busy_box.layout.display = "none"
+                    self.busy_label.value = ""
 
     def _busy_text(self, key: str, **params: Any) -> None:
         self.busy_label.value = (f'<span class="pbkit-spinner"></span>'
@@ -513,7 +515,56 @@ class AppShell:
     def is_busy(self) -> bool:
         return self._busy_depth > 0
 
+    # -- background work ------------------------------------------------------------
+
+    def run_later(self, fn: Callable[..., Any], *args: Any) -> threading.Thread | None:
+        """Run ``fn(*args)`` in a background thread when inside a kernel, else right now.
+
+        Voila shows a page only once its cell has finished, so slow first work (loading a
+        dataset, warming the scorer) runs after the app is displayed: the page appears at
+        once with the progress indicator, and widget updates from the thread reach the
+        browser as they happen. ``PBKIT_APPS_SYNC=1`` forces synchronous runs. Returns the
+        thread (or ``None`` when run synchronously).
+        """
+        if not _in_kernel() or os.environ.get("PBKIT_APPS_SYNC") == "1":
+            fn(*args)
+            return None
+        thread = threading.Thread(target=fn, args=args, daemon=True,
+                                  name=f"pbkit-{type(self).__name__}")
+        thread.start()
+        self._threads.append(thread)
+        return thread
+
+    def wait_background(self, timeout: float | None = None) -> None:
+        """Wait for background work started by :meth:`run_later`."""
+        for thread in list(self._threads):
+            thread.join(timeout)
+        self._threads = [t for t in self._threads if t.is_alive()]
+
     # -- helpers ----------------------------------------------------------------------
+
+    @contextmanager
+    def quiet(self) -> Iterator[None]:
+        """Inside the block, observers decorated with :func:`guarded` do nothing."""
+        self._quiet = getattr(self, "_quiet", 0) + 1
+        try:
+            yield
+        finally:
+            self._quiet -= 1
+
+    def set_choices(self, widget: W.Widget, options: Sequence[Any], value: Any = None) -> Any:
+        """Replace a selection widget's options and choose ``value`` (if offered), else the
+        first option, without running the app's observers. Returns the chosen value."""
+        with self.quiet():
+            widget.options = list(options)
+            values = [o[1] if isinstance(o, tuple) else o for o in options]
+            if value in values:
+                widget.value = value
+            elif values:
+                widget.value = values[0]
+            else:
+                widget.value = None
+        return widget.value
 
     def show(self) -> None:
         """Display the app in the notebook / Voila page."""
@@ -552,6 +603,16 @@ class AppShell:
                      if not isinstance(v, (bytes, bytearray, memoryview))}
             parts.append(json.dumps(clean, ensure_ascii=False, default=str))
         return "\n".join(parts)
+
+
+def _in_kernel() -> bool:
+    """Whether this code runs inside an IPython kernel (notebook or Voila)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython ships with ipywidgets
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 def options_for(codes: Sequence[str], lang: str | None) -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ True
 
 from __future__ import annotations
 
+import sys
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,17 +47,25 @@ class Attempt:
     finished: bool = False
 
 
+def _items(evidence: Any) -> list[Any]:
+    """Evidence as a list of plain items (objects with ``to_dict()`` become dicts)."""
+    if evidence is None:
+        return []
+    items = list(evidence) if isinstance(evidence, (list, tuple)) else [evidence]
+    if len(items) == 2 and all(isinstance(v, int) for v in items):
+        items = [tuple(items)]
+    return [i.to_dict() if hasattr(i, "to_dict") else i for i in items]
+
+
 def _spans(evidence: Any, text: str) -> list[tuple[int, int]]:
     """Character spans in ``text`` named by a criterion's evidence.
 
-    Evidence may be ``(start, end)`` pairs, dicts with ``start``/``end`` (or ``span``) and/or
-    ``text``, or plain quoted strings (found in the text).
+    Evidence may be :class:`pbkit.roleplay.Evidence` objects, ``(start, end)`` pairs, dicts
+    with ``start``/``end`` (or ``span``) and/or ``text``, or plain quoted strings (found in
+    the text). A span whose quoted text does not match the answer is looked up by its text.
     """
     spans: list[tuple[int, int]] = []
-    items = evidence if isinstance(evidence, (list, tuple)) else [evidence]
-    if (len(items) == 2 and all(isinstance(v, int) for v in items)):
-        items = [tuple(items)]
-    for item in items:
+    for item in _items(evidence):
         start = end = None
         quote = None
         if isinstance(item, (list, tuple)) and len(item) >= 2 and all(
@@ -132,7 +141,7 @@ class RolePlayApp(AppShell):
         super().__init__(lang)
         import os
 
-        from pbkit.roleplay import load_scenarios
+        from pbkit.roleplay.models import load_scenarios
 
         self._store = store
         self._save = save
@@ -175,6 +184,18 @@ class RolePlayApp(AppShell):
         self.retry.add_class("pbkit-retry")
         self.relabel()
         self._reset_view()
+        self.run_later(self._warm_scorer, self.scenario.value)
+
+    def _warm_scorer(self, scenario_id: str) -> None:
+        """Build the scorer of a scenario ahead of the first submission (it trains a small
+        model on the exemplars, several seconds the first time)."""
+        try:
+            from pbkit.roleplay import get_scorer
+
+            get_scorer(scenario_id)
+        except Exception as exc:  # reported when the trainee submits, not here
+            print(f"pbkit.apps scorer warm-up failed: {type(exc).__name__}: {exc}",
+                  file=sys.__stderr__, flush=True)
 
     # -- scenario and labels ---------------------------------------------------------
 
@@ -193,9 +214,7 @@ class RolePlayApp(AppShell):
         self.trainee.placeholder = self.tr("apps.roleplay.trainee_ph")
         self.scenario.description = self.tr("apps.roleplay.scenario")
         current = self.scenario.value
-        with self.scenario.hold_trait_notifications():
-            self.scenario.options = self._scenario_options()
-            self.scenario.value = current
+        self.set_choices(self.scenario, self._scenario_options(), current)
         self.start.description = self.tr("apps.roleplay.start")
         self.send.description = self.tr("apps.roleplay.send")
         self.submit.description = self.tr("apps.roleplay.submit")
@@ -265,9 +284,7 @@ class RolePlayApp(AppShell):
         saved = ""
         if a.attempt_id is not None:
             saved = f"<p>{esc(self.tr('apps.roleplay.saved', id=a.submission_id[:8]))}</p>"
-        answers_html = "".join(
-            f'<div class="pbkit-answer">{self._highlight_turn(i, text, score)}</div>'
-            for i, text in enumerate(a.answers))
+        answers_html = self._answer_html(score)
         self.result.value = (
             f'<div class="pbkit-result"><h3>{esc(self.tr("apps.roleplay.total", total=f"{score.total:.0f}"))}</h3>'
             f"{review}<table class='pbkit-table'><thead><tr>{head}</tr></thead>"
@@ -276,7 +293,7 @@ class RolePlayApp(AppShell):
 
     def _evidence_html(self, evidence: Any) -> str:
         quotes = []
-        for item in evidence if isinstance(evidence, (list, tuple)) else [evidence]:
+        for item in _items(evidence):
             text = None
             if isinstance(item, dict):
                 text = item.get("text") or item.get("quote")
@@ -291,20 +308,28 @@ class RolePlayApp(AppShell):
                 quotes.append(f'<mark class="pbkit-evidence">{esc(joined[start:end])}</mark>')
         return " ".join(quotes) or "—"
 
-    def _highlight_turn(self, index: int, text: str, score: Any) -> str:
+    def _answer_html(self, score: Any) -> str:
+        """The whole answer (turns joined by newlines, as scored) with evidence marked.
+
+        Evidence tied to a turn (``{"turn": i, "start", "end"}``, 0-based) is shifted to
+        that turn's place in the joined text.
+        """
         a = self.attempt
+        joined = "\n".join(a.answers)
+        offsets, pos = [], 0
+        for text in a.answers:
+            offsets.append(pos)
+            pos += len(text) + 1
         evidence: list[Any] = []
         for crit in score.criteria:
-            for item in crit.evidence if isinstance(crit.evidence, (list, tuple)) else []:
+            for item in _items(crit.evidence):
                 turn = item.get("turn") if isinstance(item, dict) else None
-                if turn is None or turn in (index, index + 1) and len(a.answers) > 1 \
-                        or len(a.answers) == 1:
-                    if turn is not None and len(a.answers) > 1:
-                        # turns may be 0- or 1-based; accept the one that fits the text
-                        if not _spans([item], text):
-                            continue
-                    evidence.append(item)
-        return highlight(text, evidence)
+                if isinstance(turn, int) and 0 <= turn < len(offsets) and len(offsets) > 1:
+                    shift = offsets[turn]
+                    item = {**item, "start": (item.get("start") or 0) + shift,
+                            "end": (item.get("end") or 0) + shift}
+                evidence.append(item)
+        return f'<div class="pbkit-answer">{highlight(joined, evidence)}</div>'
 
     # -- attempt flow --------------------------------------------------------------
 
@@ -328,6 +353,7 @@ class RolePlayApp(AppShell):
     def _on_scenario(self, change: dict) -> None:
         self.clear_message()
         self._reset_view()
+        self.run_later(self._warm_scorer, self.scenario.value)
 
     @guarded
     def _on_start(self, _button: Any = None) -> None:
@@ -401,19 +427,25 @@ class RolePlayApp(AppShell):
         a = self.attempt
         if a is None:
             raise PbkitError("apps.roleplay.err.not_started")
-        pending = self.answer.value
-        if pending.strip() and not a.finished:
-            reply = None
-            if len(a.answers) < self._max_turns():
-                reply = self._villager_reply(a, pending) if len(a.answers) + 1 < \
-                    self._max_turns() else None
-            a.answers.append(pending)
-            a.replies.append(reply)
+        if self._save and not self.trainee.value.strip():
+            raise PbkitError("apps.roleplay.err.no_trainee")
+        if not a.finished:
+            pending = self.answer.value
+            answers = list(a.answers) + ([pending] if pending.strip() else [])
+            if not answers:
+                raise PbkitError("apps.roleplay.err.empty_answer")
+            # score and save first; the attempt changes only when both succeeded, so a
+            # refused save (unknown trainee, too long, deadline) leaves the answer editable
+            trial = Attempt(a.scenario_id, a.submission_id, list(a.villager), answers,
+                            list(a.replies) + ([None] if pending.strip() else []))
+            trial.score = self._score(trial)
+            if self._save:
+                self._save_attempt(trial)
+            a.answers, a.replies, a.score = trial.answers, trial.replies, trial.score
+            a.attempt_id = trial.attempt_id
             self.answer.value = ""
-        if not a.answers:
-            raise PbkitError("apps.roleplay.err.empty_answer")
-        if a.score is None:
-            a.score = self._score(a)
+        elif self._save:  # a repeated submit (e.g. a forged click): the store keeps it once
+            self._save_attempt(a)
         a.finished = True
         self.send.disabled = True
         self.submit.disabled = True
@@ -422,17 +454,17 @@ class RolePlayApp(AppShell):
         self._render_transcript()
         self._render_result()
         if self._save:
-            self._save_attempt(a)
-            self._render_result()
             self.show_ok(self.tr("apps.roleplay.saved_msg"))
         return a.score
 
     def _score(self, a: Attempt) -> Any:
         from pbkit import roleplay
 
-        conv = getattr(roleplay, "score_conversation", None)
-        if conv is not None and len(a.answers) > 1:
-            result = conv(a.scenario_id, list(a.answers), lang=self.lang)
+        self.wait_background()  # a scorer still warming up finishes first
+
+        if len(a.answers) > 1:
+            result = roleplay.score_conversation(a.scenario_id, list(a.answers),
+                                                 lang=self.lang)
             return getattr(result, "overall", result)
         return roleplay.score(a.scenario_id, "\n".join(a.answers), lang=self.lang)
 
@@ -458,12 +490,8 @@ class RolePlayApp(AppShell):
         if not trainee:
             raise PbkitError("apps.roleplay.err.no_trainee")
         store = self.store
-        ensure = getattr(store, "ensure_trainee", None)
-        if ensure is not None:
-            try:
-                ensure(trainee, cohort_id=self.cohort_id) if self.cohort_id else ensure(trainee)
-            except TypeError:
-                ensure(trainee)
+        if self.cohort_id:  # a class link (?cohort=...&trainee=...) registers the trainee
+            store.ensure_trainee(trainee, self.cohort_id)
         a.attempt_id = store.submit_attempt(a.submission_id, trainee, a.scenario_id,
                                             self._turns_for_store(a), a.score)
 

@@ -31,6 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data", default=None, metavar="PATH", help=t("cmd.serve.data"))
     parser.add_argument("--preheat", type=int, default=0, metavar="N",
                         help=t("cmd.serve.preheat"))
+    parser.add_argument("--write-template", default=None, metavar="DIR",
+                        help=t("cmd.serve.write_template"))
 
 
 def check_port(host: str, port: int) -> None:
@@ -49,6 +51,12 @@ def run(args: argparse.Namespace) -> int:
     from pbkit.serving import apps_dir, data_dir, list_apps, new_token, prepare_share, voila_command
 
     lang = resolve_lang(getattr(args, "lang", None))
+    if args.write_template:
+        directory = apps_dir(trainer=args.trainer)
+        share = prepare_share(Path(args.write_template), list_apps(directory, lang),
+                              _heading(args.trainer), t("serve.landing.intro"))
+        print(t("serve.template_written", path=str(share)))
+        return 0
     port = args.port if args.port is not None else (
         DEFAULT_TRAINER_PORT if args.trainer else DEFAULT_PORT)
     if args.preheat < 0:
@@ -73,8 +81,7 @@ def run(args: argparse.Namespace) -> int:
 
     runtime = Path(tempfile.mkdtemp(prefix="pbkit-serve-"))
     apps = list_apps(directory, lang)
-    share = prepare_share(runtime / "share", apps, t("serve.landing.heading_trainer" if
-                                                     args.trainer else "serve.landing.heading"),
+    share = prepare_share(runtime / "share", apps, _heading(args.trainer),
                           t("serve.landing.intro"))
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(share), env.get("JUPYTER_PATH")]))
     env["JUPYTER_RUNTIME_DIR"] = str(runtime / "runtime")
@@ -106,6 +113,10 @@ def run(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGTERM, old)
         shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _heading(trainer: bool) -> str:
+    return t("serve.landing.heading_trainer" if trainer else "serve.landing.heading")
 
 
 def _wait(proc: subprocess.Popen) -> int:

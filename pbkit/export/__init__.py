@@ -35,17 +35,37 @@ def neutralise(value: Any) -> Any:
 def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` with every text cell (and column header) neutralised.
 
-    Tuples (multi-value cells) are joined with ``;`` first.
+    Tuples (multi-value cells) are joined with ``;`` first; lists, dicts and sets (which
+    no spreadsheet cell can hold) become JSON text. Categorical columns are turned into
+    plain object columns so that their text is neutralised too.
+
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"c": pd.Categorical(["=1", "ok"]), "l": [["=2"], ("a", "b")]})
+    >>> neutralise_frame(f).values.tolist()
+    [["'=1", '["=2"]'], ['ok', 'a;b']]
     """
+    import pandas as pd
+
     out = frame.copy()
     out.columns = [neutralise(str(c)) for c in out.columns]
-    for col in out.columns:
-        series = out[col]
+    for i in range(out.shape[1]):
+        series = out.iloc[:, i]
+        if isinstance(series.dtype, pd.CategoricalDtype):
+            series = series.astype(object)
         if series.dtype == object or str(series.dtype) in ("str", "string"):
-            out[col] = series.map(
-                lambda v: neutralise(";".join(map(str, v)) if isinstance(v, tuple) else v)
-            ).astype(object)
+            out.isetitem(i, series.map(_cell_text).astype(object))
     return out
+
+
+def _cell_text(value: Any) -> Any:
+    import json
+
+    if isinstance(value, tuple):
+        value = ";".join(map(str, value))
+    elif isinstance(value, (list, dict, set, frozenset)):
+        plain = sorted(value, key=str) if isinstance(value, (set, frozenset)) else value
+        value = json.dumps(plain, ensure_ascii=False, default=str)
+    return neutralise(value)
 
 
 def _atomic_target(path: Path):
@@ -93,13 +113,15 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | os.PathLike) -> P
             for name, frame in sheets.items():
                 sheet = _sheet_name(str(name), used)
                 clean = neutralise_frame(frame)
-                for col in clean.columns:  # Excel has no timezone-aware datetimes
-                    if hasattr(clean[col], "dt") and getattr(clean[col].dt, "tz", None):
-                        clean[col] = clean[col].dt.tz_localize(None)
+                for i in range(clean.shape[1]):  # Excel has no timezone-aware datetimes
+                    column = clean.iloc[:, i]
+                    if hasattr(column, "dt") and getattr(column.dt, "tz", None):
+                        clean.isetitem(i, column.dt.tz_localize(None))
                 clean.to_excel(xw, sheet_name=sheet, index=False)
                 ws = xw.sheets[sheet]
                 for i, col in enumerate(clean.columns):
-                    width = max([len(str(col))] + [len(str(v)) for v in clean[col].head(200)])
+                    width = max([len(str(col))]
+                                + [len(str(v)) for v in clean.iloc[:, i].head(200)])
                     ws.set_column(i, i, min(60, max(8, width + 2)))
         os.replace(tmp, path)
     finally:

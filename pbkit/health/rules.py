@@ -16,7 +16,7 @@ the field.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -80,6 +80,7 @@ class Perfunctory:
     min_meetings: int = 4
     same_attendance: bool = True
     same_day_of_month: bool = True
+    same_day_share: float = 1.0
     full_attendance_with_migrants: bool = True
     bundled_kinds: int = 3
     bundled_share: float = 0.8
@@ -163,6 +164,7 @@ _SECTIONS: dict[str, tuple[type, dict[str, tuple[str, dict[str, Any]]]]] = {
         "min_meetings": ("integer", {"low": 2, "high": 1000}),
         "same_attendance": ("boolean", {}),
         "same_day_of_month": ("boolean", {}),
+        "same_day_share": ("number", {"low": 0.5, "high": 1.0}),
         "full_attendance_with_migrants": ("boolean", {}),
         "bundled_kinds": ("integer", {"low": 2, "high": len(ACTIVITY_KINDS)}),
         "bundled_share": ("number", {"low": 0.0, "high": 1.0}),
@@ -331,6 +333,3 @@ def resolve_rules(rules: HealthRules | str | Path | None) -> HealthRules:
         return rules
     return load_rules(rules)
 
-
-def _field_names(cls: type) -> tuple[str, ...]:  # used by docs/tests
-    return tuple(f.name for f in fields(cls))

@@ -78,11 +78,12 @@ class Text:
 
 @dataclass(frozen=True)
 class Level:
-    """One level of a criterion: its behavioural anchor and the feedback for reaching the next."""
+    """One level of a criterion: its behavioural anchor and, optionally, the feedback for a
+    trainee at this level (by default built from the next level's anchor)."""
 
     level: int
     anchor: Text
-    feedback: Text
+    feedback: Text | None = None
 
 
 @dataclass(frozen=True)
@@ -90,7 +91,9 @@ class Criterion:
     """A rubric criterion with four levels (0-3) and the rule the scorer applies.
 
     ``scoring`` is the level rule as data: ``veto`` (a condition that forces level 0),
-    ``unless`` (a condition that cancels the veto) and ``levels`` (level -> condition).
+    ``unless`` (a condition that cancels the veto), ``cap`` (a condition plus ``level``:
+    the highest level allowed when it holds, e.g. naming duties in an accusing tone) and
+    ``levels`` (level -> condition).
     A condition is a mapping with ``any`` (list of concepts), ``all`` (list of concepts or
     ``a|b`` alternatives) and/or ``min`` (``{n, of}``); every key given must hold.
     """
@@ -112,13 +115,16 @@ class Concept:
     """A cue concept: regular expressions in zh and en for one kind of behaviour.
 
     ``negatable`` concepts are dropped when a negation scopes over them ("I won't show you
-    the records"). ``structure`` False lets the concept match even in a bare fragment.
+    the records"). ``inner_negation`` (default True) also drops a match with a negation
+    inside it ("记录我不会给你看"); set it False for concepts whose phrases contain a
+    negation themselves ("不能保证", "can't promise").
     """
 
     id: str
     zh: tuple[str, ...]
     en: tuple[str, ...]
     negatable: bool = True
+    inner_negation: bool = True
 
 
 @dataclass(frozen=True)
@@ -332,7 +338,7 @@ def _check_condition(doc: _Doc, cond: Any, path: tuple, concepts: Mapping[str, C
             if not isinstance(value, list) or not value:
                 raise doc.error("roleplay.err.type", (*path, key), expected="list")
             for i, item in enumerate(value):
-                for name in str(item).split("|"):
+                for name in re.split(r"[|+]", str(item)):
                     if name not in concepts and not name.startswith("@"):
                         raise doc.error("roleplay.err.concept", (*path, key, i), concept=name)
         elif key == "min":
@@ -377,7 +383,10 @@ def _parse_concepts(r: _Reader, raw: Any) -> dict[str, Concept]:
         negatable = spec.get("negatable", True)
         if not isinstance(negatable, bool):
             raise doc.error("roleplay.err.type", (*path, "negatable"), expected="bool")
-        concepts[cid] = Concept(cid, pats["zh"], pats["en"], negatable)
+        inner = spec.get("inner_negation", True)
+        if not isinstance(inner, bool):
+            raise doc.error("roleplay.err.type", (*path, "inner_negation"), expected="bool")
+        concepts[cid] = Concept(cid, pats["zh"], pats["en"], negatable, inner)
     return concepts
 
 
@@ -402,15 +411,23 @@ def _parse_criteria(r: _Reader, data: dict, concepts: Mapping[str, Concept]) -> 
         levels = []
         for j, lv in enumerate(levels_raw):
             lpath = (*path, "levels", j)
-            levels.append(Level(j, r.text(lv, lpath, "anchor"), r.text(lv, lpath, "feedback")))
+            levels.append(Level(j, r.text(lv, lpath, "anchor"),
+                                r.text(lv, lpath, "feedback", required=False)))
         scoring = r.get(item, path, "scoring", dict)
         spath = (*path, "scoring")
         for key in scoring:
-            if key not in ("veto", "unless", "levels"):
+            if key not in ("veto", "unless", "cap", "levels"):
                 raise doc.error("roleplay.err.condition_key", (*spath, key), key=key)
         for key in ("veto", "unless"):
             if key in scoring:
                 _check_condition(doc, scoring[key], (*spath, key), concepts)
+        if "cap" in scoring:
+            cap = scoring["cap"]
+            level = cap.get("level") if isinstance(cap, dict) else None
+            if not isinstance(level, int) or isinstance(level, bool) or level not in LEVELS:
+                raise doc.error("roleplay.err.cap", (*spath, "cap", "level"))
+            _check_condition(doc, {k: v for k, v in cap.items() if k != "level"},
+                             (*spath, "cap"), concepts)
         lv_rules = r.get(scoring, spath, "levels", dict)
         for lvl, cond in lv_rules.items():
             if lvl not in (1, 2, 3):
@@ -527,7 +544,17 @@ def load_scenario_file(path: str | os.PathLike, *, exemplars: bool = True) -> Sc
     rules = []
     for i, item in enumerate(r.get(data, (), "rules", list, required=False, default=[])):
         rules.append(RuleRef(r.ident(item, ("rules", i)), r.text(item, ("rules", i), "text")))
-    concepts = _parse_concepts(r, r.get(data, (), "cues", dict))
+    concepts: dict[str, Concept] = {}
+    includes = r.get(data, (), "cues_include", list, required=False, default=[])
+    for i, name in enumerate(includes):
+        inc_path = path.parent / "common" / f"{name}.yaml"
+        if not isinstance(name, str) or not inc_path.is_file():
+            raise doc.error("roleplay.err.include", ("cues_include", i), value=name)
+        inc_doc = _Doc(inc_path)
+        inc_reader = _Reader(inc_doc)
+        concepts.update(_parse_concepts(inc_reader, inc_reader.get(inc_doc.data, (), "cues",
+                                                                   dict)))
+    concepts.update(_parse_concepts(r, r.get(data, (), "cues", dict)))
     topic = r.get(data, (), "topic", list, required=False, default=[])
     for i, name in enumerate(topic):
         if name not in concepts:

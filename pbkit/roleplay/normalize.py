@@ -183,7 +183,7 @@ _DEADLINE_PATTERNS: tuple[tuple[str, str], ...] = (
              + _WEEKDAY_EN + r"\b"),
     ("date", r"\b(?:by|before|until)\s+(?:the\s+)?(?:end of\s+)?(?:this|next|the)\s+"
              r"(?:week|month|year)\b"),
-    ("date", r"\b(?:next|this coming)\s+(?:week|month)\b"),
+    ("date", r"\b(?:next|this coming|this|within the)\s+(?:week|month)\b"),
     ("date", r"\b(?:by|before|on|until)\s+(?:the\s+)?\d{1,2}(?:st|nd|rd|th)\b"),
     ("date", r"\b(?:by|before|on|until)\s+" + _MONTH_EN + r"\s+\d{1,2}(?:st|nd|rd|th)?\b"),
     ("date", r"\b" + _MONTH_EN + r"\s+\d{1,2}(?:st|nd|rd|th)?\b"),

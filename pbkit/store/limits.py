@@ -17,9 +17,11 @@ The bounds (see :data:`DEFAULT_LIMITS`):
 - identifiers are pseudonyms: an id that looks like a mobile number, a mainland resident
   ID number, a landline, an e-mail address or a person's name is refused.
 
-Identifier screening: ``pbkit.data.identifiers`` (the data layer's detector of direct
-identifiers) is used when it provides ``looks_like_identifier``; the local patterns below
-are always applied as well, so the store never depends on that module being present.
+Identifier screening: mobile and resident ID numbers are found with the data layer's
+detector (:func:`pbkit.data.identifiers.find_identifiers`, the same one the loader uses);
+local patterns (mobile, 18- and 15-digit resident IDs, landline, e-mail, Chinese characters,
+letters without a digit) are applied as well, so the store's check stands on its own if the
+data layer's module is absent.
 
 >>> check_id("T0001", "trainee_id")
 'T0001'
@@ -126,18 +128,14 @@ def _valid_resident_id(number: str) -> bool:
     return _ID_CHECK[total % 11] == number[17].upper()
 
 
-def _data_layer_says_identifier(value: str) -> bool:
+def _data_layer_kind(value: str) -> str | None:
+    """The data layer's verdict (``mobile`` / ``resident_id``), if that module is present."""
     try:
-        from pbkit.data import identifiers  # written by the data engineer; optional here
-    except ImportError:
-        return False
-    probe = getattr(identifiers, "looks_like_identifier", None)
-    if not callable(probe):
-        return False
-    try:
-        return bool(probe(value))
-    except Exception:  # a detector bug must not block the store; local checks still apply
-        return False
+        from pbkit.data.identifiers import find_identifiers
+    except ImportError:  # the store works without it; the local patterns below still apply
+        return None
+    found = find_identifiers(value)
+    return found[0][0] if found else None
 
 
 def personal_kind(value: str) -> str | None:
@@ -151,6 +149,9 @@ def personal_kind(value: str) -> str | None:
     >>> personal_kind("11010519491231002X")
     'resident_id'
     """
+    kind = _data_layer_kind(value)
+    if kind in ("mobile", "resident_id"):
+        return kind
     if _EMAIL.search(value):
         return "email"
     if _CJK.search(value):
@@ -166,8 +167,6 @@ def personal_kind(value: str) -> str | None:
         return "landline"
     if value.isascii() and not any(ch.isdigit() for ch in value):
         return "name"
-    if _data_layer_says_identifier(value):
-        return "personal"
     return None
 
 
@@ -186,9 +185,10 @@ def check_id(value: Any, what: str, limits: StoreLimits = DEFAULT_LIMITS, *,
              pseudonym: bool = True) -> str:
     """Return ``value`` if it is a well-formed id, else raise :class:`StoreError`.
 
-    ``pseudonym=True`` (for trainee, rater and cohort ids) also refuses ids that look like
+    ``pseudonym=True`` (for trainee and rater ids) also refuses ids that look like
     a direct identifier (:func:`personal_kind`); ``False`` is for codes the software makes
-    (scenario, criterion, submission ids), which only need the character set and length.
+    or a trainer names (cohort, scenario, criterion, submission ids), which only need the
+    character set and length.
     """
     if not isinstance(value, str) or not value.strip():
         raise StoreError("store.err.id_empty", what=what)
@@ -321,7 +321,7 @@ def check_score(score: Any, scenario_id: str, limits: StoreLimits = DEFAULT_LIMI
     for item in criteria:
         if not isinstance(item, Mapping):
             raise StoreError("store.err.score_field", field="criteria")
-        cid = check_id(item.get("id"), "criterion id", limits, pseudonym=False)
+        cid = check_id(item.get("id"), "criteria.id", limits, pseudonym=False)
         if cid in seen:
             raise StoreError("store.err.duplicate_criterion", criterion=cid)
         seen.add(cid)

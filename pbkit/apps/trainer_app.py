@@ -1,0 +1,437 @@
+"""Trainer console: roster, attempts, human scoring, agreement, gradebook export.
+
+Served only by ``pbkit serve --trainer`` (a separate Voila server with a token; trainees'
+server never lists it). A trainer
+
+* creates a cohort (pseudonymous id, display name, optional deadline) and registers the
+  trainee codes handed out in class (pseudonyms only: the store refuses phone numbers,
+  ID numbers and names);
+* sees the roster and every attempt with its machine total and status;
+* opens an attempt: the trainee's turns (escaped), the machine's level, evidence and
+  feedback per criterion, and a form to enter their own level per criterion;
+* sees how far the machine agrees with the human raters
+  (:func:`pbkit.roleplay.agreement`: quadratic weighted kappa, exact and adjacent
+  agreement, confusion matrix);
+* downloads the gradebook as .xlsx (:meth:`pbkit.store.ResultsStore.export_gradebook`,
+  formulas off).
+
+Every write goes through the store, which enforces its limits whatever the page sends.
+
+>>> from pbkit.store import ResultsStore
+>>> app = TrainerApp(lang="en", store=ResultsStore("sqlite://"))
+>>> app.cohort.options
+()
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as W
+
+from pbkit.apps.common import AppShell, download_link, esc, guarded, html_table
+from pbkit.errors import PbkitError
+
+__all__ = ["TrainerApp"]
+
+_SPLIT = (",", "，", ";", "；", "、", "\n", "\t", " ")
+
+
+def _split_ids(text: str) -> list[str]:
+    for sep in _SPLIT[1:]:
+        text = text.replace(sep, _SPLIT[0])
+    out: list[str] = []
+    for part in text.split(_SPLIT[0]):
+        part = part.strip()
+        if part and part not in out:
+            out.append(part)
+    return out
+
+
+class TrainerApp(AppShell):
+    """The trainer console.
+
+    Parameters
+    ----------
+    lang : str, optional
+        ``"zh"`` (default) or ``"en"``.
+    store : ResultsStore, optional
+        Default: :class:`pbkit.store.ResultsStore` on the data directory.
+    rater_id : str, optional
+        Default rater code for human scores (editable in the form).
+    """
+
+    TITLE_KEY = "apps.trainer.title"
+
+    def __init__(self, lang: str | None = None, *, store: Any = None,
+                 rater_id: str = "R01") -> None:
+        super().__init__(lang)
+        if store is None:
+            from pbkit.store import ResultsStore
+
+            store = ResultsStore()
+        self.store = store
+        wide = {"description_width": "initial"}
+        # cohort
+        self.cohort = W.Dropdown(options=[], style=wide,
+                                 layout=W.Layout(width="auto", min_width="280px"))
+        self.refresh_btn = W.Button()
+        self.new_id = W.Text(style=wide, layout=W.Layout(width="220px"))
+        self.new_name = W.Text(style=wide, layout=W.Layout(width="280px"))
+        self.new_deadline = W.DatePicker(style=wide)
+        self.create_btn = W.Button(button_style="primary")
+        self.trainee_ids = W.Textarea(layout=W.Layout(width="100%", height="70px"))
+        self.add_btn = W.Button(button_style="primary")
+        self.cohort_box = W.Accordion(children=[W.VBox([
+            W.HBox([self.new_id, self.new_name, self.new_deadline, self.create_btn],
+                   layout=W.Layout(flex_flow="row wrap", align_items="center")),
+            self.trainee_ids, self.add_btn])])
+        # views
+        self.roster_view = W.HTML()
+        self.only_review = W.Checkbox(value=False, indent=False)
+        self.attempts_view = W.HTML()
+        self.attempt = W.Dropdown(options=[], style=wide,
+                                  layout=W.Layout(width="auto", min_width="420px"))
+        self.attempt_view = W.HTML()
+        self.rater = W.Text(value=rater_id, style=wide, layout=W.Layout(width="220px"))
+        self.level_box = W.VBox()
+        self.level_widgets: dict[str, W.Dropdown] = {}
+        self.save_btn = W.Button(button_style="success", disabled=True)
+        self.agreement_view = W.HTML()
+        self.export_btn = W.Button(button_style="info")
+        self.export_view = W.HTML()
+        self.tabs = W.Tab(children=[
+            self.roster_view,
+            W.VBox([self.only_review, self.attempts_view]),
+            W.VBox([self.attempt, self.attempt_view, self.rater, self.level_box,
+                    self.save_btn]),
+            self.agreement_view,
+            W.VBox([self.export_btn, self.export_view]),
+        ])
+        self.body.children = [
+            W.HBox([self.cohort, self.refresh_btn],
+                   layout=W.Layout(flex_flow="row wrap", align_items="center")),
+            self.cohort_box, self.tabs,
+        ]
+        self.refresh_btn.on_click(self._on_refresh)
+        self.create_btn.on_click(self._on_create)
+        self.add_btn.on_click(self._on_add)
+        self.cohort.observe(self._on_cohort, "value")
+        self.only_review.observe(self._on_cohort, "value")
+        self.attempt.observe(self._on_attempt, "value")
+        self.save_btn.on_click(self._on_save)
+        self.export_btn.on_click(self._on_export)
+        self.save_btn.add_class("pbkit-save-human")
+        self.relabel()
+        self._load_cohorts()
+
+    # -- labels ----------------------------------------------------------------------
+
+    def relabel(self) -> None:
+        self.cohort.description = self.tr("apps.trainer.cohort")
+        self.refresh_btn.description = self.tr("apps.trainer.refresh")
+        self.cohort_box.set_title(0, self.tr("apps.trainer.manage"))
+        self.new_id.description = self.tr("apps.trainer.new_id")
+        self.new_id.placeholder = "C2026A"
+        self.new_name.description = self.tr("apps.trainer.new_name")
+        self.new_deadline.description = self.tr("apps.trainer.deadline")
+        self.create_btn.description = self.tr("apps.trainer.create")
+        self.trainee_ids.placeholder = self.tr("apps.trainer.trainees_ph")
+        self.add_btn.description = self.tr("apps.trainer.add")
+        self.only_review.description = self.tr("apps.trainer.only_review")
+        self.attempt.description = self.tr("apps.trainer.attempt")
+        self.rater.description = self.tr("apps.trainer.rater")
+        self.save_btn.description = self.tr("apps.trainer.save")
+        self.export_btn.description = self.tr("apps.trainer.export")
+        for i, key in enumerate(("roster", "attempts", "review", "agreement", "export")):
+            self.tabs.set_title(i, self.tr(f"apps.trainer.tab.{key}"))
+
+    def rerender(self) -> None:
+        self._render_all()
+
+    # -- cohorts ---------------------------------------------------------------------
+
+    def _load_cohorts(self, select: str | None = None) -> None:
+        frame = self.store.cohorts()
+        options = [(f"{r.cohort_id} · {r.name} ({r.trainees})", str(r.cohort_id))
+                   for r in frame.itertuples(index=False)]
+        current = select or self.cohort.value
+        self.set_choices(self.cohort, options, current)
+        self._render_all()
+
+    @guarded
+    def _on_refresh(self, _button: Any = None) -> None:
+        self.clear_message()
+        self._load_cohorts()
+
+    @guarded
+    def _on_create(self, _button: Any = None) -> None:
+        self.clear_message()
+        cohort_id = self.new_id.value.strip()
+        name = self.new_name.value.strip() or cohort_id
+        self.store.ensure_cohort(cohort_id, name, deadline=self.new_deadline.value)
+        self._load_cohorts(select=cohort_id)
+        self.show_ok(self.tr("apps.trainer.created", cohort=cohort_id))
+
+    @guarded
+    def _on_add(self, _button: Any = None) -> None:
+        self.clear_message()
+        cohort_id = self._cohort()
+        ids = _split_ids(self.trainee_ids.value)
+        if not ids:
+            raise PbkitError("apps.trainer.err.no_trainees")
+        added, failed = [], []
+        for tid in ids:
+            try:
+                self.store.ensure_trainee(tid, cohort_id)
+                added.append(tid)
+            except PbkitError as exc:
+                failed.append(exc.render(self.lang))
+        self._load_cohorts(select=cohort_id)
+        if failed:
+            self.show_error(self.tr("apps.trainer.added_some", n=len(added))
+                            + "\n" + "\n".join(failed))
+        else:
+            self.trainee_ids.value = ""
+            self.show_ok(self.tr("apps.trainer.added", n=len(added)))
+
+    def _cohort(self) -> str:
+        if not self.cohort.value:
+            raise PbkitError("apps.trainer.err.no_cohort")
+        return self.cohort.value
+
+    @guarded
+    def _on_cohort(self, change: dict) -> None:
+        self.clear_message()
+        self._render_all()
+
+    # -- views ------------------------------------------------------------------------
+
+    def _render_all(self) -> None:
+        if not self.cohort.value:
+            empty = f"<p>{esc(self.tr('apps.trainer.no_cohort_yet'))}</p>"
+            self.roster_view.value = empty
+            self.attempts_view.value = empty
+            self.attempt.options = []
+            self.attempt_view.value = ""
+            self.level_box.children = []
+            self.agreement_view.value = ""
+            self.export_view.value = ""
+            self.save_btn.disabled = True
+            return
+        with self.busy("apps.trainer.busy_loading"):
+            self._render_roster()
+            self._render_attempts()
+            self._render_agreement()
+
+    def _render_roster(self) -> None:
+        roster = self.store.roster(self._cohort())
+        show = roster[["trainee_id", "attempts", "last_attempt_at", "quiz_answers"]]
+        show = show.rename(columns={c: self.tr(f"apps.trainer.col.{c}") for c in show.columns})
+        self.roster_view.value = (f"<p>{esc(self.tr('apps.trainer.roster_n', n=len(roster)))}"
+                                  "</p>" + html_table(show, lang=self.lang))
+
+    def _scenario_title(self, scenario_id: str) -> str:
+        try:
+            from pbkit.roleplay.models import get_scenario
+
+            return get_scenario(scenario_id).title.get(self.lang)
+        except Exception:  # a scenario removed since; show its id
+            return scenario_id
+
+    def _render_attempts(self) -> None:
+        attempts = self.store.attempts(self._cohort())
+        if self.only_review.value:
+            attempts = attempts[attempts["status"] == "needs_review"]
+        show = attempts[["attempt_id", "trainee_id", "scenario_id", "created_at", "status",
+                         "total", "turns"]].copy()
+        show["status"] = show["status"].map(lambda s: self.tr(f"apps.trainer.status.{s}"))
+        show["scenario_id"] = show["scenario_id"].map(self._scenario_title)
+        show = show.rename(columns={c: self.tr(f"apps.trainer.col.{c}") for c in show.columns})
+        self.attempts_view.value = html_table(show, lang=self.lang, max_rows=500)
+        options = [(f"#{r.attempt_id} · {r.trainee_id} · {self._scenario_title(r.scenario_id)}"
+                    f" · {'' if r.total != r.total else f'{r.total:.0f}'}", int(r.attempt_id))
+                   for r in attempts.itertuples(index=False)]
+        current = self.attempt.value
+        values = [v for _, v in options]
+        self.set_choices(self.attempt, options,
+                         current if current in values else (values[-1] if values else None))
+        self._render_attempt()
+
+    @guarded
+    def _on_attempt(self, change: dict) -> None:
+        self.clear_message()
+        self._render_attempt()
+
+    def _render_attempt(self) -> None:
+        aid = self.attempt.value
+        if aid is None:
+            self.attempt_view.value = f"<p>{esc(self.tr('apps.trainer.no_attempts'))}</p>"
+            self.level_box.children = []
+            self.level_widgets = {}
+            self.save_btn.disabled = True
+            return
+        attempts = self.store.attempts(self._cohort())
+        row = attempts[attempts["attempt_id"] == aid].iloc[0]
+        turns = self.store.turns(aid)
+        scores = self.store.scores(attempt_id=aid)
+        machine = scores[scores["source"] == "machine"]
+        human = scores[(scores["source"] == "human")
+                       & (scores["rater_id"] == self.rater.value.strip())]
+        scenario = None
+        try:
+            from pbkit.roleplay.models import get_scenario
+
+            scenario = get_scenario(str(row["scenario_id"]))
+        except Exception:  # show ids when the scenario is gone
+            scenario = None
+        parts = [f"<h3>{esc(self._scenario_title(str(row['scenario_id'])))} · "
+                 f"{esc(row['trainee_id'])}</h3>"]
+        for t in turns.itertuples(index=False):
+            if isinstance(t.reply, str) and t.reply:
+                parts.append(f'<div class="pbkit-villager"><b>'
+                             f'{esc(self.tr("apps.roleplay.villager"))}</b>{esc(t.reply)}</div>')
+            parts.append(f'<div class="pbkit-you"><b>{esc(self.tr("apps.trainer.trainee"))}'
+                         f"</b>{esc(t.text)}</div>")
+        rows = []
+        widgets = {}
+        for m in machine.itertuples(index=False):
+            name = m.criterion_id
+            anchors: list[str] = []
+            if scenario is not None:
+                try:
+                    crit = scenario.criterion(m.criterion_id)
+                    name = crit.name.get(self.lang)
+                    anchors = [lv.anchor.get(self.lang) for lv in crit.levels]
+                except KeyError:
+                    pass
+            evidence = m.evidence if isinstance(m.evidence, list) else []
+            quotes = " ".join(f'<mark class="pbkit-evidence">{esc(e.get("text"))}</mark>'
+                              for e in evidence if isinstance(e, dict) and e.get("text"))
+            rows.append(f"<tr><td>{esc(name)}</td><td>{int(m.level)} / {int(m.max_level)}"
+                        f"</td><td>{quotes or '—'}</td><td>{esc(m.feedback)}</td></tr>")
+            options = [(self.tr("apps.trainer.not_scored"), -1)]
+            for lv in range(int(m.max_level) + 1):
+                label = f"{lv}"
+                if lv < len(anchors):
+                    text = anchors[lv]
+                    label += f" · {text[:60]}{'…' if len(text) > 60 else ''}"
+                options.append((label, lv))
+            have = human[human["criterion_id"] == m.criterion_id]
+            value = int(have["level"].iloc[0]) if len(have) else -1
+            dd = W.Dropdown(options=options, value=value, description=name,
+                            style={"description_width": "initial"},
+                            layout=W.Layout(width="100%"))
+            widgets[m.criterion_id] = dd
+        head = "".join(f"<th>{esc(self.tr(k))}</th>" for k in (
+            "apps.roleplay.col_criterion", "apps.trainer.machine_level",
+            "apps.roleplay.col_evidence", "apps.roleplay.col_feedback"))
+        total = row["total"]
+        parts.append(f"<p><b>{esc(self.tr('apps.trainer.machine_total'))}</b>"
+                     f"{'' if total != total else f'{total:.0f}'}"
+                     f" · {esc(self.tr('apps.trainer.status.' + str(row['status'])))}</p>")
+        parts.append(f"<table class='pbkit-table'><thead><tr>{head}</tr></thead>"
+                     f"<tbody>{''.join(rows)}</tbody></table>")
+        parts.append(f"<h3>{esc(self.tr('apps.trainer.human_h'))}</h3>")
+        self.attempt_view.value = "".join(parts)
+        self.level_widgets = widgets
+        self.level_box.children = list(widgets.values())
+        self.save_btn.disabled = not widgets
+
+    @guarded(busy="apps.trainer.busy_saving")
+    def _on_save(self, _button: Any = None) -> None:
+        self.clear_message()
+        n = self.save_human_scores()
+        self.show_ok(self.tr("apps.trainer.saved", n=n))
+
+    def save_human_scores(self) -> int:
+        """Store the form's levels for the open attempt; returns how many were stored.
+
+        The store checks the attempt, the rater id and each level's range, whatever values
+        the form sent.
+        """
+        aid = self.attempt.value
+        if aid is None:
+            raise PbkitError("apps.trainer.err.no_attempt")
+        rater = self.rater.value.strip()
+        n = 0
+        for criterion, dd in self.level_widgets.items():
+            if dd.value is None or dd.value == -1:
+                continue
+            self.store.add_human_score(int(aid), rater, criterion, dd.value)
+            n += 1
+        if n == 0:
+            raise PbkitError("apps.trainer.err.no_levels")
+        self._render_attempts()
+        self._render_agreement()
+        return n
+
+    def _render_agreement(self) -> None:
+        cohort = self._cohort()
+        scores = self.store.scores(cohort)
+        machine = scores[scores["source"] == "machine"]
+        human = scores[scores["source"] == "human"]
+        if human.empty or machine.empty:
+            self.agreement_view.value = f"<p>{esc(self.tr('apps.trainer.no_human'))}</p>"
+            return
+        from pbkit import roleplay
+
+        report = roleplay.agreement(machine, human)
+        self.agreement_view.value = _agreement_html(report, self)
+
+    # -- export -------------------------------------------------------------------------
+
+    @guarded(busy="apps.trainer.busy_export")
+    def _on_export(self, _button: Any = None) -> None:
+        self.clear_message()
+        self.export_view.value = self.make_export()
+
+    def make_export(self) -> str:
+        """Write the cohort's gradebook to .xlsx and return the download link HTML."""
+        cohort = self._cohort()
+        folder = Path(tempfile.mkdtemp(prefix="pbkit-gradebook-"))
+        try:
+            path = self.store.export_gradebook(cohort, folder / "gradebook.xlsx",
+                                               lang=self.lang)
+            data = Path(path).read_bytes()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        filename = f"gradebook-{cohort}.xlsx"
+        return download_link(data, filename, self.tr("apps.trainer.download", file=filename))
+
+
+def _agreement_html(report: Any, app: TrainerApp) -> str:
+    """Render an agreement report: headline figures, per-criterion table, confusion."""
+    import pandas as pd
+
+    parts = [f"<h3>{esc(app.tr('apps.trainer.agreement_h'))}</h3>"]
+    figures = []
+    for key in ("qwk", "kappa", "exact", "adjacent", "n", "smd"):
+        value = getattr(report, key, None)
+        if value is None or isinstance(value, (pd.DataFrame, dict)):
+            continue
+        if isinstance(value, float):
+            value = "" if value != value else f"{value:.2f}"
+        figures.append((app.tr(f"apps.trainer.ag.{key}"), value))
+    if figures:
+        parts.append(html_table(pd.DataFrame(figures, columns=[
+            app.tr("apps.dashboard.col.item"), app.tr("apps.dashboard.col.value")]),
+            scroll=False, lang=app.lang))
+    for attr in ("per_criterion", "by_criterion", "criteria", "table"):
+        frame = getattr(report, attr, None)
+        if isinstance(frame, pd.DataFrame):
+            parts.append(f"<h3>{esc(app.tr('apps.trainer.ag.per_criterion'))}</h3>"
+                         + html_table(frame.round(3), scroll=False, lang=app.lang))
+            break
+    confusion = getattr(report, "confusion", None)
+    if isinstance(confusion, pd.DataFrame):
+        frame = confusion.copy()
+        frame.insert(0, app.tr("apps.trainer.ag.machine_vs_human"), frame.index.astype(str))
+        parts.append(f"<h3>{esc(app.tr('apps.trainer.ag.confusion'))}</h3>"
+                     + html_table(frame, scroll=False, lang=app.lang))
+    if len(parts) == 1 and hasattr(report, "to_frame"):
+        parts.append(html_table(report.to_frame(), scroll=False, lang=app.lang))
+    return "".join(parts)

@@ -1,0 +1,98 @@
+"""``pbkit health PATH [--json] [--xlsx OUT] [--lang zh|en] [--rules FILE] [--scorecard FILE]
+[--year Y]``: the branch-health report of a dataset.
+
+Without ``--json`` a short summary is printed (weakest branches, flags, fairness). With
+``--json`` the whole report goes to stdout as JSON (every view; ``scorecard`` is a list
+with one object per branch). ``--xlsx OUT`` also writes the workbook (cover sheet and one
+sheet per view). Progress messages go to stderr. Bad input (unreadable dataset, malformed
+rule or scorecard file, a year without data) ends with one line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pbkit.i18n import t
+
+__all__ = ["NAME", "HELP", "add_arguments", "run", "summary_text"]
+
+NAME = "health"
+HELP = "health.cli.help"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", metavar="PATH", help=t("health.cli.path"))
+    parser.add_argument("--json", action="store_true", help=t("health.cli.json"))
+    parser.add_argument("--xlsx", metavar="OUT", help=t("health.cli.xlsx"))
+    parser.add_argument("--rules", metavar="FILE", help=t("health.cli.rules"))
+    parser.add_argument("--scorecard", metavar="FILE", help=t("health.cli.scorecard"))
+    parser.add_argument("--year", type=int, metavar="Y", help=t("health.cli.year"))
+
+
+def summary_text(report, lang: str | None = None, top: int = 10) -> str:
+    """The plain-text summary printed without ``--json``."""
+    meta = report.meta
+    lines = [t("health.cli.summary.head", lang=lang, dataset=meta.get("dataset") or "-",
+               year=meta["year"], as_of=meta["as_of"]),
+             t("health.cli.summary.counts", lang=lang, branches=meta["branches"],
+               villages=meta["villages"], mean=meta["mean_score"] if meta["mean_score"]
+               is not None else "-", weak=meta["weak_branches"])]
+    weak = report.views["weak_branches"]
+    weak = weak[weak["weak"]].head(top)
+    if len(weak):
+        lines.append(t("health.cli.summary.weak_head", lang=lang, n=len(weak)))
+        for rec in weak.to_dict("records"):
+            flags = "、".join(t(f"health.code.{f}", lang=lang) for f in rec["flags"].split(";")
+                             if f) if rec["flags"] else "-"
+            score = rec.get("score_total")
+            lines.append(t("health.cli.summary.weak_row", lang=lang, org_id=rec["org_id"],
+                           score="-" if score is None or score != score else f"{score:.1f}",
+                           flags=flags))
+    perf = report.views["perfunctory"]
+    lines.append(t("health.cli.summary.perfunctory", lang=lang, n=len(perf),
+                   branches=perf["org_id"].nunique() if len(perf) else 0))
+    fair = report.views["fairness_summary"]
+    row = fair[(fair["scope"] == "ALL") & (fair["metric"] == "visits_per_household")]
+    if len(row) and row["gini"].notna().iloc[0]:
+        lines.append(t("health.cli.summary.fairness", lang=lang,
+                       gini=f"{row['gini'].iloc[0]:.3f}", theil=f"{row['theil'].iloc[0]:.3f}",
+                       neglected=len(report.views["neglected"])))
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from pbkit.data.io import load_dataset
+    from pbkit.health.report import health_report
+    from pbkit.health.rules import load_rules
+    from pbkit.health.scorecard import load_scorecard
+    from pbkit.i18n import resolve_lang
+
+    lang = resolve_lang(getattr(args, "lang", None))
+
+    def say(key: str, **params) -> None:
+        print(t(key, lang=lang, **params), file=sys.stderr, flush=True)
+
+    # configuration first: a bad rule file is reported before a long load
+    rules = load_rules(args.rules) if args.rules else None
+    card = load_scorecard(args.scorecard) if args.scorecard else None
+    say("health.cli.progress.loading", path=args.path)
+    ds = load_dataset(args.path)
+    say("health.cli.progress.computing")
+    report = health_report(ds, rules=rules, scorecard=card, year=args.year, lang=lang)
+    if args.rules or args.scorecard:
+        meta = dict(report.meta)
+        meta["rules"] = args.rules or meta["rules"]
+        meta["scorecard"] = args.scorecard or meta["scorecard"]
+        report = type(report)(views=report.views, scores=report.scores, meta=meta)
+    if args.xlsx:
+        out = report.to_xlsx(Path(args.xlsx), lang=lang)
+        say("health.cli.progress.xlsx", path=str(out))
+    if args.json:
+        sys.stdout.write(report.to_json())
+        sys.stdout.write("\n")
+    else:
+        print(summary_text(report, lang=lang))
+    return 0

@@ -1,0 +1,80 @@
+"""``pbkit lessons build|check``: build lesson notebooks, check they are in sync and run.
+
+``build`` writes ``notebooks/lessons/<lang>/`` (``--lang zh`` by default, ``en`` or
+``all``); ``check`` verifies every language set (or the one given) and runs each notebook
+with a time bound. Exit codes: 0 when everything is fine, 1 when a notebook is out of sync,
+missing or fails (one line per problem naming the lesson and the cell), 2 for a bad source
+file or bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pbkit.i18n import t
+
+__all__ = ["NAME", "HELP", "LANG_CHOICES", "add_arguments", "run"]
+
+NAME = "lessons"
+HELP = "lessons.cli.help"
+LANG_CHOICES = ("zh", "en", "all")
+DEFAULT_TIMEOUT = 180.0
+
+
+def _positive(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(t("lessons.cli.bad_timeout", value=value)) from None
+    if not number > 0:
+        raise argparse.ArgumentTypeError(t("lessons.cli.bad_timeout", value=value))
+    return number
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add ``action``, ``--out``, ``--timeout``, ``--no-execute`` and ``--only``."""
+    parser.add_argument("action", choices=("build", "check"), help=t("lessons.cli.action"))
+    parser.add_argument("--out", default=None, help=t("lessons.cli.out"))
+    parser.add_argument("--timeout", type=_positive, default=DEFAULT_TIMEOUT,
+                        help=t("lessons.cli.timeout", default=f"{DEFAULT_TIMEOUT:g}"))
+    parser.add_argument("--no-execute", action="store_true", help=t("lessons.cli.no_execute"))
+    parser.add_argument("--only", action="append", default=None, metavar="LESSON",
+                        help=t("lessons.cli.only"))
+
+
+def run(args: argparse.Namespace) -> int:
+    """Run ``build`` or ``check``; see the module docstring for exit codes."""
+    from pbkit.i18n import resolve_lang
+
+    lang = getattr(args, "lang", None)
+    msg_lang = resolve_lang(lang if lang in ("zh", "en") else None)
+    if args.action == "build":
+        from pbkit.lessons.build import build, notebooks_dir
+
+        result = build(lang or "zh", args.out)
+        print(t("lessons.cli.built", lang=msg_lang, written=len(result.written),
+                unchanged=len(result.unchanged), removed=len(result.removed),
+                out=args.out or notebooks_dir()))
+        return 0
+
+    from pbkit.lessons.check import check
+
+    def progress(lesson_id, code, seconds, failure):
+        status = t("lessons.check.failed", lang=msg_lang) if failure else ""
+        print(t("lessons.check.ran", lang=msg_lang, lesson=lesson_id, code=code,
+                seconds=f"{seconds:.1f}", status=status),
+              file=sys.stderr, flush=True)
+
+    report = check(lang or "all", args.out, timeout=args.timeout,
+                   execute=not args.no_execute, only=args.only, progress=progress)
+    for line in report.lines(msg_lang):
+        print(line)
+    if report.ok:
+        from pbkit.lessons.build import parse_langs
+        from pbkit.lessons.loader import load_lessons
+
+        n = (len(load_lessons()) + 1) * len(parse_langs(lang or "all"))
+        print(t("lessons.check.ok", lang=msg_lang, n=n, ran=len(report.timings)))
+        return 0
+    return 1

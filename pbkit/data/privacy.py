@@ -1,0 +1,345 @@
+"""k-anonymity: measure it, and generalise or suppress until it holds.
+
+A record is *k-anonymous* when at least ``k`` records share its values on the
+quasi-identifiers (by default :data:`~pbkit.data.schema.QUASI_IDENTIFIERS`: age band,
+gender, education, occupation, organisation). For a table, with ``G`` the partition of
+its rows into equivalence classes (rows equal on every quasi-identifier),
+
+    k(table) = min over classes g in G of |g|
+
+A missing value is a value of its own: rows missing the same quasi-identifiers (and equal
+on the others) form one class. A plain ``DataFrame.groupby`` drops rows with a missing
+key and would overstate ``k``; here every row is counted.
+
+Generalisation hierarchy (the code table :data:`GENERALISATION_STEPS`, applied in order
+until ``k`` holds): occupation -> coarse (rare occupations become ``other``), education
+-> top-coded (``college`` stands for college or above), education -> two levels
+(``junior_high`` = junior high or below, ``senior_high`` = senior high or above), then
+local suppression (the age band, then the occupation, of the records still in small
+classes is blanked), then record suppression (the records still under ``k`` are removed).
+Two strategies are tried — keep a step only when it lowers the number of records under
+``k`` on its own, or apply every step — and the one that removes fewer records wins.
+
+>>> import pandas as pd
+>>> f = pd.DataFrame({"a": ["x", "x", None, None, "y"], "b": [1, 1, 2, 2, 2]})
+>>> group_sizes(f, ["a", "b"]).tolist()
+[2, 2, 2, 2, 1]
+>>> k_anonymity(f, ["a", "b"])
+1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pbkit.data.schema import AGE_BANDS, QUASI_IDENTIFIERS
+
+__all__ = [
+    "group_sizes",
+    "k_anonymity",
+    "records_under",
+    "privacy_check",
+    "age_to_band",
+    "people_quasi_frame",
+    "GeneralisationStep",
+    "GENERALISATION_STEPS",
+    "enforce_k",
+]
+
+_MISSING = "\x00<missing>"
+
+
+def _codes(series: pd.Series) -> np.ndarray:
+    """Integer codes of a column, with every missing value mapped to one code."""
+    values = series.astype(object)
+    mask = values.isna().to_numpy()
+    if mask.any():
+        values = values.where(~mask, _MISSING)
+    if len(values) and isinstance(values.iloc[0], list):   # lists are not hashable
+        values = values.map(tuple)
+    codes, _ = pd.factorize(values, use_na_sentinel=False)
+    return codes.astype(np.int64)
+
+
+def _class_ids(frame: pd.DataFrame, quasi: Sequence[str]) -> np.ndarray:
+    """One integer per row naming its equivalence class (mixed-radix key of the codes)."""
+    key = np.zeros(len(frame), dtype=np.int64)
+    for col in quasi:
+        codes = _codes(frame[col])
+        base = int(codes.max()) + 1 if len(codes) else 1
+        if int(key.max(initial=0)) >= (2**62) // max(base, 1):   # would overflow: re-code
+            key = pd.factorize(key)[0].astype(np.int64)
+        key = key * base + codes
+    return pd.factorize(key)[0]
+
+
+def group_sizes(frame: pd.DataFrame, quasi: Sequence[str]) -> pd.Series:
+    """Size of each row's equivalence class over ``quasi`` (missing values count as values).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+    quasi : sequence of str
+        Quasi-identifier columns; with none, every row is in one class.
+
+    Returns
+    -------
+    pandas.Series
+        One integer per row, aligned with ``frame.index``.
+
+    >>> import pandas as pd
+    >>> group_sizes(pd.DataFrame({"g": ["m", "m", "f"]}), ["g"]).tolist()
+    [2, 2, 1]
+    """
+    n = len(frame)
+    if n == 0:
+        return pd.Series([], index=frame.index, dtype="int64")
+    if not quasi:
+        return pd.Series(np.full(n, n, dtype=np.int64), index=frame.index)
+    missing = [c for c in quasi if c not in frame.columns]
+    if missing:
+        raise KeyError(f"quasi-identifier columns not in frame: {missing}")
+    ids = _class_ids(frame, quasi)
+    counts = np.bincount(ids)
+    return pd.Series(counts[ids].astype(np.int64), index=frame.index)
+
+
+def k_anonymity(frame: pd.DataFrame, quasi: Sequence[str]) -> int:
+    """The ``k`` a table achieves: the size of its smallest equivalence class.
+
+    ``k = min_g |g|`` over the classes of rows equal on ``quasi`` (missing = a value).
+    An empty table has ``k = 0`` (no class at all).
+
+    >>> import pandas as pd
+    >>> k_anonymity(pd.DataFrame({"g": ["m", "m", "f", "f"]}), ["g"])
+    2
+    """
+    sizes = group_sizes(frame, quasi)
+    return int(sizes.min()) if len(sizes) else 0
+
+
+def records_under(frame: pd.DataFrame, quasi: Sequence[str], k: int) -> int:
+    """How many records sit in classes smaller than ``k``.
+
+    >>> import pandas as pd
+    >>> records_under(pd.DataFrame({"g": ["m", "m", "f"]}), ["g"], 2)
+    1
+    """
+    return int((group_sizes(frame, quasi) < k).sum())
+
+
+def age_to_band(age: Any) -> Any:
+    """Age in years -> age band code (``18-29`` ... ``80+``); NaN or under 18 -> missing.
+
+    Works on a scalar or a pandas Series.
+
+    >>> age_to_band(17), age_to_band(18), age_to_band(64), age_to_band(90)
+    (nan, '18-29', '60-69', '80+')
+    """
+    if isinstance(age, pd.Series):
+        values = pd.to_numeric(age, errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        idx = np.where(values >= 30, np.minimum((values - 30) // 10 + 1, 6), 0)
+        out = np.array(AGE_BANDS, dtype=object)[np.nan_to_num(idx).astype(int)]
+        out = np.where(np.isnan(values) | (values < 18), np.nan, out)
+        return pd.Series(out, index=age.index, dtype="str")
+    if age is None or pd.isna(age) or age < 18:
+        return np.nan
+    if age < 30:
+        return AGE_BANDS[0]
+    return AGE_BANDS[min(int((age - 30) // 10) + 1, 6)]
+
+
+def people_quasi_frame(people: pd.DataFrame, ref_year: int | None = None) -> pd.DataFrame:
+    """The quasi-identifier columns of a people table, ``age_band`` derived where needed.
+
+    Where ``age_band`` is missing and ``birth_year`` is known, the band is computed from
+    ``ref_year - birth_year`` (``ref_year`` defaults to the current year).
+    """
+    out = pd.DataFrame(index=people.index)
+    for col in QUASI_IDENTIFIERS:
+        out[col] = people[col] if col in people.columns else np.nan
+    if "birth_year" in people.columns:
+        year = ref_year if ref_year is not None else date.today().year
+        by = pd.to_numeric(people["birth_year"], errors="coerce")
+        derived = age_to_band(year - by)
+        band = out["age_band"].astype(object)
+        out["age_band"] = band.where(band.notna(), derived.astype(object)).astype("str")
+    return out
+
+
+def privacy_check(dataset, k: int = 5, *, ref_year: int | None = None,
+                  quasi: Sequence[str] = QUASI_IDENTIFIERS) -> dict[str, Any]:
+    """k-anonymity of a dataset's people table over the quasi-identifiers.
+
+    Parameters
+    ----------
+    dataset : Dataset
+    k : int
+        The k required (``passed`` says whether it holds).
+    ref_year : int, optional
+        Year used to derive age bands from birth years (default: this year).
+    quasi : sequence of str
+        Quasi-identifier columns.
+
+    Returns
+    -------
+    dict
+        ``k_requested``, ``k`` (achieved; 0 for an empty table), ``passed``,
+        ``records``, ``classes``, ``under_2``, ``under_3``, ``under_5``, ``under_k``
+        (records in classes smaller than 2, 3, 5 and ``k``), ``columns`` (quasi-identifiers
+        used) and ``derived`` (columns computed from others).
+
+    >>> from pbkit.data.synth import synthesize
+    >>> r = privacy_check(synthesize("township", seed=1))
+    >>> r["passed"], r["k"] >= 5, r["under_5"]
+    (True, True, 0)
+    """
+    people = dataset.people
+    frame = people_quasi_frame(people, ref_year)[list(quasi)]
+    derived = []
+    if ("birth_year" in people.columns and "age_band" in quasi
+            and (people["age_band"].isna() & people["birth_year"].notna()).any()):
+        derived.append("age_band")
+    sizes = group_sizes(frame, list(quasi))
+    achieved = int(sizes.min()) if len(sizes) else 0
+    classes = int(len(frame.drop_duplicates())) if len(frame) else 0
+    return {
+        "table": "people",
+        "k_requested": int(k),
+        "k": achieved,
+        "passed": bool(len(sizes) == 0 or achieved >= k),
+        "records": int(len(frame)),
+        "classes": classes,
+        "under_2": int((sizes < 2).sum()),
+        "under_3": int((sizes < 3).sum()),
+        "under_5": int((sizes < 5).sum()),
+        "under_k": int((sizes < k).sum()),
+        "columns": list(quasi),
+        "derived": derived,
+    }
+
+
+# --------------------------------------------------------------------------- generalising
+
+@dataclass(frozen=True)
+class GeneralisationStep:
+    """One step of the generalisation hierarchy.
+
+    ``kind`` is ``"recode"`` (map values of ``column`` through ``mapping``, for every row),
+    ``"blank"`` (blank ``column`` only in records still in classes under ``k``) or
+    ``"drop"`` (remove the records still under ``k``).
+    """
+
+    name: str
+    column: str | None
+    kind: str
+    mapping: tuple[tuple[str, str], ...] = ()
+
+
+GENERALISATION_STEPS: tuple[GeneralisationStep, ...] = (
+    GeneralisationStep("occupation_coarse", "occupation", "recode", (
+        ("business", "other"), ("cadre", "other"), ("teacher", "other"), ("doctor", "other"),
+        ("student", "other"), ("worker", "other"))),
+    GeneralisationStep("education_top_coded", "education", "recode", (
+        ("bachelor", "college"), ("postgraduate", "college"))),
+    GeneralisationStep("education_two_levels", "education", "recode", (
+        ("primary", "junior_high"), ("college", "senior_high"), ("bachelor", "senior_high"),
+        ("postgraduate", "senior_high"))),
+    GeneralisationStep("age_band_suppressed", "age_band", "blank"),
+    GeneralisationStep("occupation_suppressed", "occupation", "blank"),
+    GeneralisationStep("records_suppressed", None, "drop"),
+)
+
+
+def enforce_k(frame: pd.DataFrame, k: int, quasi: Sequence[str] = QUASI_IDENTIFIERS,
+              steps: Sequence[GeneralisationStep] = GENERALISATION_STEPS,
+              ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """Generalise, then suppress, until every record is in a class of at least ``k``.
+
+    Steps of ``steps`` are applied in order, each only while ``k`` does not hold yet.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Table holding the ``quasi`` columns (other columns are carried along).
+    k : int
+        Required k (``k <= 1`` changes nothing).
+
+    Returns
+    -------
+    (pandas.DataFrame, list of dict)
+        The new table (suppressed records removed; index kept so callers can see which)
+        and what was done: one dict per applied step with ``step``, ``column`` and
+        ``records`` (records changed or removed).
+
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"age_band": ["60-69"] * 3 + ["70-79"] * 2 + ["80+", "18-29"],
+    ...                   "gender": ["male"] * 6 + ["female"], "education": ["primary"] * 7,
+    ...                   "occupation": ["farmer"] * 7, "org_id": ["V1"] * 7})
+    >>> out, done = enforce_k(f, 3)
+    >>> k_anonymity(out, list(QUASI_IDENTIFIERS)), [(d["step"], d["records"]) for d in done]
+    (3, [('age_band_suppressed', 4), ('records_suppressed', 1)])
+    >>> int(out["age_band"].isna().sum()), len(out)
+    (3, 6)
+    """
+    quasi = list(quasi)
+    if k <= 1 or frame.empty:
+        return frame.copy(), []
+    # two strategies: keep a step only when it helps on its own (least information lost),
+    # or apply every step (steps that only help together); the one removing fewer records
+    # wins, ties going to the first
+    greedy = _run_steps(frame, k, quasi, steps, strict=True)
+    full = _run_steps(frame, k, quasi, steps, strict=False)
+
+    def cost(result):
+        done = result[1]
+        dropped = sum(d["records"] for d in done if d["column"] is None)
+        changed = sum(d["records"] for d in done if d["column"] is not None)
+        return (dropped, changed)
+
+    return greedy if cost(greedy) <= cost(full) else full
+
+
+def _run_steps(frame: pd.DataFrame, k: int, quasi: list[str],
+               steps: Sequence[GeneralisationStep], strict: bool,
+               ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    out = frame.copy()
+    done: list[dict[str, Any]] = []
+    for step in steps:
+        sizes = group_sizes(out, quasi)
+        small = (sizes < k).to_numpy()
+        if not small.any():
+            break
+        if step.kind == "drop":
+            done.append({"step": step.name, "column": None, "records": int(small.sum())})
+            out = out[~small]
+            continue
+        if step.column not in out.columns:
+            continue
+        before = out[step.column]
+        if step.kind == "recode":
+            mapping = dict(step.mapping)
+            after = before.map(lambda v, m=mapping: m.get(v, v) if isinstance(v, str) else v)
+            changed_mask = (before.astype(object).fillna(_MISSING)
+                            != after.astype(object).fillna(_MISSING)).to_numpy()
+        else:  # blank the column in the records still under k
+            changed_mask = small & before.notna().to_numpy()
+            after = before.astype(object).copy()
+            after[changed_mask] = np.nan
+        if not changed_mask.any():
+            continue
+        trial = out.copy()
+        trial[step.column] = after.astype(before.dtype)
+        # (strict) keep a step only when it brings records out of small classes
+        if strict and int((group_sizes(trial, quasi) < k).sum()) >= int(small.sum()):
+            continue
+        out = trial
+        done.append({"step": step.name, "column": step.column,
+                     "records": int(changed_mask.sum())})
+    return out, done

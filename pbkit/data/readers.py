@@ -1,0 +1,679 @@
+"""Raw reading of a dataset: a folder of CSV files, a .zip of CSV files or one .xlsx.
+
+The readers turn files into :class:`RawTable` objects: the table each file or worksheet
+holds (detected from its name, in English or Chinese), the header cells as the user wrote
+them and the data cells as cleaned text (:func:`pbkit.data.normalize.clean_text`), with the
+row number the user sees for every data row. Blank rows and blank columns are dropped but
+still counted, so row numbers match the spreadsheet: the header is row 1 and the first data
+row is row 2 (a title row above the header is recognised and skipped, with a warning).
+
+CSV encoding is decided by a fixed rule: a byte-order mark, else strict UTF-8, else strict
+GB18030 (a superset of GBK and GB2312 that also holds characters such as 𠮷 and €). An
+``encoding=`` override is honoured (``gbk``/``gb2312``/``cp936`` are read as GB18030).
+
+Problems with one file become :class:`~pbkit.data.report.Issue` objects; size limits raise
+:class:`~pbkit.errors.DataLimitError` before anything is parsed; a path that does not exist
+raises :class:`~pbkit.errors.DataError`.
+
+>>> detect_table("人员.csv"), detect_table("01_Households (2).csv"), detect_table("x.csv")
+('people', 'households', None)
+>>> decode_bytes("姓名".encode("gb18030"))[1]
+'gb18030'
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import os
+import re
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import numpy as np
+import pandas as pd
+
+from pbkit.data.limits import DEFAULT_LIMITS, Limits, check_archive, check_file_size
+from pbkit.data.normalize import clean_text
+from pbkit.data.report import Issue
+from pbkit.data.schema import TABLE_ORDER, TABLES, fold_header
+from pbkit.errors import DataError, DataLimitError, UsageError
+
+__all__ = [
+    "RawTable",
+    "RawSource",
+    "read_source",
+    "detect_table",
+    "decode_bytes",
+    "resolve_encoding",
+    "column_letter",
+    "CSV_SUFFIXES",
+    "XLSX_SUFFIXES",
+]
+
+CSV_SUFFIXES = (".csv", ".tsv")
+XLSX_SUFFIXES = (".xlsx", ".xlsm")
+_HEADER_SCAN_ROWS = 5
+
+
+@dataclass
+class RawTable:
+    """One table as read from a file or worksheet, before typing.
+
+    Attributes
+    ----------
+    table : str
+        Canonical table name.
+    file : str
+        The file as the user names it (``people.csv``, ``branch.xlsx``, ``x.zip/people.csv``).
+    sheet : str or None
+        Worksheet name for .xlsx.
+    headers : tuple of str
+        Header cells (cleaned), one per column position; ``""`` where blank.
+    data : pandas.DataFrame
+        Cleaned text cells (``""`` = empty), columns ``0..n-1``, non-blank data rows only.
+    rows : numpy.ndarray
+        The user-visible row number of each data row.
+    header_row : int
+        Row number of the header.
+    """
+
+    table: str
+    file: str
+    sheet: str | None
+    headers: tuple[str, ...]
+    data: pd.DataFrame
+    rows: np.ndarray
+    header_row: int = 1
+
+
+@dataclass
+class RawSource:
+    """Everything read from one dataset path."""
+
+    name: str
+    kind: str
+    tables: dict[str, RawTable] = field(default_factory=dict)
+    issues: list[Issue] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- table names
+
+def _table_names() -> dict[str, str]:
+    names = {}
+    for tname, table in TABLES.items():
+        for spelling in (table.name, table.zh, *table.aliases):
+            names.setdefault(fold_header(spelling), tname)
+    return names
+
+
+_PREFIX = re.compile(r"^(?:\d+|[a-z])(?:[_.、)）]+|(?=[^\x00-\x7f]))")
+_SUFFIX = re.compile(r"(?:_?(?:\(\d+\)|（\d+）|\d{4,8}|副本|copy|final|最终版?|v\d+))+$")
+_WORD_SUFFIXES = ("表", "信息", "名册", "清单", "台账", "数据", "列表", "汇总", "list", "data",
+                  "table", "sheet")
+
+
+def detect_table(name: str) -> str | None:
+    """The table a file or worksheet name stands for, or ``None``.
+
+    The name (its extension removed) is matched against each table's English name,
+    Chinese name and aliases after folding case, spaces and full-width characters; a
+    leading ordinal (``01_``), a copy marker (``(2)``, ``副本``, a date) and a trailing
+    word such as ``表`` or ``名册`` are ignored.
+
+    >>> detect_table("党员名册.csv"), detect_table("ACTIVITIES.CSV"), detect_table("组织生活")
+    ('people', 'activities', 'activities')
+    """
+    names = _table_names()
+    stem = str(name)
+    lower = stem.lower()
+    for suffix in (*CSV_SUFFIXES, *XLSX_SUFFIXES, ".txt"):
+        if lower.endswith(suffix):
+            stem = stem[: -len(suffix)]
+            break
+    text = fold_header(stem)
+    seen = set()
+    queue = [text]
+    while queue:
+        cand = queue.pop(0).strip("_")
+        if not cand or cand in seen:
+            continue
+        seen.add(cand)
+        if cand in names:
+            return names[cand]
+        queue.append(_PREFIX.sub("", cand))
+        queue.append(_SUFFIX.sub("", cand))
+        for word in _WORD_SUFFIXES:
+            if cand.endswith(word) and len(cand) > len(word):
+                queue.append(cand[: -len(word)])
+    return None
+
+
+def _table_list() -> str:
+    return "、".join(f"{n}({TABLES[n].zh})" for n in TABLE_ORDER)
+
+
+def column_letter(index: int) -> str:
+    """Spreadsheet column letters for a 0-based index: 0 -> ``A``, 27 -> ``AB``.
+
+    >>> column_letter(0), column_letter(25), column_letter(27)
+    ('A', 'Z', 'AB')
+    """
+    out = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        out = chr(ord("A") + rem) + out
+    return out
+
+
+# ---------------------------------------------------------------- encodings
+
+class _DecodeProblem(Exception):
+    def __init__(self, key: str, **params):
+        super().__init__(key)
+        self.key = key
+        self.params = params
+
+
+def resolve_encoding(encoding: str | None) -> str | None:
+    """The codec used for an ``encoding=`` override (GBK family read as GB18030).
+
+    >>> resolve_encoding("GBK"), resolve_encoding("utf8"), resolve_encoding(None)
+    ('gb18030', 'utf-8', None)
+    """
+    if encoding is None:
+        return None
+    try:
+        name = codecs.lookup(str(encoding)).name
+    except LookupError:
+        raise UsageError("data.unknown_encoding_name", encoding=encoding) from None
+    if name in ("gbk", "gb2312", "cp936", "hz", "gb18030"):
+        return "gb18030"
+    return name
+
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _line_of(data: bytes, pos: int) -> int:
+    return data.count(b"\n", 0, max(0, pos)) + 1
+
+
+def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str, str]:
+    """Decode CSV bytes: BOM, else strict UTF-8, else strict GB18030 (or ``encoding``).
+
+    Returns ``(text, codec)``. Raises an internal problem the reader turns into an issue.
+
+    >>> decode_bytes("𠮷€".encode("gb18030"))
+    ('𠮷€', 'gb18030')
+    >>> decode_bytes(b"\\xef\\xbb\\xbfa,b")
+    ('a,b', 'utf-8-sig')
+    """
+    codec = resolve_encoding(encoding)
+    if codec is not None:
+        if codec == "utf-8" and data.startswith(codecs.BOM_UTF8):
+            codec = "utf-8-sig"
+        try:
+            return data.decode(codec), codec
+        except UnicodeDecodeError as exc:
+            raise _DecodeProblem("data.encoding_failed", encoding=encoding,
+                                 line=_line_of(data, exc.start)) from None
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(name), name
+            except UnicodeDecodeError as exc:
+                raise _DecodeProblem("data.encoding_failed", encoding=name,
+                                     line=_line_of(data, exc.start)) from None
+    for name in ("utf-8", "gb18030"):
+        try:
+            return data.decode(name), name
+        except UnicodeDecodeError:
+            continue
+    raise _DecodeProblem("data.encoding_unknown")
+
+
+# ---------------------------------------------------------------- grids
+
+def _sniff_sep(text: str) -> str:
+    first = ""
+    for line in text.splitlines():
+        if line.strip(" \t,;\r"):
+            first = line
+            break
+    counts = {sep: first.count(sep) for sep in (",", "\t", ";")}
+    best = max(counts, key=lambda k: (counts[k], k == ","))
+    return best if counts[best] else ","
+
+
+def _first_record_width(text: str, sep: str) -> int:
+    head = text[:65536]
+    try:
+        first = next(csv.reader(io.StringIO(head), delimiter=sep, strict=False), [])
+    except csv.Error:
+        return 0
+    return len(first)
+
+
+def _arrow_grid(data: bytes, sep: str, width: int) -> pd.DataFrame:
+    """Fast path: pyarrow's multi-threaded reader, every cell as text, blank lines kept."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    table = pacsv.read_csv(
+        io.BytesIO(data),
+        read_options=pacsv.ReadOptions(autogenerate_column_names=True),
+        parse_options=pacsv.ParseOptions(delimiter=sep, ignore_empty_lines=False,
+                                         newlines_in_values=b'"' in data),
+        convert_options=pacsv.ConvertOptions(
+            column_types={f"f{i}": pa.string() for i in range(width)},
+            strings_can_be_null=False, quoted_strings_can_be_null=False),
+    )
+    if table.num_columns != width:
+        raise ValueError("column count")
+    return pd.DataFrame({j: pd.Series(table.column(j), dtype="str") for j in range(width)})
+
+
+def _csv_grid(text: str, raw: bytes | None, codec: str) -> pd.DataFrame:
+    """Parse CSV text into a grid of str columns 0..n-1, one row per record (blank kept)."""
+    sep = _sniff_sep(text[:65536])
+    width = _first_record_width(text, sep)
+    if width and "\x00" not in text[:65536]:
+        try:
+            data = raw if raw is not None and codec == "utf-8" else text.encode("utf-8")
+            return _arrow_grid(data, sep, width)
+        except Exception:  # any irregularity: the slower, forgiving readers below
+            pass
+    opts = dict(sep=sep, header=None, dtype=str, skip_blank_lines=False,
+                keep_default_na=False, na_filter=False, engine="c")
+    try:
+        if raw is not None and codec in ("utf-8", "utf-8-sig"):
+            return pd.read_csv(io.BytesIO(raw), encoding=codec, **opts)
+        return pd.read_csv(io.StringIO(text), **opts)
+    except pd.errors.EmptyDataError:
+        return pd.DataFrame()
+    except (pd.errors.ParserError, ValueError, UnicodeError, OverflowError):
+        pass
+    # Rows of different lengths (or an odd quote): the csv module takes them as they come.
+    reader = csv.reader(io.StringIO(text.replace("\x00", "")), delimiter=sep, strict=False)
+    records = list(reader)
+    width = max((len(r) for r in records), default=0)
+    cols = {j: [r[j] if j < len(r) else "" for r in records] for j in range(width)}
+    return pd.DataFrame({j: pd.Series(v, dtype="str") for j, v in cols.items()})
+
+
+def _grid_to_table(grid: pd.DataFrame, table: str, file: str, sheet: str | None,
+                   issues: list[Issue], limits: Limits) -> RawTable | None:
+    """Header detection, blank rows and columns, row numbers (row i of the grid = i + 1)."""
+    ncols = grid.shape[1]
+    if ncols > limits.max_columns:
+        raise DataLimitError("data.too_many_columns", file=file, table=table, count=ncols,
+                             limit=limits.max_columns)
+    cleaned = {j: clean_text(grid.iloc[:, j]) for j in range(ncols)}
+    n = len(grid)
+    nonblank = np.zeros(n, dtype=bool)
+    for col in cleaned.values():
+        nonblank |= (col != "").to_numpy(dtype=bool, na_value=False)
+    positions = np.flatnonzero(nonblank)
+    if len(positions) == 0:
+        issues.append(Issue("warning", "data.empty_file", file=file, table=table))
+        return RawTable(table, file, sheet, (), pd.DataFrame(), np.array([], dtype=np.int64))
+    spec = TABLES[table]
+    best_pos, best_score = positions[0], -1
+    for pos in positions[:_HEADER_SCAN_ROWS]:
+        score = sum(spec.resolve_header(cleaned[j].iat[pos]) is not None
+                    for j in range(ncols) if cleaned[j].iat[pos])
+        if score > best_score:
+            best_pos, best_score = pos, score
+    if best_score == 0:
+        best_pos = positions[0]
+    header_row = int(best_pos) + 1
+    if best_pos != positions[0]:
+        issues.append(Issue("warning", "data.rows_above_header", file=file, table=table,
+                            row=int(positions[0]) + 1, params={"header_row": header_row}))
+    headers = [cleaned[j].iat[best_pos] for j in range(ncols)]
+    data_pos = positions[positions > best_pos]
+    if len(data_pos) > limits.max_rows:
+        raise DataLimitError("data.too_many_rows", file=file, table=table,
+                             limit=limits.max_rows)
+    keep_cols = []
+    for j in range(ncols):
+        col = cleaned[j]
+        if headers[j]:
+            keep_cols.append(j)
+            continue
+        filled = np.flatnonzero((col.iloc[data_pos] != "").to_numpy(dtype=bool))
+        if len(filled):
+            issues.append(Issue("warning", "data.unnamed_column", file=file, table=table,
+                                row=int(data_pos[filled[0]]) + 1,
+                                params={"index": column_letter(j)}))
+    contiguous = len(data_pos) == 0 or data_pos[-1] - data_pos[0] + 1 == len(data_pos)
+    take = slice(int(data_pos[0]), int(data_pos[-1]) + 1) if contiguous and len(data_pos) \
+        else data_pos
+    data = pd.DataFrame({i: cleaned[j].iloc[take].reset_index(drop=True)
+                         for i, j in enumerate(keep_cols)})
+    return RawTable(table, file, sheet, tuple(headers[j] for j in keep_cols), data,
+                    (data_pos + 1).astype(np.int64), header_row)
+
+
+# ---------------------------------------------------------------- CSV
+
+def _read_csv_bytes(raw: bytes, file: str, table: str, encoding: str | None,
+                    issues: list[Issue], limits: Limits) -> RawTable | None:
+    lines = raw.count(b"\n")
+    if lines > limits.max_rows + 1 + max(1000, limits.max_rows // 10):
+        raise DataLimitError("data.too_many_rows", file=file, table=table,
+                             limit=limits.max_rows)
+    try:
+        text, codec = decode_bytes(raw, encoding)
+    except _DecodeProblem as exc:
+        issues.append(Issue("error", exc.key, file=file, table=table, params=exc.params))
+        return None
+    if not text.strip():
+        issues.append(Issue("warning", "data.empty_file", file=file, table=table))
+        return RawTable(table, file, None, (), pd.DataFrame(), np.array([], dtype=np.int64))
+    raw_for_parser = raw if codec in ("utf-8", "utf-8-sig") else None
+    grid = _csv_grid(text, raw_for_parser, codec)
+    del text
+    return _grid_to_table(grid, table, file, None, issues, limits)
+
+
+def _add_table(source: RawSource, rt: RawTable | None) -> None:
+    if rt is None:
+        return
+    if rt.table in source.tables:
+        other = source.tables[rt.table]
+        source.issues.append(Issue("error", "data.duplicate_table", file=rt.file,
+                                   table=rt.table, params={"table": rt.table,
+                                                           "other": other.file}))
+        return
+    source.tables[rt.table] = rt
+
+
+def _guard(source: RawSource, file: str, table: str | None, key: str, fn):
+    """Run a reader step; an unexpected failure on a malformed file becomes an issue."""
+    try:
+        return fn()
+    except (DataLimitError, UsageError):
+        raise
+    except MemoryError:
+        raise
+    except Exception as exc:  # malformed input of any kind: report, never crash
+        detail = f"{type(exc).__name__}: {exc}"[:200]
+        source.issues.append(Issue("error", key, file=file, table=table,
+                                   params={"detail": detail}))
+        return None
+
+
+def _read_folder(path: Path, source: RawSource, encoding: str | None, limits: Limits) -> None:
+    entries = sorted(p for p in path.iterdir() if not p.name.startswith((".", "~$")))
+    for p in entries:
+        if not p.is_file():
+            continue
+        suffix = p.suffix.lower()
+        if suffix in CSV_SUFFIXES:
+            _read_csv_file(p, p.name, source, encoding, limits)
+        elif suffix in (*XLSX_SUFFIXES, ".xls"):
+            source.issues.append(Issue("warning", "data.ignored_file", file=p.name))
+
+
+def _read_csv_file(p: Path, display: str, source: RawSource, encoding: str | None,
+                   limits: Limits) -> None:
+    table = detect_table(p.name)
+    if table is None:
+        source.issues.append(Issue("warning", "data.unknown_file", file=display,
+                                   params={"tables": _table_list()}))
+        return
+    check_file_size(p, display, limits, table)
+    raw = p.read_bytes()
+    rt = _guard(source, display, table, "data.bad_csv",
+                lambda: _read_csv_bytes(raw, display, table, encoding, source.issues, limits))
+    _add_table(source, rt)
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """Member name, repairing GBK names stored without the UTF-8 flag (Windows zips)."""
+    name = info.filename
+    if not info.flag_bits & 0x800:
+        try:
+            raw = name.encode("cp437")
+        except UnicodeEncodeError:
+            return name
+        for codec in ("utf-8", "gb18030"):
+            try:
+                return raw.decode(codec)
+            except UnicodeDecodeError:
+                continue
+    return name
+
+
+def _read_zip(path: Path, display: str, source: RawSource, encoding: str | None,
+              limits: Limits) -> None:
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        source.issues.append(Issue("error", "data.bad_zip", file=display,
+                                   params={"detail": str(exc)[:200]}))
+        return
+    with zf:
+        check_archive(zf, display, limits)
+        for info in zf.infolist():
+            name = _member_name(info)
+            pure = PurePosixPath(name.replace("\\", "/"))
+            if info.is_dir() or "__MACOSX" in pure.parts or pure.name.startswith((".", "~$")):
+                continue
+            member_display = f"{display}/{pure.as_posix()}"
+            suffix = pure.suffix.lower()
+            if suffix not in CSV_SUFFIXES:
+                if suffix in (*XLSX_SUFFIXES, ".xls"):
+                    source.issues.append(Issue("warning", "data.ignored_file",
+                                               file=member_display))
+                continue
+            table = detect_table(pure.name)
+            if table is None:
+                source.issues.append(Issue("warning", "data.unknown_file", file=member_display,
+                                           params={"tables": _table_list()}))
+                continue
+            if info.file_size > limits.max_file_bytes:
+                from pbkit.data.limits import format_bytes
+
+                raise DataLimitError("data.file_too_large", file=member_display, table=table,
+                                     size=format_bytes(info.file_size),
+                                     limit=format_bytes(limits.max_file_bytes))
+
+            def read_member(info=info, member_display=member_display, table=table):
+                with zf.open(info) as fh:
+                    raw = fh.read(limits.max_file_bytes + 1)
+                return _read_csv_bytes(raw, member_display, table, encoding, source.issues,
+                                       limits)
+
+            _add_table(source, _guard(source, member_display, table, "data.bad_zip",
+                                      read_member))
+
+
+# ---------------------------------------------------------------- xlsx
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    kind = type(value)
+    if kind is str:
+        return value
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return str(value)
+    if kind is float:
+        if value != value or value in (float("inf"), float("-inf")):
+            return ""
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    import datetime as dt
+
+    if isinstance(value, dt.datetime):
+        if (value.hour, value.minute, value.second, value.microsecond) == (0, 0, 0, 0):
+            return value.strftime("%Y-%m-%d")
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _sheet_grid(ws, file: str, table: str | None, limits: Limits) -> pd.DataFrame:
+    if hasattr(ws, "reset_dimensions"):
+        ws.reset_dimensions()  # LibreOffice and others may write a wrong <dimension>
+    rows = []
+    width = 0
+    for row in ws.iter_rows(values_only=True):
+        rows.append(row)
+        if len(rows) > limits.max_rows + 1000:
+            raise DataLimitError("data.too_many_rows", file=file, table=table,
+                                 limit=limits.max_rows)
+        if len(row) > width:
+            width = len(row)
+            if width > limits.max_columns:
+                raise DataLimitError("data.too_many_columns", file=file, table=table,
+                                     count=width, limit=limits.max_columns)
+    cols = {}
+    for j in range(width):
+        cols[j] = pd.Series([_cell_text(r[j]) if j < len(r) else "" for r in rows],
+                            dtype="str")
+    return pd.DataFrame(cols, index=pd.RangeIndex(len(rows)))
+
+
+def _read_xlsx(path: Path, display: str, source: RawSource, limits: Limits) -> None:
+    try:
+        with zipfile.ZipFile(path) as zf:
+            check_archive(zf, display, limits, xlsx=True)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        source.issues.append(Issue("error", "data.bad_xlsx", file=display,
+                                   params={"detail": str(exc)[:200]}))
+        return
+
+    def open_book():
+        import openpyxl
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return openpyxl.load_workbook(path, read_only=True, data_only=True)
+
+    wb = _guard(source, display, None, "data.bad_xlsx", open_book)
+    if wb is None:
+        return
+    try:
+        names = list(wb.sheetnames)
+        for sheet_name in names:
+            table = detect_table(sheet_name)
+            if table is None and len(names) == 1:
+                table = detect_table(path.name)
+            if table is None:
+                source.issues.append(Issue("warning", "data.unknown_sheet", file=display,
+                                           params={"sheet": sheet_name,
+                                                   "tables": _table_list()}))
+                continue
+
+            def read_sheet(sheet_name=sheet_name, table=table):
+                ws = wb[sheet_name]
+                if not hasattr(ws, "iter_rows"):  # a chart sheet
+                    return None
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    grid = _sheet_grid(ws, display, table, limits)
+                return _grid_to_table(grid, table, display, sheet_name, source.issues, limits)
+
+            _add_table(source, _guard(source, display, table, "data.bad_xlsx", read_sheet))
+    finally:
+        try:
+            wb.close()
+        except Exception:
+            pass
+
+
+# ---------------------------------------------------------------- entry point
+
+def read_source(path: str | os.PathLike, *, encoding: str | None = None,
+                limits: Limits | None = None) -> RawSource:
+    """Read every table of a dataset path without typing or validating it.
+
+    Parameters
+    ----------
+    path : path-like
+        A folder of CSV files, a .zip of CSV files, one .xlsx workbook (sheet per table) or
+        a single CSV file.
+    encoding : str, optional
+        Encoding of the CSV files; default: detected (BOM, UTF-8, GB18030).
+    limits : Limits, optional
+        Size bounds (default :data:`pbkit.data.limits.DEFAULT_LIMITS`).
+
+    Returns
+    -------
+    RawSource
+        Tables read, and the issues met while reading.
+
+    Raises
+    ------
+    DataError
+        ``path`` does not exist or is of an unsupported type.
+    DataLimitError
+        A file or archive exceeds ``limits`` (checked before reading).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "组织.csv").write_bytes("组织编号,层级\\n\\nV1,村\\n".encode("gb18030"))
+    >>> src = read_source(d)
+    >>> rt = src.tables["orgs"]
+    >>> rt.headers, rt.rows.tolist(), rt.data[1].tolist()
+    (('组织编号', '层级'), [3], ['村'])
+    """
+    limits = limits or DEFAULT_LIMITS
+    resolve_encoding(encoding)  # an unknown codec name is a usage error, raised now
+    p = Path(path)
+    display = p.name or str(p)
+    if not p.exists():
+        raise DataError("data.path_missing", file=str(path), path=str(path))
+    if p.is_dir():
+        source = RawSource(display, "folder")
+        try:
+            _read_folder(p, source, encoding, limits)
+        except PermissionError as exc:
+            raise DataError("data.path_unreadable", file=str(path), path=str(path),
+                            detail=exc.strerror or str(exc)) from None
+        return source
+    suffix = p.suffix.lower()
+    try:
+        check_file_size(p, display, limits)
+    except PermissionError as exc:  # pragma: no cover - stat rarely fails this way
+        raise DataError("data.path_unreadable", file=str(path), path=str(path),
+                        detail=str(exc)) from None
+    if suffix == ".zip":
+        source = RawSource(display, "zip")
+        _read_zip(p, display, source, encoding, limits)
+    elif suffix in XLSX_SUFFIXES:
+        source = RawSource(display, "xlsx")
+        _read_xlsx(p, display, source, limits)
+    elif suffix == ".xls":
+        source = RawSource(display, "xls")
+        source.issues.append(Issue("error", "data.xls_unsupported", file=display))
+    elif suffix in CSV_SUFFIXES:
+        source = RawSource(display, "csv")
+        try:
+            _read_csv_file(p, display, source, encoding, limits)
+        except PermissionError as exc:
+            raise DataError("data.path_unreadable", file=str(path), path=str(path),
+                            detail=exc.strerror or str(exc)) from None
+    else:
+        raise DataError("data.unsupported_format", file=display, suffix=suffix or p.name)
+    return source

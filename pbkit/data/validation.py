@@ -1,0 +1,607 @@
+"""Validation of a dataset path: every problem located by file, table, row and column.
+
+:func:`validate` reads a folder of CSV files, a .zip of CSV files or an .xlsx workbook
+(:mod:`pbkit.data.readers`), normalises every column (:mod:`pbkit.data.normalize`) and
+checks it against the one schema (:data:`pbkit.data.schema.TABLES`). It never raises for a
+problem in the data; everything becomes an :class:`~pbkit.data.report.Issue`:
+
+* files: unreadable, unknown encoding, unknown name (warning), a table given twice,
+  a required table (``orgs``, ``people``) missing, sizes over :class:`Limits`;
+* columns: a required column missing, an unknown column (warning), a column given twice,
+  a header that means a direct identifier (name, phone, ID number, address);
+* cells: a required value empty, a value not in the allowed codes or labels, a number,
+  date or yes/no that cannot be read, a number out of range, a resident ID number or
+  mobile number anywhere in a text cell (shown masked, never in full);
+* rows: duplicate ids, references to rows that do not exist (``people.org_id``,
+  ``households.org_id``, ``activities.org_id``, ``orgs.parent_id``, ``visits.person_id``,
+  ``visits.target_id`` (household or org) and ``pairings.source_id``/``target_id`` by
+  mechanism: one_on_one person -> household, two_plus_one and study_help person -> person,
+  bao_cun person -> org, branch_pair org -> org), loops of parent organisations;
+* impossible values: ``join_year < birth_year + 18``, ``attended > expected``, activity,
+  visit and last-contact dates in the future, years in the future, ``end`` before
+  ``start``.
+
+Row numbers are the rows the user sees in the file (header = row 1).
+
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> _ = (d / "orgs.csv").write_text("org_id,level\\nV1,village\\n", encoding="utf-8")
+>>> _ = (d / "people.csv").write_text(
+...     "person_id,org_id,roles,gender,education\\nP1,V9,member,男,初中\\n", encoding="utf-8")
+>>> [(i.file, i.row, i.column, i.message("en")) for i in validate(d)]
+[('people.csv', 2, 'org_id', 'V9 does not exist in table orgs')]
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from pbkit.data.identifiers import (
+    PREFILTER_PATTERN,
+    find_identifiers,
+    has_identifier,
+    identifier_header,
+    mask,
+)
+from pbkit.data.limits import DEFAULT_LIMITS, Limits
+from pbkit.data.normalize import (
+    allowed_text,
+    factorize_codes,
+    parse_bool,
+    parse_date,
+    parse_enum,
+    parse_float,
+    parse_int,
+    parse_multi,
+    parse_tags,
+)
+from pbkit.data.readers import RawSource, RawTable, read_source
+from pbkit.data.report import Issue, ValidationReport
+from pbkit.data.schema import PANDAS_DTYPES, TABLE_ORDER, TABLES, Column
+from pbkit.errors import DataLimitError
+
+__all__ = ["validate", "check_source", "REQUIRED_TABLES", "PAIRING_ENDS", "TEXT_KINDS"]
+
+REQUIRED_TABLES: tuple[str, ...] = ("orgs", "people")
+
+# mechanism -> (table of source_id, table of target_id)
+PAIRING_ENDS: dict[str, tuple[str, str]] = {
+    "one_on_one": ("people", "households"),
+    "two_plus_one": ("people", "people"),
+    "study_help": ("people", "people"),
+    "bao_cun": ("people", "orgs"),
+    "branch_pair": ("orgs", "orgs"),
+}
+# simple references: (table, column) -> referenced table
+SIMPLE_REFS: dict[tuple[str, str], str] = {
+    ("people", "org_id"): "orgs",
+    ("households", "org_id"): "orgs",
+    ("activities", "org_id"): "orgs",
+    ("orgs", "parent_id"): "orgs",
+    ("visits", "person_id"): "people",
+}
+# date columns that record something that happened, so cannot lie in the future
+PAST_DATES: tuple[tuple[str, str], ...] = (
+    ("activities", "date"), ("visits", "date"), ("people", "last_contact"),
+)
+YEAR_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("people", "birth_year"), ("people", "join_year"), ("people", "role_since"),
+)
+TEXT_KINDS = ("id", "ref", "str", "tags")
+_SHOW_MAX = 40
+
+
+def _isin(values: pd.Series, known: pd.Series) -> np.ndarray:
+    """``values.isin(known)`` as a bool array, in C for arrow-backed text."""
+    if values.dtype == "str" and getattr(values.dtype, "storage", "") == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        value_set = pa.array(pd.unique(known.astype("str")), type=pa.string())
+        hit = pc.is_in(pa.array(values, type=pa.string()), value_set=value_set)
+        return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+    return values.isin(known).to_numpy(dtype=bool)
+
+
+def _show(value: object) -> str:
+    """A cell value fit for a message: masked if it holds an identifier, shortened."""
+    text = "" if value is None else str(value)
+    if has_identifier(text):
+        return mask(text)
+    return text if len(text) <= _SHOW_MAX else text[: _SHOW_MAX - 1] + "…"
+
+
+@dataclass
+class _Table:
+    raw: RawTable
+    columns: dict[str, str] = field(default_factory=dict)  # canonical -> header as written
+    positions: dict[str, int] = field(default_factory=dict)  # canonical -> data column
+    cells: dict[str, pd.Series] = field(default_factory=dict)  # canonical -> cleaned text
+    typed: dict[str, pd.Series] = field(default_factory=dict)
+    blocked: dict[str, np.ndarray] = field(default_factory=dict)  # cells already reported
+
+    @property
+    def n(self) -> int:
+        return len(self.raw.rows)
+
+
+class _Checker:
+    def __init__(self, source: RawSource, limits: Limits, today: pd.Timestamp) -> None:
+        self.source = source
+        self.limits = limits
+        self.today = today
+        self.issues: list[Issue] = list(source.issues)
+        self.tables: dict[str, _Table] = {}
+        self.identifier_columns: list[str] = []
+        self.identifier_cells = 0
+
+    # ------------------------------------------------------------- emitting
+    def emit(self, severity: str, key: str, tab: _Table, column: str | None,
+             positions: np.ndarray, params) -> None:
+        """One issue per position (capped), ``params(pos)`` gives the message values."""
+        cap = self.limits.max_issues_per_check
+        raw = tab.raw
+        for pos in positions[:cap]:
+            self.issues.append(Issue(severity, key, file=raw.file, table=raw.table,
+                                     row=int(raw.rows[pos]), column=column,
+                                     params=params(int(pos))))
+        if len(positions) > cap:
+            self.issues.append(Issue(severity, "data.more_same", file=raw.file,
+                                     table=raw.table, column=column,
+                                     params={"more": len(positions) - cap, "shown": cap}))
+
+    def header_issue(self, severity: str, key: str, tab: _Table, column: str | None,
+                     **params) -> None:
+        self.issues.append(Issue(severity, key, file=tab.raw.file, table=tab.raw.table,
+                                 column=column, params=params))
+
+    # ------------------------------------------------------------- per table
+    def table(self, raw: RawTable) -> _Table:
+        tab = _Table(raw)
+        spec = TABLES[raw.table]
+        seen: dict[str, str] = {}
+        for j, header in enumerate(raw.headers):
+            canonical = spec.resolve_header(header)
+            if canonical is None:
+                kind = identifier_header(header)
+                if kind is not None:
+                    self.identifier_columns.append(header)
+                    self.header_issue("error", f"data.identifier_column.{kind}", tab, header)
+                else:
+                    self.header_issue("warning", "data.unknown_column", tab, header)
+                    self.scan_cells(tab, header, raw.data[j], None)
+                continue
+            if canonical in seen:
+                self.header_issue("error", "data.duplicate_column", tab, header,
+                                  other=seen[canonical], name=canonical)
+                continue
+            seen[canonical] = header
+            tab.columns[canonical] = header
+            tab.positions[canonical] = j
+            tab.cells[canonical] = raw.data[j]
+        if raw.headers or raw.table in REQUIRED_TABLES:
+            for col in spec.columns:
+                if col.required and col.name not in tab.columns:
+                    self.header_issue("error", "data.missing_column", tab, col.name)
+        for col in spec.columns:
+            if col.name in tab.cells:
+                self.column(tab, col)
+        self.duplicates(tab, spec.key)
+        self.tables[raw.table] = tab
+        return tab
+
+    def scan_cells(self, tab: _Table, column: str, cells: pd.Series,
+                   only: np.ndarray | None) -> np.ndarray:
+        """Report resident IDs and mobile numbers in ``cells``; returns the hit mask."""
+        hits = np.zeros(len(cells), dtype=bool)
+        if len(cells) == 0:
+            return hits
+        # an identifier needs at least 11 characters: test the pattern on those cells only
+        candidates = (cells.str.len() >= 11).to_numpy(dtype=bool, na_value=False)
+        if only is not None:
+            candidates = candidates & only
+        if not candidates.any():
+            return hits
+        pre = np.zeros(len(cells), dtype=bool)
+        pre[candidates] = cells[candidates].str.contains(PREFILTER_PATTERN, regex=True).to_numpy(
+            dtype=bool, na_value=False)
+        found: dict[int, tuple[str, str]] = {}
+        for pos in np.flatnonzero(pre):
+            value = cells.iat[pos]
+            spans = find_identifiers(value)
+            if spans:
+                kind, start, end = spans[0]
+                found[int(pos)] = (kind, mask(value[start:end]))
+        if not found:
+            return hits
+        positions = np.array(sorted(found), dtype=np.int64)
+        hits[positions] = True
+        self.identifier_cells += len(positions)
+        for kind in ("resident_id", "mobile"):
+            mine = np.array([p for p in positions if found[int(p)][0] == kind], dtype=np.int64)
+            if len(mine):
+                self.emit("error", f"data.identifier_cell.{kind}", tab, column, mine,
+                          lambda p: {"masked": found[p][1]})
+        return hits
+
+    def column(self, tab: _Table, col: Column) -> None:
+        header = tab.columns[col.name]
+        cells = tab.cells[col.name]
+        kind = col.kind
+        if kind in TEXT_KINDS:
+            ident = self.scan_cells(tab, header, cells, None)
+        else:
+            ident = np.zeros(len(cells), dtype=bool)
+        empty = (cells == "").to_numpy(dtype=bool, na_value=True)
+        bad = np.zeros(len(cells), dtype=bool)
+        extra = None
+        if kind in ("id", "ref", "str"):
+            typed = cells.where(~empty, None).astype("str")
+        elif kind == "enum":
+            typed, bad = parse_enum(cells, col)
+        elif kind == "multi":
+            typed, bad, extra = parse_multi(cells, col)
+        elif kind == "tags":
+            typed = parse_tags(cells)
+        elif kind == "int":
+            typed, bad = parse_int(cells)
+        elif kind == "float":
+            typed, bad = parse_float(cells)
+        elif kind == "bool":
+            typed, bad = parse_bool(cells)
+        else:  # date
+            typed, bad = parse_date(cells)
+        if kind not in TEXT_KINDS and bad.any():
+            ident = self.scan_cells(tab, header, cells, bad)
+            bad = bad & (~ident)
+        tab.blocked[col.name] = ident | bad
+        if bad.any():
+            positions = np.flatnonzero(bad)
+            if kind == "enum":
+                allowed = allowed_text(col)
+                self.emit("error", "data.bad_enum", tab, header, positions,
+                          lambda p: {"value": _show(cells.iat[p]), "allowed": allowed})
+            elif kind == "multi":
+                allowed = allowed_text(col)
+                self.emit("error", "data.bad_multi", tab, header, positions,
+                          lambda p: {"bad": _show(extra.iat[p]), "allowed": allowed})
+            else:
+                key = {"int": "data.bad_int", "float": "data.bad_float",
+                       "bool": "data.bad_bool", "date": "data.bad_date"}[kind]
+                self.emit("error", key, tab, header, positions,
+                          lambda p: {"value": _show(cells.iat[p])})
+        if not col.nullable:
+            missing = empty & ~ident
+            if missing.any():
+                self.emit("error", "data.missing_value", tab, header, np.flatnonzero(missing),
+                          lambda p: {})
+        if kind in ("int", "float") and (col.min is not None or col.max is not None):
+            values = typed.astype("float64").to_numpy(na_value=np.nan)
+            for bound, key, op in ((col.min, "data.below_min", np.less),
+                                   (col.max, "data.above_max", np.greater)):
+                if bound is None:
+                    continue
+                with np.errstate(invalid="ignore"):
+                    out = op(values, bound) & ~np.isnan(values)
+                if out.any():
+                    b = int(bound) if float(bound).is_integer() else bound
+                    name = "min" if key == "data.below_min" else "max"
+                    self.emit("error", key, tab, header, np.flatnonzero(out),
+                              lambda p, b=b, name=name: {"value": cells.iat[p], name: b})
+                    tab.blocked[col.name] = tab.blocked[col.name] | out
+        tab.typed[col.name] = typed
+
+    def duplicates(self, tab: _Table, key: str) -> None:
+        if key not in tab.typed:
+            return
+        ids = tab.typed[key]
+        codes, n_distinct = factorize_codes(ids)
+        if n_distinct == int((codes >= 0).sum()):
+            return
+        order = np.arange(len(codes))
+        first = np.full(n_distinct, -1, dtype=np.int64)
+        valid = codes >= 0
+        # first position of each id: write positions in reverse so the earliest wins
+        first[codes[valid][::-1]] = order[valid][::-1]
+        dup = valid & (first[np.where(valid, codes, 0)] != order)
+        rows = tab.raw.rows
+        values = ids
+        self.emit("error", "data.duplicate_id", tab, tab.columns[key], np.flatnonzero(dup),
+                  lambda p: {"value": _show(values.iat[p]),
+                             "first_row": int(rows[first[codes[p]]])})
+
+    # ------------------------------------------------------------- across tables
+    def ids(self, table: str) -> pd.Series | None:
+        tab = self.tables.get(table)
+        key = TABLES[table].key
+        if tab is None or key not in tab.typed:
+            return None
+        return tab.typed[key].dropna()
+
+    def refs(self) -> None:
+        for (table, column), target in SIMPLE_REFS.items():
+            tab = self.tables.get(table)
+            known = self.ids(target)
+            if tab is None or column not in tab.typed or known is None:
+                continue
+            values = tab.typed[column]
+            missing = (values.notna().to_numpy() & ~_isin(values, known))
+            missing = missing & (~tab.blocked[column])
+            if missing.any():
+                self.emit("error", "data.dangling_ref", tab, tab.columns[column],
+                          np.flatnonzero(missing),
+                          lambda p, v=values, target=target: {"value": _show(v.iat[p]),
+                                                                     "target": target})
+        self.parents()
+        self.pairings()
+        self.visit_targets()
+
+    def parents(self) -> None:
+        tab = self.tables.get("orgs")
+        if tab is None or "parent_id" not in tab.typed or "org_id" not in tab.typed:
+            return
+        ids = tab.typed["org_id"]
+        parents = tab.typed["parent_id"]
+        selfref = (parents.notna() & (parents == ids)).to_numpy(dtype=bool, na_value=False)
+        if selfref.any():
+            self.emit("error", "data.parent_self", tab, tab.columns["parent_id"],
+                      np.flatnonzero(selfref), lambda p: {"value": _show(parents.iat[p])})
+        mapping = {i: q for i, q in zip(ids, parents) if isinstance(i, str) and isinstance(q, str)
+                   and i != q}
+        pos_of = {i: p for p, i in enumerate(ids) if isinstance(i, str)}
+        done: set[str] = set()
+        cycles = []
+        for start in mapping:
+            if start in done:
+                continue
+            path, node = [], start
+            index: dict[str, int] = {}
+            while node in mapping and node not in done and node not in index:
+                index[node] = len(path)
+                path.append(node)
+                node = mapping[node]
+            if node in index:
+                cycles.append(path[index[node]:])
+            done.update(path)
+        for cycle in cycles:
+            first = min(cycle, key=lambda i: pos_of[i])
+            chain = " → ".join(_show(c) for c in [*cycle, cycle[0]])
+            self.emit("error", "data.parent_cycle", tab, tab.columns["parent_id"],
+                      np.array([pos_of[first]]), lambda p, chain=chain: {"chain": chain})
+
+    def pairings(self) -> None:
+        tab = self.tables.get("pairings")
+        if tab is None or "mechanism" not in tab.typed:
+            return
+        mech = tab.typed["mechanism"]
+        for side_index, column in ((0, "source_id"), (1, "target_id")):
+            if column not in tab.typed:
+                continue
+            values = tab.typed[column]
+            bad_all = np.zeros(tab.n, dtype=bool)
+            targets = np.empty(tab.n, dtype=object)
+            for mechanism, ends in PAIRING_ENDS.items():
+                target = ends[side_index]
+                known = self.ids(target)
+                if known is None:
+                    continue
+                rows = (mech == mechanism).to_numpy(dtype=bool, na_value=False)
+                missing = rows & (values.notna().to_numpy() & ~_isin(values, known))
+                bad_all = bad_all | (missing)
+                targets[missing] = target
+            bad_all = bad_all & (~tab.blocked[column])
+            if bad_all.any():
+                key = "data.dangling_pairing." + ("source" if side_index == 0 else "target")
+                self.emit("error", key, tab, tab.columns[column], np.flatnonzero(bad_all),
+                          lambda p, v=values, tg=targets: {"value": _show(v.iat[p]), "target": tg[p],
+                                               "mechanism": mech.iat[p]})
+
+    def visit_targets(self) -> None:
+        tab = self.tables.get("visits")
+        if tab is None or "target_id" not in tab.typed:
+            return
+        households, orgs = self.ids("households"), self.ids("orgs")
+        if orgs is None:
+            return
+        values = tab.typed["target_id"]
+        known = _isin(values, orgs)
+        if households is not None:
+            known = known | _isin(values, households)
+        missing = values.notna().to_numpy() & ~known & ~tab.blocked["target_id"]
+        if missing.any():
+            self.emit("error", "data.dangling_ref_any", tab, tab.columns["target_id"],
+                      np.flatnonzero(missing),
+                      lambda p: {"value": _show(values.iat[p]), "targets": "households, orgs"})
+
+    # ------------------------------------------------------------- impossible values
+    def impossible(self) -> None:
+        year = self.today.year
+        for table, column in YEAR_COLUMNS:
+            tab = self.tables.get(table)
+            if tab is None or column not in tab.typed:
+                continue
+            v = tab.typed[column]
+            future = (v > year).to_numpy(dtype=bool, na_value=False)
+            if future.any():
+                self.emit("error", "data.future_year", tab, tab.columns[column],
+                          np.flatnonzero(future), lambda p, v=v: {"value": int(v.iat[p]),
+                                                                  "year": year})
+                tab.blocked[column] = tab.blocked[column] | future
+        today_text = self.today.strftime("%Y-%m-%d")
+        for table, column in PAST_DATES:
+            tab = self.tables.get(table)
+            if tab is None or column not in tab.typed:
+                continue
+            v = tab.typed[column]
+            future = (v > self.today).to_numpy(dtype=bool, na_value=False)
+            if future.any():
+                self.emit("error", "data.future_date", tab, tab.columns[column],
+                          np.flatnonzero(future),
+                          lambda p, v=v: {"value": v.iat[p].strftime("%Y-%m-%d"),
+                                          "today": today_text})
+        people = self.tables.get("people")
+        if people is not None and {"birth_year", "join_year"} <= set(people.typed):
+            birth, join = people.typed["birth_year"], people.typed["join_year"]
+            early = (join < birth + 18).to_numpy(dtype=bool, na_value=False)
+            early = early & (~people.blocked["join_year"] & ~people.blocked["birth_year"])
+            if early.any():
+                self.emit("error", "data.join_before_18", people, people.columns["join_year"],
+                          np.flatnonzero(early),
+                          lambda p: {"join_year": int(join.iat[p]),
+                                     "birth_year": int(birth.iat[p])})
+        if people is not None and "birth_year" in people.typed:
+            birth = people.typed["birth_year"]
+            young = ((birth > year - 18) & (birth <= year)).to_numpy(dtype=bool, na_value=False)
+            if young.any():
+                self.emit("warning", "data.under_18", people, people.columns["birth_year"],
+                          np.flatnonzero(young), lambda p: {"birth_year": int(birth.iat[p])})
+            if "age_band" in people.typed:
+                self.age_bands(people, year)
+        acts = self.tables.get("activities")
+        if acts is not None and {"expected", "attended"} <= set(acts.typed):
+            exp, att = acts.typed["expected"], acts.typed["attended"]
+            over = (att > exp).to_numpy(dtype=bool, na_value=False)
+            if over.any():
+                self.emit("error", "data.attended_over_expected", acts,
+                          acts.columns["attended"], np.flatnonzero(over),
+                          lambda p: {"attended": int(att.iat[p]), "expected": int(exp.iat[p])})
+        pairs = self.tables.get("pairings")
+        if pairs is not None and {"start", "end"} <= set(pairs.typed):
+            start, end = pairs.typed["start"], pairs.typed["end"]
+            before = (end < start).to_numpy(dtype=bool, na_value=False)
+            if before.any():
+                self.emit("error", "data.end_before_start", pairs, pairs.columns["end"],
+                          np.flatnonzero(before),
+                          lambda p: {"end": end.iat[p].strftime("%Y-%m-%d"),
+                                     "start": start.iat[p].strftime("%Y-%m-%d")})
+
+    def age_bands(self, people: _Table, year: int) -> None:
+        birth, band = people.typed["birth_year"], people.typed["age_band"]
+        age = year - birth.astype("float64").to_numpy(na_value=np.nan)
+        codes, uniques = pd.factorize(band)
+        bounds = np.full((len(uniques) + 1, 2), np.nan)
+        for i, code in enumerate(uniques):
+            lo_text, _, hi_text = str(code).rstrip("+").partition("-")
+            if lo_text.isdigit():
+                bounds[i] = (float(lo_text), float(hi_text) if hi_text.isdigit() else np.inf)
+        lo, hi = bounds[codes, 0], bounds[codes, 1]
+        with np.errstate(invalid="ignore"):
+            # a birth year gives the age to within one year
+            off = ~np.isnan(age) & ~np.isnan(lo) & ((age + 1 < lo) | (age - 1 > hi))
+        if off.any():
+            self.emit("warning", "data.age_band_mismatch", people,
+                      people.columns["age_band"], np.flatnonzero(off),
+                      lambda p: {"age_band": band.iat[p], "birth_year": int(birth.iat[p])})
+
+    # ------------------------------------------------------------- frames
+    def frames(self) -> dict[str, pd.DataFrame]:
+        out = {}
+        for name in TABLE_ORDER:
+            tab = self.tables.get(name)
+            n = tab.n if tab is not None else 0
+            cols = {}
+            for col in TABLES[name].columns:
+                dtype = PANDAS_DTYPES[col.kind]
+                if tab is not None and col.name in tab.typed:
+                    s = tab.typed[col.name].reset_index(drop=True)
+                    if str(s.dtype) != dtype and dtype != "object":
+                        s = s.astype(dtype)
+                elif col.kind in ("multi", "tags"):
+                    s = pd.Series([()] * n, dtype="object")
+                else:
+                    s = pd.Series([None] * n, dtype="object").astype(dtype)
+                cols[col.name] = s
+            out[name] = pd.DataFrame(cols, index=pd.RangeIndex(n))
+        return out
+
+    def run(self) -> None:
+        for name in TABLE_ORDER:
+            raw = self.source.tables.get(name)
+            if raw is not None:
+                self.table(raw)
+            elif name in REQUIRED_TABLES:
+                self.issues.append(Issue("error", "data.missing_table", file=self.source.name,
+                                         table=name,
+                                         params={"table": name, "zh": TABLES[name].zh}))
+        self.refs()
+        self.impossible()
+
+
+def _today(today) -> pd.Timestamp:
+    if today is None:
+        today = _dt.date.today()
+    return pd.Timestamp(today).normalize()
+
+
+def check_source(source: RawSource, *, limits: Limits | None = None,
+                 today: _dt.date | str | None = None
+                 ) -> tuple[ValidationReport, dict[str, pd.DataFrame]]:
+    """Normalise and check what :func:`~pbkit.data.readers.read_source` read.
+
+    Returns the report and the typed frames (one per table, schema dtypes; meaningful only
+    when the report has no errors).
+    """
+    checker = _Checker(source, limits or DEFAULT_LIMITS, _today(today))
+    checker.run()
+    privacy = {"identifier_columns": len(checker.identifier_columns),
+               "identifier_cells": checker.identifier_cells}
+    return ValidationReport(checker.issues, privacy), checker.frames()
+
+
+def analyse(path: str | os.PathLike, *, encoding: str | None = None,
+            limits: Limits | None = None, today: _dt.date | str | None = None
+            ) -> tuple[ValidationReport, dict[str, pd.DataFrame] | None, str]:
+    """Read, normalise and check ``path``: (report, frames or ``None``, dataset name)."""
+    name = os.path.basename(os.path.normpath(os.fspath(path)))
+    try:
+        source = read_source(path, encoding=encoding, limits=limits)
+    except DataLimitError as exc:
+        issue = Issue("error", exc.key, file=exc.file, table=exc.table, row=exc.row,
+                      column=exc.column, params=exc.params)
+        return ValidationReport([issue]), None, name
+    report, frames = check_source(source, limits=limits, today=today)
+    return report, frames, source.name
+
+
+def validate(path: str | os.PathLike, *, encoding: str | None = None,
+             limits: Limits | None = None,
+             today: _dt.date | str | None = None) -> ValidationReport:
+    """Check a dataset path and return every problem found; never raises for bad data.
+
+    Parameters
+    ----------
+    path : path-like
+        Folder of CSV files, .zip of CSV files or an .xlsx workbook (sheet per table).
+    encoding : str, optional
+        CSV encoding override (default: BOM, then strict UTF-8, then strict GB18030).
+    limits : Limits, optional
+        Size bounds checked before reading; an input over a bound gives one error issue.
+    today : date, optional
+        The date "in the future" is measured against (default: today).
+
+    Returns
+    -------
+    ValidationReport
+        Errors and warnings with file, table, row (as seen in the file) and column.
+
+    Raises
+    ------
+    DataError
+        Only when ``path`` does not exist or is not a dataset type at all.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "orgs.csv").write_text("org_id,level,电话\\nV1,村,1\\n", encoding="utf-8")
+    >>> rep = validate(d)
+    >>> [(i.severity, i.table, i.column) for i in rep]
+    [('error', 'orgs', '电话'), ('error', 'people', None)]
+    """
+    report, _frames, _name = analyse(path, encoding=encoding, limits=limits, today=today)
+    return report

@@ -1,0 +1,193 @@
+"""One analysis context: a dataset, its rules, its reference year, and shared tables.
+
+Several views need the same intermediate tables (per-period compliance, members, the
+needy households with their coverage, visits of the year, migrant-member contact). A
+:class:`HealthContext` computes each once, on first use, so the full report does not
+repeat work. Contexts are cheap to create and are not shared between calls.
+
+>>> import pandas as pd
+>>> from pbkit.data.dataset import Dataset
+>>> ds = Dataset.from_frames(
+...     orgs=pd.DataFrame({"org_id": ["V1"], "level": ["village"]}),
+...     people=pd.DataFrame({"person_id": ["P1"], "org_id": "V1", "roles": ["member"],
+...         "gender": ["male"], "education": ["primary"], "migrant": [True],
+...         "last_contact": ["2024-01-05"], "dues_paid_until": ["2024-11-01"]}),
+...     activities=pd.DataFrame({"activity_id": ["A1"], "org_id": "V1",
+...         "kind": ["committee_meeting"], "date": ["2024-12-20"], "expected": 1,
+...         "attended": 1}))
+>>> ctx = HealthContext.create(ds)
+>>> ctx.year, str(ctx.as_of.date())
+(2024, '2024-12-20')
+>>> ctx.migrant_status()[["person_id", "out_of_contact", "reason"]].values.tolist()
+[['P1', True, 'contact_overdue']]
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pbkit.data.dataset import Dataset
+from pbkit.health.branches import (
+    active_pairings,
+    branches,
+    members,
+    month_diff,
+    reference_date,
+)
+from pbkit.health.rules import HealthRules
+
+__all__ = ["HealthContext"]
+
+
+@dataclass(eq=False)
+class HealthContext:
+    """Dataset + rules + reference year/date, with lazily computed shared tables."""
+
+    ds: Dataset
+    rules: HealthRules
+    year: int
+    as_of: pd.Timestamp
+    lang: str | None = None
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def create(cls, ds: Dataset, *, rules: HealthRules | str | None = None,
+               year: int | None = None, as_of: pd.Timestamp | str | None = None,
+               lang: str | None = None) -> HealthContext:
+        """Resolve the rules (default file), the year (from the data) and the as-of date."""
+        from pbkit.health.compliance import _resolve
+
+        rules, year = _resolve(ds, rules, year)
+        when = pd.Timestamp(as_of) if as_of is not None else reference_date(ds, year)
+        return cls(ds=ds, rules=rules, year=year, as_of=when, lang=lang)
+
+    def _get(self, name: str, fn) -> Any:
+        if name not in self._cache:
+            self._cache[name] = fn()
+        return self._cache[name]
+
+    # ---- organisations and people ------------------------------------------------------
+    def branches(self) -> pd.DataFrame:
+        return self._get("branches", lambda: branches(self.ds, self.rules.branch_levels))
+
+    def branch_ids(self) -> pd.Index:
+        return pd.Index(self.branches()["org_id"], name="org_id")
+
+    def members(self) -> pd.DataFrame:
+        def build():
+            mem = members(self.ds)
+            mem = mem[mem["org_id"].isin(self.branch_ids())]
+            return mem[mem["join_year"].isna() | (mem["join_year"] <= self.year)]
+        return self._get("members", build)
+
+    # ---- meetings ---------------------------------------------------------------------
+    def compliance(self) -> pd.DataFrame:
+        from pbkit.health.compliance import compliance
+
+        return self._get("compliance", lambda: compliance(self.ds, rules=self.rules,
+                                                          year=self.year))
+
+    def compliance_summary(self) -> pd.DataFrame:
+        from pbkit.health.compliance import compliance_summary
+
+        return self._get("compliance_summary", lambda: compliance_summary(
+            self.ds, rules=self.rules, year=self.year, periods=self.compliance()))
+
+    def activities(self) -> pd.DataFrame:
+        from pbkit.health.compliance import year_activities
+
+        def build():
+            acts = year_activities(self.ds, self.rules, self.year)
+            return acts[acts["org_id"].isin(self.branch_ids())]
+        return self._get("activities", build)
+
+    def perfunctory(self) -> pd.DataFrame:
+        from pbkit.health.compliance import perfunctory
+
+        return self._get("perfunctory", lambda: perfunctory(self.ds, rules=self.rules,
+                                                            year=self.year, lang=self.lang))
+
+    # ---- membership -------------------------------------------------------------------
+    def membership(self):
+        from pbkit.health.membership import membership_structure
+
+        return self._get("membership", lambda: membership_structure(
+            self.ds, rules=self.rules, year=self.year))
+
+    # ---- households, pairings and visits ----------------------------------------------
+    def visits(self) -> pd.DataFrame:
+        """Visits of the year, with the village (``org_id``) each one concerns.
+
+        A visit to a household belongs to the household's village; a visit to an
+        organisation belongs to that organisation. ``target_type`` says which.
+        """
+        def build():
+            v = self.ds.visits
+            v = v[v["date"].dt.year == self.year]
+            hh_org = self.ds.households.set_index("household_id")["org_id"]
+            org_ids = pd.Index(self.ds.orgs["org_id"])
+            via_hh = v["target_id"].map(hh_org)
+            is_org = v["target_id"].isin(org_ids)
+            org = via_hh.where(via_hh.notna(), v["target_id"].where(is_org))
+            kind = np.where(via_hh.notna(), "household", np.where(is_org, "org", "unknown"))
+            return v.assign(org_id=org.astype("str"), target_type=kind)
+        return self._get("visits", build)
+
+    def households(self) -> pd.DataFrame:
+        """Needy households with ``covered`` (active one-on-one pair on ``as_of``),
+        ``visits`` (visits in the year), ``visited`` and ``solved`` (problems solved)."""
+        def build():
+            hh = self.ds.households[["household_id", "org_id", "needs", "size"]]
+            pairs = active_pairings(self.ds, self.as_of, "one_on_one")
+            covered = hh["household_id"].isin(pairs["target_id"])
+            v = self.visits()
+            v = v[v["target_type"] == "household"]
+            nvis = v.groupby("target_id").size()
+            solved = v["problem_solved"].fillna(False).astype(bool).groupby(
+                v["target_id"]).sum()
+            out = hh.assign(
+                covered=covered.to_numpy(dtype=bool),
+                visits=hh["household_id"].map(nvis).fillna(0).astype("int64"),
+                solved=hh["household_id"].map(solved).fillna(0).astype("int64"),
+            )
+            out["visited"] = out["visits"] > 0
+            return out
+        return self._get("households", build)
+
+    def migrant_status(self) -> pd.DataFrame:
+        """Migrant members with months since the last contact and months of unpaid dues.
+
+        ``months_since_contact = months(as_of) - months(last_contact)`` and
+        ``months_dues_unpaid = months(as_of) - months(dues_paid_until)`` in whole calendar
+        months. A member is ``out_of_contact`` when there is no contact in the last
+        ``migrant.contact_months`` months (``last_contact`` before ``as_of`` minus that many
+        months, or missing) or when dues are unpaid for ``migrant.dues_months`` months or
+        more (or never recorded). ``reason`` gives the first failing rule:
+        ``no_contact_record``, ``contact_overdue``, ``no_dues_record``, ``dues_overdue``.
+        """
+        def build():
+            cfg = self.rules.migrant
+            mem = self.members()
+            mig = mem[mem["is_migrant"]][["person_id", "org_id", "destination", "last_contact",
+                                          "dues_paid_until"]].copy()
+            since = month_diff(self.as_of, mig["last_contact"])
+            unpaid = month_diff(self.as_of, mig["dues_paid_until"])
+            cutoff = self.as_of - pd.DateOffset(months=cfg.contact_months)
+            no_contact = mig["last_contact"].isna()
+            contact_late = (mig["last_contact"] < cutoff).fillna(False)
+            no_dues = mig["dues_paid_until"].isna()
+            dues_late = (unpaid >= cfg.dues_months).fillna(False)
+            reason = np.select([no_contact.to_numpy(), contact_late.to_numpy(dtype=bool),
+                                no_dues.to_numpy(), dues_late.to_numpy(dtype=bool)],
+                               ["no_contact_record", "contact_overdue", "no_dues_record",
+                                "dues_overdue"], default="")
+            mig["months_since_contact"] = since
+            mig["months_dues_unpaid"] = unpaid
+            mig["out_of_contact"] = reason != ""
+            mig["reason"] = reason
+            return mig.reset_index(drop=True)
+        return self._get("migrant_status", build)

@@ -1,0 +1,302 @@
+"""Membership structure per branch and overall.
+
+Views (all tidy; the overall rows carry ``org_id == "ALL"``):
+
+- :func:`age_pyramid`: members per age band and gender;
+- :func:`education_mix`: members per education level and their share;
+- :func:`development`: members developed (joined) per year against the target of
+  ``target_min``-``target_max`` new members per village per year;
+- :func:`membership_summary`: one row per branch with members, probationary members,
+  female share, mean age, share aged ``old_age``+, share with senior-high education or
+  more, migrant share, new members and years since the last new member.
+
+The reference year is a parameter; by default it is derived from the data
+(:func:`pbkit.health.branches.reference_year`), never from today's date.
+
+>>> import pandas as pd
+>>> from pbkit.data.dataset import Dataset
+>>> ds = Dataset.from_frames(orgs=pd.DataFrame({"org_id": ["V1"], "level": ["village"]}),
+...     people=pd.DataFrame({"person_id": ["P1", "P2"], "org_id": "V1",
+...         "roles": ["member", "probationary_member"], "gender": ["male", "female"],
+...         "education": ["primary", "college"], "birth_year": [1950, 1990],
+...         "join_year": [1975, 2023]}))
+>>> s = membership_summary(ds, year=2024)
+>>> row = s.iloc[0]
+>>> int(row.members), int(row.probationary), float(row.share_old), float(row.years_since_last_new)
+(2, 1, 0.5, 1.0)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pbkit.data.dataset import Dataset
+from pbkit.data.schema import AGE_BANDS, EDUCATION, GENDERS
+from pbkit.health.branches import ALL, age_band_of, branches, members, reference_year
+from pbkit.health.rules import HealthRules, resolve_rules
+
+__all__ = [
+    "MembershipStructure",
+    "membership_structure",
+    "membership_summary",
+    "age_pyramid",
+    "education_mix",
+    "development",
+]
+
+
+def _setup(ds: Dataset, rules, year) -> tuple[HealthRules, int, pd.DataFrame, pd.DataFrame]:
+    from pbkit.health.compliance import _resolve
+
+    if isinstance(rules, _Prepared):
+        return rules.rules, rules.year, rules.orgs, rules.mem
+    rules, year = _resolve(ds, rules, year)
+    orgs = branches(ds, rules.branch_levels)
+    mem = members(ds)
+    mem = mem[mem["org_id"].isin(orgs["org_id"])]
+    # members who joined after the reference year were not yet members then
+    mem = mem[mem["join_year"].isna() | (mem["join_year"] <= year)]
+    return rules, year, orgs, mem.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """Rules, year, branches and members computed once for several views."""
+
+    rules: HealthRules
+    year: int
+    orgs: pd.DataFrame
+    mem: pd.DataFrame
+
+
+def _with_all(frame: pd.DataFrame, keys: list[str], value_cols: list[str]) -> pd.DataFrame:
+    """Append overall rows (``org_id == ALL``) summing ``value_cols`` over branches."""
+    total = frame.groupby(keys, sort=False, observed=True)[value_cols].sum().reset_index()
+    total.insert(0, "org_id", ALL)
+    return pd.concat([frame, total], ignore_index=True)
+
+
+def age_pyramid(ds: Dataset, *, rules: HealthRules | str | None = None, year: int | None = None
+                ) -> pd.DataFrame:
+    """Members per branch, age band and gender (every combination, zeros included).
+
+    Age is ``year - birth_year`` (or the recorded ``age_band``). Members with no known
+    age or gender are left out of the pyramid (they still count in the summary).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``org_id, age_band, gender, members``; overall rows have ``org_id == "ALL"``.
+    """
+    rules, year, orgs, mem = _setup(ds, rules, year)
+    mem = mem.assign(age_band=age_band_of(mem, year))
+    counts = mem.groupby(["org_id", "age_band", "gender"], observed=True).size()
+    full = pd.MultiIndex.from_product([orgs["org_id"], AGE_BANDS, GENDERS],
+                                      names=["org_id", "age_band", "gender"])
+    out = counts.reindex(full, fill_value=0).rename("members").reset_index()
+    out["members"] = out["members"].astype("int64")
+    return _with_all(out, ["age_band", "gender"], ["members"])
+
+
+def education_mix(ds: Dataset, *, rules: HealthRules | str | None = None,
+                  year: int | None = None) -> pd.DataFrame:
+    """Members per branch and education level, with the share of the branch's members.
+
+    ``share = members at that level / members of the branch`` (``unknown`` when the
+    education cell is empty; that row appears only when such members exist).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``org_id, education, members, share``; overall rows have ``org_id == "ALL"``.
+    """
+    rules, year, orgs, mem = _setup(ds, rules, year)
+    edu = mem["education"].astype("object").where(mem["education"].notna(), "unknown")
+    levels = list(EDUCATION) + (["unknown"] if (edu == "unknown").any() else [])
+    counts = mem.assign(education=edu).groupby(["org_id", "education"], observed=True).size()
+    full = pd.MultiIndex.from_product([orgs["org_id"], levels], names=["org_id", "education"])
+    out = counts.reindex(full, fill_value=0).rename("members").reset_index()
+    out = _with_all(out, ["education"], ["members"])
+    total = out.groupby("org_id", sort=False)["members"].transform("sum").astype("float64")
+    out["members"] = out["members"].astype("int64")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["share"] = np.where(total > 0, out["members"] / total.where(total > 0, 1), np.nan)
+    return out
+
+
+def development(ds: Dataset, *, rules: HealthRules | str | None = None, year: int | None = None,
+                window_years: int | None = None) -> pd.DataFrame:
+    """New members per branch and year against the recruitment target.
+
+    For each of the ``window_years`` years ending with the reference year:
+    ``new_members`` = members whose ``join_year`` is that year. Branches at the levels
+    of ``development.levels`` (villages, communities) have the target
+    ``target_min``-``target_max``; ``status`` is ``below`` (< target_min), ``within`` or
+    ``above`` (> target_max); other branches have no target (``status == "no_target"``).
+    The overall rows compare the total with the target times the number of villages.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``org_id, year, new_members, target_min, target_max, status``.
+    """
+    rules, year, orgs, mem = _setup(ds, rules, year)
+    dev = rules.development
+    window = window_years or dev.window_years
+    years = list(range(year - window + 1, year + 1))
+    joined = mem[mem["join_year"].isin(years)]
+    counts = joined.groupby(["org_id", "join_year"], observed=True).size()
+    full = pd.MultiIndex.from_product([orgs["org_id"], years], names=["org_id", "join_year"])
+    out = counts.reindex(full, fill_value=0).rename("new_members").reset_index()
+    out = out.rename(columns={"join_year": "year"})
+    out["year"] = out["year"].astype("int64")
+    out["new_members"] = out["new_members"].astype("int64")
+    targeted = out["org_id"].isin(orgs.loc[orgs["level"].isin(dev.levels), "org_id"])
+    out["target_min"] = np.where(targeted, float(dev.target_min), np.nan)
+    out["target_max"] = np.where(targeted, float(dev.target_max), np.nan)
+    n_targeted = int(orgs["level"].isin(dev.levels).sum())
+    total = out.groupby("year", sort=True)["new_members"].sum().reset_index()
+    total.insert(0, "org_id", ALL)
+    total["target_min"] = float(dev.target_min * n_targeted) if n_targeted else np.nan
+    total["target_max"] = float(dev.target_max * n_targeted) if n_targeted else np.nan
+    out = pd.concat([out, total], ignore_index=True)
+    status = np.select(
+        [out["target_min"].isna(), out["new_members"] < out["target_min"],
+         out["new_members"] > out["target_max"]],
+        ["no_target", "below", "above"], default="within")
+    out["status"] = status
+    return out
+
+
+def membership_summary(ds: Dataset, *, rules: HealthRules | str | None = None,
+                       year: int | None = None) -> pd.DataFrame:
+    """One row per branch (plus ``ALL``) describing its members.
+
+    Columns and formulas (members = full and probationary members of the branch):
+
+    - ``members``, ``probationary``, ``female`` (counts), ``female_share = female / members``
+    - ``mean_age`` = mean of ``year - birth_year`` (members with a birth year)
+    - ``share_old`` = members aged ``membership.old_age``+ / members with a known age
+      (a recorded age band counts by its lower bound)
+    - ``share_senior_high_plus`` = members with senior high school or more / members with a
+      known education
+    - ``migrants``, ``migrant_share = migrants / members``
+    - ``new_members`` joined in the reference year; ``new_per_year`` = mean over the
+      development window; ``years_since_last_new = year - latest join_year`` (NaN if no
+      member has a join year)
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    rules, year, orgs, mem = _setup(ds, rules, year)
+    old_age = rules.membership.old_age
+    window = rules.development.window_years
+    age = (year - mem["birth_year"].astype("float64"))
+    band = mem["age_band"].astype("object")
+    band_low = pd.to_numeric(band.str.extract(r"^(\d+)")[0], errors="coerce")
+    age_known = age.where(age.notna(), band_low)
+    edu = mem["education"]
+    frame = pd.DataFrame({
+        "org_id": mem["org_id"],
+        "one": 1,
+        "probationary": mem["probationary"].astype("int64"),
+        "female": (mem["gender"] == "female").fillna(False).astype("int64"),
+        "age": age,
+        "age_known": age_known.notna().astype("int64"),
+        "old": (age_known >= old_age).fillna(False).astype("int64"),
+        "edu_known": edu.notna().astype("int64"),
+        "senior": edu.isin(rules.membership.senior_high_plus).astype("int64"),
+        "migrant": mem["is_migrant"].astype("int64"),
+        "new": (mem["join_year"] == year).fillna(False).astype("int64"),
+        "new_window": mem["join_year"].between(year - window + 1, year).fillna(False)
+        .astype("int64"),
+        "join_year": mem["join_year"].astype("float64"),
+    })
+    sums = ["one", "probationary", "female", "age_known", "old", "edu_known", "senior",
+            "migrant", "new", "new_window"]
+
+    def summarise(g) -> pd.DataFrame:
+        s = g[sums].sum()
+        s["mean_age"] = g["age"].mean()
+        s["last_join_year"] = g["join_year"].max()
+        return s
+
+    per = summarise(frame.groupby("org_id")).reindex(orgs["org_id"])
+    per[sums] = per[sums].fillna(0)
+    overall = summarise(frame.assign(org_id=ALL).groupby("org_id"))
+    if overall.empty:
+        overall = pd.DataFrame({c: [0] for c in sums}, index=pd.Index([ALL], name="org_id"))
+        overall["mean_age"] = np.nan
+        overall["last_join_year"] = np.nan
+    per = pd.concat([per, overall])
+    per.index.name = "org_id"
+    out = pd.DataFrame(index=per.index)
+    levels = orgs.set_index("org_id")["level"]
+    out["level"] = levels.reindex(per.index).astype("object").where(per.index != ALL, ALL)
+    out["members"] = per["one"].astype("int64")
+    out["probationary"] = per["probationary"].astype("int64")
+    out["female"] = per["female"].astype("int64")
+
+    def ratio(num, den):
+        num = num.astype("float64")
+        den = den.astype("float64")
+        return (num / den.where(den > 0)).astype("float64")
+
+    out["female_share"] = ratio(per["female"], per["one"])
+    out["mean_age"] = per["mean_age"].astype("float64")
+    out["share_old"] = ratio(per["old"], per["age_known"])
+    out["share_senior_high_plus"] = ratio(per["senior"], per["edu_known"])
+    out["migrants"] = per["migrant"].astype("int64")
+    out["migrant_share"] = ratio(per["migrant"], per["one"])
+    out["new_members"] = per["new"].astype("int64")
+    n_branches = np.where(out.index == ALL, max(len(orgs), 1), 1)
+    out["new_per_year"] = per["new_window"].astype("float64") / window / n_branches
+    out["last_join_year"] = per["last_join_year"].astype("float64")
+    out["years_since_last_new"] = (year - per["last_join_year"]).astype("float64")
+    out.insert(0, "year", year)
+    return out.reset_index()
+
+
+@dataclass(frozen=True)
+class MembershipStructure:
+    """All membership views of one dataset and reference year."""
+
+    year: int
+    summary: pd.DataFrame
+    age_pyramid: pd.DataFrame
+    education: pd.DataFrame
+    development: pd.DataFrame
+
+    def views(self) -> dict[str, pd.DataFrame]:
+        return {"membership": self.summary, "age_pyramid": self.age_pyramid,
+                "education": self.education, "development": self.development}
+
+
+def membership_structure(ds: Dataset, *, rules: HealthRules | str | None = None,
+                         year: int | None = None) -> MembershipStructure:
+    """Every membership view at once (see the module docstring).
+
+    >>> import pandas as pd
+    >>> from pbkit.data.dataset import Dataset
+    >>> ds = Dataset.from_frames(orgs=pd.DataFrame({"org_id": ["V1"], "level": ["village"]}),
+    ...     people=pd.DataFrame({"person_id": ["P1"], "org_id": "V1", "roles": ["member"],
+    ...         "gender": ["female"], "education": ["primary"], "join_year": [2020]}))
+    >>> ms = membership_structure(ds, year=2024)
+    >>> sorted(ms.views())
+    ['age_pyramid', 'development', 'education', 'membership']
+    """
+    rules = resolve_rules(rules)
+    if year is None:
+        year = reference_year(ds)
+    prep = _Prepared(*_setup(ds, rules, year))
+    return MembershipStructure(
+        year=prep.year,
+        summary=membership_summary(ds, rules=prep, year=prep.year),
+        age_pyramid=age_pyramid(ds, rules=prep, year=prep.year),
+        education=education_mix(ds, rules=prep, year=prep.year),
+        development=development(ds, rules=prep, year=prep.year),
+    )

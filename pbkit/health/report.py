@@ -1,0 +1,244 @@
+"""The full branch-health report: every view of one dataset and year in one object.
+
+:func:`health_report` computes meeting compliance, the meeting calendar, perfunctory
+flags, membership structure, migrant contact, the 100-point scorecard with its evidence,
+weak-branch flags, the outlier view, the rectification list and attention fairness,
+sharing intermediate tables through one :class:`~pbkit.health.context.HealthContext`.
+
+:meth:`HealthReport.to_json` holds every view (tables as lists of row objects, column
+names in English codes); its ``scorecard`` entry is a list with one object per branch:
+``{"org_id", "total", "items": [{"item", "points", "max_points", "evidence"}]}``.
+:meth:`HealthReport.to_xlsx` writes a cover sheet and one sheet per view with display
+labels in the report language, through :func:`pbkit.export.write_xlsx` (no formulas).
+
+>>> import pandas as pd, json
+>>> from pbkit.data.dataset import Dataset
+>>> ds = Dataset.from_frames(orgs=pd.DataFrame({"org_id": ["V1"], "level": ["village"]}),
+...     activities=pd.DataFrame({"activity_id": ["A1"], "org_id": "V1",
+...         "kind": ["committee_meeting"], "date": ["2024-03-05"], "expected": 5,
+...         "attended": 4}))
+>>> rep = health_report(ds, lang="en")
+>>> doc = json.loads(rep.to_json())
+>>> doc["scorecard"][0]["org_id"], sorted(doc["scorecard"][0]["items"][0])
+('V1', ['evidence', 'item', 'max_points', 'points'])
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pbkit.data.dataset import Dataset
+from pbkit.health.context import HealthContext
+from pbkit.health.rules import HealthRules
+from pbkit.health.scorecard import Scorecard, ScorecardResult, jsonable, score_context
+
+__all__ = ["HealthReport", "health_report", "VIEW_ORDER", "CODE_COLUMNS", "display_frame",
+           "calendar_long"]
+
+# Views in report order (sheet order of the workbook).
+VIEW_ORDER: tuple[str, ...] = (
+    "compliance_summary", "compliance", "calendar", "perfunctory",
+    "membership", "age_pyramid", "education", "development", "migrant_contact",
+    "scorecard", "scorecard_items", "scorecard_evidence",
+    "weak_branches", "weak_flags", "weak_indicators", "anomalies", "rectification",
+    "fairness_villages", "fairness_summary", "neglected",
+)
+
+# Columns holding codes that are shown with a display label in spreadsheets.
+CODE_COLUMNS = ("kind", "frequency", "item", "flag", "reason", "level", "gender",
+                "education", "status", "metric", "measure", "indicator", "driver_1",
+                "driver_2", "driver_3", "driver_4", "driver_5")
+
+
+def calendar_long(ctx: HealthContext) -> pd.DataFrame:
+    """Meetings held per branch, month and kind of the year (zeros omitted):
+    ``org_id, month, kind, held``."""
+    acts = ctx.activities()
+    if acts.empty:
+        return pd.DataFrame({"org_id": pd.Series(dtype="str"), "month": pd.Series(dtype="int64"),
+                             "kind": pd.Series(dtype="str"), "held": pd.Series(dtype="int64")})
+    out = acts.groupby([acts["org_id"], acts["date"].dt.month.rename("month"), acts["kind"]],
+                       observed=True).size().rename("held").reset_index()
+    order = {k: i for i, k in enumerate(ctx.rules.kinds)}
+    out = out.assign(_k=out["kind"].map(order)).sort_values(
+        ["org_id", "month", "_k"], kind="stable").drop(columns="_k")
+    out["month"] = out["month"].astype("int64")
+    out["held"] = out["held"].astype("int64")
+    return out.reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    """Every health view of one dataset and year.
+
+    Attributes
+    ----------
+    views : mapping of str to DataFrame
+        The views in :data:`VIEW_ORDER` (tidy frames, English column codes).
+    scores : ScorecardResult
+        The scorecard with its per-branch evidence.
+    meta : mapping
+        ``dataset, year, as_of, rules, scorecard, lang, branches, villages``.
+    """
+
+    views: Mapping[str, pd.DataFrame]
+    scores: ScorecardResult
+    meta: Mapping[str, Any] = field(default_factory=dict)
+
+    def view(self, name: str) -> pd.DataFrame:
+        return self.views[name]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict: ``meta``, every view as a list of row objects, and
+        ``scorecard`` as one object per branch with items and evidence."""
+        out: dict[str, Any] = {"meta": dict(self.meta)}
+        for name in self.views:
+            out[name] = (self.scores.to_records() if name == "scorecard"
+                         else jsonable(self.views[name]))
+        return out
+
+    def to_json(self, indent: int | None = None) -> str:
+        """The report as JSON text (UTF-8 characters kept, ``ensure_ascii=False``)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    def to_xlsx(self, path: str | Path, lang: str | None = None) -> Path:
+        """Write a workbook: a cover sheet, then one sheet per view (display labels in
+        ``lang``, default the report's language). Written atomically without formulas."""
+        from pbkit.export import write_xlsx
+        from pbkit.i18n import t
+
+        lang = lang or self.meta.get("lang")
+        sheets: dict[str, pd.DataFrame] = {}
+        cover_rows = [
+            (t("health.cover.title", lang=lang), ""),
+            (t("health.cover.dataset", lang=lang), self.meta.get("dataset", "")),
+            (t("health.cover.year", lang=lang), self.meta.get("year")),
+            (t("health.cover.as_of", lang=lang), self.meta.get("as_of")),
+            (t("health.cover.rules", lang=lang), self.meta.get("rules")),
+            (t("health.cover.scorecard", lang=lang), self.meta.get("scorecard")),
+            (t("health.cover.branches", lang=lang), self.meta.get("branches")),
+            (t("health.cover.villages", lang=lang), self.meta.get("villages")),
+            (t("health.cover.mean_score", lang=lang), self.meta.get("mean_score")),
+            (t("health.cover.weak", lang=lang), self.meta.get("weak_branches")),
+            ("", ""),
+            (t("health.cover.contents", lang=lang), ""),
+        ]
+        names = {name: t(f"health.view.{name}", lang=lang) for name in self.views}
+        for name in self.views:
+            cover_rows.append((names[name], t(f"health.viewdesc.{name}", lang=lang)))
+        cover = pd.DataFrame(cover_rows, columns=[t("health.cover.item", lang=lang),
+                                                  t("health.cover.value", lang=lang)])
+        cover = cover.astype({cover.columns[1]: "object"})
+        sheets[t("health.cover.sheet", lang=lang)] = cover
+        for name, frame in self.views.items():
+            if name == "scorecard":
+                frame = self.scores.totals
+            elif name == "scorecard_evidence":
+                frame = self.scores.evidence_frame(lang=lang)
+            sheets[names[name]] = display_frame(frame, lang)
+        return write_xlsx(sheets, path)
+
+
+def display_frame(frame: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
+    """A copy of ``frame`` for people: code values and column names replaced by labels in
+    ``lang`` (``health.code.*`` and ``health.col.*`` catalog keys; unknown codes kept).
+
+    >>> display_frame(pd.DataFrame({"kind": ["party_lesson"]}), "zh").to_dict("list")
+    {'会议类型': ['党课']}
+    """
+    from pbkit.i18n import has_key, t
+
+    out = frame.copy()
+    for col in out.columns:
+        if col in CODE_COLUMNS and (out[col].dtype == object or str(out[col].dtype) == "str"):
+            codes = out[col].dropna().unique()
+            labels = {c: t(f"health.code.{c}", lang=lang) for c in codes
+                      if isinstance(c, str) and has_key(f"health.code.{c}")}
+            if labels:
+                out[col] = out[col].astype(object).map(lambda v, m=labels: m.get(v, v))
+    out.columns = [t(f"health.col.{c}", lang=lang) if has_key(f"health.col.{c}") else c
+                   for c in out.columns]
+    return out
+
+
+def health_report(ds: Dataset, *, rules: HealthRules | str | Path | None = None,
+                  scorecard: Scorecard | str | Path | None = None, year: int | None = None,
+                  as_of: pd.Timestamp | str | None = None, lang: str | None = None
+                  ) -> HealthReport:
+    """Compute every branch-health view of ``ds``.
+
+    Parameters
+    ----------
+    ds : Dataset
+    rules : HealthRules, path or None
+        Rule table (default ``pbkit/health/rules.yaml``).
+    scorecard : Scorecard, path or None
+        100-point scoring rules (default ``pbkit/health/scorecard.yaml``).
+    year : int, optional
+        Year assessed (default: the latest year with activities).
+    as_of : date, optional
+        Reference date (default: the last dated record of the year).
+    lang : {"zh", "en"}, optional
+        Language of messages in the views (default: the current language).
+
+    Returns
+    -------
+    HealthReport
+    """
+    from pbkit.health.fairness import fairness_context
+    from pbkit.health.weak import weak_context
+    from pbkit.i18n import resolve_lang
+
+    lang = resolve_lang(lang)
+    ctx = HealthContext.create(ds, rules=rules, year=year, as_of=as_of, lang=lang)
+    scores = score_context(ctx, scorecard)
+    weak = weak_context(ctx, scores.totals)
+    fair = fairness_context(ctx)
+    ms = ctx.membership()
+    migrants = ctx.migrant_status()
+    views = {
+        "compliance_summary": ctx.compliance_summary(),
+        "compliance": ctx.compliance(),
+        "calendar": calendar_long(ctx),
+        "perfunctory": ctx.perfunctory(),
+        "membership": ms.summary,
+        "age_pyramid": ms.age_pyramid,
+        "education": ms.education,
+        "development": ms.development,
+        "migrant_contact": migrants,
+        "scorecard": scores.totals,
+        "scorecard_items": scores.items,
+        "scorecard_evidence": scores.evidence_frame(),
+        "weak_branches": weak.branches,
+        "weak_flags": weak.flags,
+        "weak_indicators": weak.indicators,
+        "anomalies": weak.anomalies,
+        "rectification": weak.rectification,
+        "fairness_villages": fair.villages,
+        "fairness_summary": fair.summary,
+        "neglected": fair.neglected,
+    }
+    assert tuple(views) == VIEW_ORDER
+    totals = scores.totals["total"]
+    card_source = scorecard if isinstance(scorecard, (str, Path)) else (
+        scorecard.source if isinstance(scorecard, Scorecard) else "default")
+    meta = {
+        "dataset": ds.name,
+        "year": ctx.year,
+        "as_of": ctx.as_of.strftime("%Y-%m-%d"),
+        "rules": str(rules) if isinstance(rules, (str, Path)) else (
+            rules.source if isinstance(rules, HealthRules) else "default"),
+        "scorecard": str(card_source),
+        "lang": lang,
+        "branches": int(len(ctx.branches())),
+        "villages": int(len(fair.villages)),
+        "mean_score": round(float(totals.mean()), 2) if len(totals) else None,
+        "weak_branches": int(weak.branches["weak"].sum()),
+    }
+    return HealthReport(views=views, scores=scores, meta=meta)

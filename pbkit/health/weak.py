@@ -1,0 +1,376 @@
+"""Weak-branch detection: rule-based flags, an unsupervised outlier view, a rectification list.
+
+Indicators per branch (:data:`INDICATORS`; the direction says whether a higher value is
+worse, +1, or better, -1):
+
+============================  ===  ==================================================
+indicator                     dir  formula
+============================  ===  ==================================================
+missing_share                 +1   missing / required meetings over the rule table
+attendance_rate               -1   sum(attended) / sum(expected) of meetings held
+new_per_year                  -1   mean new members per year over the window
+years_since_last_new          +1   year - latest join_year (never: oldest gap + 1)
+share_old                     +1   members aged ``old_age``+ / members with known age
+share_senior_high_plus        -1   members with senior high or more / known education
+one_on_one_coverage           -1   needy households with an active pair / needy
+visits_per_household          -1   visits to the village and its households / needy
+solved_rate                   -1   visits with problem solved / visits with an outcome
+migrant_out_of_contact_share  +1   migrant members out of contact / migrant members
+perfunctory_flags             +1   number of perfunctory-meeting flags
+============================  ===  ==================================================
+
+Rule-based flags (:data:`FLAG_DEFS`) compare one indicator with the threshold of
+``rules.yaml`` (``weak`` section). The unsupervised view standardises the indicators
+(z = (x - mean) / std, missing values imputed with the column median), scores them with a
+scikit-learn ``IsolationForest`` (explicit ``random_state``) and names, for every branch,
+the indicators with the largest ``|z|`` as the drivers of its score.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pbkit.data.dataset import Dataset
+from pbkit.health.branches import ALL
+from pbkit.health.context import HealthContext
+from pbkit.health.rules import WEAK_FLAGS, HealthRules
+
+__all__ = [
+    "INDICATORS",
+    "FLAG_DEFS",
+    "indicators",
+    "weak_flags",
+    "anomalies",
+    "weak_branches",
+    "rectification_list",
+    "WeakResult",
+    "weak_context",
+]
+
+# indicator -> direction (+1: higher is worse, -1: higher is better)
+INDICATORS: dict[str, int] = {
+    "missing_share": +1,
+    "attendance_rate": -1,
+    "new_per_year": -1,
+    "years_since_last_new": +1,
+    "share_old": +1,
+    "share_senior_high_plus": -1,
+    "one_on_one_coverage": -1,
+    "visits_per_household": -1,
+    "solved_rate": -1,
+    "migrant_out_of_contact_share": +1,
+    "perfunctory_flags": +1,
+}
+
+# flag -> (indicator, comparison with the threshold: ">=" raises the flag at or above,
+# "<" below). The one table of how a rule-based flag is decided.
+FLAG_DEFS: dict[str, tuple[str, str]] = {
+    "missed_meetings": ("missing_share", ">="),
+    "no_new_members": ("years_since_last_new", ">="),
+    "ageing": ("share_old", ">="),
+    "low_coverage": ("one_on_one_coverage", "<"),
+    "migrant_out_of_contact": ("migrant_out_of_contact_share", ">="),
+    "perfunctory": ("perfunctory_flags", ">="),
+    "low_score": ("score_total", "<"),
+}
+assert tuple(FLAG_DEFS) == WEAK_FLAGS
+
+
+def _ratio(num, den) -> pd.Series:
+    num = pd.Series(num).astype("float64")
+    den = pd.Series(den).astype("float64")
+    return num / den.where(den > 0)
+
+
+def indicators(ctx: HealthContext, scores: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The indicator table: one row per branch, raw counts used in evidence plus every
+    indicator of :data:`INDICATORS` (and ``score_total`` when ``scores`` totals are given).
+    """
+    ids = ctx.branch_ids()
+    out = pd.DataFrame(index=ids)
+    out["level"] = ctx.branches().set_index("org_id")["level"].reindex(ids)
+    comp = ctx.compliance()
+    g = comp.groupby("org_id")
+    out["required"] = g["required"].sum().reindex(ids).fillna(0).astype("int64")
+    out["missing"] = g["missing"].sum().reindex(ids).fillna(0).astype("int64")
+    out["missing_share"] = _ratio(out["missing"], out["required"])
+    acts = ctx.activities()
+    ga = acts.groupby("org_id")
+    out["attendance_rate"] = _ratio(ga["attended"].sum(), ga["expected"].sum()).reindex(ids)
+    out.loc[out["required"].gt(0) & out["attendance_rate"].isna(), "attendance_rate"] = 0.0
+
+    summ = ctx.membership().summary.set_index("org_id")
+    summ = summ[summ.index != ALL].reindex(ids)
+    for col in ("members", "new_per_year", "last_join_year", "years_since_last_new",
+                "share_old", "share_senior_high_plus"):
+        out[col] = summ[col]
+    old = (summ["share_old"] * summ["members"]).round()
+    out["old_members"] = old.fillna(0).astype("int64")
+
+    hh = ctx.households()
+    gh = hh.groupby("org_id")
+    out["needy"] = gh.size().reindex(ids).fillna(0).astype("int64")
+    out["covered"] = gh["covered"].sum().reindex(ids).fillna(0).astype("int64")
+    out["one_on_one_coverage"] = _ratio(out["covered"], out["needy"])
+    v = ctx.visits()
+    v = v[v["org_id"].isin(ids)]
+    out["visits"] = v.groupby("org_id").size().reindex(ids).fillna(0).astype("int64")
+    out["visits_per_household"] = _ratio(out["visits"], out["needy"])
+    rec = v[v["problem_solved"].notna()]
+    out["solved_rate"] = _ratio(rec["problem_solved"].astype(bool).groupby(rec["org_id"]).sum(),
+                                rec.groupby("org_id").size()).reindex(ids)
+
+    ms = ctx.migrant_status()
+    gm = ms.groupby("org_id")
+    out["migrants"] = gm.size().reindex(ids).fillna(0).astype("int64")
+    out["migrants_out"] = gm["out_of_contact"].sum().reindex(ids).fillna(0).astype("int64")
+    out["migrant_out_of_contact_share"] = _ratio(out["migrants_out"], out["migrants"])
+    pf = ctx.perfunctory()
+    out["perfunctory_flags"] = (pf.groupby("org_id").size() if len(pf) else pd.Series(
+        dtype="int64")).reindex(ids).fillna(0).astype("int64")
+    if scores is not None:
+        out["score_total"] = scores.set_index("org_id")["total"].reindex(ids)
+    return out.reset_index()
+
+
+def weak_flags(ctx: HealthContext, table: pd.DataFrame | None = None,
+               scores: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Rule-based flags: ``org_id, flag, indicator, value, threshold, evidence``.
+
+    ``no_new_members`` is raised also for a branch with members but no recorded join year
+    (value NaN). Flags whose indicator does not apply (no needy households, no migrant
+    members, no score) are not raised.
+    """
+    from pbkit.i18n import t
+
+    table = indicators(ctx, scores) if table is None else table
+    rows = []
+    for flag, (col, op) in FLAG_DEFS.items():
+        if col not in table:
+            continue
+        th = ctx.rules.weak.flag(flag).threshold
+        x = table[col]
+        hit = (x >= th) if op == ">=" else (x < th)
+        hit = hit.fillna(False).astype(bool)
+        if flag == "no_new_members":
+            hit |= x.isna() & table["members"].fillna(0).gt(0)
+        sub = table[hit]
+        for rec in sub.to_dict("records"):
+            key = f"health.evidence.{flag}"
+            if flag == "no_new_members" and pd.isna(rec[col]):
+                key += "_never"
+            rows.append((rec["org_id"], flag, col, rec[col], th,
+                         t(key, lang=ctx.lang, **_evidence_params(rec))))
+    out = pd.DataFrame(rows, columns=["org_id", "flag", "indicator", "value", "threshold",
+                                      "evidence"])
+    order = {f: i for i, f in enumerate(WEAK_FLAGS)}
+    out = out.assign(_o=out["flag"].map(order)).sort_values(
+        ["org_id", "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
+    out["value"] = out["value"].astype("float64")
+    return out
+
+
+def _fmt(x, pct: bool = False) -> str:
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return "-"
+    return f"{x:.0%}" if pct else (f"{x:.0f}" if float(x).is_integer() else f"{x:.1f}")
+
+
+def _evidence_params(rec: dict) -> dict:
+    return {
+        "missing": _fmt(rec.get("missing")), "required": _fmt(rec.get("required")),
+        "share": _fmt(rec.get("missing_share"), pct=True),
+        "years": _fmt(rec.get("years_since_last_new")),
+        "last": _fmt(rec.get("last_join_year")),
+        "old": _fmt(rec.get("old_members")), "members": _fmt(rec.get("members")),
+        "old_share": _fmt(rec.get("share_old"), pct=True),
+        "covered": _fmt(rec.get("covered")), "needy": _fmt(rec.get("needy")),
+        "coverage": _fmt(rec.get("one_on_one_coverage"), pct=True),
+        "out": _fmt(rec.get("migrants_out")), "migrants": _fmt(rec.get("migrants")),
+        "flags": _fmt(rec.get("perfunctory_flags")), "score": _fmt(rec.get("score_total")),
+    }
+
+
+def anomalies(ctx: HealthContext, table: pd.DataFrame | None = None,
+              min_branches: int = 8) -> pd.DataFrame:
+    """Unsupervised view: standardised indicators, IsolationForest outlier scores, drivers.
+
+    For indicator matrix X (branches x :data:`INDICATORS`, missing values imputed with
+    the column median), ``z = (x - mean) / std`` per column (0 where std = 0).
+    ``anomaly_score = -IsolationForest.score_samples(z)`` (higher = more unusual);
+    ``is_outlier`` from the forest's prediction with contamination
+    ``weak.anomaly_contamination``. ``driver_k``/``z_k`` name the k-th largest ``|z|``.
+    ``weak_side`` is true when the drivers point to weakness
+    (sum of direction x z over the drivers > 0). With fewer than ``min_branches``
+    branches no forest is fitted (scores NaN, no outliers) but the drivers are given.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``org_id, anomaly_score, is_outlier, weak_side, drivers, driver_1, z_1, ...``.
+    """
+    table = indicators(ctx) if table is None else table
+    cfg = ctx.rules.weak
+    names = list(INDICATORS)
+    X = table[names].astype("float64").to_numpy(copy=True)
+    n = len(X)
+    k = min(cfg.anomaly_drivers, len(names))
+    cols = ["org_id", "anomaly_score", "is_outlier", "weak_side", "drivers"]
+    for i in range(1, k + 1):
+        cols += [f"driver_{i}", f"z_{i}"]
+    if n == 0:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in cols})
+    gap = names.index("years_since_last_new")
+    never = np.isnan(X[:, gap])
+    if never.any() and not never.all():
+        X[never, gap] = np.nanmax(X[:, gap]) + 1
+    with np.errstate(all="ignore"):
+        med = np.array([np.nanmedian(X[:, j]) if not np.isnan(X[:, j]).all() else 0.0
+                        for j in range(X.shape[1])])
+    Xf = np.where(np.isnan(X), med, X)
+    mean = Xf.mean(axis=0)
+    std = Xf.std(axis=0)
+    Z = np.divide(Xf - mean, std, out=np.zeros_like(Xf), where=std > 0)
+    score = np.full(n, np.nan)
+    outlier = np.zeros(n, dtype=bool)
+    if n >= min_branches:
+        from sklearn.ensemble import IsolationForest
+
+        forest = IsolationForest(n_estimators=100, contamination=cfg.anomaly_contamination,
+                                 random_state=cfg.random_state)
+        forest.fit(Z)
+        raw = forest.score_samples(Z)
+        score = -raw
+        outlier = (raw - forest.offset_) < 0  # what forest.predict(Z) == -1 computes
+    order = np.argsort(-np.abs(Z), axis=1, kind="stable")[:, :k]
+    direction = np.array([INDICATORS[c] for c in names])
+    top_z = np.take_along_axis(Z, order, axis=1)
+    weak_side = (top_z * direction[order]).sum(axis=1) > 0
+    out = pd.DataFrame({"org_id": table["org_id"].to_numpy(), "anomaly_score": score,
+                        "is_outlier": outlier, "weak_side": weak_side})
+    name_arr = np.asarray(names, dtype=object)
+    drivers = []
+    for i in range(k):
+        out[f"driver_{i + 1}"] = name_arr[order[:, i]]
+        out[f"z_{i + 1}"] = np.round(top_z[:, i], 3)
+    for row in range(n):
+        drivers.append("; ".join(f"{name_arr[order[row, i]]} ({top_z[row, i]:+.2f})"
+                                 for i in range(k)))
+    out["drivers"] = drivers
+    return out[cols]
+
+
+@dataclass(frozen=True)
+class WeakResult:
+    """Weak-branch views: ``indicators``, ``flags``, ``anomalies``, ``branches`` (one row
+    per branch with its flags and outlier status) and ``rectification``."""
+
+    indicators: pd.DataFrame
+    flags: pd.DataFrame
+    anomalies: pd.DataFrame
+    branches: pd.DataFrame
+    rectification: pd.DataFrame
+
+
+def weak_context(ctx: HealthContext, scores: pd.DataFrame | None = None) -> WeakResult:
+    """All weak-branch views for one context (``scores``: scorecard totals, optional)."""
+    table = indicators(ctx, scores)
+    flags = weak_flags(ctx, table)
+    anom = anomalies(ctx, table)
+    summary = table[["org_id", "level"]].copy()
+    per = flags.groupby("org_id")["flag"]
+    summary["n_flags"] = summary["org_id"].map(per.size()).fillna(0).astype("int64")
+    summary["flags"] = summary["org_id"].map(per.agg(";".join)).fillna("")
+    if "score_total" in table:
+        summary["score_total"] = table["score_total"].to_numpy()
+    a = anom.set_index("org_id")
+    summary["anomaly_score"] = summary["org_id"].map(a["anomaly_score"]).astype("float64")
+    summary["is_outlier"] = summary["org_id"].map(a["is_outlier"]).fillna(False).astype(bool)
+    summary["drivers"] = summary["org_id"].map(a["drivers"])
+    summary["weak"] = (summary["n_flags"] > 0) | (
+        summary["is_outlier"] & summary["org_id"].map(a["weak_side"]).fillna(False).astype(bool))
+    summary = summary.sort_values(["n_flags", "anomaly_score", "org_id"],
+                                  ascending=[False, False, True], kind="stable",
+                                  na_position="last").reset_index(drop=True)
+    rect = _rectification(ctx, flags, summary, anom)
+    ind_cols = ["org_id", "level", *INDICATORS] + (["score_total"] if "score_total" in table
+                                                    else [])
+    return WeakResult(indicators=table[ind_cols], flags=flags, anomalies=anom,
+                      branches=summary, rectification=rect)
+
+
+def _rectification(ctx: HealthContext, flags: pd.DataFrame, summary: pd.DataFrame,
+                   anom: pd.DataFrame) -> pd.DataFrame:
+    from pbkit.i18n import t
+
+    lang = ctx.lang
+    rows = []
+    for rec in flags.to_dict("records"):
+        days = ctx.rules.weak.flag(rec["flag"]).deadline_days
+        rows.append((rec["org_id"], rec["flag"], t(f"health.flag.{rec['flag']}", lang=lang),
+                     rec["evidence"], t(f"health.measure.{rec['flag']}", lang=lang),
+                     ctx.as_of + pd.Timedelta(days=days)))
+    a = anom.set_index("org_id")
+    flagged = set(flags["org_id"])
+    outliers = summary[summary["is_outlier"] & ~summary["org_id"].isin(flagged)]
+    for org in outliers["org_id"]:
+        if not bool(a.loc[org, "weak_side"]):
+            continue
+        rows.append((org, "anomaly", t("health.flag.anomaly", lang=lang),
+                     t("health.evidence.anomaly", lang=lang, drivers=a.loc[org, "drivers"]),
+                     t("health.measure.anomaly", lang=lang), ctx.as_of + pd.Timedelta(days=90)))
+    out = pd.DataFrame(rows, columns=["org_id", "problem", "problem_text", "evidence",
+                                      "suggested_measure", "deadline"])
+    out["deadline"] = pd.to_datetime(out["deadline"]).astype("datetime64[ns]")
+    out["responsible"] = ""
+    out["status"] = t("health.status.open", lang=lang)
+    return out
+
+
+def weak_branches(ds: Dataset, *, rules: HealthRules | str | None = None,
+                  year: int | None = None, scorecard=None, lang: str | None = None
+                  ) -> pd.DataFrame:
+    """One row per branch: ``org_id, level, n_flags, flags, score_total, anomaly_score,
+    is_outlier, drivers, weak``; flagged branches first.
+
+    ``scorecard`` may be a scorecard (or path) to include ``low_score``; the default
+    scorecard is used when ``None``.
+    """
+    return _weak(ds, rules, year, scorecard, lang).branches
+
+
+def rectification_list(ds: Dataset, *, rules: HealthRules | str | None = None,
+                       year: int | None = None, scorecard=None, lang: str | None = None
+                       ) -> pd.DataFrame:
+    """Rectification list: one row per problem of a flagged branch.
+
+    Columns: ``org_id, problem`` (flag code), ``problem_text``, ``evidence`` (what the
+    data shows), ``suggested_measure`` (from the table of measures in zh/en,
+    ``health.measure.<flag>`` in ``pbkit/i18n/catalogs/health.yaml``),
+    ``deadline`` (as-of date + the flag's ``deadline_days``; a field to adjust),
+    ``responsible`` (empty, to fill in) and ``status``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from pbkit.data.dataset import Dataset
+    >>> ds = Dataset.from_frames(orgs=pd.DataFrame({"org_id": ["V1"], "level": ["village"]}),
+    ...     activities=pd.DataFrame({"activity_id": ["A1"], "org_id": "V1",
+    ...         "kind": ["committee_meeting"], "date": ["2024-06-30"], "expected": 5,
+    ...         "attended": 5}))
+    >>> rl = rectification_list(ds, lang="en")
+    >>> rl.loc[0, "problem"], str(rl.loc[0, "deadline"].date())
+    ('missed_meetings', '2024-09-28')
+    """
+    return _weak(ds, rules, year, scorecard, lang).rectification
+
+
+def _weak(ds, rules, year, card, lang) -> WeakResult:
+    from pbkit.health.scorecard import score_context
+
+    ctx = HealthContext.create(ds, rules=rules, year=year, lang=lang)
+    scores = score_context(ctx, card).totals
+    return weak_context(ctx, scores)

@@ -1,0 +1,437 @@
+"""The tables the lessons show: one call per worked analysis, each a tidy DataFrame.
+
+Each function is a thin, documented view over :mod:`pbkit.health` and
+:mod:`pbkit.networks` (which hold the computations), shaped for teaching: one row per
+branch, village, member or indicator, sorted so the row to talk about comes first. Label
+columns (``*_label``, ``message``) are in ``lang``; every other column keeps its code name
+so exercises can filter on it.
+
+>>> from pbkit.data.sample import load_sample
+>>> table = problem_indicators(load_sample(), lang="en")
+>>> table["indicator"].tolist()[:3]
+['ageing', 'low_education', 'migrants']
+>>> bool(table["value"].between(0, 1).all())
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pbkit.i18n import resolve_lang, t
+
+__all__ = [
+    "INDICATORS",
+    "reference_date",
+    "problem_indicators",
+    "branch_profile",
+    "compliance_table",
+    "perfunctory_flags",
+    "coverage_table",
+    "helper_load_table",
+    "overloaded_helpers",
+    "plan_summary",
+    "attention_table",
+    "reach_table",
+    "migrant_contact",
+    "migrant_pairs",
+    "visit_topics",
+    "quorum_table",
+    "development_table",
+    "weak_table",
+    "org_life_table",
+    "scorecard_table",
+    "scorecard_items",
+]
+
+#: The six problems of lesson 1, in display order.
+INDICATORS: tuple[str, ...] = ("ageing", "low_education", "migrants", "perfunctory",
+                               "no_funds", "weak_enterprise")
+_POOR_INCOME = ("none", "under_50k")
+
+
+def _ctx(ds, lang: str | None = None):
+    from pbkit.health.context import HealthContext
+
+    return HealthContext.create(ds, lang=resolve_lang(lang))
+
+
+def _branch_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    from pbkit.health.branches import ALL
+
+    return frame[frame["org_id"] != ALL]
+
+
+def _share(num: float, den: float) -> float:
+    return float(num) / float(den) if den else float("nan")
+
+
+def reference_date(ds) -> pd.Timestamp:
+    """The "as of" date of the analyses: the last dated record of the latest year.
+
+    The same date :mod:`pbkit.health` uses, so every lesson reads the data at one moment.
+    """
+    from pbkit.health.branches import reference_date as ref_date
+    from pbkit.health.branches import reference_year
+
+    return ref_date(ds, reference_year(ds))
+
+
+# ---------------------------------------------------------------- lesson 1
+def problem_indicators(ds, lang: str | None = None) -> pd.DataFrame:
+    """One share per problem of :data:`INDICATORS` for the whole dataset.
+
+    ===============  ==================================================================
+    indicator        value
+    ===============  ==================================================================
+    ageing           members aged 60+ / members with a known age
+    low_education    1 - members with senior-high education or more / known education
+    migrants         migrant members / members
+    perfunctory      branches with 20%+ of required meetings missing or a perfunctory
+                     flag / branches
+    no_funds         villages with collective income "none" or "under 50k" / villages
+                     with a known income band
+    weak_enterprise  enterprise branches flagged weak / enterprise branches
+    ===============  ==================================================================
+
+    Returns ``indicator, label, value, numerator, denominator``.
+    """
+    from pbkit.health.weak import weak_context
+
+    lang = resolve_lang(lang)
+    ctx = _ctx(ds, lang)
+    summ = _branch_rows(ctx.membership().summary)
+    members = summ["members"].fillna(0)
+    old = float((summ["share_old"].fillna(0) * members).sum())
+    edu = float((summ["share_senior_high_plus"].fillna(0) * members).sum())
+    migrants = float(summ["migrants"].fillna(0).sum())
+    total = float(members.sum())
+
+    comp = ctx.compliance_summary()
+    per = comp.groupby("org_id")[["required", "missing"]].sum()
+    bad = set(per.index[(per["missing"] / per["required"].where(per["required"] > 0)) >= 0.2])
+    bad |= set(ctx.perfunctory()["org_id"])
+    n_branches = len(ctx.branch_ids())
+
+    villages = ds.villages()
+    income = villages["collective_income"].dropna()
+    poor = int(income.isin(_POOR_INCOME).sum())
+
+    weak = weak_context(ctx).branches
+    ent = weak[weak["level"] == "enterprise"]
+    rows = [
+        ("ageing", round(old), total),
+        ("low_education", total - round(edu), total),
+        ("migrants", migrants, total),
+        ("perfunctory", len(bad & set(ctx.branch_ids())), n_branches),
+        ("no_funds", poor, len(income)),
+        ("weak_enterprise", int(ent["weak"].fillna(False).astype(bool).sum()), len(ent)),
+    ]
+    return pd.DataFrame({
+        "indicator": [r[0] for r in rows],
+        "label": [t(f"lessons.an.indicator.{r[0]}", lang=lang) for r in rows],
+        "value": [_share(r[1], r[2]) for r in rows],
+        "numerator": [int(r[1]) for r in rows],
+        "denominator": [int(r[2]) for r in rows],
+    })
+
+
+def branch_profile(ds, lang: str | None = None) -> pd.DataFrame:
+    """Per branch: ``org_id, level, members, mean_age, share_old, share_senior_high_plus,
+    migrant_share, years_since_last_new`` (from :func:`pbkit.health.membership_summary`),
+    oldest branches first."""
+    ctx = _ctx(ds, lang)
+    summ = _branch_rows(ctx.membership().summary)
+    cols = ["org_id", "level", "members", "mean_age", "share_old", "share_senior_high_plus",
+            "migrant_share", "years_since_last_new"]
+    return (summ[cols].sort_values(["share_old", "org_id"], ascending=[False, True])
+            .reset_index(drop=True))
+
+
+# ---------------------------------------------------------------- lesson 2
+def compliance_table(ds, lang: str | None = None) -> pd.DataFrame:
+    """Per branch and meeting kind over the year: ``org_id, level, kind, kind_label,
+    required, held, missing, completion, attendance_rate`` where ``completion = 1 -
+    missing / required`` (from :func:`pbkit.health.compliance_summary`)."""
+    lang = resolve_lang(lang)
+    comp = _ctx(ds, lang).compliance_summary()
+    out = comp[["org_id", "level", "kind", "required", "held", "missing", "completion",
+                "attendance_rate"]].copy()
+    out.insert(3, "kind_label", out["kind"].map(lambda k: _code_label(k, lang)))
+    return out.reset_index(drop=True)
+
+
+def perfunctory_flags(ds, lang: str | None = None) -> pd.DataFrame:
+    """Branches whose records look written up, with the reason in ``lang`` (``org_id,
+    kind, reason, n_meetings, message``; see :func:`pbkit.health.perfunctory`)."""
+    pf = _ctx(ds, lang).perfunctory()
+    return pf[["org_id", "kind", "reason", "n_meetings", "message"]].reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- lesson 3
+def coverage_table(ds, lang: str | None = None) -> pd.DataFrame:
+    """One-on-one coverage per village: ``org_id, needy, covered, uncovered, coverage``
+    with ``coverage = covered / needy`` (households with an active helper on the reference
+    date), lowest coverage first."""
+    hh = _ctx(ds, lang).households()
+    g = hh.groupby("org_id")
+    out = pd.DataFrame({"needy": g.size(), "covered": g["covered"].sum()})
+    out["uncovered"] = out["needy"] - out["covered"]
+    out["coverage"] = out["covered"] / out["needy"].where(out["needy"] > 0)
+    out = out.reset_index().astype({"needy": "int64", "covered": "int64", "uncovered": "int64"})
+    return out.sort_values(["coverage", "org_id"]).reset_index(drop=True)
+
+
+def helper_load_table(ds, lang: str | None = None) -> pd.DataFrame:
+    """Active one-on-one pairs per helper against capacity: ``person_id, org_id, pairs,
+    capacity, overloaded`` (``overloaded = pairs > capacity``), heaviest first."""
+    from pbkit.health.branches import active_pairings
+
+    pairs = active_pairings(ds, reference_date(ds), "one_on_one")
+    counts = pairs.groupby("source_id").size().rename("pairs")
+    people = ds.people.set_index("person_id")
+    out = counts.to_frame().join(people[["org_id", "capacity"]], how="left")
+    out.index.name = "person_id"
+    out = out.reset_index()
+    out["pairs"] = out["pairs"].astype("int64")
+    out["overloaded"] = (out["pairs"] > out["capacity"]).fillna(False).astype(bool)
+    return out.sort_values(["pairs", "person_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def overloaded_helpers(ds, lang: str | None = None) -> pd.DataFrame:
+    """The helpers of :func:`helper_load_table` carrying more pairs than their capacity."""
+    table = helper_load_table(ds, lang)
+    return table[table["overloaded"]].reset_index(drop=True)
+
+
+def plan_summary(ds, *, keep_existing: bool = False, radius_km: float | None = None,
+                 lang: str | None = None) -> pd.DataFrame:
+    """Coverage before and after a one-on-one plan (:func:`pbkit.networks.plan`), one row:
+    ``needy, covered_before, covered_after, coverage_before, coverage_after, pairs, kept,
+    changes, uncovered`` (figures not reported by the planner are left empty)."""
+    from pbkit.networks import plan
+
+    lang = resolve_lang(lang)
+    as_of = reference_date(ds)
+    result = plan(ds, "one_on_one", keep_existing=keep_existing, radius_km=radius_km,
+                  lang=lang, as_of=as_of)
+    cov = coverage_table(ds, lang)
+    needy = int(cov["needy"].sum())
+    before = int(cov["covered"].sum())
+    obj = dict(result.objective)
+    after = int(obj.get("covered", len(result.pairs)))
+    return pd.DataFrame([{
+        "needy": needy, "covered_before": before, "covered_after": after,
+        "coverage_before": _share(before, needy), "coverage_after": _share(after, needy),
+        "pairs": len(result.pairs), "kept": obj.get("kept"), "changes": obj.get("changes"),
+        "uncovered": len(result.uncovered),
+    }])
+
+
+# ---------------------------------------------------------------- lesson 4
+def attention_table(ds, lang: str | None = None) -> pd.DataFrame:
+    """Visits and solved problems per needy household by village, fewest visits first
+    (from :func:`pbkit.health.attention_fairness`): ``org_id, needy_households, visits,
+    solved, visits_per_household, solved_per_household, neglected``."""
+    res = _fairness(ds, lang)
+    cols = ["org_id", "needy_households", "visits", "solved", "visits_per_household",
+            "solved_per_household", "neglected"]
+    return (res.villages[cols].sort_values(["visits_per_household", "org_id"])
+            .reset_index(drop=True))
+
+
+def _fairness(ds, lang):
+    from pbkit.health.fairness import fairness_context
+
+    return fairness_context(_ctx(ds, lang))
+
+
+def reach_table(ds, lang: str | None = None) -> pd.DataFrame:
+    """Per village: its bao-cun team (deputy leaders, agency cadres, complete when 1 + 2)
+    and its secretaries / student officials with and without 2+1 mentors.
+
+    Columns: ``org_id, bao_cun_leaders, bao_cun_cadres, team_complete, mentees,
+    mentees_without_mentors``.
+    """
+    from pbkit.health.branches import active_pairings
+
+    as_of = reference_date(ds)
+    villages = ds.villages()[["org_id"]].copy()
+    bao = active_pairings(ds, as_of, "bao_cun")
+    role = bao["role"].fillna("").astype("str")
+    leaders = bao[role.str.contains("leader")].groupby("target_id").size()
+    cadres = bao[role.str.contains("cadre")].groupby("target_id").size()
+    villages["bao_cun_leaders"] = villages["org_id"].map(leaders).fillna(0).astype("int64")
+    villages["bao_cun_cadres"] = villages["org_id"].map(cadres).fillna(0).astype("int64")
+    villages["team_complete"] = (villages["bao_cun_leaders"] >= 1) & (
+        villages["bao_cun_cadres"] >= 2)
+    people = ds.people
+    roles = people["roles"].map(lambda r: set(r) if isinstance(r, tuple) else set())
+    new_year = as_of.year - 3
+    since = people["role_since"]
+    is_mentee = roles.map(lambda r: "student_official" in r) | (
+        roles.map(lambda r: "secretary" in r) & (since.fillna(0) >= new_year).to_numpy(bool))
+    mentees = people[is_mentee.to_numpy(bool)][["person_id", "org_id"]]
+    mentored = set(active_pairings(ds, as_of, "two_plus_one")["target_id"])
+    mentees = mentees.assign(mentored=mentees["person_id"].isin(mentored))
+    g = mentees.groupby("org_id")
+    villages["mentees"] = villages["org_id"].map(g.size()).fillna(0).astype("int64")
+    villages["mentees_without_mentors"] = villages["org_id"].map(
+        g["mentored"].apply(lambda s: int((~s).sum()))).fillna(0).astype("int64")
+    return villages.sort_values(["team_complete", "org_id"]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- lesson 5
+def migrant_contact(ds, lang: str | None = None) -> pd.DataFrame:
+    """Every migrant member with months since the last contact and of unpaid dues, most
+    overdue first: ``person_id, org_id, destination, months_since_contact,
+    months_dues_unpaid, out_of_contact, reason`` (rules of
+    :meth:`pbkit.health.context.HealthContext.migrant_status`)."""
+    ms = _ctx(ds, lang).migrant_status()
+    cols = ["person_id", "org_id", "destination", "months_since_contact", "months_dues_unpaid",
+            "out_of_contact", "reason"]
+    return (ms[cols].sort_values(["months_since_contact", "person_id"],
+                                 ascending=[False, True], na_position="first")
+            .reset_index(drop=True))
+
+
+def migrant_pairs(ds, months: int | None = None, lang: str | None = None) -> pd.DataFrame:
+    """One-on-one pairs whose helper is a migrant member, and whether the household keeps
+    another helper: ``source_id, target_id, months_since_contact, away, household_left``.
+
+    ``away`` is every migrant helper, or, with ``months``, the migrant helpers without
+    contact for at least ``months`` months; ``household_left`` is true when all the
+    household's active helpers are away.
+    """
+    from pbkit.health.branches import active_pairings
+
+    ms = _ctx(ds, lang).migrant_status().set_index("person_id")
+    pairs = active_pairings(ds, reference_date(ds), "one_on_one")[["source_id", "target_id"]]
+    since = pairs["source_id"].map(ms["months_since_contact"])
+    is_migrant = pairs["source_id"].isin(ms.index)
+    away = is_migrant if months is None else is_migrant & (since.fillna(np.inf) >= months)
+    out = pairs.assign(migrant=is_migrant.to_numpy(bool), months_since_contact=since,
+                       away=away.to_numpy(bool))
+    all_away = out.groupby("target_id")["away"].transform("all")
+    out["household_left"] = all_away.to_numpy(bool) & out["away"].to_numpy(bool)
+    out = out[out["migrant"]].drop(columns="migrant")
+    return out.sort_values(["household_left", "source_id", "target_id"],
+                           ascending=[False, True, True]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- lessons 6 and 12
+def visit_topics(ds, topic: str | None = None, lang: str | None = None) -> pd.DataFrame:
+    """Visits of the year by village and topic: ``org_id, topic, topic_label, visits,
+    solved, solved_rate`` with ``solved_rate = visits with the problem solved / visits with
+    a recorded outcome``; only ``topic`` when given. Most visits first."""
+    lang = resolve_lang(lang)
+    v = _ctx(ds, lang).visits()
+    v = v.assign(topic=v["topic"].fillna("other"))
+    if topic is not None:
+        v = v[v["topic"] == topic]
+    known = v["problem_solved"].notna()
+    solved = v["problem_solved"].fillna(False).astype(bool)
+    g = v.assign(_solved=solved, _known=known).groupby(["org_id", "topic"])
+    out = pd.DataFrame({"visits": g.size(), "solved": g["_solved"].sum(),
+                        "_known": g["_known"].sum()}).reset_index()
+    out["solved_rate"] = out["solved"] / out["_known"].where(out["_known"] > 0)
+    out = out.drop(columns="_known").astype({"visits": "int64", "solved": "int64"})
+    out.insert(2, "topic_label", out["topic"].map(lambda k: _code_label(k, lang)))
+    return out.sort_values(["visits", "org_id", "topic"], ascending=[False, True, True]
+                           ).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- lesson 7
+def quorum_table(ds, threshold: float = 0.5, lang: str | None = None) -> pd.DataFrame:
+    """General membership meetings of the year per branch against a quorum:
+    ``org_id, meetings, mean_share, min_share, with_quorum`` where ``share = attended /
+    expected`` of one meeting and ``with_quorum`` counts meetings with ``share >
+    threshold``. Branches that held none have ``meetings = 0``."""
+    ctx = _ctx(ds, lang)
+    acts = ctx.activities()
+    gm = acts[acts["kind"] == "general_meeting"]
+    share = gm["attended"].astype("float64") / gm["expected"].astype("float64").where(
+        gm["expected"] > 0)
+    gm = gm.assign(share=share)
+    g = gm.groupby("org_id")
+    out = pd.DataFrame(index=ctx.branch_ids())
+    out["meetings"] = g.size().reindex(out.index).fillna(0).astype("int64")
+    out["mean_share"] = g["share"].mean().reindex(out.index)
+    out["min_share"] = g["share"].min().reindex(out.index)
+    out["with_quorum"] = g["share"].apply(lambda s: int((s > threshold).sum())).reindex(
+        out.index).fillna(0).astype("int64")
+    return out.reset_index().sort_values(["mean_share", "org_id"], na_position="first"
+                                         ).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- lesson 8
+def development_table(ds, lang: str | None = None) -> pd.DataFrame:
+    """Recruitment per branch: ``org_id, level, members, new_members, new_per_year,
+    last_join_year, years_since_last_new`` (window of the health rules), longest gap
+    first."""
+    summ = _branch_rows(_ctx(ds, lang).membership().summary)
+    cols = ["org_id", "level", "members", "new_members", "new_per_year", "last_join_year",
+            "years_since_last_new"]
+    return (summ[cols].sort_values(["years_since_last_new", "org_id"], ascending=[False, True])
+            .reset_index(drop=True))
+
+
+# ---------------------------------------------------------------- lesson 9
+def weak_table(ds, lang: str | None = None) -> pd.DataFrame:
+    """Rule flags and outlier score per branch (:func:`pbkit.health.weak_branches`),
+    flagged branches first."""
+    from pbkit.health.weak import weak_context
+
+    return weak_context(_ctx(ds, lang)).branches.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------- lesson 10
+def org_life_table(ds, lang: str | None = None) -> pd.DataFrame:
+    """Yearly organisation life meetings and democratic appraisals per branch:
+    ``org_id, level, org_life_meeting, democratic_appraisal, attendance_rate`` (held
+    counts; attendance over both kinds), branches missing one first."""
+    comp = _ctx(ds, lang).compliance_summary()
+    kinds = ["org_life_meeting", "democratic_appraisal"]
+    sub = comp[comp["kind"].isin(kinds)]
+    held = sub.pivot_table(index=["org_id", "level"], columns="kind", values="held",
+                           aggfunc="sum", fill_value=0)
+    for k in kinds:
+        if k not in held.columns:
+            held[k] = 0
+    held = held[kinds].astype("int64")
+    att = sub.groupby(["org_id", "level"])[["attended", "expected"]].sum()
+    held["attendance_rate"] = att["attended"] / att["expected"].where(att["expected"] > 0)
+    out = held.reset_index()
+    out.columns.name = None
+    done = (out["org_life_meeting"] > 0) & (out["democratic_appraisal"] > 0)
+    return out.assign(_d=done).sort_values(["_d", "org_id"]).drop(columns="_d").reset_index(
+        drop=True)
+
+
+# ---------------------------------------------------------------- lesson 11
+def _scorecard(ds, lang):
+    from pbkit.health.scorecard import score_context
+
+    return score_context(_ctx(ds, lang), None)
+
+
+def scorecard_table(ds, lang: str | None = None) -> pd.DataFrame:
+    """Totals of the 100-point assessment per branch, best first (``org_id, level, total,
+    max_total, rank``; :func:`pbkit.health.scorecard.scorecard`)."""
+    return _scorecard(ds, lang).totals.reset_index(drop=True)
+
+
+def scorecard_items(ds, lang: str | None = None) -> pd.DataFrame:
+    """Points per branch and item (``org_id, item, points, max_points, lost, ...``)."""
+    return _scorecard(ds, lang).items.reset_index(drop=True)
+
+
+def _code_label(code: Any, lang: str) -> str:
+    from pbkit.data.schema import ENUM_LABELS
+
+    if lang == "zh":
+        return ENUM_LABELS.get(str(code), str(code))
+    return str(code).replace("_", " ")

@@ -1,0 +1,312 @@
+"""Turning lesson sources into notebooks, byte for byte the same every time.
+
+Each lesson becomes ``notebooks/lessons/<lang>/<NN>-<id>.ipynb`` and each language set gets
+a course overview ``00-course.ipynb``. Notebooks are nbformat 4.5 with no outputs, no
+execution counts, no timestamps, cell ids derived from the lesson id and the cell index
+(``<id>-<NN>``) and sorted JSON keys, so building twice gives identical bytes and a
+rebuild after an edit changes only what the edit touched.
+
+>>> from pbkit.lessons.loader import get_lesson
+>>> lesson = get_lesson("why-branches")
+>>> notebook_bytes(lesson, "zh") == notebook_bytes(lesson, "zh")
+True
+>>> lesson_notebook(lesson, "en").cells[0].id
+'why-branches-00'
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from pbkit.errors import UsageError
+from pbkit.i18n import LANGS, t
+from pbkit.lessons.model import Lesson
+
+__all__ = [
+    "INDEX_STEM",
+    "BuildResult",
+    "notebooks_dir",
+    "notebook_path",
+    "lesson_notebook",
+    "index_notebook",
+    "notebook_bytes",
+    "index_bytes",
+    "expected_notebooks",
+    "build",
+    "parse_langs",
+]
+
+INDEX_STEM = "00-course"
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+
+def notebooks_dir() -> Path:
+    """Default output folder, ``notebooks/lessons`` at the top of the repository."""
+    from pbkit.data.sample import repo_root
+
+    return repo_root() / "notebooks" / "lessons"
+
+
+def notebook_path(lesson: Lesson, lang: str, out: str | Path | None = None) -> Path:
+    """Where the notebook of ``lesson`` in ``lang`` is written."""
+    return Path(out or notebooks_dir()) / lang / f"{lesson.slug}.ipynb"
+
+
+def parse_langs(lang: str | Sequence[str] | None) -> tuple[str, ...]:
+    """``"zh"``, ``"en"``, ``"all"`` or a sequence of codes -> a tuple of codes.
+
+    >>> parse_langs("all"), parse_langs(None), parse_langs(["en"])
+    (('zh', 'en'), ('zh',), ('en',))
+    """
+    if lang is None:
+        return ("zh",)
+    if isinstance(lang, str):
+        lang = LANGS if lang == "all" else (lang,)
+    out = []
+    for code in lang:
+        if code not in LANGS:
+            raise UsageError("lessons.err.bad_lang", value=code)
+        if code not in out:
+            out.append(code)
+    return tuple(out)
+
+
+def _source_hash(lesson: Lesson) -> str:
+    return hashlib.sha256(lesson.source.read_bytes()).hexdigest()
+
+
+def _md(lines: Iterable[str]) -> str:
+    return "\n".join(lines).strip("\n")
+
+
+def _lesson_cells(lesson: Lesson, lang: str) -> list[tuple[str, str]]:
+    """The cells of a lesson notebook as ``(cell_type, source)`` pairs."""
+    tr = lambda key, **kw: t(key, lang=lang, **kw)  # noqa: E731
+    cells: list[tuple[str, str]] = []
+    head = [f"# {tr('lessons.nb.lesson_title', number=lesson.number, title=lesson.title.get(lang))}",
+            "",
+            f"**{tr('lessons.nb.audience')}**{tr('lessons.nb.colon')}{lesson.audience.get(lang)}  ",
+            f"**{tr('lessons.nb.duration')}**{tr('lessons.nb.colon')}"
+            f"{tr('lessons.nb.minutes', minutes=lesson.duration_min)}  "]
+    if lesson.prerequisites:
+        from pbkit.lessons.loader import load_lessons
+
+        by_id = {x.id: x for x in load_lessons(lesson.source.parent.parent)}
+        names = [tr("lessons.nb.lesson_ref", number=by_id[p].number,
+                    title=by_id[p].title.get(lang)) for p in lesson.prerequisites]
+        head.append(f"**{tr('lessons.nb.prerequisites')}**{tr('lessons.nb.colon')}"
+                    + tr("lessons.nb.list_sep").join(names) + "  ")
+    head += ["", f"## {tr('lessons.nb.objectives')}", ""]
+    head += [f"{i}. {o.get(lang)}" for i, o in enumerate(lesson.objectives, 1)]
+    cells.append(("markdown", _md(head)))
+    trainee = "None"
+    cells.append(("code", "\n".join([
+        "from pbkit.apps import lesson_widgets as lw, quiz_widgets as qw",
+        "from pbkit.lessons import analyses as an, figures as fig",
+        "from pbkit.lessons.runtime import open_lesson",
+        f'L = open_lesson("{lesson.id}", lang="{lang}", trainee_id={trainee}); '
+        "ds, LANG = L.dataset, L.lang",
+    ])))
+    for n, section in enumerate(lesson.sections, 1):
+        cells.append(("markdown", _md([f"## {n}. {section.title.get(lang)}", "",
+                                       section.body.get(lang)])))
+        cells.extend(("code", code) for code in section.code)
+        if section.after is not None:
+            cells.append(("markdown", section.after.get(lang)))
+    ex = lesson.data_exercise
+    cells.append(("markdown", _md([
+        f"## {tr('lessons.nb.exercises')}", "",
+        f"### {tr('lessons.nb.data_exercise')}", "",
+        f"*{tr('lessons.nb.dataset')}*{tr('lessons.nb.colon')}`datasets/{ex.dataset}`", "",
+        ex.task.get(lang)])))
+    cells.extend(("code", code) for code in ex.code)
+    if lesson.roleplay is not None:
+        cells.append(("markdown", _md([
+            f"### {tr('lessons.nb.roleplay')}", "",
+            f"*{tr('lessons.nb.scenario')}*{tr('lessons.nb.colon')}`{lesson.roleplay.scenario}`",
+            "", lesson.roleplay.task.get(lang)])))
+        cells.append(("code", f'lw.roleplay_exercise("{lesson.roleplay.scenario}", L)'))
+    if lesson.discussion is not None:
+        lines = [f"### {tr('lessons.nb.discussion')}", "", lesson.discussion.task.get(lang), ""]
+        lines += [f"{i}. {p.get(lang)}" for i, p in enumerate(lesson.discussion.prompts, 1)]
+        cells.append(("markdown", _md(lines)))
+    cells.append(("markdown", _md([f"### {tr('lessons.nb.quiz')}", "",
+                                   tr("lessons.nb.quiz_intro", n=len(lesson.quiz))])))
+    cells.append(("code", "qw.lesson_quiz(L)"))
+    notes = [f"## {tr('lessons.nb.trainer_notes')}", "",
+             f"| {tr('lessons.nb.minutes_col')} | {tr('lessons.nb.activity_col')} |",
+             "| ---: | --- |"]
+    notes += [f"| {item.minutes} | {item.activity.get(lang)} |" for item in lesson.timing]
+    notes += [f"| **{lesson.duration_min}** | **{tr('lessons.nb.total')}** |", "",
+              lesson.trainer_notes.get(lang)]
+    cells.append(("markdown", _md(notes)))
+    return cells
+
+
+def _notebook(cells: list[tuple[str, str]], id_prefix: str, metadata: dict):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    nb = new_notebook()
+    nb.nbformat, nb.nbformat_minor = 4, 5
+    nb.metadata = nbformat.from_dict(metadata)
+    for i, (kind, source) in enumerate(cells):
+        cell = (new_code_cell(source) if kind == "code" else new_markdown_cell(source))
+        cell.id = f"{id_prefix}-{i:02d}"[-64:]
+        cell.metadata = nbformat.from_dict({})
+        nb.cells.append(cell)
+    return nb
+
+
+def _metadata(lang: str, extra: dict) -> dict:
+    return {"kernelspec": dict(KERNELSPEC),
+            "language_info": {"name": "python"},
+            "pbkit": {"lang": lang, **extra}}
+
+
+def lesson_notebook(lesson: Lesson, lang: str):
+    """The notebook of ``lesson`` in ``lang`` (an ``nbformat`` node, no outputs)."""
+    lang = parse_langs(lang)[0]
+    meta = _metadata(lang, {"lesson": lesson.id, "number": lesson.number,
+                            "source": f"lessons/{lesson.slug}/{lesson.source.name}",
+                            "source_sha256": _source_hash(lesson)})
+    return _notebook(_lesson_cells(lesson, lang), lesson.id, meta)
+
+
+def index_notebook(lessons: Sequence[Lesson], lang: str):
+    """The course overview notebook: every lesson, its length and its objectives."""
+    lang = parse_langs(lang)[0]
+    tr = lambda key, **kw: t(key, lang=lang, **kw)  # noqa: E731
+    total = sum(x.duration_min for x in lessons)
+    lines = [f"# {tr('lessons.nb.course_title')}", "",
+             tr("lessons.nb.course_intro", n=len(lessons), hours=f"{total / 60:.1f}"), "",
+             f"| # | {tr('lessons.nb.lesson_col')} | {tr('lessons.nb.minutes_col')} | "
+             f"{tr('lessons.nb.practice_col')} |",
+             "| ---: | --- | ---: | --- |"]
+    for x in lessons:
+        practice = (f"`{x.roleplay.scenario}`" if x.roleplay else tr("lessons.nb.discussion"))
+        lines.append(f"| {x.number} | [{x.title.get(lang)}]({x.slug}.ipynb) | "
+                     f"{x.duration_min} | {practice} |")
+    cells = [("markdown", _md(lines))]
+    for x in lessons:
+        body = [f"## {tr('lessons.nb.lesson_title', number=x.number, title=x.title.get(lang))}",
+                "", f"*{x.audience.get(lang)}*", ""]
+        body += [f"- {o.get(lang)}" for o in x.objectives]
+        cells.append(("markdown", _md(body)))
+    meta = _metadata(lang, {"index": True,
+                            "lessons": [x.id for x in lessons],
+                            "source_sha256": hashlib.sha256(
+                                b"".join(x.source.read_bytes() for x in lessons)).hexdigest()})
+    return _notebook(cells, "course", meta)
+
+
+def _to_bytes(nb) -> bytes:
+    import nbformat
+
+    return (nbformat.writes(nb, version=4).rstrip("\n") + "\n").encode("utf-8")
+
+
+def notebook_bytes(lesson: Lesson, lang: str) -> bytes:
+    """The exact bytes :func:`build` writes for ``lesson`` in ``lang``."""
+    return _to_bytes(lesson_notebook(lesson, lang))
+
+
+def index_bytes(lessons: Sequence[Lesson], lang: str) -> bytes:
+    """The exact bytes of the course overview notebook."""
+    return _to_bytes(index_notebook(lessons, lang))
+
+
+def expected_notebooks(lessons: Sequence[Lesson], lang: str,
+                       out: str | Path | None = None) -> dict[Path, bytes]:
+    """Every notebook file of one language set -> the bytes it must hold."""
+    out = Path(out or notebooks_dir())
+    files = {out / lang / f"{INDEX_STEM}.ipynb": index_bytes(lessons, lang)}
+    for lesson in lessons:
+        files[notebook_path(lesson, lang, out)] = notebook_bytes(lesson, lang)
+    return files
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _built_by_pbkit(path: Path) -> bool:
+    import json
+
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8")).get("metadata", {})
+    except (OSError, ValueError):
+        return False
+    return isinstance(meta, dict) and "pbkit" in meta
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """What :func:`build` did: files written, left unchanged, and stale files removed."""
+
+    written: tuple[Path, ...]
+    unchanged: tuple[Path, ...]
+    removed: tuple[Path, ...]
+
+
+def build(lang: str | Sequence[str] | None = "zh", out: str | Path | None = None, *,
+          root: str | Path | None = None) -> BuildResult:
+    """Build the lesson notebooks of one or both languages.
+
+    Parameters
+    ----------
+    lang : {"zh", "en", "all"} or sequence
+        Language set(s) to build (default ``"zh"``).
+    out : path, optional
+        Output folder (default ``notebooks/lessons``); notebooks go to ``out/<lang>/``.
+    root : path, optional
+        Lessons folder (default ``lessons/``).
+
+    Returns
+    -------
+    BuildResult
+        A file is rewritten (atomically) only when its bytes change; notebooks built by
+        pbkit whose source is gone are removed.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     first = build("en", tmp)
+    ...     second = build("en", tmp)
+    >>> len(first.written) > 1, second.written
+    (True, ())
+    """
+    from pbkit.lessons.loader import load_lessons
+
+    langs = parse_langs(lang)
+    lessons = load_lessons(root)
+    out = Path(out or notebooks_dir())
+    written, unchanged, removed = [], [], []
+    for code in langs:
+        files = expected_notebooks(lessons, code, out)
+        for path, data in files.items():
+            if path.exists() and path.read_bytes() == data:
+                unchanged.append(path)
+            else:
+                _write_atomic(path, data)
+                written.append(path)
+        for path in sorted((out / code).glob("*.ipynb")):
+            if path not in files and _built_by_pbkit(path):
+                path.unlink()
+                removed.append(path)
+    return BuildResult(tuple(written), tuple(unchanged), tuple(removed))

@@ -1,0 +1,449 @@
+"""The charts of the lessons: one call per chart, readable in Chinese on a projector.
+
+Every function takes a dataset, draws from a table of :mod:`pbkit.lessons.analyses` (or a
+health chart of :mod:`pbkit.health.charts`) and returns a :class:`Chart`: a matplotlib
+figure built without pyplot (no global state) that a notebook shows as a PNG. Text uses the
+CJK font of :mod:`pbkit.charts`.
+
+>>> from pbkit.data.sample import load_sample
+>>> chart = problem_profile(load_sample(), lang="zh")
+>>> chart.png()[:4]
+b'\\x89PNG'
+>>> chart.figure.axes[0].get_title()
+'样本乡镇的六个老问题'
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pbkit.i18n import resolve_lang, t
+
+__all__ = [
+    "Chart",
+    "problem_profile",
+    "compliance_heatmap",
+    "calendar",
+    "coverage_chart",
+    "helper_load_chart",
+    "plan_chart",
+    "attention_chart",
+    "migrant_chart",
+    "visit_topics_chart",
+    "quorum_chart",
+    "age_pyramid_chart",
+    "development_chart",
+    "weak_indicators_chart",
+    "org_life_chart",
+    "scorecard_chart",
+]
+
+_BLUE, _RED, _GREEN, _ORANGE, _GREY = "#3b6ea5", "#c8553d", "#5b8e7d", "#f2a541", "#c9ced6"
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A figure that shows itself as a PNG in a notebook.
+
+    Attributes
+    ----------
+    figure : matplotlib.figure.Figure
+    """
+
+    figure: Any
+
+    def png(self, dpi: int = 100) -> bytes:
+        """The chart as PNG bytes (no timestamp metadata, so the bytes are repeatable)."""
+        from pbkit.charts import cjk_context
+
+        buf = io.BytesIO()
+        with cjk_context():
+            self.figure.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+        return buf.getvalue()
+
+    def _repr_png_(self) -> bytes:
+        return self.png()
+
+    def save(self, path: str | Path) -> Path:
+        """Save to ``path`` (atomically, CJK font active)."""
+        from pbkit.charts import save_figure
+
+        return save_figure(self.figure, path)
+
+
+@contextmanager
+def _drawing() -> Iterator[None]:
+    from pbkit.charts import cjk_context
+
+    with cjk_context():
+        yield
+
+
+def _figure(size=(8.0, 4.5), ncols: int = 1):
+    from matplotlib.figure import Figure
+
+    with _drawing():
+        fig = Figure(figsize=size, layout="constrained")
+        axes = fig.subplots(1, ncols)
+    return fig, axes
+
+
+def _title(ax, key: str, lang: str, **params) -> None:
+    ax.set_title(t(key, lang=lang, **params))
+
+
+def _label(code: Any, lang: str) -> str:
+    """Display name of a code: the health catalog's name, else the schema label (zh)."""
+    from pbkit.data.schema import ENUM_LABELS
+    from pbkit.i18n import has_key
+
+    key = f"health.code.{code}"
+    if has_key(key):
+        return t(key, lang=lang)
+    if lang == "zh":
+        return ENUM_LABELS.get(str(code), str(code))
+    return str(code).replace("_", " ")
+
+
+def _pct_axis(ax, axis: str = "x") -> None:
+    from matplotlib.ticker import PercentFormatter
+
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(PercentFormatter(1.0))
+
+
+# ---------------------------------------------------------------- lesson 1
+def problem_profile(ds, lang: str | None = None) -> Chart:
+    """Horizontal bars: the share for each of the six problems (lesson 1)."""
+    from pbkit.lessons.analyses import problem_indicators
+
+    lang = resolve_lang(lang)
+    table = problem_indicators(ds, lang).iloc[::-1]
+    fig, ax = _figure((8.5, 4.2))
+    with _drawing():
+        values = table["value"].fillna(0).to_numpy()
+        colors = [_RED if v >= 0.5 else (_ORANGE if v >= 0.25 else _GREEN) for v in values]
+        ax.barh(table["label"], values, color=colors)
+        for y, (v, n, d) in enumerate(zip(values, table["numerator"], table["denominator"])):
+            ax.text(min(v, 0.98) + 0.01, y, f"{v:.0%} ({n}/{d})", va="center", fontsize=9)
+        ax.set_xlim(0, 1.15)
+        _pct_axis(ax)
+        _title(ax, "lessons.fig.problem_profile", lang)
+    return Chart(fig)
+
+
+# ---------------------------------------------------------------- lesson 2
+def compliance_heatmap(ds, lang: str | None = None) -> Chart:
+    """Branches x meeting kinds, coloured by completion = 1 - missing / required."""
+    from pbkit.lessons.analyses import compliance_table
+
+    lang = resolve_lang(lang)
+    comp = compliance_table(ds, lang)
+    kinds = list(dict.fromkeys(comp["kind"]))
+    grid = comp.pivot_table(index="org_id", columns="kind", values="completion",
+                            aggfunc="mean").reindex(columns=kinds)
+    fig, ax = _figure((9.0, max(3.5, 0.32 * len(grid) + 1.5)))
+    with _drawing():
+        im = ax.imshow(grid.to_numpy(dtype=float), cmap="RdYlGn", vmin=0, vmax=1,
+                       aspect="auto")
+        ax.set_xticks(range(len(kinds)), [_label(k, lang) for k in kinds], rotation=30,
+                      ha="right")
+        ax.set_yticks(range(len(grid)), list(grid.index))
+        for (i, j), v in np.ndenumerate(grid.to_numpy(dtype=float)):
+            if np.isfinite(v):
+                ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=7)
+        bar = fig.colorbar(im, ax=ax, shrink=0.8)
+        bar.set_label(t("lessons.fig.completion", lang=lang))
+        _title(ax, "lessons.fig.compliance_heatmap", lang)
+    return Chart(fig)
+
+
+def calendar(ds, org_id: str, lang: str | None = None) -> Chart:
+    """The meeting calendar of one branch for the year (:mod:`pbkit.health.charts`)."""
+    from pbkit.health.charts import calendar_chart
+    from pbkit.health.compliance import meeting_calendar
+
+    lang = resolve_lang(lang)
+    return Chart(calendar_chart(meeting_calendar(ds, org_id), org_id, lang=lang))
+
+
+# ---------------------------------------------------------------- lesson 3
+def coverage_chart(ds, lang: str | None = None) -> Chart:
+    """Stacked bars per village: needy households covered and not covered."""
+    from pbkit.lessons.analyses import coverage_table
+
+    lang = resolve_lang(lang)
+    cov = coverage_table(ds, lang).sort_values("org_id")
+    fig, ax = _figure()
+    with _drawing():
+        x = np.arange(len(cov))
+        ax.bar(x, cov["covered"], color=_BLUE, label=t("lessons.fig.covered", lang=lang))
+        ax.bar(x, cov["uncovered"], bottom=cov["covered"], color=_GREY,
+               label=t("lessons.fig.uncovered", lang=lang))
+        for i, (tot, c) in enumerate(zip(cov["needy"], cov["coverage"])):
+            ax.text(i, tot + 0.5, f"{c:.0%}" if np.isfinite(c) else "", ha="center", fontsize=8)
+        ax.set_xticks(x, cov["org_id"], rotation=45, ha="right")
+        ax.set_ylabel(t("lessons.fig.households", lang=lang))
+        ax.legend()
+        _title(ax, "lessons.fig.coverage", lang)
+    return Chart(fig)
+
+
+def helper_load_chart(ds, lang: str | None = None) -> Chart:
+    """Histogram of pairs per helper, with the median capacity as a red line."""
+    from pbkit.health.fairness import gini
+    from pbkit.lessons.analyses import helper_load_table
+
+    lang = resolve_lang(lang)
+    load = helper_load_table(ds, lang)
+    fig, ax = _figure()
+    with _drawing():
+        counts = load["pairs"].value_counts().sort_index()
+        ax.bar(counts.index.astype(int), counts.to_numpy(), color=_BLUE)
+        cap = load["capacity"].dropna()
+        if len(cap):
+            ax.axvline(float(cap.median()), color=_RED, linestyle="--",
+                       label=t("lessons.fig.capacity", lang=lang, value=f"{cap.median():g}"))
+            ax.legend()
+        ax.set_xlabel(t("lessons.fig.pairs_per_helper", lang=lang))
+        ax.set_ylabel(t("lessons.fig.helpers", lang=lang))
+        g = gini(load["pairs"].to_numpy(dtype=float)) if len(load) else float("nan")
+        _title(ax, "lessons.fig.helper_load", lang, gini=f"{g:.2f}")
+    return Chart(fig)
+
+
+def plan_chart(before: pd.DataFrame, lang: str | None = None) -> Chart:
+    """Coverage before and after a plan, from :func:`pbkit.lessons.analyses.plan_summary`."""
+    lang = resolve_lang(lang)
+    row = before.iloc[0]
+    fig, ax = _figure((5.5, 3.5))
+    with _drawing():
+        labels = [t("lessons.fig.before", lang=lang), t("lessons.fig.after", lang=lang)]
+        vals = [float(row["coverage_before"]), float(row["coverage_after"])]
+        ax.bar(labels, vals, color=[_GREY, _BLUE])
+        for i, v in enumerate(vals):
+            ax.text(i, v + 0.02, f"{v:.0%}", ha="center")
+        ax.set_ylim(0, 1.1)
+        _pct_axis(ax, "y")
+        _title(ax, "lessons.fig.coverage", lang)
+    return Chart(fig)
+
+
+# ---------------------------------------------------------------- lesson 4
+def attention_chart(ds, metric: str = "visits_per_household", lang: str | None = None) -> Chart:
+    """Bars of ``metric`` per village (lowest first) and the Lorenz curve with its Gini.
+
+    Lorenz curve: villages sorted by ``metric``; x = cumulative share of villages,
+    y = cumulative share of the metric; Gini = 1 - 2 * area under the curve.
+    """
+    from pbkit.health.fairness import gini
+    from pbkit.lessons.analyses import attention_table
+
+    lang = resolve_lang(lang)
+    table = attention_table(ds, lang).sort_values(metric)
+    fig, (ax, lz) = _figure((10.0, 4.2), ncols=2)
+    with _drawing():
+        vals = table[metric].fillna(0).to_numpy(dtype=float)
+        colors = [_RED if n else _BLUE for n in table["neglected"].fillna(False)]
+        ax.bar(table["org_id"], vals, color=colors)
+        ax.axhline(float(np.median(vals)) if len(vals) else 0, color="black", linestyle=":",
+                   label=t("lessons.fig.median", lang=lang))
+        ax.tick_params(axis="x", rotation=45)
+        ax.set_ylabel(t(f"lessons.fig.metric.{metric}", lang=lang))
+        ax.legend()
+        _title(ax, "lessons.fig.attention", lang)
+        cum = np.concatenate([[0.0], np.cumsum(np.sort(vals))])
+        cum = cum / cum[-1] if len(cum) > 1 and cum[-1] > 0 else np.linspace(0, 1, len(cum))
+        xs = np.linspace(0, 1, len(cum))
+        lz.plot(xs, cum, color=_RED, marker="o", markersize=3)
+        lz.plot([0, 1], [0, 1], color="black", linewidth=0.8, linestyle="--")
+        lz.set_xlabel(t("lessons.fig.share_villages", lang=lang))
+        lz.set_ylabel(t("lessons.fig.share_metric", lang=lang))
+        _pct_axis(lz, "x")
+        _pct_axis(lz, "y")
+        _title(lz, "lessons.fig.lorenz", lang, gini=f"{gini(vals):.2f}" if len(vals) else "-")
+    return Chart(fig)
+
+
+# ---------------------------------------------------------------- lesson 5
+def migrant_chart(ds, months: int = 6, lang: str | None = None) -> Chart:
+    """Histogram of months since the last contact of migrant members, line at ``months``."""
+    from pbkit.lessons.analyses import migrant_contact
+
+    lang = resolve_lang(lang)
+    table = migrant_contact(ds, lang)
+    fig, ax = _figure()
+    with _drawing():
+        since = table["months_since_contact"].dropna().astype(float)
+        top = int(since.max()) + 1 if len(since) else 12
+        bins = np.arange(0, max(top, months + 1) + 1)
+        ax.hist(since, bins=bins, color=_BLUE)
+        ax.axvline(months, color=_RED, linestyle="--",
+                   label=t("lessons.fig.months_line", lang=lang, months=months))
+        missing = int(table["months_since_contact"].isna().sum())
+        ax.set_xlabel(t("lessons.fig.months_since_contact", lang=lang))
+        ax.set_ylabel(t("lessons.fig.migrant_members", lang=lang))
+        ax.legend()
+        _title(ax, "lessons.fig.migrants", lang, n=len(table),
+               out=int(table["out_of_contact"].sum()), missing=missing)
+    return Chart(fig)
+
+
+# ---------------------------------------------------------------- lessons 6 and 12
+def visit_topics_chart(ds, topic: str | None = None, lang: str | None = None) -> Chart:
+    """Visits solved / not solved: per topic (all villages), or per village for ``topic``."""
+    from pbkit.lessons.analyses import visit_topics
+
+    lang = resolve_lang(lang)
+    table = visit_topics(ds, topic=topic, lang=lang)
+    key = "org_id" if topic else "topic"
+    g = table.groupby(key)[["visits", "solved"]].sum().sort_values("visits", ascending=False)
+    labels = list(g.index) if topic else [_label(k, lang) for k in g.index]
+    fig, ax = _figure()
+    with _drawing():
+        x = np.arange(len(g))
+        ax.bar(x, g["solved"], color=_GREEN, label=t("lessons.fig.solved", lang=lang))
+        ax.bar(x, g["visits"] - g["solved"], bottom=g["solved"], color=_GREY,
+               label=t("lessons.fig.not_solved", lang=lang))
+        ax.set_xticks(x, labels, rotation=30, ha="right")
+        ax.set_ylabel(t("lessons.fig.visits", lang=lang))
+        ax.legend()
+        if topic:
+            _title(ax, "lessons.fig.topic_by_village", lang, topic=_label(topic, lang))
+        else:
+            _title(ax, "lessons.fig.topics", lang)
+    return Chart(fig)
+
+
+# ---------------------------------------------------------------- lesson 7
+def quorum_chart(ds, threshold: float = 0.5, lang: str | None = None) -> Chart:
+    """Mean share of members present at general meetings per branch, with the quorum."""
+    from pbkit.lessons.analyses import quorum_table
+
+    lang = resolve_lang(lang)
+    table = quorum_table(ds, threshold, lang).sort_values("org_id")
+    fig, ax = _figure()
+    with _drawing():
+        vals = table["mean_share"].fillna(0).to_numpy(dtype=float)
+        colors = [_GREY if m == 0 else (_GREEN if v > threshold else _RED)
+                  for v, m in zip(vals, table["meetings"])]
+        ax.bar(table["org_id"], vals, color=colors)
+        ax.axhline(threshold, color="black", linestyle="--",
+                   label=t("lessons.fig.quorum_line", lang=lang, share=f"{threshold:.0%}"))
+        ax.set_ylim(0, 1.05)
+        _pct_axis(ax, "y")
+        ax.tick_params(axis="x", rotation=45)
+        ax.legend()
+        _title(ax, "lessons.fig.quorum", lang)
+    return Chart(fig)
+
+
+# ---------------------------------------------------------------- lesson 8
+def age_pyramid_chart(ds, org_id: str = "ALL", lang: str | None = None) -> Chart:
+    """Age pyramid by gender, whole dataset or one branch (:mod:`pbkit.health.charts`)."""
+    from pbkit.health.charts import age_pyramid_chart as draw
+    from pbkit.health.membership import age_pyramid
+
+    return Chart(draw(age_pyramid(ds), org_id, lang=resolve_lang(lang)))
+
+
+def development_chart(ds, org_id: str = "ALL", lang: str | None = None) -> Chart:
+    """New members per year against the 3-5 target band (:mod:`pbkit.health.charts`)."""
+    from pbkit.health.charts import development_chart as draw
+    from pbkit.health.membership import development
+
+    dev = development(ds)
+    if org_id == "ALL" and not (dev["org_id"] == "ALL").any():
+        villages = dev[dev["target_min"].notna()]
+        dev = villages.groupby("year", as_index=False).agg(
+            new_members=("new_members", "sum"), target_min=("target_min", "sum"),
+            target_max=("target_max", "sum")).assign(org_id="ALL")
+    return Chart(draw(dev, org_id, lang=resolve_lang(lang)))
+
+
+# ---------------------------------------------------------------- lesson 9
+def weak_indicators_chart(ds, lang: str | None = None) -> Chart:
+    """Heat map of standardised indicators (z = (x - mean) / std, signed so that positive
+    is worse) per branch; flagged branches marked with an asterisk."""
+    from pbkit.health.weak import INDICATORS, indicators
+    from pbkit.lessons.analyses import _ctx, weak_table
+
+    lang = resolve_lang(lang)
+    ctx = _ctx(ds, lang)
+    table = indicators(ctx).set_index("org_id")
+    weak = weak_table(ds, lang).set_index("org_id")
+    directions = dict(INDICATORS)
+    cols = [c for c in directions if c in table.columns]
+    x = table[cols].astype(float)
+    z = (x - x.mean()) / x.std(ddof=0).replace(0, np.nan)
+    z = z.fillna(0) * pd.Series({c: float(directions[c]) for c in cols})
+    z = z.sort_index()
+    fig, ax = _figure((10.0, max(3.5, 0.35 * len(z) + 2)))
+    with _drawing():
+        im = ax.imshow(z.to_numpy(), cmap="RdYlGn_r", vmin=-2.5, vmax=2.5, aspect="auto")
+        ax.set_xticks(range(len(cols)), [_label(c, lang) for c in cols],
+                      rotation=35, ha="right")
+        flagged = weak["weak"].reindex(z.index).fillna(False).astype(bool)
+        ax.set_yticks(range(len(z)), [f"{o} *" if f else o for o, f in zip(z.index, flagged)])
+        bar = fig.colorbar(im, ax=ax, shrink=0.8)
+        bar.set_label(t("lessons.fig.zscore", lang=lang))
+        _title(ax, "lessons.fig.weak", lang)
+    return Chart(fig)
+
+
+# ---------------------------------------------------------------- lesson 10
+def org_life_chart(ds, lang: str | None = None) -> Chart:
+    """Organisation life meetings and democratic appraisals held per branch in the year."""
+    from pbkit.lessons.analyses import org_life_table
+
+    lang = resolve_lang(lang)
+    table = org_life_table(ds, lang).sort_values("org_id")
+    fig, ax = _figure()
+    with _drawing():
+        x = np.arange(len(table))
+        ax.bar(x - 0.2, table["org_life_meeting"], width=0.4, color=_BLUE,
+               label=_label("org_life_meeting", lang))
+        ax.bar(x + 0.2, table["democratic_appraisal"], width=0.4, color=_ORANGE,
+               label=_label("democratic_appraisal", lang))
+        ax.set_xticks(x, table["org_id"], rotation=45, ha="right")
+        ax.set_ylabel(t("lessons.fig.times_held", lang=lang))
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.legend()
+        _title(ax, "lessons.fig.org_life", lang)
+    return Chart(fig)
+
+
+# ---------------------------------------------------------------- lesson 11
+def scorecard_chart(ds, lang: str | None = None) -> Chart:
+    """Stacked bars: points lost per branch, coloured by scorecard item (lowest total
+    first)."""
+    from pbkit.lessons.analyses import scorecard_items, scorecard_table
+
+    lang = resolve_lang(lang)
+    items = scorecard_items(ds, lang)
+    order = list(scorecard_table(ds, lang).sort_values("total")["org_id"])
+    lost = items.pivot_table(index="org_id", columns="item", values="lost", aggfunc="sum",
+                             fill_value=0).reindex(order).fillna(0)
+    lost = lost.loc[:, lost.sum() > 0]
+    fig, ax = _figure((10.0, 4.8))
+    with _drawing():
+        import matplotlib
+
+        cmap = matplotlib.colormaps["tab10"]
+        bottom = np.zeros(len(lost))
+        for i, item in enumerate(lost.columns):
+            ax.bar(lost.index, lost[item], bottom=bottom, color=cmap(i % 10),
+                   label=_label(item, lang))
+            bottom += lost[item].to_numpy()
+        ax.tick_params(axis="x", rotation=45)
+        ax.set_ylabel(t("lessons.fig.points_lost", lang=lang))
+        ax.legend(fontsize=8, ncols=2)
+        _title(ax, "lessons.fig.scorecard", lang)
+    return Chart(fig)

@@ -1,0 +1,91 @@
+"""What a lesson notebook's first cell sets up.
+
+:func:`open_lesson` loads the lesson source, makes ``lang`` the kernel's language for every
+message (``PBKIT_LANG``), sets up Chinese fonts for charts when :mod:`pbkit.charts` is
+available, and loads the dataset the lesson's data exercise names.
+
+>>> ctx = open_lesson("why-branches", lang="en", load_data=False)
+>>> ctx.lesson.number, ctx.lang, ctx.dataset is None
+(1, 'en', True)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from pbkit.errors import UsageError
+from pbkit.i18n import normalize_lang
+from pbkit.lessons.model import Lesson
+
+__all__ = ["LessonContext", "open_lesson", "load_lesson_dataset"]
+
+
+@dataclass(frozen=True)
+class LessonContext:
+    """A lesson opened in a notebook.
+
+    Attributes
+    ----------
+    lesson : Lesson
+        The lesson source.
+    lang : str
+        ``"zh"`` or ``"en"``.
+    dataset : Dataset or None
+        The dataset of the data exercise.
+    trainee_id : str or None
+        When set, quiz answers and role-play attempts are saved to the results store.
+    """
+
+    lesson: Lesson
+    lang: str
+    dataset: Any = None
+    trainee_id: str | None = None
+
+
+def load_lesson_dataset(name: str):
+    """Load the dataset ``datasets/<name>`` (the bundled sample honours ``PBKIT_SAMPLE``)."""
+    from pbkit.data.sample import load_sample, sample_path
+
+    if name == sample_path().name or name == "sample-township":
+        return load_sample()
+    from pbkit.data.io import load_dataset
+    from pbkit.lessons.loader import datasets_dir
+
+    return load_dataset(datasets_dir() / name)
+
+
+def open_lesson(lesson_id: str, lang: str = "zh", trainee_id: str | None = None, *,
+                load_data: bool = True) -> LessonContext:
+    """Open lesson ``lesson_id`` in ``lang`` for a notebook.
+
+    Parameters
+    ----------
+    lesson_id : str
+        Lesson id (``why-branches``) or slug (``01-why-branches``).
+    lang : {"zh", "en"}
+        Language of everything the lesson's calls print or draw.
+    trainee_id : str, optional
+        Pseudonymous trainee id; when set, answers are saved to the results store.
+    load_data : bool
+        Load the data exercise's dataset (default ``True``).
+    """
+    from pbkit.lessons.loader import get_lesson
+
+    code = normalize_lang(lang)
+    if code is None:
+        raise UsageError("lessons.err.bad_lang", value=lang)
+    if trainee_id is not None and (not isinstance(trainee_id, str) or not trainee_id.strip()):
+        raise UsageError("lessons.err.bad_trainee", value=trainee_id)
+    lesson = get_lesson(lesson_id)
+    os.environ["PBKIT_LANG"] = code  # the kernel's language for every later message
+    try:
+        from pbkit.charts import setup_cjk
+    except ImportError:  # charts helper not installed: plain matplotlib fonts
+        setup_cjk = None
+    if setup_cjk is not None:
+        setup_cjk()
+    dataset = load_lesson_dataset(lesson.data_exercise.dataset) if load_data else None
+    return LessonContext(lesson=lesson, lang=code, dataset=dataset,
+                         trainee_id=trainee_id.strip() if trainee_id else None)

@@ -1,0 +1,712 @@
+"""Pairing-network metrics: coverage, helper load, robustness, reach, structure.
+
+Every function takes a :class:`~pbkit.data.dataset.Dataset` and returns a tidy DataFrame
+(one row per village, need, helper, person or node); aggregations are vectorised with
+pandas. Only pairings in force count (status empty or ``active``, not ended on ``as_of``;
+see :func:`pbkit.networks.eligibility.active_pairings`). :func:`metrics_report` gathers
+them all.
+
+>>> import pandas as pd
+>>> from pbkit.data.dataset import Dataset
+>>> ds = Dataset.from_frames(
+...     orgs=pd.DataFrame({"org_id": ["T", "V1"], "parent_id": [None, "T"],
+...                        "level": ["township", "village"]}),
+...     people=pd.DataFrame({"person_id": ["P1"], "org_id": ["V1"], "roles": ["member"],
+...                          "gender": ["male"], "education": ["primary"], "capacity": [1]}),
+...     households=pd.DataFrame({"household_id": ["H1", "H2"], "org_id": ["V1", "V1"],
+...                              "needs": ["disabled", "low_income"]}),
+...     pairings=pd.DataFrame({"pairing_id": ["a"], "mechanism": ["one_on_one"],
+...                            "source_id": ["P1"], "target_id": ["H1"]}))
+>>> coverage(ds)[["village", "needy", "covered", "coverage"]].to_dict("records")
+[{'village': 'V1', 'needy': 2, 'covered': 1, 'coverage': 0.5}]
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from pbkit.data.schema import NEEDS
+from pbkit.networks import eligibility as el
+from pbkit.networks.mechanisms import get_mechanism
+
+__all__ = [
+    "coverage",
+    "uncovered_households",
+    "helper_load",
+    "load_summary",
+    "gini",
+    "robustness",
+    "left_uncovered",
+    "reach",
+    "leader_contacts",
+    "structure",
+    "components",
+    "MetricsReport",
+    "metrics_report",
+]
+
+EXACT_BETWEENNESS_NODES = 2000
+SMALL_COMPONENT = 10
+
+
+def _covered_set(ds, as_of=None, removed: Iterable[str] = ()) -> pd.Series:
+    """Per household: number of active helpers (helpers in ``removed`` not counted)."""
+    act = el.active_pairings(ds, "one_on_one", as_of)
+    if removed:
+        act = act[~act["source_id"].isin(list(removed))]
+    return act.drop_duplicates(["source_id", "target_id"]).groupby("target_id").size()
+
+
+def _households(ds) -> pd.DataFrame:
+    places = el.org_places(ds.orgs)
+    h = ds.households
+    pl = places.reindex(h["org_id"].to_numpy(dtype=object))
+    village = pd.Series(pl["village"].to_numpy(dtype=object), index=h.index)
+    return pd.DataFrame({
+        "household_id": h["household_id"], "village": village.fillna(h["org_id"]),
+        "township": pl["township"].to_numpy(dtype=object), "needs": h["needs"]})
+
+
+def coverage(ds, by: str = "village", *, as_of=None) -> pd.DataFrame:
+    """Share of needy households with at least one active one-on-one helper.
+
+    Formula: ``coverage = covered / needy`` where ``covered`` counts households that are
+    the target of an active ``one_on_one`` pairing.
+
+    Parameters
+    ----------
+    by : {"village", "township", "need", "all"}
+        Grouping. ``need``: a household with several needs counts under each of them.
+
+    Returns
+    -------
+    DataFrame
+        The group column(s), ``needy``, ``covered``, ``uncovered``, ``coverage``; sorted by
+        coverage (lowest first), then group.
+    """
+    h = _households(ds)
+    helpers = _covered_set(ds, as_of)
+    h["covered"] = h["household_id"].map(helpers).fillna(0).gt(0).to_numpy()
+    if by == "need":
+        ex = h.explode("needs")
+        ex = ex[ex["needs"].notna()]
+        grouped = ex.groupby("needs", sort=True)["covered"].agg(["size", "sum"])
+        grouped = grouped.reindex([n for n in NEEDS if n in grouped.index])
+        keys = ["need"]
+        grouped.index.name = "need"
+    elif by in ("village", "township"):
+        keys = ["village", "township"] if by == "village" else ["township"]
+        grouped = h.groupby(keys, dropna=False, sort=True)["covered"].agg(["size", "sum"])
+    elif by == "all":
+        keys = []
+        grouped = pd.DataFrame({"size": [len(h)], "sum": [int(h["covered"].sum())]})
+    else:
+        from pbkit.errors import UsageError
+
+        raise UsageError("networks.err.bad_by", by=by, choices="village, township, need, all")
+    out = grouped.reset_index() if keys else grouped
+    out = out.rename(columns={"size": "needy", "sum": "covered"})
+    out["needy"] = out["needy"].astype("int64")
+    out["covered"] = out["covered"].astype("int64")
+    out["uncovered"] = out["needy"] - out["covered"]
+    out["coverage"] = np.where(out["needy"] > 0, out["covered"] / out["needy"].clip(lower=1),
+                               np.nan).round(4)
+    if keys and by != "need":
+        out = out.sort_values(["coverage", *keys], kind="stable")
+    return out.reset_index(drop=True)
+
+
+def uncovered_households(ds, *, as_of=None) -> pd.DataFrame:
+    """Needy households without any active one-on-one helper.
+
+    Returns ``household_id, village, township, needs`` sorted by village and id.
+    """
+    h = _households(ds)
+    helpers = _covered_set(ds, as_of)
+    out = h[~h["household_id"].isin(helpers.index)]
+    return out.sort_values(["village", "household_id"], kind="stable").reset_index(drop=True)
+
+
+def gini(values) -> float:
+    """Gini coefficient of non-negative values (0 = equal, towards 1 = concentrated).
+
+    Formula: ``G = sum_i sum_j |x_i - x_j| / (2 n^2 mean(x))``, computed from the sorted
+    values as ``G = 2 sum_i i x_(i) / (n sum x) - (n + 1) / n`` (i = 1..n). ``nan`` for no
+    values; 0 when all are 0.
+
+    >>> gini([1, 1, 1, 1]), gini([0, 0, 0, 4]), round(gini([1, 2, 3]), 4)
+    (0.0, 0.75, 0.2222)
+    """
+    x = np.sort(np.asarray(list(values) if not hasattr(values, "__array__") else values,
+                           dtype=np.float64))
+    n = len(x)
+    if n == 0:
+        return float("nan")
+    total = x.sum()
+    if total == 0:
+        return 0.0
+    i = np.arange(1, n + 1)
+    return float(round(2.0 * (i * x).sum() / (n * total) - (n + 1) / n, 10))
+
+
+def helper_load(ds, *, as_of=None) -> pd.DataFrame:
+    """Active one-on-one pairs per helper against capacity.
+
+    Helpers are the people the one_on_one mechanism admits (roles) plus anyone who is the
+    source of an active one-on-one pair. Formula: ``load_ratio = pairs / capacity``
+    (capacity from the people table, the mechanism default when empty);
+    ``overloaded = pairs > capacity``; ``spare = max(capacity - pairs, 0)``.
+
+    Returns ``person_id, org_id, village, capacity, pairs, load_ratio, spare, overloaded,
+    migrant`` sorted by load ratio (highest first), then id.
+    """
+    mech = get_mechanism("one_on_one")
+    people = ds.people
+    act = el.active_pairings(ds, "one_on_one", as_of).drop_duplicates(["source_id",
+                                                                       "target_id"])
+    counts = act.groupby("source_id").size()
+    eligible = el.select(ds, mech.source, as_of)
+    rows = people[eligible | people["person_id"].isin(counts.index)]
+    places = el.org_places(ds.orgs)
+    cap = rows[mech.capacity_column].astype("Float64").fillna(mech.capacity_default)
+    out = pd.DataFrame({
+        "person_id": rows["person_id"].to_numpy(dtype=object),
+        "org_id": rows["org_id"].to_numpy(dtype=object),
+        "village": places.reindex(rows["org_id"].to_numpy(dtype=object))["village"].to_numpy(
+            dtype=object),
+        "capacity": cap.astype("int64").to_numpy(),
+        "migrant": rows["migrant"].fillna(False).astype(bool).to_numpy(),
+    })
+    out["pairs"] = out["person_id"].map(counts).fillna(0).astype("int64").to_numpy()
+    # sources of pairs who are not in the people table at all
+    unknown = counts[~counts.index.isin(people["person_id"])]
+    if len(unknown):
+        out = pd.concat([out, pd.DataFrame({
+            "person_id": unknown.index.to_numpy(dtype=object), "org_id": None, "village": None,
+            "capacity": mech.capacity_default, "migrant": False,
+            "pairs": unknown.to_numpy(dtype="int64")})], ignore_index=True)
+    out["load_ratio"] = np.where(out["capacity"] > 0,
+                                 out["pairs"] / out["capacity"].clip(lower=1),
+                                 np.where(out["pairs"] > 0, np.inf, 0.0)).round(4)
+    out["spare"] = (out["capacity"] - out["pairs"]).clip(lower=0)
+    out["overloaded"] = out["pairs"] > out["capacity"]
+    out = out[["person_id", "org_id", "village", "capacity", "pairs", "load_ratio", "spare",
+               "overloaded", "migrant"]]
+    return out.sort_values(["load_ratio", "person_id"], ascending=[False, True],
+                           kind="stable").reset_index(drop=True)
+
+
+def load_summary(ds, by: str | None = None, *, as_of=None, load: pd.DataFrame | None = None
+                 ) -> pd.DataFrame:
+    """Load distribution of helpers, overall or per village.
+
+    Formula: ``gini`` of pairs per helper over all helpers (idle ones included, see
+    :func:`gini`); ``overloaded`` = helpers with pairs > capacity; ``utilisation`` =
+    sum(min(pairs, capacity)) / sum(capacity).
+
+    Returns one row (``by=None``) or one row per village (``by="village"``) with
+    ``helpers, active_helpers, pairs, capacity, mean_load, max_load, overloaded,
+    utilisation, gini``.
+    """
+    frame = helper_load(ds, as_of=as_of) if load is None else load
+
+    def agg(g: pd.DataFrame) -> dict:
+        cap = g["capacity"].sum()
+        return {"helpers": len(g), "active_helpers": int((g["pairs"] > 0).sum()),
+                "pairs": int(g["pairs"].sum()), "capacity": int(cap),
+                "mean_load": round(float(g["pairs"].mean()), 4) if len(g) else np.nan,
+                "max_load": int(g["pairs"].max()) if len(g) else 0,
+                "overloaded": int(g["overloaded"].sum()),
+                "utilisation": round(float(np.minimum(g["pairs"], g["capacity"]).sum() / cap),
+                                     4) if cap else np.nan,
+                "gini": round(gini(g["pairs"].to_numpy()), 4)}
+
+    if by is None:
+        return pd.DataFrame([agg(frame)])
+    if by != "village":
+        from pbkit.errors import UsageError
+
+        raise UsageError("networks.err.bad_by", by=by, choices="village")
+    # vectorised per-village aggregation; Gini by the sorted-rank formula per group
+    f = frame.assign(village=frame["village"].fillna("?"))
+    f = f.sort_values(["village", "pairs"], kind="stable")
+    f["_rank"] = f.groupby("village").cumcount() + 1
+    f["_ix"] = f["_rank"] * f["pairs"]
+    f["_used"] = np.minimum(f["pairs"], f["capacity"])
+    g = f.groupby("village", sort=True)
+    out = pd.DataFrame({
+        "helpers": g.size(), "active_helpers": (f["pairs"] > 0).groupby(f["village"]).sum(),
+        "pairs": g["pairs"].sum(), "capacity": g["capacity"].sum(),
+        "mean_load": g["pairs"].mean().round(4), "max_load": g["pairs"].max(),
+        "overloaded": g["overloaded"].sum(), "_used": g["_used"].sum(), "_ix": g["_ix"].sum(),
+    })
+    n, tot = out["helpers"], out["pairs"]
+    out["utilisation"] = (out["_used"] / out["capacity"].where(out["capacity"] > 0)).round(4)
+    out["gini"] = np.where(tot > 0, 2.0 * out["_ix"] / (n * tot.where(tot > 0, 1)) - (n + 1) / n,
+                           0.0).round(4)
+    out = out.drop(columns=["_used", "_ix"]).reset_index()
+    return out.astype({"active_helpers": "int64", "overloaded": "int64"})
+
+
+def _migrants(ds) -> list[str]:
+    people = ds.people
+    return people.loc[people["migrant"].fillna(False).astype(bool), "person_id"].tolist()
+
+
+def robustness(ds, removed: Iterable[str] | None = None, *, as_of=None) -> pd.DataFrame:
+    """Pairs broken when some people are away (default: every migrant member).
+
+    Formula per mechanism: ``broken`` = active pairs whose source or target is in
+    ``removed``; ``broken_share = broken / pairs``; ``targets_lost`` = targets that had at
+    least one active link and have none left.
+
+    Returns ``mechanism, pairs, broken, broken_share, targets, targets_lost``.
+    """
+    removed = _migrants(ds) if removed is None else list(removed)
+    act = el.active_pairings(ds, None, as_of).drop_duplicates(
+        ["mechanism", "source_id", "target_id"])
+    gone = act["source_id"].isin(removed) | act["target_id"].isin(removed)
+    frame = act.assign(broken=gone.to_numpy(), alive=(~gone).to_numpy())
+    per_target = frame.groupby(["mechanism", "target_id"])["alive"].any()
+    lost = (~per_target).groupby(level="mechanism").sum()
+    g = frame.groupby("mechanism")
+    out = pd.DataFrame({"pairs": g.size(), "broken": g["broken"].sum(),
+                        "targets": per_target.groupby(level="mechanism").size(),
+                        "targets_lost": lost}).reset_index()
+    out["broken_share"] = (out["broken"] / out["pairs"]).round(4)
+    return out[["mechanism", "pairs", "broken", "broken_share", "targets",
+                "targets_lost"]].astype({"broken": "int64", "targets_lost": "int64"})
+
+
+def left_uncovered(ds, removed: Iterable[str] | None = None, *, as_of=None) -> pd.DataFrame:
+    """Households covered now that would be left without a helper if ``removed`` leave.
+
+    ``removed`` defaults to every migrant member ("what if the migrants are away").
+
+    Returns ``household_id, village, needs, lost_helpers`` (the helpers removed).
+    """
+    removed = _migrants(ds) if removed is None else list(removed)
+    before = _covered_set(ds, as_of)
+    after = _covered_set(ds, as_of, removed)
+    lost = before.index[~before.index.isin(after.index)]
+    h = _households(ds)
+    out = h[h["household_id"].isin(lost)].copy()
+    act = el.active_pairings(ds, "one_on_one", as_of)
+    gone = act[act["source_id"].isin(removed) & act["target_id"].isin(lost)]
+    names = gone.groupby("target_id")["source_id"].agg(lambda s: ";".join(sorted(set(s))))
+    out["lost_helpers"] = out["household_id"].map(names).to_numpy()
+    return out[["household_id", "village", "needs", "lost_helpers"]].sort_values(
+        ["village", "household_id"], kind="stable").reset_index(drop=True)
+
+
+def reach(ds, *, as_of=None) -> pd.DataFrame:
+    """Whether every village secretary, student official and village is reached.
+
+    A secretary or student official is reached when they take part in an active
+    ``two_plus_one`` group (as target or mentor); ``two_plus_one_links`` counts their links.
+    A village is reached when it has an active ``bao_cun`` link; ``team_complete`` when the
+    team has at least the mechanism's composition (1 deputy leader + 2 agency cadres).
+
+    Returns ``target_id, kind, org_id, township, two_plus_one_links, bao_cun_members,
+    team_complete, reached`` sorted by kind, then id. Formula of the reach rate per kind:
+    ``reached.mean()``.
+    """
+    places = el.org_places(ds.orgs)
+    people = ds.people
+    act = el.active_pairings(ds, None, as_of)
+    tp = act[act["mechanism"] == "two_plus_one"]
+    tp_links = pd.concat([tp["source_id"], tp["target_id"]]).value_counts()
+    roles = people["roles"]
+    is_sec = np.array([isinstance(r, tuple) and "secretary" in r for r in roles], dtype=bool)
+    is_so = np.array([isinstance(r, tuple) and "student_official" in r for r in roles],
+                     dtype=bool)
+    org_pl = places.reindex(people["org_id"].to_numpy(dtype=object))
+    in_village = org_pl["village"].notna().to_numpy()
+    frames = []
+    for mask, kind in ((is_sec & in_village, "secretary"), (is_so, "student_official")):
+        sub = people[mask]
+        pl = places.reindex(sub["org_id"].to_numpy(dtype=object))
+        frames.append(pd.DataFrame({
+            "target_id": sub["person_id"].to_numpy(dtype=object), "kind": kind,
+            "org_id": sub["org_id"].to_numpy(dtype=object),
+            "township": pl["township"].to_numpy(dtype=object),
+            "two_plus_one_links": sub["person_id"].map(tp_links).fillna(0).astype(
+                "int64").to_numpy(),
+            "bao_cun_members": 0, "team_complete": False}))
+    villages = ds.villages()
+    bc = act[act["mechanism"] == "bao_cun"].drop_duplicates(["source_id", "target_id"])
+    members = bc.groupby("target_id").size()
+    role_counts = bc.groupby(["target_id", "role"]).size().unstack(fill_value=0)
+    mech = get_mechanism("bao_cun")
+    complete = pd.Series(True, index=role_counts.index)
+    for slot in mech.slots:
+        have = role_counts[slot.role] if slot.role in role_counts.columns else 0
+        complete &= pd.Series(have, index=role_counts.index) >= slot.count
+    vpl = places.reindex(villages["org_id"].to_numpy(dtype=object))
+    frames.append(pd.DataFrame({
+        "target_id": villages["org_id"].to_numpy(dtype=object), "kind": "village",
+        "org_id": villages["org_id"].to_numpy(dtype=object),
+        "township": vpl["township"].to_numpy(dtype=object),
+        "two_plus_one_links": 0,
+        "bao_cun_members": villages["org_id"].map(members).fillna(0).astype("int64").to_numpy(),
+        "team_complete": villages["org_id"].map(complete).fillna(False).astype(bool).to_numpy(),
+    }))
+    out = pd.concat(frames, ignore_index=True)
+    out["reached"] = np.where(out["kind"] == "village", out["bao_cun_members"] > 0,
+                              out["two_plus_one_links"] > 0)
+    order = {"secretary": 0, "student_official": 1, "village": 2}
+    return out.assign(_k=out["kind"].map(order)).sort_values(
+        ["_k", "target_id"], kind="stable").drop(columns="_k").reset_index(drop=True)
+
+
+def leader_contacts(ds, *, as_of=None) -> pd.DataFrame:
+    """Contacts per township leader through 2+1 groups and bao-cun teams.
+
+    Formula: ``contacts`` = distinct targets (2+1 mentees and bao-cun villages) linked to
+    the leader by active pairings.
+
+    Returns ``person_id, township, two_plus_one_targets, bao_cun_villages, contacts``
+    sorted by contacts (highest first), then id.
+    """
+    places = el.org_places(ds.orgs)
+    people = ds.people
+    is_leader = np.array([isinstance(r, tuple) and "township_leader" in r
+                          for r in people["roles"]], dtype=bool)
+    leaders = people[is_leader]
+    act = el.active_pairings(ds, None, as_of)
+    act = act[act["source_id"].isin(leaders["person_id"])]
+    act = act[act["mechanism"].isin(["two_plus_one", "bao_cun"])].drop_duplicates(
+        ["mechanism", "source_id", "target_id"])
+    per = act.groupby(["source_id", "mechanism"]).size().unstack(fill_value=0)
+    distinct = act.drop_duplicates(["source_id", "target_id"]).groupby("source_id").size()
+    out = pd.DataFrame({
+        "person_id": leaders["person_id"].to_numpy(dtype=object),
+        "township": places.reindex(leaders["org_id"].to_numpy(dtype=object))[
+            "township"].to_numpy(dtype=object)})
+    for mech, col in (("two_plus_one", "two_plus_one_targets"), ("bao_cun", "bao_cun_villages")):
+        series = per[mech] if mech in per.columns else pd.Series(dtype="int64")
+        out[col] = out["person_id"].map(series).fillna(0).astype("int64").to_numpy()
+    out["contacts"] = out["person_id"].map(distinct).fillna(0).astype("int64").to_numpy()
+    return out.sort_values(["contacts", "person_id"], ascending=[False, True],
+                           kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- structure
+
+
+def _simple_graph(ds, as_of=None):
+    import networkx as nx
+
+    from pbkit.networks.graphs import combined_graph
+
+    return nx.Graph(combined_graph(ds, as_of=as_of))
+
+
+def _betweenness(g, k: int | None, seed: int) -> dict:
+    """Normalised betweenness, exact on small graphs, per component and sampled at scale.
+
+    Paths never cross components, so a node's betweenness is computed within its
+    component and normalised by the whole graph's pair count ``(n-1)(n-2)/2``.
+    Components of two nodes or fewer score 0; a star scores ``(s-1)(s-2)/2`` at its centre;
+    other components larger than ``k`` use ``k`` seeded source samples.
+    """
+    import networkx as nx
+
+    n = g.number_of_nodes()
+    if n <= EXACT_BETWEENNESS_NODES:
+        return nx.betweenness_centrality(g, normalized=True)
+    scale = 1.0 / ((n - 1) * (n - 2) / 2.0)
+    out = dict.fromkeys(g.nodes, 0.0)
+    for comp in nx.connected_components(g):
+        s = len(comp)
+        if s <= 2:
+            continue
+        sub = g.subgraph(comp)
+        m = sub.number_of_edges()
+        if m == s - 1:
+            centre, deg = max(sub.degree, key=lambda kv: kv[1])
+            if deg == s - 1:  # a star
+                out[centre] = (s - 1) * (s - 2) / 2.0 * scale
+                continue
+        kk = None if k is None or s <= k else k
+        raw = nx.betweenness_centrality(sub, k=kk, normalized=False, seed=seed)
+        for node, v in raw.items():
+            out[node] = v * scale
+    return out
+
+
+def _brokerage(g, nodes: Iterable) -> dict:
+    """Pairs of a node's neighbours in different organisations not linked to each other."""
+    org = nx_attr(g, "org")
+    out = {}
+    for v in nodes:
+        nbrs = list(g[v])
+        count = 0
+        for i, a in enumerate(nbrs):
+            for b in nbrs[i + 1:]:
+                if org.get(a) != org.get(b) and not g.has_edge(a, b):
+                    count += 1
+        out[v] = count
+    return out
+
+
+def nx_attr(g, name: str) -> dict:
+    """``{node: attribute}`` for one node attribute."""
+    return {n: d.get(name) for n, d in g.nodes(data=True)}
+
+
+def _communities(g, seed: int) -> dict:
+    """Louvain communities (seeded); small components are a community each."""
+    import networkx as nx
+
+    label: dict = {}
+    big_nodes = []
+    comps = sorted((sorted(map(str, c)) for c in nx.connected_components(g)), key=lambda c: c[0])
+    nxt = 0
+    for comp in comps:
+        if len(comp) <= SMALL_COMPONENT:
+            for node in comp:
+                label[node] = nxt
+            nxt += 1
+        else:
+            big_nodes.extend(comp)
+    if big_nodes:
+        sub = g.subgraph(big_nodes)
+        found = nx.community.louvain_communities(sub, seed=seed)
+        for comm in sorted((sorted(map(str, c)) for c in found), key=lambda c: c[0]):
+            for node in comm:
+                label[node] = nxt
+            nxt += 1
+    return label
+
+
+def structure(ds, *, as_of=None, k: int | None = 256, seed: int = 0) -> pd.DataFrame:
+    """Node-level structure of the combined pairing network (undirected, all mechanisms).
+
+    Formulas: ``degree`` = number of distinct neighbours; ``betweenness`` = normalised
+    betweenness centrality ``sum_{s,t} sigma_st(v) / sigma_st`` divided by
+    ``(n-1)(n-2)/2`` (exact up to 2,000 nodes, else per component with ``k`` seeded
+    samples); ``brokerage`` (secretaries only) = pairs of the secretary's neighbours that
+    belong to different organisations and are not linked to each other; ``component`` =
+    connected component (0 = largest); ``community`` = Louvain community (seeded; small
+    components of at most 10 nodes are one community each).
+
+    Returns ``node, kind, org, village, is_secretary, degree, betweenness, brokerage,
+    component, component_size, community`` sorted by betweenness (highest first), node.
+    """
+    import networkx as nx
+
+    g = _simple_graph(ds, as_of)
+    columns = ["node", "kind", "org", "village", "is_secretary", "degree", "betweenness",
+               "brokerage", "component", "component_size", "community"]
+    if g.number_of_nodes() == 0:
+        return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
+    comps = sorted(nx.connected_components(g), key=lambda c: (-len(c), min(map(str, c))))
+    comp_of, comp_size = {}, {}
+    for i, comp in enumerate(comps):
+        for node in comp:
+            comp_of[node] = i
+            comp_size[node] = len(comp)
+    people = ds.people
+    secretaries = set(people.loc[[isinstance(r, tuple) and "secretary" in r
+                                  for r in people["roles"]], "person_id"].tolist())
+    sec_nodes = [n for n in g.nodes if n in secretaries]
+    bet = _betweenness(g, k, seed)
+    brok = _brokerage(g, sec_nodes)
+    comm = _communities(g, seed)
+    nodes = list(g.nodes)
+    data = g.nodes
+    out = pd.DataFrame({
+        "node": nodes, "kind": [data[n].get("kind") for n in nodes],
+        "org": [data[n].get("org") for n in nodes],
+        "village": [data[n].get("village") for n in nodes],
+        "is_secretary": [n in secretaries for n in nodes],
+        "degree": [g.degree(n) for n in nodes],
+        "betweenness": [round(bet[n], 8) for n in nodes],
+        "brokerage": pd.array([brok.get(n) for n in nodes], dtype="Int64"),
+        "component": [comp_of[n] for n in nodes],
+        "component_size": [comp_size[n] for n in nodes],
+        "community": [comm[n] for n in nodes],
+    })
+    return out.sort_values(["betweenness", "node"], ascending=[False, True],
+                           kind="stable").reset_index(drop=True)
+
+
+def components(ds, *, as_of=None, nodes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Connected components of the combined network: size and make-up.
+
+    Returns ``component, nodes, people, households, orgs, villages, communities``
+    (component 0 is the largest). Formula: ``villages`` = distinct villages of the nodes.
+    """
+    frame = structure(ds, as_of=as_of) if nodes is None else nodes
+    if frame.empty:
+        return pd.DataFrame(columns=["component", "nodes", "people", "households", "orgs",
+                                     "villages", "communities"])
+    kind = frame["kind"]
+    f = frame.assign(person=kind.eq("person"), household=kind.eq("household"),
+                     org_node=kind.eq("org"))
+    g = f.groupby("component", sort=True)
+    return pd.DataFrame({
+        "nodes": g.size(), "people": g["person"].sum(), "households": g["household"].sum(),
+        "orgs": g["org_node"].sum(), "villages": g["village"].nunique(),
+        "communities": g["community"].nunique()}).reset_index()
+
+
+# --------------------------------------------------------------------------- report
+
+
+@dataclass(frozen=True)
+class MetricsReport:
+    """All pairing-network metrics of a dataset.
+
+    Attributes
+    ----------
+    summary : Mapping
+        Headline figures (coverage rate, uncovered, overloaded helpers, load Gini, broken
+        pairs if migrants are away, reach rates, components, communities).
+    views : Mapping[str, DataFrame]
+        Tidy tables: ``coverage_by_village``, ``coverage_by_need``, ``uncovered``,
+        ``helper_load``, ``overloaded``, ``load_by_village``, ``robustness``,
+        ``left_uncovered``, ``reach``, ``leader_contacts``, ``structure``, ``components``.
+    timings : Mapping[str, float]
+        Seconds spent per metric.
+    """
+
+    summary: Mapping[str, Any]
+    views: Mapping[str, pd.DataFrame]
+    timings: Mapping[str, float] = field(default_factory=lambda: MappingProxyType({}))
+
+    def to_dict(self) -> dict:
+        """``{"summary": {...}, "views": {name: [records]}}`` with JSON-ready values."""
+        return {"summary": _jsonable(dict(self.summary)),
+                "views": {name: _records(frame) for name, frame in self.views.items()}}
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The report as JSON text (UTF-8, Chinese kept as is)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    def to_xlsx(self, path) -> Any:
+        """Write a summary sheet and one sheet per view (via :func:`pbkit.export.write_xlsx`)."""
+        from pbkit.export import write_xlsx
+
+        summary = pd.DataFrame({"metric": list(self.summary),
+                                "value": [str(v) for v in self.summary.values()]})
+        sheets = {"summary": summary}
+        for name, frame in self.views.items():
+            sheets[name] = _flat(frame)
+        return write_xlsx(sheets, path)
+
+
+def _flat(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object:
+            out[col] = out[col].map(lambda v: ";".join(v) if isinstance(v, tuple) else v)
+    return out
+
+
+def _records(frame: pd.DataFrame) -> list[dict]:
+    return json.loads(_flat(frame).to_json(orient="records", force_ascii=False))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if not np.isfinite(value) else round(float(value), 4)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    return value
+
+
+def metrics_report(ds, *, as_of=None, seed: int = 0, k: int | None = 256,
+                   removed: Iterable[str] | None = None) -> MetricsReport:
+    """Compute every metric (see each function for its formula).
+
+    Parameters
+    ----------
+    ds : Dataset
+    as_of : date-like, optional
+        Reference date for active pairings (default today).
+    seed : int
+        Seed of the sampled betweenness and of Louvain communities.
+    k : int or None
+        Source samples for betweenness in components above ``k`` nodes (``None`` = exact).
+    removed : iterable of person_id, optional
+        People assumed away for the robustness views (default: migrant members).
+
+    Examples
+    --------
+    >>> from pbkit.data.dataset import Dataset
+    >>> metrics_report(Dataset()).summary["needy"]
+    0
+    """
+    timings: dict[str, float] = {}
+    views: dict[str, pd.DataFrame] = {}
+
+    def timed(name: str, fn):
+        t0 = time.perf_counter()
+        value = fn()
+        timings[name] = timings.get(name, 0.0) + time.perf_counter() - t0
+        return value
+
+    views["coverage_by_village"] = timed("coverage", lambda: coverage(ds, as_of=as_of))
+    views["coverage_by_need"] = timed("coverage", lambda: coverage(ds, "need", as_of=as_of))
+    total = timed("coverage", lambda: coverage(ds, "all", as_of=as_of))
+    views["uncovered"] = timed("coverage", lambda: uncovered_households(ds, as_of=as_of))
+    load = timed("helper_load", lambda: helper_load(ds, as_of=as_of))
+    views["helper_load"] = load
+    views["overloaded"] = load[load["overloaded"]].reset_index(drop=True)
+    overall = timed("helper_load", lambda: load_summary(ds, as_of=as_of, load=load))
+    views["load_by_village"] = timed("helper_load", lambda: load_summary(
+        ds, "village", as_of=as_of, load=load))
+    views["robustness"] = timed("robustness", lambda: robustness(ds, removed, as_of=as_of))
+    views["left_uncovered"] = timed("robustness", lambda: left_uncovered(ds, removed,
+                                                                         as_of=as_of))
+    views["reach"] = timed("reach", lambda: reach(ds, as_of=as_of))
+    views["leader_contacts"] = timed("reach", lambda: leader_contacts(ds, as_of=as_of))
+    views["structure"] = timed("structure", lambda: structure(ds, as_of=as_of, k=k,
+                                                              seed=seed))
+    views["components"] = timed("structure", lambda: components(ds, nodes=views["structure"]))
+    r = views["reach"]
+
+    def rate(kind: str) -> float | None:
+        sub = r[r["kind"] == kind]
+        return round(float(sub["reached"].mean()), 4) if len(sub) else None
+
+    rob = views["robustness"]
+    one = rob[rob["mechanism"] == "one_on_one"]
+    st = views["structure"]
+    summary = {
+        "needy": int(total["needy"].iat[0]), "covered": int(total["covered"].iat[0]),
+        "uncovered": int(total["uncovered"].iat[0]),
+        "coverage_rate": None if total["needy"].iat[0] == 0 else float(total["coverage"].iat[0]),
+        "helpers": int(overall["helpers"].iat[0]),
+        "overloaded_helpers": int(overall["overloaded"].iat[0]),
+        "load_gini": None if pd.isna(overall["gini"].iat[0]) else float(overall["gini"].iat[0]),
+        "migrant_broken_pairs": int(one["broken"].sum()) if removed is None else None,
+        "removed_broken_pairs": int(rob["broken"].sum()),
+        "households_left_uncovered": len(views["left_uncovered"]),
+        "secretaries_reached": rate("secretary"),
+        "student_officials_reached": rate("student_official"),
+        "villages_reached": rate("village"),
+        "villages_team_complete": round(float(r.loc[r["kind"] == "village",
+                                                    "team_complete"].mean()), 4)
+        if (r["kind"] == "village").any() else None,
+        "components": int(st["component"].nunique()) if len(st) else 0,
+        "largest_component": int(st["component_size"].max()) if len(st) else 0,
+        "communities": int(st["community"].nunique()) if len(st) else 0,
+    }
+    return MetricsReport(summary=MappingProxyType(summary), views=MappingProxyType(views),
+                         timings=MappingProxyType({k_: round(v, 6)
+                                                   for k_, v in timings.items()}))

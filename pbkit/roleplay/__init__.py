@@ -1,0 +1,57 @@
+"""Role-play: scenarios and rubrics, an explainable scorer, dialogue, agreement statistics.
+
+Submodules load on first use, so ``import pbkit.roleplay`` stays light.
+
+>>> import pbkit.roleplay as rp
+>>> rp.score("dibao-complaint", "您先坐，慢慢说。").criteria[0].level
+2
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_LAZY = {
+    "Scenario": "pbkit.roleplay.models",
+    "Criterion": "pbkit.roleplay.models",
+    "Level": "pbkit.roleplay.models",
+    "Turn": "pbkit.roleplay.models",
+    "Exemplar": "pbkit.roleplay.models",
+    "load_scenarios": "pbkit.roleplay.models",
+    "get_scenario": "pbkit.roleplay.models",
+    "list_scenarios": "pbkit.roleplay.models",
+    "load_scenario_file": "pbkit.roleplay.models",
+    "Score": "pbkit.roleplay.scorer",
+    "CriterionScore": "pbkit.roleplay.scorer",
+    "Evidence": "pbkit.roleplay.scorer",
+    "Scorer": "pbkit.roleplay.scorer",
+    "score": "pbkit.roleplay.scorer",
+    "score_many": "pbkit.roleplay.scorer",
+    "get_scorer": "pbkit.roleplay.scorer",
+    "Conversation": "pbkit.roleplay.dialogue",
+    "ConversationScore": "pbkit.roleplay.dialogue",
+    "score_conversation": "pbkit.roleplay.dialogue",
+    "AgreementReport": "pbkit.roleplay.agreement",
+    "agreement": "pbkit.roleplay.agreement",
+    "quadratic_weighted_kappa": "pbkit.roleplay.agreement",
+    "evaluate": "pbkit.roleplay.evaluate",
+    "EvaluationReport": "pbkit.roleplay.evaluate",
+    "normalize": "pbkit.roleplay.normalize",
+    "find_deadlines": "pbkit.roleplay.normalize",
+}
+
+__all__ = list(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'pbkit.roleplay' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,378 @@
+"""Cue matching with sentence structure and negation scope.
+
+The scorer does not count keywords in a bag. It splits the normalised answer into
+sentences, clauses and items, and a cue concept (a set of zh/en regular expressions from the
+scenario file) counts only when
+
+* it sits in an item that reads as language, not as a bare keyword (an item with a pronoun,
+  a modal verb or a particle, or long enough to be a phrase); an answer that is mostly a
+  list of short bare keywords is flagged as a keyword list;
+* no negation in the same clause scopes over it: "我不会给你看记录", "I won't show you the
+  records", "there is no need for a review", "复核就不必了". Negators that attach to an
+  adjective ("您不满意可以申请复核", "if you are not satisfied you can ask for a review")
+  and double negatives ("不会不管") do not negate the cue.
+
+Conditions over concepts (``any``, ``all`` with ``a|b`` alternatives, ``min``) decide the
+levels; :func:`evaluate` returns the supporting hits, which become the evidence spans.
+
+>>> from pbkit.roleplay.models import Concept
+>>> concepts = {"show": Concept("show", ("给(你|您)看",), (r"show you",))}
+>>> cues = CueSet(concepts)
+>>> sorted(analyze("我给您看公示名单。", cues).present)
+['show']
+>>> sorted(analyze("我不会给你看记录。", cues).present)
+[]
+>>> sorted(analyze("I won't show you the records.", cues).present)
+[]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from pbkit.roleplay.models import Concept
+from pbkit.roleplay.normalize import Normalized, find_deadlines, normalize
+
+__all__ = ["CueSet", "Hit", "Analysis", "analyze", "holds", "supporting_hits", "is_negated"]
+
+# ----------------------------------------------------------------------------- structure
+
+_SENTENCE_RE = re.compile(r"[。！？!?；;\n…]+|\.(?=\s|$)|(?<=\S)\s*(?:\d+[.、)）]|[一二三四五六七八九]、)\s*")
+_CLAUSE_RE = re.compile(
+    r"[，,：:]|—+|\s+-\s+"
+    r"|但是|可是|不过|然而|但(?![愿凡])"
+    r"|\b(?:but|however|although|though|whereas|otherwise)\b")
+_ITEM_RE = re.compile(r"[、/|]|\s{1,}(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])\s+")
+
+_ZH_MARKER = re.compile(
+    r"[我你您咱他她它吗呢吧啊呀嘛哦]|大家|双方|各位|阿姨|大娘|大妈|大婶|大姐|大哥|大爷|老乡|兄弟|同志"
+    r"|可以|能|会(?!议)|要|请|帮|给|把|让|将|已经|正在|需要|应该|必须|一定|马上|尽快"
+    r"|是|有(?!关)|在|就|都|也|还|先|再|然后|的话|了|过来|一起|一下|清楚|明白"
+    r"|[咋啥么怎几谁哪这那很太挺真又才刚没不别多着得]|什么|最近|今天|明天|以后|现在|一直")
+_EN_MARKER = re.compile(
+    r"\b(?:i|i'm|i'll|i've|i'd|me|my|you|your|you're|you'll|we|we'll|we're|our|us|he|she|"
+    r"they|them|their|it|it's|let's|let|please|will|would|can|could|should|must|shall|may|"
+    r"might|is|are|was|were|be|been|have|has|had|do|does|did|am|going|want|need|sorry|"
+    r"thank|thanks|hello|hi)\b")
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_WORD = re.compile(r"[a-z][a-z'’-]*")
+
+# ----------------------------------------------------------------------------- negation
+
+_ZH_NEG = re.compile(r"不|没|别|无需|无须|甭|勿|未|拒绝|休想|用不着|谈不上|免谈")
+# compounds where the negator does not negate what follows (or attaches to its own word)
+_ZH_NEG_EXEMPT = re.compile(
+    r"不仅|不光|不但|不只|不管是|不论|无论|不错|不好意思|对不起|不客气|不断|不少|不久|不妨|"
+    r"不要紧|差不多|不得不|不会不|不能不|不是不|没有不|不可不|不定期|"
+    r"不满意|不满|不服|不同意|不公平|不公正|不合理|不清楚|不明白|不理解|不放心|不容易|"
+    r"不好受|不舒服|不对|不方便|不高兴|不开心|没办法|没钱|没人管|没有人管|不懂|没想到|不知道|"
+    r"没时间|不合格|不符合|不够|不是滋味|不好过|不安|不平|不在家|没能|未成年|不到位|"
+    r"没顾上|没照顾|未及时|没及时|没做好|没做到|没有做好|没有做到|没有及时|没解释|没有解释|"
+    r"不透明|不公开|没公开|没有公开|没公示|没有公示|没听|不听|没去|没来|未缴|没交|没有交|"
+    r"没参加|没有参加|未参加|没报|没有报|未报|不缴|不交|不参加|不报|没有缴|没缴|没联系|没有联系|"
+    r"不熟|不便|不了解|没了解|不周|不当|不足|不多|不一样|不同")
+# A-not-A questions ("能不能", "是不是", "有没有") ask, they do not negate
+_ZH_A_NOT_A = re.compile(r"([\u4e00-\u9fff])[不没]\1")
+_ZH_POST_NEG = re.compile(
+    r"^[^，。,]{0,4}?(?:是?不可能|没必要|不必了?|不用了?|就算了|算了|免谈|没门|不行|"
+    r"不需要|不给|不会给|不能给|没有用|没用)")
+_ZH_BREAK = re.compile(r"[我你您咱他她]|如果|要是|只要|然后|而且|并且|同时|还会|也会|可以|就")
+
+_EN_NEG = re.compile(
+    r"\b(?:not|no|never|none|nobody|nothing|neither|nor|cannot|without|refuse|refuses|"
+    r"refused|hardly|won't|wont|don't|dont|doesn't|didn't|isn't|aren't|wasn't|weren't|"
+    r"can't|cant|couldn't|shouldn't|wouldn't|mustn't|needn't|haven't|hasn't)\b|n't\b")
+_EN_NEG_EXEMPT = re.compile(
+    r"\b(?:not only|no matter|no doubt|never mind|not just|not hesitate|won't hesitate|"
+    r"don't hesitate|wouldn't hesitate|not afraid|don't be afraid|never forget|won't forget|"
+    r"not forget|no problem|not a problem|not satisfied|not happy|don't agree|not agree|"
+    r"not fair|not clear|don't understand|not sure|don't worry|not easy|no money|not eligible|"
+    r"don't know|didn't know|didn't expect|not right|not feel|don't feel|didn't feel|"
+    r"not well|not been easy|isn't easy|wasn't easy|isn't fair|wasn't fair|not enough|"
+    r"didn't explain|didn't pay|haven't paid|hasn't paid|not paid|didn't attend|"
+    r"haven't attended|not attended|haven't sent|not sent|didn't send|no time|not home|"
+    r"didn't do|haven't done|not done|didn't tell|no one told|nobody told|not in touch|"
+    r"no longer|not transparent|wasn't transparent|not public|not published|"
+    r"no (?:dues|meetings?|reports?|quarterly|organi[sz]ational))\b")
+_EN_POST_NEG = re.compile(
+    r"^\W{0,3}(?:\w+\W+){0,2}?(?:is|are|was|would be|will be)?\s*(?:not necessary|unnecessary|"
+    r"not needed|not possible|impossible|out of the question|pointless|not happening|"
+    r"not going to happen|off the table|not an option)")
+_EN_BREAK = re.compile(
+    r"\b(?:i|you|we|he|she|they|and|but|so|if|then|because|when|or|until|unless|which|who|"
+    r"please|also|will|can)\b")
+
+
+def is_negated(clause: str, start: int, end: int) -> bool:
+    """Whether a negation in ``clause`` scopes over the cue at ``clause[start:end]``.
+
+    >>> is_negated("我不会给你看记录", 4, 7)
+    True
+    >>> is_negated("您不满意可以申请复核", 6, 10)
+    False
+    >>> is_negated("there is no need for a review", 23, 29)
+    True
+    >>> is_negated("if you are not satisfied you can ask for a review", 33, 49)
+    False
+    """
+    before = clause[:start]
+    after = clause[end:]
+    if _CJK.search(clause[start:end]) or _CJK.search(before[-2:]):
+        window = before[-7:]
+        masked = _ZH_NEG_EXEMPT.sub(lambda m: "_" * len(m.group(0)), window)
+        masked = _ZH_A_NOT_A.sub(lambda m: "_" * len(m.group(0)), masked)
+        last = None
+        for m in _ZH_NEG.finditer(masked):
+            last = m
+        if last is not None and not _ZH_BREAK.search(masked[last.end():]):
+            return True
+        return bool(_ZH_POST_NEG.search(after))
+    words_before = before[-60:]
+    masked = _EN_NEG_EXEMPT.sub(lambda m: "_" * len(m.group(0)), words_before)
+    last = None
+    for m in _EN_NEG.finditer(masked):
+        last = m
+    if last is not None:
+        gap = masked[last.end():]
+        if len(_WORD.findall(gap)) <= 6 and not _EN_BREAK.search(gap):
+            return True
+    return bool(_EN_POST_NEG.search(after))
+
+
+def _post_negated(after: str) -> bool:
+    return bool(_ZH_POST_NEG.search(after) or _EN_POST_NEG.search(after))
+
+
+def _inner_negated(matched: str) -> bool:
+    """A negation inside a cue that spans a gap ("记录我不会给你看")."""
+    if _CJK.search(matched):
+        masked = _ZH_NEG_EXEMPT.sub(lambda m: "_" * len(m.group(0)), matched)
+        masked = _ZH_A_NOT_A.sub(lambda m: "_" * len(m.group(0)), masked)
+        return bool(_ZH_NEG.search(masked, 1))
+    masked = _EN_NEG_EXEMPT.sub(lambda m: "_" * len(m.group(0)), matched)
+    first = _WORD.match(masked)
+    return bool(_EN_NEG.search(masked, first.end() if first else 0))
+
+
+# ----------------------------------------------------------------------------- matching
+
+
+class CueSet:
+    """Compiled cue concepts of one scenario (one regex per concept and language)."""
+
+    def __init__(self, concepts: Mapping[str, Concept]) -> None:
+        self.concepts = dict(concepts)
+        self.zh: list[tuple[str, re.Pattern, bool, bool]] = []
+        self.en: list[tuple[str, re.Pattern, bool, bool]] = []
+        for cid, concept in self.concepts.items():
+            flags = (concept.negatable, concept.inner_negation)
+            if concept.zh:
+                self.zh.append((cid, re.compile("|".join(f"(?:{p})" for p in concept.zh)),
+                                *flags))
+            if concept.en:
+                self.en.append((cid, re.compile("|".join(f"(?:{p})" for p in concept.en),
+                                                re.IGNORECASE), *flags))
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A cue found in the answer: concept id and span in the normalised text."""
+
+    concept: str
+    start: int
+    end: int
+    negated: bool = False
+    counted: bool = True
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """The cues of one answer.
+
+    ``present`` holds the concepts with at least one counted, non-negated hit;
+    ``keyword_list`` is True when most items are bare keywords.
+    """
+
+    norm: Normalized
+    hits: tuple[Hit, ...]
+    n_items: int
+    n_bare: int
+    keyword_list: bool
+    n_chars: int
+    present_map: Mapping[str, tuple[Hit, ...]] = field(compare=False, repr=False)
+
+    @cached_property
+    def present(self) -> frozenset[str]:
+        return frozenset(self.present_map)
+
+    def first(self, concept: str) -> Hit | None:
+        hits = self.present_map.get(concept)
+        return hits[0] if hits else None
+
+
+def _segments(text: str, pattern: re.Pattern, start: int, end: int) -> list[tuple[int, int]]:
+    out, pos = [], start
+    for m in pattern.finditer(text, start, end):
+        if m.start() > pos:
+            out.append((pos, m.start()))
+        pos = max(pos, m.end())
+    if pos < end:
+        out.append((pos, end))
+    return [(a, b) for a, b in out if text[a:b].strip()]
+
+
+def _has_structure(piece: str) -> bool:
+    if _CJK.search(piece):
+        return bool(_ZH_MARKER.search(piece)) or len(_CJK.findall(piece)) >= 7
+    return bool(_EN_MARKER.search(piece)) or len(_WORD.findall(piece)) >= 5
+
+
+def _is_bare(piece: str) -> bool:
+    """A short item without any marker of a sentence: a keyword."""
+    if _CJK.search(piece):
+        return not _ZH_MARKER.search(piece) and len(_CJK.findall(piece)) <= 6
+    return not _EN_MARKER.search(piece) and len(_WORD.findall(piece)) <= 3
+
+
+def analyze(text: str, cues: CueSet) -> Analysis:
+    """Find the cue concepts of ``cues`` in ``text`` with structure and negation checks.
+
+    Parameters
+    ----------
+    text : str
+        The raw answer.
+    cues : CueSet
+        The scenario's compiled concepts.
+
+    Returns
+    -------
+    Analysis
+
+    Examples
+    --------
+    >>> from pbkit.roleplay.models import Concept
+    >>> cues = CueSet({"review": Concept("review", ("复核",), ("review",))})
+    >>> a = analyze("低保 复核 公示 回避 临时救助", cues)
+    >>> a.keyword_list, sorted(a.present)
+    (True, [])
+    >>> sorted(analyze("您可以申请复核。", cues).present)
+    ['review']
+    """
+    norm = normalize(text)
+    s = norm.text
+    hits: list[Hit] = []
+    seen_sentences: set[str] = set()
+    n_items = n_bare = 0
+    sentences = _segments(s, _SENTENCE_RE, 0, len(s))
+    structured_sentences: list[tuple[int, int, bool]] = []
+    for s_start, s_end in sentences:
+        clauses = []
+        s_items = s_bare = 0
+        for c_start, c_end in _segments(s, _CLAUSE_RE, s_start, s_end):
+            items = _segments(s, _ITEM_RE, c_start, c_end)
+            bare = sum(1 for a, b in items if _is_bare(s[a:b]))
+            s_items += len(items)
+            s_bare += bare
+            clauses.append((c_start, c_end))
+        n_items += s_items
+        n_bare += s_bare
+        sentence = s[s_start:s_end]
+        # a sentence counts unless it is a list of bare keywords
+        structured = bool(_ZH_MARKER.search(sentence) or _EN_MARKER.search(sentence)) or (
+            s_items < 3 or s_bare * 10 < 6 * s_items)
+        structured_sentences.append((s_start, s_end, structured))
+        key = sentence.strip()
+        if key in seen_sentences:
+            continue  # a repeated sentence adds nothing
+        seen_sentences.add(key)
+        pats = cues.zh if _CJK.search(sentence) else []
+        if re.search(r"[a-z]", sentence):
+            pats = pats + cues.en
+        for cid, regex, negatable, inner in pats:
+            for m in regex.finditer(s, s_start, s_end):
+                if m.end() == m.start():
+                    continue
+                neg = False
+                if negatable:
+                    c1 = next((c for c in clauses if c[0] <= m.start() < c[1]),
+                              (s_start, s_end))
+                    c2 = next((c for c in clauses if c[0] < m.end() <= c[1]), c1)
+                    first = s[c1[0]:c1[1]]
+                    neg = is_negated(first, m.start() - c1[0],
+                                     min(m.end(), c1[1]) - c1[0])
+                    if not neg and c2 != c1:
+                        last = s[c2[0]:c2[1]]
+                        neg = bool(_post_negated(last[m.end() - c2[0]:]))
+                    if not neg and inner:
+                        neg = _inner_negated(m.group(0))
+                hits.append(Hit(cid, m.start(), m.end(), neg, structured))
+    for d in find_deadlines(s, normalized=True):
+        sentence_ok = any(ok for a, b, ok in structured_sentences if a <= d.start < b)
+        hits.append(Hit("@deadline", d.start, d.end, False, sentence_ok))
+    hits.sort(key=lambda h: (h.start, h.end))
+    present: dict[str, list[Hit]] = {}
+    for h in hits:
+        if h.counted and not h.negated:
+            present.setdefault(h.concept, []).append(h)
+    keyword_list = n_items >= 4 and n_bare >= 0.6 * n_items
+    if keyword_list:
+        present = {}
+    return Analysis(norm, tuple(hits), n_items, n_bare, keyword_list,
+                    len(s.strip()), {k: tuple(v) for k, v in present.items()})
+
+
+# ----------------------------------------------------------------------------- conditions
+
+
+def _alt_present(item: str, present: Iterable[str]) -> str | None:
+    """The first alternative of ``a|b+c`` whose concepts are all present."""
+    for alt in item.split("|"):
+        if all(name in present for name in alt.split("+")):
+            return alt
+    return None
+
+
+def holds(cond: Mapping[str, Any] | None, present: frozenset[str] | set[str]) -> bool:
+    """Whether a level condition holds for the set of present concepts.
+
+    >>> holds({"any": ["a", "b"]}, {"b"}), holds({"all": ["a|c", "b"]}, {"c", "b"})
+    (True, True)
+    >>> holds({"min": {"n": 2, "of": ["a", "b", "c"]}}, {"a"})
+    False
+    >>> holds({"any": ["a+b", "c"]}, {"a"}), holds({"any": ["a+b", "c"]}, {"a", "b"})
+    (False, True)
+    """
+    if not cond:
+        return False
+    for key, value in cond.items():
+        if key == "any" and not any(_alt_present(str(v), present) for v in value):
+            return False
+        if key == "all" and not all(_alt_present(str(v), present) for v in value):
+            return False
+        if key == "min":
+            found = {v for v in value["of"] if v in present}
+            if len(found) < int(value["n"]):
+                return False
+    return True
+
+
+def supporting_hits(cond: Mapping[str, Any], analysis: Analysis) -> list[Hit]:
+    """The first hit of every concept that makes ``cond`` hold (the evidence)."""
+    names: list[str] = []
+    for key, value in cond.items():
+        items = value["of"] if key == "min" else value
+        for item in items:
+            alt = _alt_present(str(item), analysis.present)
+            for name in (alt.split("+") if alt else []):
+                if name not in names:
+                    names.append(name)
+    out = []
+    for name in names:
+        hit = analysis.first(name)
+        if hit is not None:
+            out.append(hit)
+    return sorted(out, key=lambda h: h.start)

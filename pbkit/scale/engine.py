@@ -1,0 +1,49 @@
+"""Choosing and starting a compute engine: pandas (in process) or Dask.
+
+With ``engine="dask"`` and no scheduler address, a local cluster is started on 127.0.0.1
+(one single-threaded worker process per core, no dashboard) and closed afterwards; with an
+address (``tcp://host:8786``) the existing scheduler is used.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from pbkit.errors import UsageError
+
+__all__ = ["ENGINES", "check_engine", "dask_client"]
+
+ENGINES = ("pandas", "dask")
+
+
+def check_engine(engine: str) -> str:
+    """Validate an engine name (``pandas`` or ``dask``)."""
+    if engine not in ENGINES:
+        raise UsageError("scale.bad_engine", engine=engine, choices=", ".join(ENGINES))
+    return engine
+
+
+@contextmanager
+def dask_client(scheduler: str | None = None, *, workers: int | None = None) -> Iterator:
+    """A ``distributed.Client``: to ``scheduler`` if given, else to a new local cluster."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover - dask is in the lock file
+        raise UsageError("scale.no_dask") from None
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout="10s")
+        except OSError as exc:
+            raise UsageError("scale.no_scheduler", address=scheduler, reason=str(exc)) from None
+        try:
+            yield client
+        finally:
+            client.close()
+        return
+    n = workers or max(1, min(os.cpu_count() or 1, 4))
+    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None, silence_logs=40) as cluster, \
+            Client(cluster) as client:
+        yield client

@@ -1,0 +1,219 @@
+"""Fixtures for the app tests: a `pbkit serve` server and a headless Chromium.
+
+The server runs in its own process session with a private data directory
+(``PBKIT_DATA_DIR``); readiness is a TCP connect (an HTTP GET would execute a notebook);
+it is stopped with SIGTERM, then SIGKILL, and every process that carries its data directory
+in its environment (Voila's kernels run in their own sessions and outlive a closed page) is
+reaped. The browser is Debian's ``/usr/bin/chromium`` driven by Playwright (never a
+downloaded browser); every request that does not go to 127.0.0.1 is aborted.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+TRAINER_TOKEN = "e2e-trainer-token-4f9a"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    proc: subprocess.Popen
+    port: int
+    log: Path
+    data_dir: Path
+    token: str | None = None
+
+    def url(self, path: str = "", **query: str) -> str:
+        params = dict(query)
+        if self.token:
+            params.setdefault("token", self.token)
+        qs = "&".join(f"{k}={v}" for k, v in params.items())
+        return f"http://127.0.0.1:{self.port}/{path}" + (f"?{qs}" if qs else "")
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"pbkit serve exited early with code {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"pbkit serve not listening on {port} after {timeout} s")
+
+
+def processes_with_env(marker: str) -> list[int]:
+    """PIDs whose environment holds ``PBKIT_DATA_DIR=<marker>`` (this server's processes)."""
+    needle = f"PBKIT_DATA_DIR={marker}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            env = (entry / "environ").read_bytes()
+        except OSError:
+            continue
+        if needle in env.split(b"\0"):
+            found.append(int(entry.name))
+    return found
+
+
+def start_server(data_dir: Path, *extra: str, lang: str = "zh",
+                 token: str | None = None) -> Server:
+    """Start ``pbkit serve --no-browser --port <free> *extra`` in its own session."""
+    port = free_port()
+    env = {**os.environ, "PBKIT_DATA_DIR": str(data_dir), "PBKIT_LANG": lang,
+           "PYTHONUNBUFFERED": "1", "MPLBACKEND": "Agg"}
+    env.pop("PBKIT_DB_URL", None)
+    log = data_dir / f"serve-{port}.log"
+    args = [sys.executable, "-m", "pbkit.cli", "serve", "--no-browser", "--port", str(port),
+            *extra]
+    if token:
+        args += ["--token", token]
+    with open(log, "w", encoding="utf-8") as out:
+        proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env,
+                                cwd=str(ROOT), start_new_session=True)
+    server = Server(proc, port, log, data_dir, token)
+    try:
+        _wait_for_port(port, proc)
+    except BaseException:
+        stop_server(server)
+        raise
+    return server
+
+
+def stop_server(server: Server, grace: float = 20) -> list[int]:
+    """SIGTERM the session, then SIGKILL; reap every process of this server (kernels too).
+
+    Returns the PIDs that were still alive after the server stopped and had to be killed.
+    """
+    proc = server.proc
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            proc.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    left = processes_with_env(str(server.data_dir))
+    while left and time.monotonic() < deadline:
+        time.sleep(0.3)
+        left = processes_with_env(str(server.data_dir))
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    return left
+
+
+def prepare_store(data_dir: Path, cohort: str = "C2026E2E", trainee: str = "T0001") -> str:
+    """Create the cohort and trainee in the server's results store (as a trainer would)."""
+    from pbkit.store import ResultsStore
+
+    store = ResultsStore("sqlite:///" + str(data_dir / "results.sqlite3"))
+    store.ensure_cohort(cohort, "端到端测试班")
+    store.ensure_trainee(trainee, cohort)
+    store.close()
+    return "sqlite:///" + str(data_dir / "results.sqlite3")
+
+
+@pytest.fixture(scope="module")
+def chromium_required():
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed at /usr/bin/chromium "
+                    "(apt-get install chromium fonts-wqy-microhei); browser tests skipped")
+
+
+@pytest.fixture(scope="module")
+def apps_server(chromium_required, tmp_path_factory) -> Iterator[Server]:
+    """`pbkit serve` on the trainee apps with a private store holding cohort and trainee."""
+    data_dir = tmp_path_factory.mktemp("apps-e2e")
+    prepare_store(data_dir)
+    server = start_server(data_dir)
+    try:
+        yield server
+    finally:
+        left = stop_server(server)
+        assert not processes_with_env(str(data_dir)), f"processes left behind: {left}"
+
+
+@pytest.fixture(scope="module")
+def trainer_server(chromium_required, tmp_path_factory) -> Iterator[Server]:
+    data_dir = tmp_path_factory.mktemp("trainer-e2e")
+    prepare_store(data_dir)
+    server = start_server(data_dir, "--trainer", token=TRAINER_TOKEN)
+    try:
+        yield server
+    finally:
+        stop_server(server)
+        assert not processes_with_env(str(data_dir))
+
+
+def _loopback_only(route) -> None:
+    host = urlparse(route.request.url).hostname
+    if host == "127.0.0.1":
+        route.continue_()
+    else:
+        route.abort()
+
+
+@pytest.fixture(scope="module")
+def browser(chromium_required, tmp_path_factory):
+    """A headless Chromium context (fresh profile) that can reach only 127.0.0.1."""
+    from playwright.sync_api import sync_playwright
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        ctx = pw.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=str(CHROMIUM),
+            headless=True, args=CHROMIUM_ARGS, accept_downloads=True, locale="zh-CN",
+            viewport={"width": 1366, "height": 900})
+        ctx.route("**/*", _loopback_only)
+        ctx.set_default_timeout(90_000)
+        try:
+            yield ctx
+        finally:
+            ctx.close()

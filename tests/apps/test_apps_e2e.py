@@ -1,0 +1,184 @@
+"""End to end in real headless Chromium against `pbkit serve` on 127.0.0.1.
+
+Each test drives an app as a trainee or trainer would, saves a screenshot under
+``test-artifacts/screenshots/`` and checks the server log for missing-glyph warnings
+(Chinese chart labels drawn as boxes). Skipped only when /usr/bin/chromium is absent.
+"""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tests.apps.conftest import SCREENSHOTS, TRAINER_TOKEN
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("servers")]
+
+ANSWER = ("大娘，您先坐下慢慢说，我理解您的难处。<script>window.__pwned=1</script>"
+          "低保要经过申请、入户调查、民主评议、公示，我们三天内把评议记录给您看，相关干部回避。")
+WAIT = 120_000
+
+
+def open_app(browser, server, name: str, **query: str):
+    page = browser.new_page()
+    page.dialogs = []  # an alert() would mean user text ran as code
+
+    def on_dialog(dialog) -> None:
+        page.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    page.goto(server.url(f"voila/render/{name}.ipynb", **query), wait_until="commit",
+              timeout=WAIT)
+    page.wait_for_selector(".pbkit-app .widget-html", timeout=WAIT)
+    return page
+
+
+def shot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 10_000
+    return path
+
+
+def assert_clean_log(server) -> None:
+    log = server.output()
+    assert "missing from font" not in log and "missing glyph" not in log, log[-2000:]
+    assert "pbkit.apps error" not in log, log[-4000:]
+
+
+def visible_errors(page) -> list[str]:
+    return [e.inner_text() for e in page.query_selector_all(".pbkit-msg-error")
+            if e.is_visible()]
+
+
+def test_roleplay_complete_an_attempt_and_see_the_score(browser, apps_server):
+    from pbkit.roleplay import score
+    from pbkit.store import ResultsStore
+
+    page = open_app(browser, apps_server, "roleplay", trainee="T0001")
+    assert page.input_value(".widget-text input") == "T0001"
+    page.click("button.pbkit-start")
+    page.wait_for_selector(".pbkit-villager", timeout=WAIT)
+    page.fill(".pbkit-answer-input textarea", ANSWER)
+    page.click("button.pbkit-submit")
+    result = page.wait_for_selector(".pbkit-result", timeout=WAIT)
+    expected = score("dibao-complaint", ANSWER, lang="zh")
+    text = result.inner_text()
+    assert f"总分：{expected.total:.0f} / 100" in text
+    assert "<script>window.__pwned=1</script>" in text  # shown as text, never run
+    assert page.evaluate("window.__pwned") is None and page.dialogs == []
+    marks = page.query_selector_all(".pbkit-result mark.pbkit-evidence")
+    assert len(marks) >= sum(len(c.evidence) for c in expected.criteria)
+    assert page.is_disabled("button.pbkit-submit")
+    shot(page, "roleplay")
+    store = ResultsStore("sqlite:///" + str(apps_server.data_dir / "results.sqlite3"))
+    rows = store.attempts("C2026E2E")
+    assert rows["total"].tolist() == [expected.total]
+    assert rows.loc[0, "answer"] == ANSWER
+    # the whole app switches to English
+    page.click("text=English")
+    page.wait_for_selector("text=Role-play practice", timeout=WAIT)
+    assert page.inner_text("button.pbkit-retry") == "Try again"
+    assert not visible_errors(page)
+    page.close()
+    assert_clean_log(apps_server)
+
+
+def _sample_zip(target: Path) -> Path:
+    from pbkit.data.sample import sample_path
+
+    with zipfile.ZipFile(target, "w") as zf:
+        for csv in sorted(sample_path().glob("*.csv")):
+            zf.write(csv, csv.name)
+    return target
+
+
+def test_planner_upload_plan_and_download_xlsx(browser, apps_server, tmp_path):
+    import openpyxl
+
+    from pbkit.data.io import load_dataset
+    from pbkit.networks import plan
+
+    page = open_app(browser, apps_server, "planner")
+    upload = ".pbkit-upload input[type=file]"
+    # too big for the websocket: refused in the page, the connection survives
+    page.set_input_files(upload, files=[{"name": "big.zip", "mimeType": "application/zip",
+                                         "buffer": b"0" * (9 * 1024 * 1024)}])
+    page.wait_for_selector(".pbkit-upload-toobig", state="visible", timeout=WAIT)
+    zipped = _sample_zip(tmp_path / "village.zip")
+    page.set_input_files(upload, str(zipped))
+    page.wait_for_selector("text=已载入：village.zip", timeout=WAIT)
+    assert not page.is_visible(".pbkit-upload-toobig")
+    page.click("button.pbkit-plan")
+    page.wait_for_selector("text=方案已生成", timeout=WAIT)
+    page.click("button.pbkit-download-btn")
+    link = page.wait_for_selector("a.pbkit-download", timeout=WAIT)
+    with page.expect_download(timeout=WAIT) as info:
+        link.click()
+    saved = tmp_path / "plan.xlsx"
+    info.value.save_as(saved)
+    assert info.value.suggested_filename == "pbkit-plan-one_on_one.xlsx"
+    book = openpyxl.load_workbook(saved)
+    sheet = book["pairs"]
+    header = [c.value for c in sheet[1]]
+    assert header[:2] == ["source_id", "target_id"]
+    expected = plan(load_dataset(zipped), "one_on_one", keep_existing=True)
+    assert sheet.max_row - 1 == len(expected.pairs) > 0
+    got = {(r[0], r[1]) for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert got == set(zip(expected.pairs["source_id"], expected.pairs["target_id"]))
+    assert page.query_selector(".pbkit-app img") is not None  # the map
+    shot(page, "planner")
+    assert not visible_errors(page)
+    page.close()
+    assert_clean_log(apps_server)
+
+
+def test_dashboard_opens_with_scorecard_and_evidence(browser, apps_server):
+    page = open_app(browser, apps_server, "dashboard")
+    page.wait_for_selector("text=考核得分", timeout=WAIT)
+    page.wait_for_selector(".pbkit-app img", timeout=WAIT)
+    shot(page, "dashboard")
+    page.click("text=百分制考核")
+    table = page.wait_for_selector(".pbkit-scorecard", timeout=WAIT)
+    assert "扣分依据" in table.inner_text()
+    shot(page, "dashboard-scorecard")
+    assert not visible_errors(page)
+    page.close()
+    assert_clean_log(apps_server)
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=60) as resp:
+            return resp.status
+    except urllib.error.HTTPError as err:
+        return err.code
+
+
+def test_trainee_server_does_not_serve_the_trainer_console(apps_server):
+    assert _status(apps_server.url("voila/render/console.ipynb")) == 404
+    assert _status(apps_server.url("voila/render/../trainer/console.ipynb")) in (403, 404)
+
+
+def test_trainer_console_refuses_a_request_without_the_token(browser, trainer_server):
+    bare = f"http://127.0.0.1:{trainer_server.port}/voila/render/console.ipynb"
+    assert _status(bare) in (401, 403)
+    assert _status(bare + "?token=wrong-token") in (401, 403)
+    context = browser  # fresh page, no token cookie yet
+    page = context.new_page()
+    response = page.goto(bare, wait_until="commit", timeout=WAIT)
+    assert response.status in (401, 403)
+    assert page.query_selector(".pbkit-app") is None
+    page.close()
+    page = open_app(browser, trainer_server, "console", token=TRAINER_TOKEN)
+    page.wait_for_selector("text=T0001", timeout=WAIT)
+    shot(page, "trainer")
+    assert not visible_errors(page)
+    page.close()
+    assert_clean_log(trainer_server)

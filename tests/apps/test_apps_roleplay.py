@@ -1,0 +1,209 @@
+"""Role-play app logic without a browser: construct, type, click (handlers), check state."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from pbkit.apps.common import esc
+from pbkit.apps.roleplay_app import RolePlayApp, highlight
+from pbkit.errors import StoreError
+from pbkit.i18n import t
+from pbkit.roleplay import get_scenario, score
+from pbkit.store import ResultsStore
+
+SCENARIO = "dibao-complaint"
+ANSWER = ("大娘，您先坐下慢慢说，我理解您的难处。<script>alert('x')</script>"
+          "低保要经过申请、入户调查、民主评议、公示，我们三天内把评议记录给您看，相关干部回避。")
+
+
+@pytest.fixture
+def store():
+    s = ResultsStore("sqlite://")
+    s.ensure_cohort("C1", "2026 秋季班")
+    s.ensure_trainee("T0001", "C1")
+    return s
+
+
+def make_app(store, lang="zh", trainee="T0001"):
+    app = RolePlayApp(lang=lang, store=store, trainee_id=trainee)
+    app.scenario.value = SCENARIO  # as the browser sends a dropdown choice
+    return app
+
+
+def click(button):
+    """Run a button's callbacks the way a widget message from the browser does."""
+    button._handle_button_msg(None, {"event": "click"}, [])
+
+
+def test_complete_attempt_shows_core_score_and_saves_it(store):
+    app = make_app(store)
+    click(app.start)
+    assert app.attempt is not None and not app.submit.disabled
+    app.answer.value = ANSWER
+    click(app.submit)
+    expected = score(SCENARIO, ANSWER, lang="zh")
+    assert app.message_text == t("apps.roleplay.saved_msg", "zh")
+    assert t("apps.roleplay.total", "zh", total=f"{expected.total:.0f}") in app.result.value
+    for crit in expected.criteria:
+        assert f"{crit.level} / {crit.max_level}" in app.result.value
+        for ev in crit.evidence:
+            assert f'<mark class="pbkit-evidence">{ev.text}</mark>' in app.result.value
+    rows = store.attempts("C1")
+    assert len(rows) == 1
+    assert rows.loc[0, "total"] == expected.total
+    assert rows.loc[0, "answer"] == ANSWER
+    assert app.submit.disabled and app.send.disabled
+    assert app.retry.layout.display == "flex"
+
+
+def test_user_text_is_escaped_everywhere(store):
+    app = make_app(store)
+    click(app.start)
+    app.answer.value = ANSWER
+    click(app.submit)
+    state = app.browser_state()
+    assert "<script>" not in state and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in state
+    assert "<script>" not in app.result.value and "<script>" not in app.transcript.value
+
+
+def test_forged_click_on_disabled_submit_is_stored_once(store):
+    app = make_app(store)
+    click(app.start)
+    app.answer.value = ANSWER
+    click(app.submit)
+    first = app.attempt.attempt_id
+    assert app.submit.disabled
+    # a forged message runs the disabled button's callback, even with new text typed
+    app.answer.value = "另一个回答"
+    click(app.submit)
+    click(app.submit)
+    assert len(store.attempts()) == 1
+    assert app.attempt.attempt_id == first
+    assert store.attempts().loc[0, "answer"] == ANSWER
+
+
+def test_forged_overlong_answer_is_refused_by_the_store(store):
+    app = make_app(store)
+    click(app.start)
+    long_text = "我理解您的难处。" * 600  # 4800 characters; the textarea has no bound
+    app.answer.value = long_text
+    click(app.submit)
+    assert app.message_text == StoreError("store.err.turn_too_long", turn=1,
+                                          length=len(long_text), max=4000).render("zh")
+    assert len(store.attempts()) == 0
+    # nothing was lost: the answer is still there to shorten, submit still works
+    assert app.answer.value == long_text and not app.submit.disabled
+    app.answer.value = long_text[:300]
+    click(app.submit)
+    assert len(store.attempts()) == 1
+
+
+def test_deadline_passed_is_refused_by_the_store(store):
+    store.ensure_cohort("C1", "2026 秋季班", deadline=date(2020, 1, 1))
+    app = make_app(store, lang="en")
+    click(app.start)
+    app.answer.value = ANSWER
+    click(app.submit)
+    assert "2020-01-01" in app.message_text and "has passed" in app.message_text
+    assert "pbkit-msg-error" in app.message.value
+    assert len(store.attempts()) == 0
+
+
+def test_unregistered_trainee_gets_store_message_then_can_fix_it(store):
+    app = make_app(store, trainee="T0002")
+    click(app.start)
+    app.answer.value = ANSWER
+    click(app.submit)
+    assert app.message_text == StoreError("store.err.unknown_trainee",
+                                          trainee_id="T0002").render("zh")
+    assert len(store.attempts()) == 0 and not app.submit.disabled
+    app.trainee.value = "T0001"
+    click(app.submit)
+    assert len(store.attempts()) == 1
+
+
+def test_missing_trainee_code_and_empty_answer_are_messages(store):
+    app = make_app(store, trainee="")
+    click(app.start)
+    app.answer.value = ANSWER
+    click(app.submit)
+    assert app.message_text == t("apps.roleplay.err.no_trainee", "zh")
+    app.trainee.value = "T0001"
+    app.answer.value = "   "
+    click(app.submit)
+    assert app.message_text == t("apps.roleplay.err.empty_answer", "zh")
+    assert len(store.attempts()) == 0
+
+
+def test_try_again_makes_a_new_submission(store):
+    app = make_app(store)
+    click(app.start)
+    app.answer.value = ANSWER
+    click(app.submit)
+    first = app.attempt.submission_id
+    click(app.retry)
+    assert app.attempt.submission_id != first
+    assert app.result.value == "" and not app.submit.disabled
+    app.answer.value = "您先别急，我们一起看看评议记录。"
+    click(app.submit)
+    assert len(store.attempts()) == 2
+
+
+def test_rubric_anchors_cues_and_exemplars_never_reach_the_browser(store):
+    app = make_app(store)
+    click(app.start)
+    app.answer.value = ANSWER
+    click(app.submit)
+    app.set_lang("en")
+    state = app.browser_state()
+    sc = get_scenario(SCENARIO)
+    secrets = []
+    for crit in sc.criteria:
+        secrets += [crit.description.zh, crit.description.en]
+        for level in crit.levels:
+            secrets += [level.anchor.zh, level.anchor.en]
+    secrets += [ex.text for ex in sc.exemplars]
+    for concept in sc.concepts.values():  # cue regexes (plain words may be in the context)
+        secrets += [p for p in (*concept.zh, *concept.en)
+                    if len(p) > 6 and any(ch in p for ch in "\\()[]|?*+")]
+    # the scorer's feedback sentence may quote the next level's anchor: that one sentence
+    # per criterion is meant for the trainee; no other rubric text may be sent
+    shown = [c.feedback for lang in ("zh", "en") for c in score(SCENARIO, ANSWER, lang).criteria]
+    leaked = [s for s in secrets if s and s in state and not any(s.rstrip("。.") in f
+                                                               or s[1:].rstrip("。.") in f
+                                                               for f in shown)]
+    assert not leaked
+    # what the trainee may see is there
+    assert esc(sc.title.en) in state and esc(sc.context.en) in state
+
+
+def test_language_switch_relabels_everything(store):
+    app = make_app(store)
+    assert app.start.description == "开始练习"
+    app.lang_toggle.value = "en"
+    sc = get_scenario(SCENARIO)
+    assert app.start.description == "Start" and app.submit.description == "Submit for scoring"
+    assert sc.title.en in app.situation.value
+    assert app.scenario.value == SCENARIO
+
+
+def test_highlight_escapes_every_piece():
+    text = "<b>我会</b>公示名单 & 记录"
+    out = highlight(text, [{"start": 9, "end": 13, "text": "公示名单"}, "记录", (0, 3)])
+    assert out == ('<mark class="pbkit-evidence">&lt;b&gt;</mark>我会&lt;/b&gt;'
+                   '<mark class="pbkit-evidence">公示名单</mark> &amp; '
+                   '<mark class="pbkit-evidence">记录</mark>')
+
+
+def test_trainee_and_cohort_from_the_link_register_the_trainee(store, monkeypatch):
+    monkeypatch.setenv("QUERY_STRING", "trainee=T0100&cohort=C1")
+    app = RolePlayApp(lang="zh", store=store)
+    assert app.trainee.value == "T0100" and app.cohort_id == "C1"
+    app.scenario.value = SCENARIO
+    click(app.start)
+    app.answer.value = ANSWER
+    click(app.submit)
+    assert store.roster("C1")["trainee_id"].tolist() == ["T0001", "T0100"]
+    assert len(store.attempts(trainee_id="T0100")) == 1

@@ -1,0 +1,94 @@
+"""Plans decomposed by township: Dask gives exactly the per-township solves."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from pbkit.data.dataset import Dataset
+from pbkit.data.partition import split_by_township, township_of
+from pbkit.data.schema import TABLES
+from pbkit.data.synth import synthesize
+from pbkit.errors import UsageError
+from pbkit.networks import plan
+from pbkit.scale.plan import plan_by_township
+
+AS_OF = "2025-12-31"
+
+
+def _relabel(ds: Dataset, prefix: str) -> dict[str, pd.DataFrame]:
+    """Copy of ``ds``'s tables with every identifier prefixed (a distinct township)."""
+    out = {}
+    for name, frame in ds.tables().items():
+        frame = frame.copy()
+        for col in TABLES[name].columns:
+            if col.kind in ("id", "ref") or col.name == "group_id":
+                frame[col.name] = frame[col.name].map(
+                    lambda v: f"{prefix}{v}" if isinstance(v, str) else v).astype("str")
+        out[name] = frame
+    return out
+
+
+@pytest.fixture(scope="module")
+def county():
+    a = _relabel(synthesize("township", seed=11), "A")
+    b = _relabel(synthesize("township", seed=12), "B")
+    tables = {n: pd.concat([a[n], b[n]], ignore_index=True) for n in a}
+    roots = tables["orgs"]["parent_id"].isna()
+    tables["orgs"].loc[roots, "parent_id"] = "C0"
+    county_row = pd.DataFrame({"org_id": ["C0"], "level": ["county"]})
+    tables["orgs"] = pd.concat([county_row, tables["orgs"]], ignore_index=True)
+    return Dataset.from_frames(name="two-townships", **tables)
+
+
+def test_township_split_covers_every_row_once(county):
+    parts = split_by_township(county)
+    towns = township_of(county.orgs)
+    assert sorted(k for k in parts if k) == sorted(set(towns) - {""})
+    for name in ("people", "households", "activities"):
+        assert sum(len(p.table(name)) for p in parts.values()) == len(county.table(name))
+
+
+def test_pandas_engine_equals_each_township_alone(county):
+    merged = plan_by_township(county, "one_on_one", as_of=AS_OF, lang="en")
+    alone = [plan(p, "one_on_one", as_of=AS_OF, lang="en")
+             for key, p in sorted(split_by_township(county).items()) if key]
+    expected = pd.concat([p.pairs for p in alone], ignore_index=True)
+    pd.testing.assert_frame_equal(merged.pairs, expected)
+    assert merged.objective["covered"] == sum(p.objective["covered"] for p in alone)
+    assert merged.objective["townships"] == 2
+
+
+@pytest.mark.slow
+def test_dask_engine_gives_identical_plan(county):
+    local = plan_by_township(county, "one_on_one", as_of=AS_OF, lang="zh")
+    distributed = plan_by_township(county, "one_on_one", engine="dask", as_of=AS_OF, lang="zh")
+    pd.testing.assert_frame_equal(distributed.pairs, local.pairs)
+    pd.testing.assert_frame_equal(distributed.uncovered, local.uncovered)
+    assert distributed.objective == local.objective
+
+
+def test_unknown_engine_is_refused(county):
+    with pytest.raises(UsageError) as err:
+        plan_by_township(county, "one_on_one", engine="spark")
+    assert err.value.render("en") == "unknown engine spark (choose from pandas, dask)"
+
+
+@pytest.mark.slow
+def test_parquet_source_each_task_reads_its_township(county, tmp_path):
+    from pbkit.data.parquet import write_parquet
+
+    path = write_parquet(county, tmp_path / "pq")
+    in_memory = plan_by_township(county, "one_on_one", as_of=AS_OF, lang="en")
+    from_files = plan_by_township(path, "one_on_one", as_of=AS_OF, lang="en")
+    on_dask = plan_by_township(path, "one_on_one", engine="dask", as_of=AS_OF, lang="en")
+    pd.testing.assert_frame_equal(from_files.pairs, in_memory.pairs)
+    pd.testing.assert_frame_equal(on_dask.pairs, in_memory.pairs)
+    assert on_dask.objective == in_memory.objective
+
+
+def test_path_that_is_not_parquet_is_refused(tmp_path):
+    with pytest.raises(UsageError) as err:
+        plan_by_township(tmp_path, "one_on_one")
+    assert err.value.render("en") == (f"{tmp_path} is not a pbkit Parquet dataset "
+                                      "(run pbkit convert first)")
