@@ -85,7 +85,7 @@ def make_instance(villages: int = 600, households: int = 100_000, helpers: int =
     org = list(np.array(vill, dtype=object)[p_v]) + [None] * n_extra
     role_since = [None] * n_people
     k = helpers
-    for t_i, town in enumerate(towns):  # 6 township leaders + 14 agency cadres per township
+    for town in towns:  # 6 township leaders + 14 agency cadres per township
         for j in range(20):
             roles[k] = ("township_leader",) if j < 6 else ("agency_cadre",)
             org[k] = town
@@ -123,7 +123,7 @@ def make_instance(villages: int = 600, households: int = 100_000, helpers: int =
         if len(pool):
             pairs.append((f"P{pool[rng.integers(0, len(pool))]:06d}", f"H{i:06d}",
                           "one_on_one", None, "helper"))
-    for t_i, town in enumerate(towns):  # bao-cun teams
+    for t_i in range(len(towns)):  # bao-cun teams
         leaders = [helpers + t_i * 20 + j for j in range(6)]
         cadres = [helpers + t_i * 20 + 6 + j for j in range(14)]
         for n, v in enumerate(np.flatnonzero(v_town == t_i)):
@@ -154,7 +154,7 @@ AS_OF = "2024-06-30"
 
 def _warm() -> None:
     """Load modules and the message catalog once, as any pbkit session has (not timed)."""
-    import scipy.optimize  # noqa: F401
+    import scipy.optimize
     import scipy.sparse.csgraph  # noqa: F401
 
     import pbkit.networks.planner  # noqa: F401

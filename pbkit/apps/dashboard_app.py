@@ -97,6 +97,9 @@ class DashboardApp(AppShell):
 
         rules = default_rules()
         orgs = branches(self.dataset, rules.branch_levels)
+        first = {"village": 0, "community": 1}  # village branches first, then the others
+        orgs = orgs.assign(_o=orgs["level"].map(lambda lv: first.get(lv, 2))).sort_values(
+            ["_o", "org_id"], kind="stable")
         options = []
         for rec in orgs.itertuples(index=False):
             label = str(rec.org_id)

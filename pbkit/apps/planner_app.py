@@ -47,25 +47,31 @@ _MAP_POINTS = 5000  # households drawn on the map at most
 
 
 def upload_guard_js(limit: int = MAX_UPLOAD_BYTES) -> str:
-    """Browser-side guard: refuse a file over ``limit`` bytes before it is sent.
+    """Browser-side guard: refuse files over ``limit`` bytes before they are sent.
 
-    A capture-phase ``change`` listener on the document sees the file input of any
-    ``.pbkit-upload`` widget first; over the limit it stops the event (so the widget never
-    reads or sends the file), clears the input and shows the ``.pbkit-upload-toobig``
-    message. The kernel checks the size again (a browser is not a boundary).
+    ipywidgets' FileUpload keeps its ``<input type=file>`` outside the document and reads
+    the chosen files in its ``change`` listener, then sends them in one websocket message
+    (which Voila drops without a word above about 10 MB). The guard wraps
+    ``addEventListener`` of file inputs so that a ``change`` listener is skipped when the
+    files are too large: the input is cleared and every ``.pbkit-upload-toobig`` message is
+    shown. Installed once per page, before the widget renders. The kernel checks the size
+    again (a browser is not a boundary).
     """
     return (
         "(function(){if(window.__pbkitUploadGuard){return;}window.__pbkitUploadGuard=true;"
-        "document.addEventListener('change',function(ev){var el=ev.target;"
-        "if(!el||el.tagName!=='INPUT'||el.type!=='file'){return;}"
-        "var box=el.closest('.pbkit-upload');if(!box){return;}"
-        "var total=0;for(var i=0;i<el.files.length;i++){total+=el.files[i].size;}"
+        "var P=HTMLInputElement.prototype,orig=P.addEventListener;"
+        "function warn(show){document.querySelectorAll('.pbkit-upload-toobig').forEach("
+        "function(w){w.style.display=show?'block':'none';});}"
+        "P.addEventListener=function(type,listener,opts){"
+        "if(type!=='change'||this.type!=='file'||!listener){"
+        "return orig.call(this,type,listener,opts);}"
+        "var input=this;var wrapped=function(ev){var total=0,files=input.files||[];"
+        "for(var i=0;i<files.length;i++){total+=files[i].size;}"
         f"if(total>{int(limit)})"
-        "{ev.stopImmediatePropagation();ev.preventDefault();el.value='';"
-        "document.querySelectorAll('.pbkit-upload-toobig').forEach(function(w){"
-        "w.style.display='block';});}"
-        "else{document.querySelectorAll('.pbkit-upload-toobig').forEach(function(w){"
-        "w.style.display='none';});}},true);})();"
+        "{input.value='';warn(true);return undefined;}warn(false);"
+        "return typeof listener==='function'?listener.call(this,ev):"
+        "listener.handleEvent(ev);};"
+        "return orig.call(this,type,wrapped,opts);};})();"
     )
 
 
@@ -151,7 +157,7 @@ class PlannerApp(AppShell):
                                                     align_items="center")),
             self.summary,
             W.HBox([self.map_image], layout=W.Layout(justify_content="center")),
-            self.tables, self.plan_box,
+            self.plan_box, self.tables,
         ]
         self.sample_btn.on_click(self._on_sample)
         self.upload.observe(self._on_upload, "value")
@@ -408,16 +414,44 @@ class PlannerApp(AppShell):
 
     def _render_tables(self) -> None:
         cov, load = self._network_frames()
-        parts = [f"<h3>{esc(self.tr('apps.planner.coverage'))}</h3>",
-                 html_table(self._filter_village(cov), lang=self.lang),
-                 f"<h3>{esc(self.tr('apps.planner.helper_load'))}</h3>",
-                 html_table(self._filter_village(load), lang=self.lang)]
+        parts = []
         if self.plan is not None:
-            parts += [f"<h3>{esc(self.tr('apps.planner.pairs', n=len(self.plan.pairs)))}</h3>",
-                      html_table(self._filter_plan(self.plan.pairs), lang=self.lang),
-                      f"<h3>{esc(self.tr('apps.planner.uncovered', n=len(self.plan.uncovered)))}</h3>",
-                      html_table(self._filter_plan(self.plan.uncovered), lang=self.lang)]
+            pairs, unc = self.plan.pairs, self.plan.uncovered
+            parts += [f"<h3>{esc(self.tr('apps.planner.pairs', n=len(pairs)))}</h3>",
+                      html_table(self._display(self._filter_plan(pairs), (
+                          "source_id", "target_id", "village", "distance_km", "status",
+                          "reason")), lang=self.lang),
+                      f"<h3>{esc(self.tr('apps.planner.uncovered', n=len(unc)))}</h3>",
+                      html_table(self._display(self._filter_plan(unc), (
+                          "target_id", "village", "reason")), lang=self.lang)]
+        parts += [f"<h3>{esc(self.tr('apps.planner.coverage'))}</h3>",
+                  html_table(self._display(self._filter_village(cov), (
+                      "village", "needy", "covered", "uncovered", "coverage")),
+                      lang=self.lang),
+                  f"<h3>{esc(self.tr('apps.planner.helper_load'))}</h3>",
+                  html_table(self._display(self._filter_village(load), (
+                      "person_id", "village", "capacity", "pairs", "spare", "overloaded",
+                      "migrant")), lang=self.lang)]
         self.tables.value = "".join(parts)
+
+    def _display(self, frame: Any, columns: tuple[str, ...]) -> Any:
+        """The chosen columns that exist, values formatted, headers in the app language."""
+        cols = [c for c in columns if c in frame.columns] or list(frame.columns)
+        out = frame[cols].copy()
+        for col in cols:
+            if col == "coverage":
+                out[col] = out[col].map(lambda v: "" if v != v else f"{100 * float(v):.0f}%")
+            elif col == "status":
+                out[col] = out[col].map(lambda v: self.tr(f"apps.planner.status.{v}")
+                                        if _has(f"apps.planner.status.{v}") else v)
+            elif col in ("overloaded", "migrant"):
+                out[col] = out[col].map(lambda v: self.tr("common.yes") if v is True or v == 1
+                                        else ("" if v != v or v is None else
+                                              self.tr("common.no")))
+            elif col == "distance_km":
+                out[col] = out[col].map(lambda v: "" if v != v else f"{float(v):.1f}")
+        out.columns = [self.tr(f"apps.col.{c}") if _has(f"apps.col.{c}") else c for c in cols]
+        return out
 
     def _filter_plan(self, frame: Any) -> Any:
         village = self.village.value

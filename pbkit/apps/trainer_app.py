@@ -379,8 +379,22 @@ class TrainerApp(AppShell):
             return
         from pbkit import roleplay
 
-        report = roleplay.agreement(machine, human)
-        self.agreement_view.value = _agreement_html(report, self)
+        m_tab, h_tab = _paired_levels(machine, human)
+        if not m_tab:
+            self.agreement_view.value = f"<p>{esc(self.tr('apps.trainer.no_human'))}</p>"
+            return
+        parts = [_agreement_html(roleplay.agreement(m_tab, h_tab), self,
+                                 self.tr("apps.trainer.agreement_h"))]
+        raters = sorted(human["rater_id"].unique())
+        if len(raters) >= 2:
+            a_tab, b_tab = _paired_levels(human[human["rater_id"] == raters[0]],
+                                          human[human["rater_id"] == raters[1]])
+            if a_tab:
+                parts.append(_agreement_html(
+                    roleplay.agreement(a_tab, b_tab), self,
+                    self.tr("apps.trainer.agreement_raters", a=raters[0], b=raters[1]),
+                    "apps.trainer.ag.confusion_raters"))
+        self.agreement_view.value = "".join(parts)
 
     # -- export -------------------------------------------------------------------------
 
@@ -403,13 +417,33 @@ class TrainerApp(AppShell):
         return download_link(data, filename, self.tr("apps.trainer.download", file=filename))
 
 
-def _agreement_html(report: Any, app: TrainerApp) -> str:
+def _paired_levels(first: Any, second: Any) -> tuple[dict, dict]:
+    """Levels of two raters on the same (attempt, criterion), as criterion -> list tables.
+
+    ``first`` and ``second`` are long score frames (``attempt_id, criterion_id, level``);
+    a criterion scored by several raters in ``second`` pairs each of them with ``first``.
+    """
+    keys = ["attempt_id", "criterion_id"]
+    merged = second[keys + ["level"]].merge(first[keys + ["level"]], on=keys,
+                                            suffixes=("_b", "_a"))
+    table_a: dict[str, list[int]] = {}
+    table_b: dict[str, list[int]] = {}
+    for crit, group in merged.groupby("criterion_id", sort=True):
+        table_a[str(crit)] = [int(v) for v in group["level_a"]]
+        table_b[str(crit)] = [int(v) for v in group["level_b"]]
+    return table_a, table_b
+
+
+def _agreement_html(report: Any, app: TrainerApp, title: str,
+                    confusion_key: str = "apps.trainer.ag.confusion") -> str:
     """Render an agreement report: headline figures, per-criterion table, confusion."""
     import pandas as pd
 
-    parts = [f"<h3>{esc(app.tr('apps.trainer.agreement_h'))}</h3>"]
+    from pbkit.i18n import has_key
+
+    parts = [f"<h3>{esc(title)}</h3>"]
     figures = []
-    for key in ("qwk", "kappa", "exact", "adjacent", "n", "smd"):
+    for key in ("n", "qwk", "exact", "adjacent", "smd"):
         value = getattr(report, key, None)
         if value is None or isinstance(value, (pd.DataFrame, dict)):
             continue
@@ -420,18 +454,17 @@ def _agreement_html(report: Any, app: TrainerApp) -> str:
         parts.append(html_table(pd.DataFrame(figures, columns=[
             app.tr("apps.dashboard.col.item"), app.tr("apps.dashboard.col.value")]),
             scroll=False, lang=app.lang))
-    for attr in ("per_criterion", "by_criterion", "criteria", "table"):
-        frame = getattr(report, attr, None)
-        if isinstance(frame, pd.DataFrame):
-            parts.append(f"<h3>{esc(app.tr('apps.trainer.ag.per_criterion'))}</h3>"
-                         + html_table(frame.round(3), scroll=False, lang=app.lang))
-            break
+    frame = getattr(report, "per_criterion", None)
+    if isinstance(frame, pd.DataFrame):
+        frame = frame.round(2).rename(columns={
+            c: app.tr(f"apps.trainer.ag.{c}") for c in frame.columns
+            if has_key(f"apps.trainer.ag.{c}")})
+        parts.append(f"<h4>{esc(app.tr('apps.trainer.ag.per_criterion'))}</h4>"
+                     + html_table(frame, scroll=False, lang=app.lang))
     confusion = getattr(report, "confusion", None)
     if isinstance(confusion, pd.DataFrame):
         frame = confusion.copy()
-        frame.insert(0, app.tr("apps.trainer.ag.machine_vs_human"), frame.index.astype(str))
-        parts.append(f"<h3>{esc(app.tr('apps.trainer.ag.confusion'))}</h3>"
+        frame.insert(0, "", frame.index.astype(str))
+        parts.append(f"<h4>{esc(app.tr(confusion_key))}</h4>"
                      + html_table(frame, scroll=False, lang=app.lang))
-    if len(parts) == 1 and hasattr(report, "to_frame"):
-        parts.append(html_table(report.to_frame(), scroll=False, lang=app.lang))
     return "".join(parts)

@@ -68,11 +68,9 @@ def write_dataset(dataset, out, *, progress=None):
 
 def run(args: argparse.Namespace) -> int:
     import time
-
-    from pbkit.data.synth import synthesize
-
     from pathlib import Path
 
+    from pbkit.data.synth import synthesize
     from pbkit.errors import UsageError
 
     if Path(args.out).exists() and not Path(args.out).is_dir():   # fail before working

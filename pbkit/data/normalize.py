@@ -228,17 +228,60 @@ def _arrow_cast(s: pd.Series, target: str) -> pd.Series | None:
     arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
     try:
         if target == "date":
-            out = pc.strptime(arr, format="%Y-%m-%d", unit="s", error_is_null=False)
-            # arrow is lenient (2024-02-30 -> 2024-03-01): the date must print back the same
-            same = pc.equal(pc.strftime(out, format="%Y-%m-%d"), arr)
-            if pc.any(pc.invert(pc.fill_null(same, True))).as_py():
-                return None
-            stamps = out.to_pandas()
-            return pd.Series(stamps.to_numpy(), index=s.index).astype("datetime64[ns]")
+            stamps = _iso_dates(arr)
+            return None if stamps is None else pd.Series(stamps, index=s.index)
         out = pc.cast(arr, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
         return None
     return pd.Series(out.to_numpy(zero_copy_only=False), index=s.index, dtype="float64")
+
+
+def _iso_dates(arr) -> np.ndarray | None:
+    """Parse a text column that is all ``YYYY-MM-DD`` (or empty) with numpy, else ``None``.
+
+    The fixed-width bytes are read as a matrix of digits; month and day are checked against
+    the calendar (``2024-02-30`` is refused).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.chunked_array([arr]) if isinstance(arr, pa.Array) else arr
+    arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    n = len(arr)
+    valid = ~np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    if arr.type not in (pa.string(), pa.large_string()):
+        arr = arr.cast(pa.string())
+    lengths = pc.fill_null(pc.binary_length(arr), 0).to_numpy(zero_copy_only=False)
+    if not np.all((lengths == 10) | (lengths == 0)):
+        return None
+    full = lengths == 10
+    offsets_type = np.int64 if arr.type == pa.large_string() else np.int32
+    offsets = np.frombuffer(arr.buffers()[1], dtype=offsets_type)[arr.offset: arr.offset + n + 1]
+    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8) if arr.buffers()[2] else \
+        np.zeros(0, dtype=np.uint8)
+    out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+    if not full.any():
+        return out
+    starts = offsets[:-1][full].astype(np.int64)
+    chars = data[starts[:, None] + np.arange(10)[None, :]]
+    digits = chars.astype(np.int16) - 48
+    digit_pos = [0, 1, 2, 3, 5, 6, 8, 9]
+    if not ((chars[:, 4] == 45).all() and (chars[:, 7] == 45).all()
+            and ((digits[:, digit_pos] >= 0) & (digits[:, digit_pos] <= 9)).all()):
+        return None
+    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
+    month = digits[:, 5] * 10 + digits[:, 6]
+    day = digits[:, 8] * 10 + digits[:, 9]
+    if not ((month >= 1) & (month <= 12) & (day >= 1) & (year >= 1678) & (year <= 2261)).all():
+        return None
+    months = ((year.astype(np.int64) - 1970) * 12 + (month - 1)).astype("datetime64[M]")
+    first = months.astype("datetime64[D]")
+    days_in_month = ((months + 1).astype("datetime64[D]") - first).astype(np.int64)
+    if (day > days_in_month).any():
+        return None
+    out[full] = (first + (day - 1).astype("timedelta64[D]")).astype("datetime64[ns]")
+    del valid
+    return out
 
 
 def _numeric(s: pd.Series, allow_units: bool) -> pd.Series:
@@ -302,10 +345,12 @@ def parse_bool(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     ([True, False, True, False, True, <NA>, <NA>], [False, False, False, False, False, True, False])
     """
     s = series
-    mapped = _map_uniques(s, lambda u: _BOOL_MAP.get(str(u).lower()) if u else None)
-    out = pd.array(mapped.tolist(), dtype="boolean") if len(s) else pd.array([],
-                                                                               dtype="boolean")
-    bad = _nonempty(s) & np.asarray(pd.isna(out), dtype=bool)
+    codes, uniques = factorize_text(s)
+    mapped = [_BOOL_MAP.get(str(u).lower()) if u else None for u in uniques] + [None]
+    truth = np.array([bool(m) for m in mapped], dtype=bool)[codes]
+    missing = np.array([m is None for m in mapped], dtype=bool)[codes]
+    out = pd.arrays.BooleanArray(truth, missing)
+    bad = _nonempty(s) & missing
     return pd.Series(out, index=s.index), bad
 
 
@@ -446,8 +491,19 @@ def parse_enum(series: pd.Series, column: Column) -> tuple[pd.Series, np.ndarray
     """
     lookup = enum_lookup(tuple(column.values))
     s = series
-    codes = _map_uniques(s, lambda u: lookup.get(_fold_value(u)) if u else None)
-    codes = codes.astype("str")
+    idx, uniques = factorize_text(s)
+    mapped = [lookup.get(_fold_value(u)) if u else None for u in uniques] + [None]
+    arr = _arrow(s)
+    if arr is not None:  # take from the few mapped values, in C
+        import pyarrow as pa
+
+        table = pa.array(mapped, type=pa.string())
+        codes = pd.Series(table.take(pa.array(np.where(idx < 0, len(mapped) - 1, idx))),
+                          index=s.index, dtype="str")
+    else:
+        values = np.empty(len(mapped), dtype=object)
+        values[:] = mapped
+        codes = pd.Series(values[idx], index=s.index, dtype="object").astype("str")
     bad = _nonempty(s) & codes.isna().to_numpy()
     return codes, bad
 

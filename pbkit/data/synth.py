@@ -146,7 +146,7 @@ class ScaleSpec:
 
 
 SCALES: dict[str, ScaleSpec] = {
-    "township": ScaleSpec("township", 0, 1, (1, 1), (12, 12), 44.0, 0.55, (2, 2), 6),
+    "township": ScaleSpec("township", 0, 1, (1, 1), (12, 12), 46.0, 0.53, (2, 2), 6),
     "county": ScaleSpec("county", 0, 1, (18, 18), (28, 39), 78.0, 1.95, (2, 4), 6),
     "province": ScaleSpec("province", 3, 5, (16, 20), (28, 39), 78.0, 1.95, (2, 4), 7),
 }
@@ -163,9 +163,9 @@ _AGE_LO = np.array([18, 30, 40, 50, 60, 70, 80])
 _AGE_HI = np.array([29, 39, 49, 59, 69, 79, 92])
 # Education by age band for village members (primary .. postgraduate).
 _EDU_VILLAGE = np.array([
-    [0.02, 0.28, 0.32, 0.22, 0.16, 0.0],
-    [0.06, 0.44, 0.28, 0.14, 0.08, 0.0],
-    [0.16, 0.52, 0.24, 0.06, 0.02, 0.0],
+    [0.03, 0.35, 0.32, 0.18, 0.12, 0.0],
+    [0.08, 0.50, 0.26, 0.11, 0.05, 0.0],
+    [0.18, 0.56, 0.21, 0.04, 0.01, 0.0],
     [0.32, 0.50, 0.15, 0.03, 0.0, 0.0],
     [0.52, 0.38, 0.10, 0.0, 0.0, 0.0],
     [0.70, 0.25, 0.05, 0.0, 0.0, 0.0],
@@ -218,12 +218,20 @@ _YEAR_START = np.datetime64("2025-01-01")
 
 # --------------------------------------------------------------------------- helpers
 
-def _draw(rng: np.random.Generator, probs: np.ndarray) -> np.ndarray:
-    """One categorical draw per row of ``probs`` (rows need not be normalised)."""
+def _draw(rng: np.random.Generator, probs: np.ndarray, stratified: bool = False) -> np.ndarray:
+    """One categorical draw per row of ``probs`` (rows need not be normalised).
+
+    ``stratified``: the uniforms are spread evenly over [0, 1) (one per stratum, in random
+    order), so the shares drawn stay close to the probabilities even for few rows.
+    """
     probs = np.atleast_2d(probs)
     cum = np.cumsum(probs, axis=1)
     cum = cum / cum[:, -1:]
-    u = rng.random(len(probs))
+    n = len(probs)
+    if stratified and n:
+        u = (rng.permutation(n) + rng.random(n)) / n
+    else:
+        u = rng.random(n)
     return np.minimum((u[:, None] >= cum).sum(axis=1), probs.shape[1] - 1)
 
 
@@ -277,11 +285,11 @@ def _month_end(year: np.ndarray, month: np.ndarray) -> np.ndarray:
 
 
 def _mask_labels(codes: tuple[str, ...]) -> np.ndarray:
-    """Lookup table bitmask -> ';'-joined codes."""
-    labels = []
+    """Lookup table bitmask -> tuple of codes (the dtype of multi/tags columns)."""
+    labels = np.empty(1 << len(codes), dtype=object)
     for mask in range(1 << len(codes)):
-        labels.append(";".join(c for i, c in enumerate(codes) if mask >> i & 1))
-    return np.array(labels, dtype=object)
+        labels[mask] = tuple(c for i, c in enumerate(codes) if mask >> i & 1)
+    return labels
 
 
 _ROLE_LABELS = _mask_labels(ROLES)
@@ -291,8 +299,15 @@ _ROLE_BIT = {r: 1 << i for i, r in enumerate(ROLES)}
 
 
 def _ids(prefix: str, start: int, n: int, width: int) -> np.ndarray:
-    nums = np.arange(start, start + n).astype(str)
-    return np.char.add(prefix, np.char.zfill(nums, width)).astype(object)
+    """``prefix`` + zero-padded numbers ``start .. start+n-1`` (built as bytes, fast)."""
+    width = max(width, len(str(max(start + n - 1, 0))))
+    pre = np.frombuffer(prefix.encode("ascii"), dtype=np.uint8)
+    nums = np.arange(start, start + n, dtype=np.int64)
+    mat = np.empty((n, len(pre) + width), dtype=np.uint8)
+    mat[:, : len(pre)] = pre
+    for k in range(width):
+        mat[:, len(pre) + width - 1 - k] = 48 + (nums // 10**k) % 10
+    return mat.view(f"S{len(pre) + width}").ravel().astype("U").astype(object)
 
 
 # --------------------------------------------------------------------------- county
@@ -310,6 +325,7 @@ class _Builder:
         self.visits: list[dict] = []
         self.n_people = 0
         self.n_households = 0
+        self.n_orgs = 0
 
 
 def _county(rng: np.random.Generator, b: _Builder, cid: str, parent: str | None,
@@ -462,7 +478,7 @@ def _county(rng: np.random.Generator, b: _Builder, cid: str, parent: str | None,
     b_org = np.repeat(np.arange(n_org), n_blocks_org)
     b_kind = o_kind_a[b_org]
     # age band per block: village mixture (old-leaning in weak/stagnant villages)
-    old_w = np.clip(0.25 + 0.45 * (weak | stagnant)[b_org] + rng.normal(0, 0.12, n_blk), 0, 1)
+    old_w = np.clip(0.2 + 0.35 * (weak | stagnant)[b_org] + rng.normal(0, 0.12, n_blk), 0, 1)
     age_p = np.empty((n_blk, len(AGE_BANDS)))
     age_p[:] = _AGE_P["village"]
     vb = b_kind == _KIND_VILLAGE
@@ -471,12 +487,12 @@ def _county(rng: np.random.Generator, b: _Builder, cid: str, parent: str | None,
     for k, name in ((_KIND_ORGAN, "organ"), (_KIND_SCHOOL, "school"),
                     (_KIND_ENTERPRISE, "enterprise")):
         age_p[b_kind == k] = _AGE_P[name]
-    b_age = _draw(rng, age_p)
+    b_age = _draw(rng, age_p, stratified=True)
     edu_p = _EDU_VILLAGE[b_age].copy()
     for k, name in ((_KIND_ORGAN, "organ"), (_KIND_SCHOOL, "school"),
                     (_KIND_ENTERPRISE, "enterprise")):
         edu_p[b_kind == k] = _EDU_KIND[name]
-    b_edu = _draw(rng, edu_p)
+    b_edu = _draw(rng, edu_p, stratified=True)
     male_p = np.array([_MALE_P[_KIND_NAMES[k]] for k in b_kind])
     b_gender = (rng.random(n_blk) >= male_p).astype(int)      # 0 male, 1 female
     occ_p = np.where((b_age >= 4)[:, None], _OCC_OLD, _OCC_YOUNG)
@@ -883,7 +899,8 @@ def _county(rng: np.random.Generator, b: _Builder, cid: str, parent: str | None,
     emit(org, "volunteer", week, np.repeat(g_size, 52), volunteer=True)
     if a_org:
         b.activities.append({
-            "org": o_id_a[np.concatenate(a_org)], "kind": np.concatenate(a_kind),
+            "org": o_id_a[np.concatenate(a_org)], "ord": b.n_orgs + np.concatenate(a_org),
+            "kind": np.concatenate(a_kind),
             "date": np.concatenate(a_date), "expected": np.concatenate(a_exp),
             "attended": np.concatenate(a_att)})
 
@@ -963,6 +980,7 @@ def _county(rng: np.random.Generator, b: _Builder, cid: str, parent: str | None,
                    "level": level, "name_code": np.array(o_code, dtype=object),
                    "households": hh_out, "population": pop_out, "collective_income": income,
                    "x_km": o_x_a, "y_km": o_y_a, "weak_lax": weak_out})
+    b.n_orgs += n_org
 
 
 # --------------------------------------------------------------------------- assembly
@@ -977,19 +995,43 @@ def _int_col(values: np.ndarray) -> pd.api.extensions.ExtensionArray:
     return pd.arrays.IntegerArray(np.where(values >= 0, values, 0), values < 0)
 
 
-def _frames(b: _Builder) -> dict[str, pd.DataFrame]:
+def _typed_frame(name: str, cols: dict) -> pd.DataFrame:
+    """Columns in schema order and schema dtypes (what ``cast_table`` gives, built
+    directly: casting millions of cells one by one is the slow part at province scale)."""
+    from pbkit.data.schema import TABLES
+
+    out = {}
+    n = len(next(iter(cols.values())))
+    for col in TABLES[name].columns:
+        values = cols[col.name] if col.name in cols else pd.Series([None] * n, dtype=object)
+        if col.kind in ("id", "ref", "str", "enum"):
+            out[col.name] = pd.Series(np.asarray(values, dtype=object), dtype="str")
+        elif col.kind in ("multi", "tags"):
+            out[col.name] = pd.Series(np.asarray(values, dtype=object), dtype=object)
+        elif col.kind == "int":
+            out[col.name] = pd.Series(values, dtype="Int64").reset_index(drop=True)
+        elif col.kind == "float":
+            out[col.name] = pd.Series(np.asarray(values, dtype="float64"))
+        elif col.kind == "bool":
+            out[col.name] = pd.Series(values, dtype="boolean").reset_index(drop=True)
+        else:
+            out[col.name] = pd.Series(np.asarray(values, dtype="datetime64[ns]"))
+    return pd.DataFrame(out)
+
+
+def _frames(b: _Builder) -> dict[str, dict]:
     w = b.spec.width
     o = {k: _cat(b.orgs, k) for k in b.orgs[0]}
-    orgs = pd.DataFrame({
+    orgs = {
         "org_id": o["org_id"], "parent_id": o["parent_id"], "level": o["level"],
         "name_code": o["name_code"], "households": _int_col(o["households"]),
         "population": _int_col(o["population"]), "collective_income": o["collective_income"],
         "x_km": o["x_km"].astype(float), "y_km": o["y_km"].astype(float),
         "weak_lax": pd.array(list(o["weak_lax"]), dtype="boolean"),
-    })
+    }
     p = {k: _cat(b.people, k) for k in b.people[0]}
     n_p = len(p["num"])
-    people = pd.DataFrame({
+    people = {
         "person_id": _ids("P", 1, n_p, w), "org_id": p["org"],
         "roles": _ROLE_LABELS[p["roles"]],
         "birth_year": pd.array([pd.NA] * n_p, dtype="Int64"),
@@ -1003,39 +1045,39 @@ def _frames(b: _Builder) -> dict[str, pd.DataFrame]:
         "skills": _SKILL_LABELS[p["skills"]], "capacity": _int_col(p["capacity"]),
         "last_contact": p["last_contact"].astype("datetime64[ns]"),
         "dues_paid_until": p["dues"].astype("datetime64[ns]"),
-    })
+    }
     h = {k: _cat(b.households, k) for k in b.households[0]}
-    households = pd.DataFrame({
+    households = {
         "household_id": _ids("H", 1, len(h["num"]), w), "org_id": h["org"],
         "needs": _NEED_LABELS[h["needs"]], "size": _int_col(h["size"]),
         "x_km": h["x"].astype(float), "y_km": h["y"].astype(float),
-    })
+    }
     q = {k: _cat(b.pairings, k) for k in b.pairings[0]}
     n_q = len(q["mechanism"])
-    pairings = pd.DataFrame({
+    pairings = {
         "pairing_id": _ids("L", 1, n_q, w), "mechanism": q["mechanism"],
         "group_id": q["group_id"], "source_id": q["source_id"], "target_id": q["target_id"],
         "role": q["role"], "start": q["start"].astype("datetime64[ns]"),
         "end": q["end"].astype("datetime64[ns]"), "status": q["status"],
-    })
+    }
     a = {k: _cat(b.activities, k) for k in b.activities[0]}
-    order = np.lexsort((a["kind"], a["date"].astype("int64"), a["org"].astype(str)))
+    order = np.lexsort((a["kind"], a["date"].astype("int64"), a["ord"]))
     n_a = len(order)
-    activities = pd.DataFrame({
+    activities = {
         "activity_id": _ids("A", 1, n_a, w), "org_id": a["org"][order],
         "kind": np.array(ACTIVITY_KINDS, dtype=object)[a["kind"][order]],
         "date": a["date"][order].astype("datetime64[ns]"),
         "expected": _int_col(a["expected"][order]), "attended": _int_col(a["attended"][order]),
-    })
+    }
     v = {k: _cat(b.visits, k) for k in b.visits[0]}
     order = np.argsort(v["date"], kind="stable")
     n_v = len(order)
-    visits = pd.DataFrame({
+    visits = {
         "visit_id": _ids("W", 1, n_v, w), "person_id": v["person"][order],
         "target_id": v["target"][order], "date": v["date"][order].astype("datetime64[ns]"),
         "topic": np.array(VISIT_TOPICS, dtype=object)[v["topic"][order]],
         "problem_solved": pd.array(v["solved"][order].astype(bool), dtype="boolean"),
-    })
+    }
     return {"orgs": orgs, "people": people, "households": households, "pairings": pairings,
             "activities": activities, "visits": visits}
 
@@ -1099,8 +1141,8 @@ def synthesize(scale: str = "township", seed: int = 0,
             _county(rng, b, cid, f"M{city + 1:02d}", f"{cid}-", cx, cy, n_town)
             if progress:
                 progress(c + 1, n_counties)
-    frames = _frames(b)
-    return Dataset.from_frames(name=f"synth-{scale}-{seed}", **frames)
+    frames = {name: _typed_frame(name, cols) for name, cols in _frames(b).items()}
+    return Dataset(**frames, name=f"synth-{scale}-{seed}")
 
 
 def _upper_orgs(spec: ScaleSpec, rng: np.random.Generator) -> dict:

@@ -96,13 +96,33 @@ TEXT_KINDS = ("id", "ref", "str", "tags")
 _SHOW_MAX = 40
 
 
+def _number(value: float) -> int | float:
+    """A number for a message: whole numbers without a decimal point."""
+    return int(value) if float(value).is_integer() else float(value)
+
+
+def _may_have_duplicates(values: pd.Series) -> bool:
+    """Cheap sort-based test (text columns): ``False`` means every value is distinct."""
+    if len(values) < 2 or not (values.dtype == "str"
+                               and getattr(values.dtype, "storage", "") == "pyarrow"):
+        return True
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    arr = pa.array(values, type=pa.string())
+    ordered = arr.take(pc.sort_indices(arr))
+    n = len(ordered)
+    same = pc.equal(ordered.slice(1), ordered.slice(0, n - 1))
+    return bool(pc.any(same).as_py())
+
+
 def _isin(values: pd.Series, known: pd.Series) -> np.ndarray:
     """``values.isin(known)`` as a bool array, in C for arrow-backed text."""
     if values.dtype == "str" and getattr(values.dtype, "storage", "") == "pyarrow":
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        value_set = pa.array(pd.unique(known.astype("str")), type=pa.string())
+        value_set = pa.array(known, type=pa.string())
         hit = pc.is_in(pa.array(values, type=pa.string()), value_set=value_set)
         return np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
     return values.isin(known).to_numpy(dtype=bool)
@@ -139,6 +159,7 @@ class _Checker:
         self.tables: dict[str, _Table] = {}
         self.identifier_columns: list[str] = []
         self.identifier_cells = 0
+        self._ids: dict[str, pd.Series | None] = {}
 
     # ------------------------------------------------------------- emitting
     def emit(self, severity: str, key: str, tab: _Table, column: str | None,
@@ -201,6 +222,16 @@ class _Checker:
         hits = np.zeros(len(cells), dtype=bool)
         if len(cells) == 0:
             return hits
+        if cells.dtype.kind == "f":  # numbers read as numbers: only 11+ digit ones matter
+            big = (cells.abs() >= 1e10).to_numpy(dtype=bool, na_value=False)
+            if only is not None:
+                big = big & only
+            if not big.any():
+                return hits
+            text = pd.Series("", index=cells.index, dtype="str")
+            text[big] = [format(v, ".0f") if float(v).is_integer() else repr(v)
+                         for v in cells[big]]
+            cells = text
         # an identifier needs at least 11 characters: test the pattern on those cells only
         candidates = (cells.str.len() >= 11).to_numpy(dtype=bool, na_value=False)
         if only is not None:
@@ -233,11 +264,14 @@ class _Checker:
         header = tab.columns[col.name]
         cells = tab.cells[col.name]
         kind = col.kind
-        if kind in TEXT_KINDS:
+        if kind in TEXT_KINDS or kind == "int":  # no whole number we hold has 11 digits
             ident = self.scan_cells(tab, header, cells, None)
         else:
             ident = np.zeros(len(cells), dtype=bool)
-        empty = (cells == "").to_numpy(dtype=bool, na_value=True)
+        if cells.dtype.kind == "f":
+            empty = cells.isna().to_numpy()
+        else:
+            empty = (cells == "").to_numpy(dtype=bool, na_value=True)
         bad = np.zeros(len(cells), dtype=bool)
         extra = None
         if kind in ("id", "ref", "str"):
@@ -256,9 +290,9 @@ class _Checker:
             typed, bad = parse_bool(cells)
         else:  # date
             typed, bad = parse_date(cells)
-        if kind not in TEXT_KINDS and bad.any():
+        if kind not in TEXT_KINDS and kind != "int" and bad.any():
             ident = self.scan_cells(tab, header, cells, bad)
-            bad = bad & (~ident)
+        bad = bad & ~ident
         tab.blocked[col.name] = ident | bad
         if bad.any():
             positions = np.flatnonzero(bad)
@@ -292,7 +326,8 @@ class _Checker:
                     b = int(bound) if float(bound).is_integer() else bound
                     name = "min" if key == "data.below_min" else "max"
                     self.emit("error", key, tab, header, np.flatnonzero(out),
-                              lambda p, b=b, name=name: {"value": cells.iat[p], name: b})
+                              lambda p, b=b, name=name, v=values: {"value": _number(v[p]),
+                                                                   name: b})
                     tab.blocked[col.name] = tab.blocked[col.name] | out
         tab.typed[col.name] = typed
 
@@ -300,6 +335,8 @@ class _Checker:
         if key not in tab.typed:
             return
         ids = tab.typed[key]
+        if not _may_have_duplicates(ids):
+            return
         codes, n_distinct = factorize_codes(ids)
         if n_distinct == int((codes >= 0).sum()):
             return
@@ -317,11 +354,14 @@ class _Checker:
 
     # ------------------------------------------------------------- across tables
     def ids(self, table: str) -> pd.Series | None:
+        """The ids of ``table`` (missing ones dropped), or ``None`` without that table."""
+        if table in self._ids:
+            return self._ids[table]
         tab = self.tables.get(table)
         key = TABLES[table].key
-        if tab is None or key not in tab.typed:
-            return None
-        return tab.typed[key].dropna()
+        known = None if tab is None or key not in tab.typed else tab.typed[key].dropna()
+        self._ids[table] = known
+        return known
 
     def refs(self) -> None:
         for (table, column), target in SIMPLE_REFS.items():
@@ -385,13 +425,19 @@ class _Checker:
             values = tab.typed[column]
             bad_all = np.zeros(tab.n, dtype=bool)
             targets = np.empty(tab.n, dtype=object)
+            present = values.notna().to_numpy()
+            member: dict[str, np.ndarray] = {}  # target table -> membership of each value
             for mechanism, ends in PAIRING_ENDS.items():
                 target = ends[side_index]
                 known = self.ids(target)
                 if known is None:
                     continue
                 rows = (mech == mechanism).to_numpy(dtype=bool, na_value=False)
-                missing = rows & (values.notna().to_numpy() & ~_isin(values, known))
+                if not rows.any():
+                    continue
+                if target not in member:
+                    member[target] = _isin(values, known)
+                missing = rows & present & ~member[target]
                 bad_all = bad_all | (missing)
                 targets[missing] = target
             bad_all = bad_all & (~tab.blocked[column])
@@ -466,6 +512,7 @@ class _Checker:
         if acts is not None and {"expected", "attended"} <= set(acts.typed):
             exp, att = acts.typed["expected"], acts.typed["attended"]
             over = (att > exp).to_numpy(dtype=bool, na_value=False)
+            over = over & ~acts.blocked["attended"] & ~acts.blocked["expected"]
             if over.any():
                 self.emit("error", "data.attended_over_expected", acts,
                           acts.columns["attended"], np.flatnonzero(over),

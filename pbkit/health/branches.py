@@ -34,6 +34,7 @@ __all__ = [
     "age_band_of",
     "active_pairings",
     "month_diff",
+    "isin",
 ]
 
 # Roles that make a person a full or probationary party member.
@@ -142,6 +143,19 @@ def active_pairings(ds: Dataset, as_of: pd.Timestamp, mechanism: str | None = No
     started = p["start"].isna() | (p["start"] <= as_of)
     not_ended = p["end"].isna() | (p["end"] >= as_of)
     return p[status_ok & started & not_ended]
+
+
+def isin(series: pd.Series, values) -> np.ndarray:
+    """``series.isin(values)`` as a bool array, fast for many values (hash lookup; the
+    pyarrow-backed ``str`` dtype's own ``isin`` converts values one by one).
+
+    >>> isin(pd.Series(["a", "b", None], dtype="str"), pd.Series(["b", "c"])).tolist()
+    [False, True, False]
+    """
+    index = pd.Index(pd.unique(pd.Series(values, dtype=object).dropna()), dtype=object)
+    if len(index) == 0:
+        return np.zeros(len(series), dtype=bool)
+    return index.get_indexer(series.astype(object)) >= 0
 
 
 def month_diff(later: pd.Timestamp, earlier: pd.Series) -> pd.Series:

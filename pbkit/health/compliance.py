@@ -169,11 +169,11 @@ def compliance_summary(ds: Dataset, *, rules: HealthRules | str | None = None,
     """
     per = periods if periods is not None else compliance(ds, rules=rules, year=year,
                                                          as_of=as_of)
+    per = per.assign(periods_missed=(per["missing"] > 0).astype("int64"))
     g = per.groupby(["org_id", "level", "kind", "frequency"], sort=False, observed=True)
-    out = g.agg(required=("required", "sum"), held=("held", "sum"), missing=("missing", "sum"),
-                periods_missed=("missing", lambda s: int((s > 0).sum())),
-                expected=("expected", "sum"), attended=("attended", "sum"),
-                min_attendance=("min_attendance", "first")).reset_index()
+    out = g[["required", "held", "missing", "periods_missed", "expected", "attended"]].sum()
+    out["min_attendance"] = g["min_attendance"].first()
+    out = out.reset_index()
     req = out["required"].to_numpy(dtype="float64")
     with np.errstate(divide="ignore", invalid="ignore"):
         out["completion"] = np.where(req > 0, 1 - out["missing"] / np.where(req > 0, req, 1),
@@ -223,7 +223,8 @@ def meeting_calendar(ds: Dataset, org_id: str, year: int | None = None, *,
 
 
 def perfunctory(ds: Dataset, *, rules: HealthRules | str | None = None, year: int | None = None,
-                lang: str | None = None) -> pd.DataFrame:
+                lang: str | None = None, member_table: pd.DataFrame | None = None
+                ) -> pd.DataFrame:
     """Branches whose meeting records look written up rather than held, with the reason.
 
     Checked over a branch's meetings of the year (kinds in the rule table), when at least
@@ -237,6 +238,8 @@ def perfunctory(ds: Dataset, *, rules: HealthRules | str | None = None, year: in
       people attended than the branch has members at home (migrant members away);
     - ``bundled_dates``: at least ``bundled_share`` of the meetings fall on dates on which
       ``bundled_kinds`` or more different kinds were "held".
+
+    ``member_table`` may pass an already computed :func:`~pbkit.health.branches.members`.
 
     Returns
     -------
@@ -292,7 +295,7 @@ def perfunctory(ds: Dataset, *, rules: HealthRules | str | None = None, year: in
         same = per[per["day_mode_n"] >= cfg.same_day_share * per["n"]]
         add(same, "all", "same_day_of_month", same["day_mode"].astype("int64"))
     if cfg.full_attendance_with_migrants:
-        mem = members(ds)
+        mem = members(ds) if member_table is None else member_table
         home = mem[~mem["is_migrant"]].groupby("org_id").size()
         away = mem[mem["is_migrant"]].groupby("org_id").size()
         home = home.reindex(per.index, fill_value=0)

@@ -34,6 +34,7 @@ from pbkit.data.dataset import Dataset
 from pbkit.health.branches import (
     active_pairings,
     branches,
+    isin,
     members,
     month_diff,
     reference_date,
@@ -77,9 +78,14 @@ class HealthContext:
     def branch_ids(self) -> pd.Index:
         return pd.Index(self.branches()["org_id"], name="org_id")
 
+    def all_members(self) -> pd.DataFrame:
+        """Every party member of the dataset (:func:`~pbkit.health.branches.members`)."""
+        return self._get("all_members", lambda: members(self.ds))
+
     def members(self) -> pd.DataFrame:
+        """Members of the branches who had joined by the reference year."""
         def build():
-            mem = members(self.ds)
+            mem = self.all_members()
             mem = mem[mem["org_id"].isin(self.branch_ids())]
             return mem[mem["join_year"].isna() | (mem["join_year"] <= self.year)]
         return self._get("members", build)
@@ -108,15 +114,17 @@ class HealthContext:
     def perfunctory(self) -> pd.DataFrame:
         from pbkit.health.compliance import perfunctory
 
-        return self._get("perfunctory", lambda: perfunctory(self.ds, rules=self.rules,
-                                                            year=self.year, lang=self.lang))
+        return self._get("perfunctory", lambda: perfunctory(
+            self.ds, rules=self.rules, year=self.year, lang=self.lang,
+            member_table=self.all_members()))
 
     # ---- membership -------------------------------------------------------------------
     def membership(self):
         from pbkit.health.membership import membership_structure
 
         return self._get("membership", lambda: membership_structure(
-            self.ds, rules=self.rules, year=self.year))
+            self.ds, rules=self.rules, year=self.year,
+            prepared=(self.branches(), self.members().reset_index(drop=True))))
 
     # ---- households, pairings and visits ----------------------------------------------
     def visits(self) -> pd.DataFrame:
@@ -143,14 +151,14 @@ class HealthContext:
         def build():
             hh = self.ds.households[["household_id", "org_id", "needs", "size"]]
             pairs = active_pairings(self.ds, self.as_of, "one_on_one")
-            covered = hh["household_id"].isin(pairs["target_id"])
+            covered = isin(hh["household_id"], pairs["target_id"])
             v = self.visits()
             v = v[v["target_type"] == "household"]
             nvis = v.groupby("target_id").size()
             solved = v["problem_solved"].fillna(False).astype(bool).groupby(
                 v["target_id"]).sum()
             out = hh.assign(
-                covered=covered.to_numpy(dtype=bool),
+                covered=covered,
                 visits=hh["household_id"].map(nvis).fillna(0).astype("int64"),
                 solved=hh["household_id"].map(solved).fillna(0).astype("int64"),
             )

@@ -196,8 +196,8 @@ def membership_summary(ds: Dataset, *, rules: HealthRules | str | None = None,
     old_age = rules.membership.old_age
     window = rules.development.window_years
     age = (year - mem["birth_year"].astype("float64"))
-    band = mem["age_band"].astype("object")
-    band_low = pd.to_numeric(band.str.extract(r"^(\d+)")[0], errors="coerce")
+    lows = {b: float(b.rstrip("+").split("-")[0]) for b in AGE_BANDS}
+    band_low = mem["age_band"].map(lows).astype("float64")
     age_known = age.where(age.notna(), band_low)
     edu = mem["education"]
     frame = pd.DataFrame({
@@ -277,8 +277,13 @@ class MembershipStructure:
 
 
 def membership_structure(ds: Dataset, *, rules: HealthRules | str | None = None,
-                         year: int | None = None) -> MembershipStructure:
+                         year: int | None = None,
+                         prepared: tuple[pd.DataFrame, pd.DataFrame] | None = None
+                         ) -> MembershipStructure:
     """Every membership view at once (see the module docstring).
+
+    ``prepared`` may pass ``(branches, members)`` frames already computed for the same
+    rules and year (as :class:`~pbkit.health.context.HealthContext` does).
 
     >>> import pandas as pd
     >>> from pbkit.data.dataset import Dataset
@@ -292,7 +297,10 @@ def membership_structure(ds: Dataset, *, rules: HealthRules | str | None = None,
     rules = resolve_rules(rules)
     if year is None:
         year = reference_year(ds)
-    prep = _Prepared(*_setup(ds, rules, year))
+    if prepared is not None:  # (branches, members) already computed by a HealthContext
+        prep = _Prepared(rules, int(year), *prepared)
+    else:
+        prep = _Prepared(*_setup(ds, rules, year))
     return MembershipStructure(
         year=prep.year,
         summary=membership_summary(ds, rules=prep, year=prep.year),

@@ -36,10 +36,16 @@ import pandas as pd
 from pbkit.data.dataset import Dataset
 from pbkit.health.context import HealthContext
 from pbkit.health.rules import HealthRules
-from pbkit.health.scorecard import Scorecard, ScorecardResult, jsonable, score_context
+from pbkit.health.scorecard import (
+    Scorecard,
+    ScorecardResult,
+    frame_json,
+    jsonable,
+    score_context,
+)
 
 __all__ = ["HealthReport", "health_report", "VIEW_ORDER", "CODE_COLUMNS", "display_frame",
-           "calendar_long"]
+           "calendar_long", "LazyViews"]
 
 # Views in report order (sheet order of the workbook).
 VIEW_ORDER: tuple[str, ...] = (
@@ -73,6 +79,30 @@ def calendar_long(ctx: HealthContext) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+class LazyViews(Mapping):
+    """A read-only mapping of view name -> DataFrame whose entries may be computed on first
+    access (a callable stored instead of a frame), then kept."""
+
+    def __init__(self, items: Mapping[str, Any]) -> None:
+        self._items = dict(items)
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        value = self._items[name]
+        if callable(value):
+            value = value()
+            self._items[name] = value
+        return value
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return f"LazyViews({list(self._items)})"
+
+
 @dataclass(frozen=True)
 class HealthReport:
     """Every health view of one dataset and year.
@@ -94,18 +124,34 @@ class HealthReport:
     def view(self, name: str) -> pd.DataFrame:
         return self.views[name]
 
+    def json_views(self) -> tuple[str, ...]:
+        """Views written to JSON: all but ``scorecard_evidence``, whose rows are already
+        inside ``scorecard`` (each branch's items carry their evidence)."""
+        return tuple(name for name in self.views if name != "scorecard_evidence")
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: ``meta``, every view as a list of row objects, and
         ``scorecard`` as one object per branch with items and evidence."""
         out: dict[str, Any] = {"meta": dict(self.meta)}
-        for name in self.views:
+        for name in self.json_views():
             out[name] = (self.scores.to_records() if name == "scorecard"
                          else jsonable(self.views[name]))
         return out
 
     def to_json(self, indent: int | None = None) -> str:
-        """The report as JSON text (UTF-8 characters kept, ``ensure_ascii=False``)."""
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+        """The report as JSON text (UTF-8 characters kept, ``ensure_ascii=False``).
+
+        Same content as :meth:`to_dict`; tables are serialised by pandas directly, which
+        keeps a county-scale report fast.
+        """
+        if indent is not None:
+            return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+        parts = ['"meta":' + json.dumps(dict(self.meta), ensure_ascii=False)]
+        for name in self.json_views():
+            body = (self.scores.records_json() if name == "scorecard"
+                    else frame_json(self.views[name]))
+            parts.append(json.dumps(name) + ":" + body)
+        return "{" + ",".join(parts) + "}"
 
     def to_xlsx(self, path: str | Path, lang: str | None = None) -> Path:
         """Write a workbook: a cover sheet, then one sheet per view (display labels in
@@ -214,7 +260,7 @@ def health_report(ds: Dataset, *, rules: HealthRules | str | Path | None = None,
         "migrant_contact": migrants,
         "scorecard": scores.totals,
         "scorecard_items": scores.items,
-        "scorecard_evidence": scores.evidence_frame(),
+        "scorecard_evidence": scores.evidence_frame,  # computed when first read
         "weak_branches": weak.branches,
         "weak_flags": weak.flags,
         "weak_indicators": weak.indicators,
@@ -241,4 +287,4 @@ def health_report(ds: Dataset, *, rules: HealthRules | str | Path | None = None,
         "mean_score": round(float(totals.mean()), 2) if len(totals) else None,
         "weak_branches": int(weak.branches["weak"].sum()),
     }
-    return HealthReport(views=views, scores=scores, meta=meta)
+    return HealthReport(views=LazyViews(views), scores=scores, meta=meta)

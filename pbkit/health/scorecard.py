@@ -35,6 +35,7 @@ keeps the evidence rows behind any point lost.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -66,6 +67,7 @@ __all__ = [
     "scorecard",
     "score_context",
     "jsonable",
+    "frame_json",
 ]
 
 DEFAULT_SCORECARD_PATH = Path(__file__).with_name("scorecard.yaml")
@@ -404,8 +406,8 @@ class ScorecardResult:
             if keep is not None:
                 frame = frame[frame["org_id"].isin(keep)]
             for row in jsonable(frame):
-                buckets.setdefault((row["org_id"], item), []).append(
-                    {k: v for k, v in row.items() if k != "org_id"})
+                org = row.pop("org_id")
+                buckets.setdefault((org, item), []).append(row)
         by_org: dict[str, list[dict]] = {}
         items = self.items if keep is None else self.items[self.items["org_id"].isin(keep)]
         for org, item, points, max_points in zip(items["org_id"], items["item"],
@@ -416,6 +418,43 @@ class ScorecardResult:
         totals = self.totals if keep is None else self.totals[self.totals["org_id"].isin(keep)]
         return [{"org_id": org, "total": float(total), "items": by_org.get(org, [])}
                 for org, total in zip(totals["org_id"], totals["total"])]
+
+    def records_json(self) -> str:
+        """:meth:`to_records` as JSON text, built from pandas' C serialiser (fast for the
+        hundreds of thousands of evidence rows of a county)."""
+        grouped: dict[tuple[str, str], str] = {}
+        for item, frame in self.evidence.items():
+            if frame.empty:
+                continue
+            frame = frame.iloc[np.argsort(frame["org_id"].to_numpy(dtype=object),
+                                          kind="stable")]
+            rest = frame.drop(columns="org_id")
+            if rest.shape[1] == 0:
+                lines = ["{}"] * len(frame)
+            else:
+                body = _json_ready(rest).to_json(orient="records", lines=True,
+                                                 force_ascii=False, double_precision=6)
+                lines = body.split("\n")
+                if lines and lines[-1] == "":
+                    lines.pop()
+            orgs = frame["org_id"].to_numpy(dtype=object)
+            cuts = np.flatnonzero(orgs[1:] != orgs[:-1]) + 1
+            bounds = np.concatenate([[0], cuts, [len(orgs)]])
+            for a, b in zip(bounds[:-1], bounds[1:]):
+                grouped[(orgs[a], item)] = ",".join(lines[a:b])
+        by_org: dict[str, list[str]] = {}
+        for org, item, points, max_points in zip(self.items["org_id"], self.items["item"],
+                                                 self.items["points"],
+                                                 self.items["max_points"]):
+            by_org.setdefault(org, []).append(
+                '{{"item":{},"points":{},"max_points":{},"evidence":[{}]}}'.format(
+                    json.dumps(item, ensure_ascii=False), json.dumps(float(points)),
+                    json.dumps(float(max_points)), grouped.get((org, item), "")))
+        out = ['{{"org_id":{},"total":{},"items":[{}]}}'.format(
+            json.dumps(org, ensure_ascii=False), json.dumps(float(total)),
+            ",".join(by_org.get(org, [])))
+            for org, total in zip(self.totals["org_id"], self.totals["total"])]
+        return "[" + ",".join(out) + "]"
 
     def evidence_frame(self, lang: str | None = None) -> pd.DataFrame:
         """Every evidence row as ``org_id, item, detail`` (detail: the row's other fields
@@ -433,10 +472,15 @@ class ScorecardResult:
         for item, frame in self.evidence.items():
             if frame.empty:
                 continue
-            rows = jsonable(frame)
-            detail = ["; ".join(f"{label('col', k)}{sep}{label('code', v)}"
-                                for k, v in r.items() if k != "org_id" and v is not None)
-                      for r in rows]
+            pieces = []
+            for col in frame.columns:
+                if col == "org_id":
+                    continue
+                values = _text_values(frame[col], (lambda v: label("code", v)) if lang
+                                      else None)
+                prefix = label("col", col) + sep
+                pieces.append(np.where(values == "", "", prefix + values))
+            detail = _join_pieces(pieces)
             parts.append(pd.DataFrame({"org_id": frame["org_id"].to_numpy(), "item": item,
                                        "detail": detail}))
         if not parts:
@@ -447,6 +491,31 @@ class ScorecardResult:
             ["org_id", "item"], kind="stable").reset_index(drop=True)
 
 
+def _json_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """Dates as ``YYYY-MM-DD`` text (missing stays missing); everything else unchanged."""
+    out = frame
+    for col in frame.columns:
+        series = frame[col]
+        if pd.api.types.is_datetime64_any_dtype(series):
+            if out is frame:
+                out = frame.copy()
+            out[col] = series.dt.strftime("%Y-%m-%d").astype(object)
+    return out
+
+
+def frame_json(frame: pd.DataFrame) -> str:
+    """``frame`` as a JSON array of row objects (dates ISO, NaN/NA as null, tuples as
+    lists), serialised by pandas in C.
+
+    >>> frame_json(pd.DataFrame({"a": [("x", "y")], "b": [None]}))
+    '[{"a":["x","y"],"b":null}]'
+    """
+    if frame.shape[1] == 0:
+        return json.dumps([{} for _ in range(len(frame))])
+    return _json_ready(frame).to_json(orient="records", force_ascii=False,
+                                      double_precision=6)
+
+
 def jsonable(frame: pd.DataFrame) -> list[dict]:
     """Rows of ``frame`` as JSON-ready dicts: dates ISO, NaN/NA as None, numpy scalars as
     Python numbers, tuples as lists.
@@ -454,35 +523,41 @@ def jsonable(frame: pd.DataFrame) -> list[dict]:
     >>> jsonable(pd.DataFrame({"d": pd.to_datetime(["2024-01-02", None]), "x": [1.5, None]}))
     [{'d': '2024-01-02', 'x': 1.5}, {'d': None, 'x': None}]
     """
-    out = {}
-    for col in frame.columns:
-        s = frame[col]
-        if pd.api.types.is_datetime64_any_dtype(s):
-            vals = [None if pd.isna(v) else v.strftime("%Y-%m-%d") for v in s]
-        else:
-            vals = [_scalar(v) for v in s.astype(object)]
-        out[col] = vals
-    cols = list(frame.columns)
-    return [dict(zip(cols, row)) for row in zip(*(out[c] for c in cols))] if cols else [
-        {} for _ in range(len(frame))]
+    return json.loads(frame_json(frame))
 
 
-def _scalar(v: Any) -> Any:
-    if isinstance(v, (tuple, list)):
-        return [_scalar(x) for x in v]
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if isinstance(v, np.generic):
-        v = v.item()
-        if isinstance(v, float) and math.isnan(v):
-            return None
-    if isinstance(v, pd.Timestamp):
-        return v.strftime("%Y-%m-%d")
-    if isinstance(v, float):
-        return round(v, 6)
-    return v
+def _text_values(series: pd.Series, labels: Callable[[Any], str] | None) -> np.ndarray:
+    """Display text per cell ('' for missing): dates ISO, tuples joined, floats rounded."""
+    mask = series.isna().to_numpy(dtype=bool)
+    if pd.api.types.is_datetime64_any_dtype(series):
+        text = series.dt.strftime("%Y-%m-%d")
+    elif pd.api.types.is_float_dtype(series):
+        text = series.round(4).astype(str)
+    elif pd.api.types.is_bool_dtype(series) or pd.api.types.is_integer_dtype(series):
+        text = series.astype(object).astype(str)
+    else:
+        obj = series.astype(object)
+        if obj.map(type).eq(tuple).any():
+            obj = obj.map(lambda v: ";".join(map(str, v)) if isinstance(v, tuple) else v)
+        text = obj.astype(str)
+        if labels is not None:
+            uniq = {v: labels(v) for v in pd.unique(text[~mask])}
+            text = text.map(uniq)
+    out = text.astype(object).to_numpy(copy=True)
+    out[mask] = ""
+    return out
+
+
+def _join_pieces(pieces: list[np.ndarray], sep: str = "; ") -> np.ndarray:
+    """Element-wise join of text arrays, skipping empty pieces."""
+    if not pieces:
+        return np.array([], dtype=object)
+    out = pieces[0].astype(object)
+    for piece in pieces[1:]:
+        piece = piece.astype(object)
+        both = (out != "") & (piece != "")
+        out = np.where(both, out + sep + piece, out + piece)
+    return out
 
 
 def score_context(ctx: HealthContext, card: Scorecard | str | Path | None = None
@@ -504,10 +579,19 @@ def score_context(ctx: HealthContext, card: Scorecard | str | Path | None = None
         frame["lost"] = np.round(frame["max_points"] - frame["points"], 2)
         frame["applicable"] = ~np.isnan(value) | (count > 0)
         item_frames.append(frame)
-        losers = frame.loc[frame["lost"] > 0, "org_id"]
+        losers = frame.loc[frame["lost"] > 0, ["org_id", "value"]]
         ev = res.evidence
-        evidence[spec.item] = ev[ev["org_id"].isin(losers)].sort_values(
-            "org_id", kind="stable").reset_index(drop=True)
+        ev = ev[ev["org_id"].isin(losers["org_id"])]
+        # a point lost with no problem row to show (e.g. every meeting just above its
+        # minimum attendance but the rate below full marks): the measured value is the
+        # evidence
+        bare = losers[~losers["org_id"].isin(ev["org_id"])]
+        if len(bare):
+            ev = pd.concat([ev, pd.DataFrame({"org_id": bare["org_id"].to_numpy(),
+                                              "reason": "measured_value",
+                                              "value": bare["value"].round(4).to_numpy()})],
+                           ignore_index=True)
+        evidence[spec.item] = ev.sort_values("org_id", kind="stable").reset_index(drop=True)
     items = pd.concat(item_frames, ignore_index=True)
     order = {name.item: i for i, name in enumerate(card.items)}
     items = items.assign(_o=items["item"].map(order)).sort_values(

@@ -94,12 +94,13 @@ def problem_indicators(ds, lang: str | None = None) -> pd.DataFrame:
                      flag / branches
     no_funds         villages with collective income "none" or "under 50k" / villages
                      with a known income band
-    weak_enterprise  enterprise branches flagged weak / enterprise branches
+    weak_enterprise  enterprise branches with a rule-based weak flag / enterprise
+                     branches
     ===============  ==================================================================
 
     Returns ``indicator, label, value, numerator, denominator``.
     """
-    from pbkit.health.weak import weak_context
+    from pbkit.health.weak import weak_flags
 
     lang = resolve_lang(lang)
     ctx = _ctx(ds, lang)
@@ -120,15 +121,16 @@ def problem_indicators(ds, lang: str | None = None) -> pd.DataFrame:
     income = villages["collective_income"].dropna()
     poor = int(income.isin(_POOR_INCOME).sum())
 
-    weak = weak_context(ctx).branches
-    ent = weak[weak["level"] == "enterprise"]
+    enterprises = ctx.branches()
+    enterprises = set(enterprises.loc[enterprises["level"] == "enterprise", "org_id"])
+    flagged = set(weak_flags(ctx)["org_id"]) & enterprises
     rows = [
         ("ageing", round(old), total),
         ("low_education", total - round(edu), total),
         ("migrants", migrants, total),
         ("perfunctory", len(bad & set(ctx.branch_ids())), n_branches),
         ("no_funds", poor, len(income)),
-        ("weak_enterprise", int(ent["weak"].fillna(False).astype(bool).sum()), len(ent)),
+        ("weak_enterprise", len(flagged), len(enterprises)),
     ]
     return pd.DataFrame({
         "indicator": [r[0] for r in rows],

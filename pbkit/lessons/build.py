@@ -16,7 +16,6 @@ True
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,16 +73,17 @@ def parse_langs(lang: str | Sequence[str] | None) -> tuple[str, ...]:
     return tuple(out)
 
 
-def _source_hash(lesson: Lesson) -> str:
-    return hashlib.sha256(lesson.source.read_bytes()).hexdigest()
-
-
 def _md(lines: Iterable[str]) -> str:
     return "\n".join(lines).strip("\n")
 
 
-def _lesson_cells(lesson: Lesson, lang: str) -> list[tuple[str, str]]:
-    """The cells of a lesson notebook as ``(cell_type, source)`` pairs."""
+def _lesson_cells(lesson: Lesson, lang: str,
+                  course: Sequence[Lesson] | None = None) -> list[tuple[str, str]]:
+    """The cells of a lesson notebook as ``(cell_type, source)`` pairs.
+
+    ``course`` (all lessons) names the prerequisites; loaded from the lesson's folder when
+    not given.
+    """
     tr = lambda key, **kw: t(key, lang=lang, **kw)  # noqa: E731
     cells: list[tuple[str, str]] = []
     head = [f"# {tr('lessons.nb.lesson_title', number=lesson.number, title=lesson.title.get(lang))}",
@@ -92,9 +92,11 @@ def _lesson_cells(lesson: Lesson, lang: str) -> list[tuple[str, str]]:
             f"**{tr('lessons.nb.duration')}**{tr('lessons.nb.colon')}"
             f"{tr('lessons.nb.minutes', minutes=lesson.duration_min)}  "]
     if lesson.prerequisites:
-        from pbkit.lessons.loader import load_lessons
+        if course is None:
+            from pbkit.lessons.loader import load_lessons
 
-        by_id = {x.id: x for x in load_lessons(lesson.source.parent.parent)}
+            course = load_lessons(lesson.source.parent.parent)
+        by_id = {x.id: x for x in course}
         names = [tr("lessons.nb.lesson_ref", number=by_id[p].number,
                     title=by_id[p].title.get(lang)) for p in lesson.prerequisites]
         head.append(f"**{tr('lessons.nb.prerequisites')}**{tr('lessons.nb.colon')}"
@@ -167,13 +169,15 @@ def _metadata(lang: str, extra: dict) -> dict:
             "pbkit": {"lang": lang, **extra}}
 
 
-def lesson_notebook(lesson: Lesson, lang: str):
-    """The notebook of ``lesson`` in ``lang`` (an ``nbformat`` node, no outputs)."""
+def lesson_notebook(lesson: Lesson, lang: str, course: Sequence[Lesson] | None = None):
+    """The notebook of ``lesson`` in ``lang`` (an ``nbformat`` node, no outputs).
+
+    ``course`` is the list of all lessons (to name prerequisites); loaded when omitted.
+    """
     lang = parse_langs(lang)[0]
     meta = _metadata(lang, {"lesson": lesson.id, "number": lesson.number,
-                            "source": f"lessons/{lesson.slug}/{lesson.source.name}",
-                            "source_sha256": _source_hash(lesson)})
-    return _notebook(_lesson_cells(lesson, lang), lesson.id, meta)
+                            "source": f"lessons/{lesson.slug}/{lesson.source.name}"})
+    return _notebook(_lesson_cells(lesson, lang, course), lesson.id, meta)
 
 
 def index_notebook(lessons: Sequence[Lesson], lang: str):
@@ -196,10 +200,7 @@ def index_notebook(lessons: Sequence[Lesson], lang: str):
                 "", f"*{x.audience.get(lang)}*", ""]
         body += [f"- {o.get(lang)}" for o in x.objectives]
         cells.append(("markdown", _md(body)))
-    meta = _metadata(lang, {"index": True,
-                            "lessons": [x.id for x in lessons],
-                            "source_sha256": hashlib.sha256(
-                                b"".join(x.source.read_bytes() for x in lessons)).hexdigest()})
+    meta = _metadata(lang, {"index": True, "lessons": [x.id for x in lessons]})
     return _notebook(cells, "course", meta)
 
 
@@ -209,9 +210,9 @@ def _to_bytes(nb) -> bytes:
     return (nbformat.writes(nb, version=4).rstrip("\n") + "\n").encode("utf-8")
 
 
-def notebook_bytes(lesson: Lesson, lang: str) -> bytes:
+def notebook_bytes(lesson: Lesson, lang: str, course: Sequence[Lesson] | None = None) -> bytes:
     """The exact bytes :func:`build` writes for ``lesson`` in ``lang``."""
-    return _to_bytes(lesson_notebook(lesson, lang))
+    return _to_bytes(lesson_notebook(lesson, lang, course))
 
 
 def index_bytes(lessons: Sequence[Lesson], lang: str) -> bytes:
@@ -225,7 +226,7 @@ def expected_notebooks(lessons: Sequence[Lesson], lang: str,
     out = Path(out or notebooks_dir())
     files = {out / lang / f"{INDEX_STEM}.ipynb": index_bytes(lessons, lang)}
     for lesson in lessons:
-        files[notebook_path(lesson, lang, out)] = notebook_bytes(lesson, lang)
+        files[notebook_path(lesson, lang, out)] = notebook_bytes(lesson, lang, lessons)
     return files
 
 

@@ -10,9 +10,13 @@
   (naming the cell and the error), or that exceeds its time bound;
 - a lesson notebook that ran but drew no chart or showed no widget.
 
->>> report = check("en", execute=False)
->>> report.ok
-True
+>>> import tempfile
+>>> from pbkit.lessons.build import build
+>>> with tempfile.TemporaryDirectory() as tmp:
+...     _ = build("en", tmp)
+...     report = check("en", tmp, execute=False)
+>>> [p.kind for p in report.problems if p.kind != "reference"]
+[]
 """
 
 from __future__ import annotations
@@ -98,8 +102,14 @@ def check_sync(lang: str | Sequence[str] = "all", out: str | Path | None = None,
         lessons = load_lessons(root)
     except ConfigError as exc:
         return [Problem(exc.file or "lessons", None, None, "source", exc.render())]
-    problems = [Problem(err.file or "lessons", None, None, "reference", err.render())
-                for err in check_references(lessons)]
+    by_file = {}
+    for lesson in lessons:
+        by_file[lesson.source.parent.name] = lesson.id
+    problems = []
+    for err in check_references(lessons):
+        folder = (err.file or "").replace("\\", "/").rstrip("/").split("/")[-2:-1]
+        name = by_file.get(folder[0], err.file) if folder else err.file
+        problems.append(Problem(name or "lessons", None, None, "reference", err.render()))
     names = {}
     for lesson in lessons:
         names[lesson.slug] = lesson.id
@@ -157,6 +167,7 @@ def execute_notebook(path: str | Path, timeout: float = DEFAULT_TIMEOUT, *,
         return max(1, int(deadline - time.monotonic() + 0.999))
 
     client = NotebookClient(nb, kernel_name="python3", timeout=int(timeout),
+                            kernel_manager_class=_local_kernel_manager(),
                             timeout_func=remaining, allow_errors=False,
                             on_cell_execute=on_cell_execute,
                             resources={"metadata": {"path": str(cwd or repo_root())}})
@@ -173,6 +184,20 @@ def execute_notebook(path: str | Path, timeout: float = DEFAULT_TIMEOUT, *,
     if failure is None and seconds > timeout:
         failure = ("timeout", current["cell"], f"{timeout:g}")
     return nb, seconds, failure
+
+
+def _local_kernel_manager():
+    """A kernel manager talking to the kernel over local IPC sockets instead of TCP.
+
+    Nothing listens on a network port, and the kernel does not warn about unencrypted TCP.
+    """
+    from jupyter_client.manager import KernelManager
+    from traitlets import CaselessStrEnum
+
+    class LocalKernelManager(KernelManager):
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+    return LocalKernelManager
 
 
 def _error_line(exc: Exception) -> str:

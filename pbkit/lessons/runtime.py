@@ -1,8 +1,9 @@
 """What a lesson notebook's first cell sets up.
 
-:func:`open_lesson` loads the lesson source, makes ``lang`` the kernel's language for every
-message (``PBKIT_LANG``), sets up Chinese fonts for charts when :mod:`pbkit.charts` is
-available, and loads the dataset the lesson's data exercise names.
+:func:`open_lesson` loads the lesson source and the dataset its data exercise names, and
+returns them with the language and the trainee id. It changes no global setting: every
+later call in the notebook passes ``lang=LANG`` explicitly, and charts pick the Chinese
+font themselves (:mod:`pbkit.charts`).
 
 >>> ctx = open_lesson("why-branches", lang="en", load_data=False)
 >>> ctx.lesson.number, ctx.lang, ctx.dataset is None
@@ -11,7 +12,6 @@ available, and loads the dataset the lesson's data exercise names.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,13 +79,6 @@ def open_lesson(lesson_id: str, lang: str = "zh", trainee_id: str | None = None,
     if trainee_id is not None and (not isinstance(trainee_id, str) or not trainee_id.strip()):
         raise UsageError("lessons.err.bad_trainee", value=trainee_id)
     lesson = get_lesson(lesson_id)
-    os.environ["PBKIT_LANG"] = code  # the kernel's language for every later message
-    try:
-        from pbkit.charts import setup_cjk
-    except ImportError:  # charts helper not installed: plain matplotlib fonts
-        setup_cjk = None
-    if setup_cjk is not None:
-        setup_cjk()
     dataset = load_lesson_dataset(lesson.data_exercise.dataset) if load_data else None
     return LessonContext(lesson=lesson, lang=code, dataset=dataset,
                          trainee_id=trainee_id.strip() if trainee_id else None)

@@ -30,6 +30,7 @@ import pandas as pd
 from pbkit.data.schema import AGE_BANDS, EDUCATION, NEEDS
 
 __all__ = [
+    "isin",
     "as_of_date",
     "active_pairings",
     "org_places",
@@ -50,6 +51,17 @@ VILLAGE_LEVELS = ("village", "community")
 _BAND_MID = {band: (int(band[:2]) + 5 if band[:2].isdigit() and band != "80+" else 85)
              for band in AGE_BANDS}
 _BAND_MID["18-29"] = 24
+
+
+def isin(values, wanted) -> np.ndarray:
+    """Fast membership test for id columns (pandas' ``str`` isin is slow on large arrays).
+
+    >>> isin(pd.Series(["a", "b", None]), ["b"]).tolist()
+    [False, True, False]
+    """
+    left = pd.Index(np.asarray(values, dtype=object), dtype=object)
+    return np.asarray(left.isin(np.asarray(list(wanted) if not hasattr(wanted, "__array__")
+                                           else wanted, dtype=object)), dtype=bool)
 
 
 def as_of_date(as_of=None) -> pd.Timestamp:
@@ -226,7 +238,7 @@ def helper_pool(ds, mech, as_of=None, *, exclude=()) -> pd.DataFrame:
     people = ds.people
     mask = select(ds, mech.source, as_of)
     if exclude:
-        mask &= ~people["person_id"].isin(list(exclude))
+        mask &= ~isin(people["person_id"], list(exclude))
     p = people[mask]
     places = org_places(ds.orgs)
     col = mech.capacity_column if mech.capacity_column in p.columns else "capacity"

@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 
-def SEP(lang: str | None = None) -> str:  # noqa: N802 - reads like a constant
+def SEP(lang: str | None = None) -> str:
     """The separator between reason parts in ``lang``."""
     return "；" if resolve_lang(lang) == "zh" else "; "
 
@@ -100,18 +100,22 @@ def pair_reasons_one_on_one(pairs: pd.DataFrame, lang: str | None = None) -> lis
 
 
 def uncovered_reasons_one_on_one(codes: np.ndarray, counts: np.ndarray, scope: str,
-                                 radius_km: float | None, lang: str | None = None) -> list[str]:
-    """One reason per uncovered household from a reason code and a helper count.
+                                 radius_km: float | None, lang: str | None = None,
+                                 removed: np.ndarray | None = None) -> list[str]:
+    """One reason per uncovered household from a reason code and helper counts.
 
     Codes: ``no_helper`` (no eligible helper at all: in the village, the township, or within
     R km), ``no_location`` (radius planning without a position), ``removed`` (every eligible
-    pair was excluded by the user), ``full`` (all ``count`` eligible helpers are at capacity).
+    pair was excluded by the user), ``removed_full`` (some pairs excluded, the other eligible
+    helpers full), ``full`` (all ``count`` eligible helpers are at capacity).
     """
+    if removed is None:
+        removed = np.zeros(len(codes), dtype=np.int64)
     lang = resolve_lang(lang)
     radius = f"{radius_km:g}" if radius_km is not None else ""
 
-    def render(key: tuple[str, int]) -> str:
-        code, n = key
+    def render(key: tuple[str, int, int]) -> str:
+        code, n, r = key
         if code == "no_helper":
             if radius_km is not None and scope == "radius":
                 return t("networks.uncovered.no_helper_radius", lang=lang, radius=radius)
@@ -122,12 +126,14 @@ def uncovered_reasons_one_on_one(codes: np.ndarray, counts: np.ndarray, scope: s
             return text
         if code == "full":
             return t("networks.uncovered.all_full", lang=lang, n=n)
+        if code == "removed_full":
+            return t("networks.uncovered.removed_full", lang=lang, removed=r, n=n - r)
         return t(f"networks.uncovered.{code}", lang=lang, n=n)
 
-    cache: dict[tuple[str, int], str] = {}
+    cache: dict[tuple[str, int, int], str] = {}
     out = []
-    for code, n in zip(codes.tolist(), counts.tolist()):
-        key = (code, int(n))
+    for code, n, r in zip(codes.tolist(), counts.tolist(), np.asarray(removed).tolist()):
+        key = (code, int(n), int(r))
         text = cache.get(key)
         if text is None:
             text = cache[key] = render(key)

@@ -76,7 +76,7 @@ def edge_table(ds, mechanism: str | None = None, *, as_of=None,
 
 
 def _add_nodes(g, nodes: pd.DataFrame, ids) -> None:
-    wanted = nodes[nodes["node"].isin(pd.Index(ids))]
+    wanted = nodes[el.isin(nodes["node"], ids)]
     for node, kind, org, village, township in wanted.itertuples(index=False, name=None):
         g.add_node(node, kind=kind, org=org, village=village, township=township)
 

@@ -58,7 +58,7 @@ def group_members(ds, selector: Selector, as_of=None, exclude=()) -> pd.DataFram
     mask = el.select(ds, selector, as_of)
     idcol = _ID[selector.table]
     if exclude:
-        mask &= ~frame[idcol].isin(list(exclude))
+        mask &= ~el.isin(frame[idcol], list(exclude))
     rows = frame[mask]
     places = el.org_places(ds.orgs)
     org = rows[idcol] if selector.table == "orgs" else rows["org_id"]
@@ -226,8 +226,7 @@ def plan_groups(ds, mech: Mechanism, *, keep_existing, radius_km, locked, remove
         locked_set = {(a, b) for a, b in lk}
         ok &= np.array([(a, b) not in locked_set for a, b in zip(ti.tolist(), si.tolist())],
                        dtype=bool) if len(ti) else ok
-        is_ex = np.array([(s, tg) in ex_role and ex_role[(s, tg)] in (slot.role, None)
-                          or ((s, tg) in ex_role and pd.isna(ex_role[(s, tg)]))
+        is_ex = np.array([_existing_in_role(ex_role, s, tg, slot.role)
                           for s, tg in zip(pair_s, pair_t)], dtype=bool)
         cost_int = np.rint(w_dist * np.nan_to_num(dist) * COST_SCALE).astype(np.int64)
         sel = np.zeros(len(ti), dtype=bool)
@@ -288,11 +287,11 @@ def plan_groups(ds, mech: Mechanism, *, keep_existing, radius_km, locked, remove
     role_order = {s.role: i for i, s in enumerate(mech.slots)}
     pairs = pairs.assign(_r=pairs["role"].map(role_order)).sort_values(
         ["target_id", "_r", "source_id"], kind="stable").drop(columns="_r").reset_index(drop=True)
-    pairs.insert(3, "reason", _group_reasons(pairs, lang))
+    pairs.insert(3, "reason", pd.Series(_group_reasons(pairs, lang), dtype=object))
     unc_idx = sorted(unc_parts)
     uncovered = pd.DataFrame({
         "target_id": t_ids[unc_idx] if unc_idx else np.array([], dtype=object),
-        "reason": [ex.SEP(lang).join(unc_parts[i]) for i in unc_idx],
+        "reason": pd.Series([ex.SEP(lang).join(unc_parts[i]) for i in unc_idx], dtype=object),
         "village": targets["village"].to_numpy(dtype=object)[unc_idx] if unc_idx
         else np.array([], dtype=object),
     })
@@ -310,6 +309,14 @@ def plan_groups(ds, mech: Mechanism, *, keep_existing, radius_km, locked, remove
     }
     return Plan(mechanism=mech.code, objective=MappingProxyType(objective), pairs=pairs,
                 uncovered=uncovered, lang=lang)
+
+
+def _existing_in_role(ex_role: dict, source: str, target: str, role: str) -> bool:
+    """Whether an active link source -> target exists for ``role`` (or without a role)."""
+    if (source, target) not in ex_role:
+        return False
+    found = ex_role[(source, target)]
+    return found is None or (isinstance(found, float) and np.isnan(found)) or found == role
 
 
 def _group_reasons(pairs: pd.DataFrame, lang) -> list[str]:

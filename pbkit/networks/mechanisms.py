@@ -435,14 +435,14 @@ def _load(path: Path) -> Mapping[str, Mechanism]:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError("networks.config.missing_file", file=name, line=None) from None
+        raise ConfigError("networks.config.missing_file", path=str(path)) from None
     except UnicodeDecodeError:
         raise ConfigError("networks.config.encoding", file=name, line=1) from None
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
+        line = mark.line + 1 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         raise ConfigError("networks.config.yaml_syntax", file=name, line=line,
                           problem=problem) from None
@@ -454,7 +454,7 @@ def _load(path: Path) -> Mapping[str, Mechanism]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError("networks.config.yaml_syntax", file=name,
-                          line=mark.line + 1 if mark else None,
+                          line=mark.line + 1 if mark else 1,
                           problem=getattr(exc, "problem", "")) from None
     if not isinstance(top.value, dict):
         raise reader.fail(top.line, "not_mapping", field="(top)")

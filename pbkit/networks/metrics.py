@@ -57,25 +57,36 @@ EXACT_BETWEENNESS_NODES = 2000
 SMALL_COMPONENT = 10
 
 
-def _covered_set(ds, as_of=None, removed: Iterable[str] = ()) -> pd.Series:
+class _Ctx:
+    """Intermediates shared by several metrics (built once per :func:`metrics_report`)."""
+
+    def __init__(self, ds, as_of=None) -> None:
+        self.ds = ds
+        self.as_of = as_of
+        self.places = el.org_places(ds.orgs)
+        self.active = el.active_pairings(ds, None, as_of)
+        self.one = self.active[self.active["mechanism"] == "one_on_one"]
+        h = ds.households
+        pl = self.places.reindex(h["org_id"].to_numpy(dtype=object))
+        village = pd.Series(pl["village"].to_numpy(dtype=object), index=h.index)
+        self.households = pd.DataFrame({
+            "household_id": h["household_id"], "village": village.fillna(h["org_id"]),
+            "township": pl["township"].to_numpy(dtype=object), "needs": h["needs"]})
+
+
+def _get_ctx(ds, as_of, ctx) -> _Ctx:
+    return ctx if ctx is not None else _Ctx(ds, as_of)
+
+
+def _covered_set(ctx: _Ctx, removed: Iterable[str] = ()) -> pd.Series:
     """Per household: number of active helpers (helpers in ``removed`` not counted)."""
-    act = el.active_pairings(ds, "one_on_one", as_of)
+    act = ctx.one
     if removed:
-        act = act[~act["source_id"].isin(list(removed))]
+        act = act[~el.isin(act["source_id"], list(removed))]
     return act.drop_duplicates(["source_id", "target_id"]).groupby("target_id").size()
 
 
-def _households(ds) -> pd.DataFrame:
-    places = el.org_places(ds.orgs)
-    h = ds.households
-    pl = places.reindex(h["org_id"].to_numpy(dtype=object))
-    village = pd.Series(pl["village"].to_numpy(dtype=object), index=h.index)
-    return pd.DataFrame({
-        "household_id": h["household_id"], "village": village.fillna(h["org_id"]),
-        "township": pl["township"].to_numpy(dtype=object), "needs": h["needs"]})
-
-
-def coverage(ds, by: str = "village", *, as_of=None) -> pd.DataFrame:
+def coverage(ds, by: str = "village", *, as_of=None, _ctx=None) -> pd.DataFrame:
     """Share of needy households with at least one active one-on-one helper.
 
     Formula: ``coverage = covered / needy`` where ``covered`` counts households that are
@@ -92,9 +103,10 @@ def coverage(ds, by: str = "village", *, as_of=None) -> pd.DataFrame:
         The group column(s), ``needy``, ``covered``, ``uncovered``, ``coverage``; sorted by
         coverage (lowest first), then group.
     """
-    h = _households(ds)
-    helpers = _covered_set(ds, as_of)
-    h["covered"] = h["household_id"].map(helpers).fillna(0).gt(0).to_numpy()
+    ctx = _get_ctx(ds, as_of, _ctx)
+    h = ctx.households.copy()
+    helpers = _covered_set(ctx)
+    h["covered"] = el.isin(h["household_id"], helpers.index)
     if by == "need":
         ex = h.explode("needs")
         ex = ex[ex["needs"].notna()]
@@ -124,14 +136,15 @@ def coverage(ds, by: str = "village", *, as_of=None) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
-def uncovered_households(ds, *, as_of=None) -> pd.DataFrame:
+def uncovered_households(ds, *, as_of=None, _ctx=None) -> pd.DataFrame:
     """Needy households without any active one-on-one helper.
 
     Returns ``household_id, village, township, needs`` sorted by village and id.
     """
-    h = _households(ds)
-    helpers = _covered_set(ds, as_of)
-    out = h[~h["household_id"].isin(helpers.index)]
+    ctx = _get_ctx(ds, as_of, _ctx)
+    h = ctx.households
+    helpers = _covered_set(ctx)
+    out = h[~el.isin(h["household_id"], helpers.index)]
     return out.sort_values(["village", "household_id"], kind="stable").reset_index(drop=True)
 
 
@@ -157,26 +170,29 @@ def gini(values) -> float:
     return float(round(2.0 * (i * x).sum() / (n * total) - (n + 1) / n, 10))
 
 
-def helper_load(ds, *, as_of=None) -> pd.DataFrame:
+def helper_load(ds, *, as_of=None, _ctx=None) -> pd.DataFrame:
     """Active one-on-one pairs per helper against capacity.
 
-    Helpers are the people the one_on_one mechanism admits (roles) plus anyone who is the
-    source of an active one-on-one pair. Formula: ``load_ratio = pairs / capacity``
+    Helpers are the people the one_on_one mechanism admits (roles, capacity > 0) plus
+    anyone who is the source of an active one-on-one pair. Formula: ``load_ratio = pairs / capacity``
     (capacity from the people table, the mechanism default when empty);
     ``overloaded = pairs > capacity``; ``spare = max(capacity - pairs, 0)``.
 
     Returns ``person_id, org_id, village, capacity, pairs, load_ratio, spare, overloaded,
     migrant`` sorted by load ratio (highest first), then id.
     """
+    ctx = _get_ctx(ds, as_of, _ctx)
     mech = get_mechanism("one_on_one")
     people = ds.people
-    act = el.active_pairings(ds, "one_on_one", as_of).drop_duplicates(["source_id",
-                                                                       "target_id"])
+    act = ctx.one.drop_duplicates(["source_id", "target_id"])
     counts = act.groupby("source_id").size()
     eligible = el.select(ds, mech.source, as_of)
-    rows = people[eligible | people["person_id"].isin(counts.index)]
-    places = el.org_places(ds.orgs)
-    cap = rows[mech.capacity_column].astype("Float64").fillna(mech.capacity_default)
+    cap_all = people[mech.capacity_column].astype("Float64").fillna(mech.capacity_default)
+    keep = (eligible.to_numpy() & (cap_all.to_numpy(dtype="float64") > 0)) | el.isin(
+        people["person_id"], counts.index)
+    rows = people[keep]
+    places = ctx.places
+    cap = cap_all[keep]
     out = pd.DataFrame({
         "person_id": rows["person_id"].to_numpy(dtype=object),
         "org_id": rows["org_id"].to_numpy(dtype=object),
@@ -187,7 +203,7 @@ def helper_load(ds, *, as_of=None) -> pd.DataFrame:
     })
     out["pairs"] = out["person_id"].map(counts).fillna(0).astype("int64").to_numpy()
     # sources of pairs who are not in the people table at all
-    unknown = counts[~counts.index.isin(people["person_id"])]
+    unknown = counts[~el.isin(counts.index, people["person_id"])]
     if len(unknown):
         out = pd.concat([out, pd.DataFrame({
             "person_id": unknown.index.to_numpy(dtype=object), "org_id": None, "village": None,
@@ -261,7 +277,7 @@ def _migrants(ds) -> list[str]:
     return people.loc[people["migrant"].fillna(False).astype(bool), "person_id"].tolist()
 
 
-def robustness(ds, removed: Iterable[str] | None = None, *, as_of=None) -> pd.DataFrame:
+def robustness(ds, removed: Iterable[str] | None = None, *, as_of=None, _ctx=None) -> pd.DataFrame:
     """Pairs broken when some people are away (default: every migrant member).
 
     Formula per mechanism: ``broken`` = active pairs whose source or target is in
@@ -270,11 +286,12 @@ def robustness(ds, removed: Iterable[str] | None = None, *, as_of=None) -> pd.Da
 
     Returns ``mechanism, pairs, broken, broken_share, targets, targets_lost``.
     """
+    ctx = _get_ctx(ds, as_of, _ctx)
     removed = _migrants(ds) if removed is None else list(removed)
-    act = el.active_pairings(ds, None, as_of).drop_duplicates(
+    act = ctx.active.drop_duplicates(
         ["mechanism", "source_id", "target_id"])
-    gone = act["source_id"].isin(removed) | act["target_id"].isin(removed)
-    frame = act.assign(broken=gone.to_numpy(), alive=(~gone).to_numpy())
+    gone = el.isin(act["source_id"], removed) | el.isin(act["target_id"], removed)
+    frame = act.assign(broken=gone, alive=~gone)
     per_target = frame.groupby(["mechanism", "target_id"])["alive"].any()
     lost = (~per_target).groupby(level="mechanism").sum()
     g = frame.groupby("mechanism")
@@ -286,28 +303,29 @@ def robustness(ds, removed: Iterable[str] | None = None, *, as_of=None) -> pd.Da
                 "targets_lost"]].astype({"broken": "int64", "targets_lost": "int64"})
 
 
-def left_uncovered(ds, removed: Iterable[str] | None = None, *, as_of=None) -> pd.DataFrame:
+def left_uncovered(ds, removed: Iterable[str] | None = None, *, as_of=None, _ctx=None) -> pd.DataFrame:
     """Households covered now that would be left without a helper if ``removed`` leave.
 
     ``removed`` defaults to every migrant member ("what if the migrants are away").
 
     Returns ``household_id, village, needs, lost_helpers`` (the helpers removed).
     """
+    ctx = _get_ctx(ds, as_of, _ctx)
     removed = _migrants(ds) if removed is None else list(removed)
-    before = _covered_set(ds, as_of)
-    after = _covered_set(ds, as_of, removed)
-    lost = before.index[~before.index.isin(after.index)]
-    h = _households(ds)
-    out = h[h["household_id"].isin(lost)].copy()
-    act = el.active_pairings(ds, "one_on_one", as_of)
-    gone = act[act["source_id"].isin(removed) & act["target_id"].isin(lost)]
+    before = _covered_set(ctx)
+    after = _covered_set(ctx, removed)
+    lost = before.index[~el.isin(before.index, after.index)]
+    h = ctx.households
+    out = h[el.isin(h["household_id"], lost)].copy()
+    act = ctx.one
+    gone = act[el.isin(act["source_id"], removed) & el.isin(act["target_id"], lost)]
     names = gone.groupby("target_id")["source_id"].agg(lambda s: ";".join(sorted(set(s))))
     out["lost_helpers"] = out["household_id"].map(names).to_numpy()
     return out[["household_id", "village", "needs", "lost_helpers"]].sort_values(
         ["village", "household_id"], kind="stable").reset_index(drop=True)
 
 
-def reach(ds, *, as_of=None) -> pd.DataFrame:
+def reach(ds, *, as_of=None, _ctx=None) -> pd.DataFrame:
     """Whether every village secretary, student official and village is reached.
 
     A secretary or student official is reached when they take part in an active
@@ -319,9 +337,10 @@ def reach(ds, *, as_of=None) -> pd.DataFrame:
     team_complete, reached`` sorted by kind, then id. Formula of the reach rate per kind:
     ``reached.mean()``.
     """
-    places = el.org_places(ds.orgs)
+    ctx = _get_ctx(ds, as_of, _ctx)
+    places = ctx.places
     people = ds.people
-    act = el.active_pairings(ds, None, as_of)
+    act = ctx.active
     tp = act[act["mechanism"] == "two_plus_one"]
     tp_links = pd.concat([tp["source_id"], tp["target_id"]]).value_counts()
     roles = people["roles"]
@@ -357,7 +376,7 @@ def reach(ds, *, as_of=None) -> pd.DataFrame:
         "township": vpl["township"].to_numpy(dtype=object),
         "two_plus_one_links": 0,
         "bao_cun_members": villages["org_id"].map(members).fillna(0).astype("int64").to_numpy(),
-        "team_complete": villages["org_id"].map(complete).fillna(False).astype(bool).to_numpy(),
+        "team_complete": villages["org_id"].map(complete).eq(True).to_numpy(dtype=bool),
     }))
     out = pd.concat(frames, ignore_index=True)
     out["reached"] = np.where(out["kind"] == "village", out["bao_cun_members"] > 0,
@@ -367,7 +386,7 @@ def reach(ds, *, as_of=None) -> pd.DataFrame:
         ["_k", "target_id"], kind="stable").drop(columns="_k").reset_index(drop=True)
 
 
-def leader_contacts(ds, *, as_of=None) -> pd.DataFrame:
+def leader_contacts(ds, *, as_of=None, _ctx=None) -> pd.DataFrame:
     """Contacts per township leader through 2+1 groups and bao-cun teams.
 
     Formula: ``contacts`` = distinct targets (2+1 mentees and bao-cun villages) linked to
@@ -376,13 +395,14 @@ def leader_contacts(ds, *, as_of=None) -> pd.DataFrame:
     Returns ``person_id, township, two_plus_one_targets, bao_cun_villages, contacts``
     sorted by contacts (highest first), then id.
     """
-    places = el.org_places(ds.orgs)
+    ctx = _get_ctx(ds, as_of, _ctx)
+    places = ctx.places
     people = ds.people
     is_leader = np.array([isinstance(r, tuple) and "township_leader" in r
                           for r in people["roles"]], dtype=bool)
     leaders = people[is_leader]
-    act = el.active_pairings(ds, None, as_of)
-    act = act[act["source_id"].isin(leaders["person_id"])]
+    act = ctx.active
+    act = act[el.isin(act["source_id"], leaders["person_id"])]
     act = act[act["mechanism"].isin(["two_plus_one", "bao_cun"])].drop_duplicates(
         ["mechanism", "source_id", "target_id"])
     per = act.groupby(["source_id", "mechanism"]).size().unstack(fill_value=0)
@@ -402,140 +422,181 @@ def leader_contacts(ds, *, as_of=None) -> pd.DataFrame:
 # --------------------------------------------------------------------------- structure
 
 
-def _simple_graph(ds, as_of=None):
+def _edge_codes(ds, as_of=None, ctx=None):
+    """Undirected simple edges of all active pairings as integer codes, and the node ids."""
+    act = ctx.active if ctx is not None else el.active_pairings(ds, None, as_of)
+    src = act["source_id"].to_numpy(dtype=object)
+    tgt = act["target_id"].to_numpy(dtype=object)
+    codes, names = pd.factorize(np.concatenate([src, tgt]), sort=True)
+    a, b = codes[: len(src)], codes[len(src):]
+    ok = (a >= 0) & (b >= 0) & (a != b)
+    lo, hi = np.minimum(a[ok], b[ok]), np.maximum(a[ok], b[ok])
+    pairs = np.unique(np.column_stack([lo, hi]), axis=0) if len(lo) else np.empty((0, 2), int)
+    return pairs, np.asarray(names, dtype=object)
+
+
+def _nx_graph(n_names, pairs, nodes=None):
     import networkx as nx
 
-    from pbkit.networks.graphs import combined_graph
+    g = nx.Graph()
+    if nodes is not None:
+        g.add_nodes_from(nodes.tolist())
+    g.add_edges_from(zip(n_names[pairs[:, 0]].tolist(), n_names[pairs[:, 1]].tolist()))
+    return g
 
-    return nx.Graph(combined_graph(ds, as_of=as_of))
 
-
-def _betweenness(g, k: int | None, seed: int) -> dict:
+def _betweenness(names, pairs, labels, sizes, degree, k: int | None, seed: int) -> np.ndarray:
     """Normalised betweenness, exact on small graphs, per component and sampled at scale.
 
     Paths never cross components, so a node's betweenness is computed within its
     component and normalised by the whole graph's pair count ``(n-1)(n-2)/2``.
     Components of two nodes or fewer score 0; a star scores ``(s-1)(s-2)/2`` at its centre;
-    other components larger than ``k`` use ``k`` seeded source samples.
+    other components larger than ``k`` use ``k`` seeded source samples (networkx rescales
+    the sampled sums by ``s/k``).
     """
     import networkx as nx
 
-    n = g.number_of_nodes()
+    n = len(names)
+    out = np.zeros(n, dtype=np.float64)
+    if n < 3:
+        return out
     if n <= EXACT_BETWEENNESS_NODES:
-        return nx.betweenness_centrality(g, normalized=True)
+        values = nx.betweenness_centrality(_nx_graph(names, pairs, names), normalized=True)
+        return np.array([values[v] for v in names.tolist()], dtype=np.float64)
     scale = 1.0 / ((n - 1) * (n - 2) / 2.0)
-    out = dict.fromkeys(g.nodes, 0.0)
-    for comp in nx.connected_components(g):
-        s = len(comp)
-        if s <= 2:
-            continue
-        sub = g.subgraph(comp)
-        m = sub.number_of_edges()
-        if m == s - 1:
-            centre, deg = max(sub.degree, key=lambda kv: kv[1])
-            if deg == s - 1:  # a star
-                out[centre] = (s - 1) * (s - 2) / 2.0 * scale
-                continue
-        kk = None if k is None or s <= k else k
-        raw = nx.betweenness_centrality(sub, k=kk, normalized=False, seed=seed)
-        for node, v in raw.items():
-            out[node] = v * scale
+    n_comp = len(sizes)
+    m = np.bincount(labels[pairs[:, 0]], minlength=n_comp)
+    max_deg = np.zeros(n_comp, dtype=np.int64)
+    np.maximum.at(max_deg, labels, degree)
+    star = (sizes >= 3) & (m == sizes - 1) & (max_deg == sizes - 1)
+    centre = star[labels] & (degree == sizes[labels] - 1)
+    s = sizes[labels[centre]].astype(np.float64)
+    out[centre] = (s - 1) * (s - 2) / 2.0 * scale
+    complex_comp = np.flatnonzero((sizes >= 3) & ~star)
+    if len(complex_comp):
+        edge_comp = labels[pairs[:, 0]]
+        order = np.argsort(edge_comp, kind="stable")
+        ec = edge_comp[order]
+        starts = np.searchsorted(ec, complex_comp, "left")
+        ends = np.searchsorted(ec, complex_comp, "right")
+        index = {v: i for i, v in enumerate(names.tolist())}
+        for c, a, b in zip(complex_comp.tolist(), starts.tolist(), ends.tolist()):
+            sub = _nx_graph(names, pairs[order[a:b]])
+            kk = None if k is None or sizes[c] <= k else k
+            raw = nx.betweenness_centrality(sub, k=kk, normalized=False, seed=seed)
+            for node, v in raw.items():
+                out[index[node]] = v * scale
     return out
 
 
-def _brokerage(g, nodes: Iterable) -> dict:
-    """Pairs of a node's neighbours in different organisations not linked to each other."""
-    org = nx_attr(g, "org")
-    out = {}
-    for v in nodes:
-        nbrs = list(g[v])
+def _brokerage(names, pairs, org: np.ndarray, targets: np.ndarray) -> np.ndarray:
+    """For each node in ``targets``: pairs of its neighbours in different organisations
+    that are not linked to each other."""
+    out = np.full(len(names), -1, dtype=np.int64)
+    if not len(targets) or not len(pairs):
+        out[targets] = 0
+        return out
+    wanted = np.zeros(len(names), dtype=bool)
+    wanted[targets] = True
+    nbrs: dict[int, list[int]] = {int(t): [] for t in targets}
+    for a, b in pairs[wanted[pairs[:, 0]] | wanted[pairs[:, 1]]].tolist():
+        if wanted[a]:
+            nbrs[a].append(b)
+        if wanted[b]:
+            nbrs[b].append(a)
+    edge_set = set(map(tuple, pairs.tolist()))
+    for v, nb in nbrs.items():
         count = 0
-        for i, a in enumerate(nbrs):
-            for b in nbrs[i + 1:]:
-                if org.get(a) != org.get(b) and not g.has_edge(a, b):
+        for i, a in enumerate(nb):
+            for b in nb[i + 1:]:
+                if org[a] != org[b] and (min(a, b), max(a, b)) not in edge_set:
                     count += 1
         out[v] = count
     return out
 
 
-def nx_attr(g, name: str) -> dict:
-    """``{node: attribute}`` for one node attribute."""
-    return {n: d.get(name) for n, d in g.nodes(data=True)}
-
-
-def _communities(g, seed: int) -> dict:
-    """Louvain communities (seeded); small components are a community each."""
+def _communities(names, pairs, labels, sizes, seed: int) -> np.ndarray:
+    """Louvain communities (seeded); components of at most 10 nodes are one community each."""
     import networkx as nx
 
-    label: dict = {}
-    big_nodes = []
-    comps = sorted((sorted(map(str, c)) for c in nx.connected_components(g)), key=lambda c: c[0])
-    nxt = 0
-    for comp in comps:
-        if len(comp) <= SMALL_COMPONENT:
-            for node in comp:
-                label[node] = nxt
-            nxt += 1
-        else:
-            big_nodes.extend(comp)
-    if big_nodes:
-        sub = g.subgraph(big_nodes)
+    n = len(names)
+    out = np.full(n, -1, dtype=np.int64)
+    small = sizes[labels] <= SMALL_COMPONENT
+    out[small] = labels[small]
+    nxt = int(labels.max()) + 1 if n else 0
+    big = np.flatnonzero(~small)
+    if len(big):
+        keep = ~small[pairs[:, 0]]
+        sub = _nx_graph(names, pairs[keep], names[big])
         found = nx.community.louvain_communities(sub, seed=seed)
+        index = {v: i for i, v in enumerate(names.tolist())}
         for comm in sorted((sorted(map(str, c)) for c in found), key=lambda c: c[0]):
             for node in comm:
-                label[node] = nxt
+                out[index[node]] = nxt
             nxt += 1
-    return label
+    # renumber in order of first appearance along sorted node ids
+    _, first = np.unique(out, return_index=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first)] = np.arange(len(first))
+    return rank[np.searchsorted(np.unique(out), out)]
 
 
-def structure(ds, *, as_of=None, k: int | None = 256, seed: int = 0) -> pd.DataFrame:
+def structure(ds, *, as_of=None, k: int | None = 256, seed: int = 0,
+              _ctx=None) -> pd.DataFrame:
     """Node-level structure of the combined pairing network (undirected, all mechanisms).
 
     Formulas: ``degree`` = number of distinct neighbours; ``betweenness`` = normalised
     betweenness centrality ``sum_{s,t} sigma_st(v) / sigma_st`` divided by
-    ``(n-1)(n-2)/2`` (exact up to 2,000 nodes, else per component with ``k`` seeded
-    samples); ``brokerage`` (secretaries only) = pairs of the secretary's neighbours that
-    belong to different organisations and are not linked to each other; ``component`` =
-    connected component (0 = largest); ``community`` = Louvain community (seeded; small
-    components of at most 10 nodes are one community each).
+    ``(n-1)(n-2)/2`` (exact up to 2,000 nodes, else per component, with ``k`` seeded
+    source samples in components above ``k`` nodes); ``brokerage`` (secretaries only) =
+    pairs of the secretary's neighbours that belong to different organisations and are not
+    linked to each other; ``component`` = connected component (0 = largest);
+    ``community`` = Louvain community (seeded; components of at most 10 nodes are one
+    community each).
 
     Returns ``node, kind, org, village, is_secretary, degree, betweenness, brokerage,
     component, component_size, community`` sorted by betweenness (highest first), node.
     """
-    import networkx as nx
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
 
-    g = _simple_graph(ds, as_of)
+    from pbkit.networks.graphs import node_table
+
     columns = ["node", "kind", "org", "village", "is_secretary", "degree", "betweenness",
                "brokerage", "component", "component_size", "community"]
-    if g.number_of_nodes() == 0:
+    pairs, names = _edge_codes(ds, as_of, _ctx)
+    n = len(names)
+    if n == 0:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in columns})
-    comps = sorted(nx.connected_components(g), key=lambda c: (-len(c), min(map(str, c))))
-    comp_of, comp_size = {}, {}
-    for i, comp in enumerate(comps):
-        for node in comp:
-            comp_of[node] = i
-            comp_size[node] = len(comp)
+    degree = np.bincount(pairs.ravel(), minlength=n)
+    graph = coo_matrix((np.ones(len(pairs), np.int8), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
+    n_comp, raw = connected_components(graph, directed=False)
+    raw_sizes = np.bincount(raw, minlength=n_comp)
+    first = np.full(n_comp, n, dtype=np.int64)
+    np.minimum.at(first, raw, np.arange(n))  # names are sorted: first = smallest id
+    order = np.lexsort((first, -raw_sizes))
+    relabel = np.empty(n_comp, dtype=np.int64)
+    relabel[order] = np.arange(n_comp)
+    labels = relabel[raw]
+    sizes = raw_sizes[order]
+    info = node_table(ds).set_index("node").reindex(names)
+    kind = info["kind"].fillna("unknown").to_numpy(dtype=object)
+    org = info["org"].to_numpy(dtype=object)
     people = ds.people
-    secretaries = set(people.loc[[isinstance(r, tuple) and "secretary" in r
-                                  for r in people["roles"]], "person_id"].tolist())
-    sec_nodes = [n for n in g.nodes if n in secretaries]
-    bet = _betweenness(g, k, seed)
-    brok = _brokerage(g, sec_nodes)
-    comm = _communities(g, seed)
-    nodes = list(g.nodes)
-    data = g.nodes
+    sec_ids = people.loc[[isinstance(r, tuple) and "secretary" in r for r in people["roles"]],
+                         "person_id"].to_numpy(dtype=object)
+    is_sec = el.isin(names, sec_ids) & (kind == "person")
+    bet = _betweenness(names, pairs, labels, sizes, degree, k, seed)
+    brok = _brokerage(names, pairs, org, np.flatnonzero(is_sec))
+    comm = _communities(names, pairs, labels, sizes, seed)
     out = pd.DataFrame({
-        "node": nodes, "kind": [data[n].get("kind") for n in nodes],
-        "org": [data[n].get("org") for n in nodes],
-        "village": [data[n].get("village") for n in nodes],
-        "is_secretary": [n in secretaries for n in nodes],
-        "degree": [g.degree(n) for n in nodes],
-        "betweenness": [round(bet[n], 8) for n in nodes],
-        "brokerage": pd.array([brok.get(n) for n in nodes], dtype="Int64"),
-        "component": [comp_of[n] for n in nodes],
-        "component_size": [comp_size[n] for n in nodes],
-        "community": [comm[n] for n in nodes],
+        "node": names, "kind": kind, "org": org,
+        "village": info["village"].to_numpy(dtype=object), "is_secretary": is_sec,
+        "degree": degree, "betweenness": np.round(bet, 8),
+        "brokerage": pd.array(np.where(brok >= 0, brok, 0), dtype="Int64"),
+        "component": labels, "component_size": sizes[labels], "community": comm,
     })
+    out.loc[~is_sec, "brokerage"] = pd.NA
     return out.sort_values(["betweenness", "node"], ascending=[False, True],
                            kind="stable").reset_index(drop=True)
 
@@ -653,6 +714,9 @@ def metrics_report(ds, *, as_of=None, seed: int = 0, k: int | None = 256,
     """
     timings: dict[str, float] = {}
     views: dict[str, pd.DataFrame] = {}
+    t0 = time.perf_counter()
+    ctx = _Ctx(ds, as_of)
+    timings["prepare"] = time.perf_counter() - t0
 
     def timed(name: str, fn):
         t0 = time.perf_counter()
@@ -660,23 +724,23 @@ def metrics_report(ds, *, as_of=None, seed: int = 0, k: int | None = 256,
         timings[name] = timings.get(name, 0.0) + time.perf_counter() - t0
         return value
 
-    views["coverage_by_village"] = timed("coverage", lambda: coverage(ds, as_of=as_of))
-    views["coverage_by_need"] = timed("coverage", lambda: coverage(ds, "need", as_of=as_of))
-    total = timed("coverage", lambda: coverage(ds, "all", as_of=as_of))
-    views["uncovered"] = timed("coverage", lambda: uncovered_households(ds, as_of=as_of))
-    load = timed("helper_load", lambda: helper_load(ds, as_of=as_of))
+    views["coverage_by_village"] = timed("coverage", lambda: coverage(ds, as_of=as_of, _ctx=ctx))
+    views["coverage_by_need"] = timed("coverage", lambda: coverage(ds, "need", as_of=as_of, _ctx=ctx))
+    total = timed("coverage", lambda: coverage(ds, "all", as_of=as_of, _ctx=ctx))
+    views["uncovered"] = timed("coverage", lambda: uncovered_households(ds, as_of=as_of, _ctx=ctx))
+    load = timed("helper_load", lambda: helper_load(ds, as_of=as_of, _ctx=ctx))
     views["helper_load"] = load
     views["overloaded"] = load[load["overloaded"]].reset_index(drop=True)
     overall = timed("helper_load", lambda: load_summary(ds, as_of=as_of, load=load))
     views["load_by_village"] = timed("helper_load", lambda: load_summary(
         ds, "village", as_of=as_of, load=load))
-    views["robustness"] = timed("robustness", lambda: robustness(ds, removed, as_of=as_of))
+    views["robustness"] = timed("robustness", lambda: robustness(ds, removed, as_of=as_of, _ctx=ctx))
     views["left_uncovered"] = timed("robustness", lambda: left_uncovered(ds, removed,
-                                                                         as_of=as_of))
-    views["reach"] = timed("reach", lambda: reach(ds, as_of=as_of))
-    views["leader_contacts"] = timed("reach", lambda: leader_contacts(ds, as_of=as_of))
+                                                                         as_of=as_of, _ctx=ctx))
+    views["reach"] = timed("reach", lambda: reach(ds, as_of=as_of, _ctx=ctx))
+    views["leader_contacts"] = timed("reach", lambda: leader_contacts(ds, as_of=as_of, _ctx=ctx))
     views["structure"] = timed("structure", lambda: structure(ds, as_of=as_of, k=k,
-                                                              seed=seed))
+                                                              seed=seed, _ctx=ctx))
     views["components"] = timed("structure", lambda: components(ds, nodes=views["structure"]))
     r = views["reach"]
 

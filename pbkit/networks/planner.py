@@ -373,7 +373,7 @@ def _plan_one_on_one(ds, mech: Mechanism, *, keep_existing, radius_km, locked, r
     edge_blocks = by_block(edges.household, edges.helper) if edges is not None else {}
 
     eligible_count = np.zeros(nh, dtype=np.int64)
-    removed_only = np.zeros(nh, dtype=bool)
+    removed_count = np.zeros(nh, dtype=np.int64)
     picked_h, picked_p, picked_cost, picked_dist, picked_match = [], [], [], [], []
     n_edges = 0
     n_blocks = 0
@@ -398,7 +398,7 @@ def _plan_one_on_one(ds, mech: Mechanism, *, keep_existing, radius_km, locked, r
         allowed = elig.copy()
         if b in rm_blocks:
             allowed[rm_blocks[b]] = False
-            removed_only[hs] = elig.any(axis=1) & ~allowed.any(axis=1)
+            removed_count[hs] = (elig & ~allowed).sum(axis=1)
         allowed &= ~locked_h[hs][:, None]
         cap_b = np.minimum(capacity[ps], len(hs))
         allowed &= (cap_b > 0)[None, :]
@@ -453,7 +453,7 @@ def _plan_one_on_one(ds, mech: Mechanism, *, keep_existing, radius_km, locked, r
         "migrant": helpers["migrant"].to_numpy(dtype=bool)[pp],
     })
     pairs = pairs.sort_values(["target_id"], kind="stable").reset_index(drop=True)
-    pairs.insert(3, "reason", ex.pair_reasons_one_on_one(pairs, lang))
+    pairs.insert(3, "reason", pd.Series(ex.pair_reasons_one_on_one(pairs, lang), dtype=object))
     pairs["need_matched"] = pairs["matched_mask"] > 0
     pairs = pairs.drop(columns=["matched_mask", "needs_mask"])
 
@@ -467,11 +467,14 @@ def _plan_one_on_one(ds, mech: Mechanism, *, keep_existing, radius_km, locked, r
     if scope == "radius":
         xy = needy[["x", "y"]].to_numpy()[unc_idx]
         code[no_edge & np.isnan(xy).any(axis=1)] = "no_location"
-    code[removed_only[unc_idx]] = "removed"
+    n_removed = removed_count[unc_idx]
+    code[(n_removed > 0) & ~no_edge] = "removed_full"
+    code[(n_removed > 0) & (n_removed == eligible_count[unc_idx])] = "removed"
     uncovered = pd.DataFrame({
         "target_id": needy["household_id"].to_numpy(dtype=object)[unc_idx],
-        "reason": ex.uncovered_reasons_one_on_one(code, eligible_count[unc_idx], scope,
-                                                  radius, lang),
+        "reason": pd.Series(ex.uncovered_reasons_one_on_one(
+            code, eligible_count[unc_idx], scope, radius, lang, removed=n_removed),
+            dtype=object),
         "village": needy["village"].to_numpy(dtype=object)[unc_idx],
         "eligible_helpers": eligible_count[unc_idx],
         "code": code,

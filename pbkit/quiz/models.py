@@ -136,7 +136,7 @@ def text_from(value: Any, path: Sequence[str | int], doc: SourceDoc | None = Non
     for lang in LANGS:
         item = value.get(lang)
         if not isinstance(item, str) or not item.strip():
-            raise doc.error((*path, lang), "lessons.err.missing_lang", lang=lang)
+            raise doc.error((*path, lang), "lessons.err.missing_lang", language=lang)
     extra = sorted(set(value) - set(LANGS))
     if extra:
         raise doc.error((*path, str(extra[0])), "lessons.err.unknown_field", name=extra[0])

@@ -63,7 +63,8 @@ _WORD = re.compile(r"[a-z][a-z'’-]*")
 
 # ----------------------------------------------------------------------------- negation
 
-_ZH_NEG = re.compile(r"不|没|别|无需|无须|甭|勿|未|拒绝|休想|用不着|谈不上|免谈")
+_ZH_NEG = re.compile(r"不|没|(?<![分特区个告级类派性识辨鉴判])别(?![人的处墅致])|无需|无须|甭|勿|"
+                     r"未(?!来)|拒绝|休想|用不着|谈不上|免谈")
 # compounds where the negator does not negate what follows (or attaches to its own word)
 _ZH_NEG_EXEMPT = re.compile(
     r"不仅|不光|不但|不只|不管是|不论|无论|不错|不好意思|对不起|不客气|不断|不少|不久|不妨|"
@@ -96,8 +97,7 @@ _EN_NEG_EXEMPT = re.compile(
     r"didn't explain|didn't pay|haven't paid|hasn't paid|not paid|didn't attend|"
     r"haven't attended|not attended|haven't sent|not sent|didn't send|no time|not home|"
     r"didn't do|haven't done|not done|didn't tell|no one told|nobody told|not in touch|"
-    r"no longer|not transparent|wasn't transparent|not public|not published|"
-    r"no (?:dues|meetings?|reports?|quarterly|organi[sz]ational))\b")
+    r"no longer|not transparent|wasn't transparent|not public|not published)\b")
 _EN_POST_NEG = re.compile(
     r"^\W{0,3}(?:\w+\W+){0,2}?(?:is|are|was|would be|will be)?\s*(?:not necessary|unnecessary|"
     r"not needed|not possible|impossible|out of the question|pointless|not happening|"
@@ -318,7 +318,7 @@ def analyze(text: str, cues: CueSet) -> Analysis:
     for h in hits:
         if h.counted and not h.negated:
             present.setdefault(h.concept, []).append(h)
-    keyword_list = n_items >= 4 and n_bare >= 0.6 * n_items
+    keyword_list = n_items >= 4 and n_bare >= 0.7 * n_items
     if keyword_list:
         present = {}
     return Analysis(norm, tuple(hits), n_items, n_bare, keyword_list,

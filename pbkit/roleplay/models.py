@@ -47,6 +47,7 @@ __all__ = [
     "scenarios_dir",
     "load_scenarios",
     "load_scenario_file",
+    "load_exemplar_file",
     "get_scenario",
     "list_scenarios",
     "LEVELS",
@@ -320,7 +321,7 @@ class _Reader:
         for lang in LANGS:
             item = value.get(lang)
             if not isinstance(item, str) or not item.strip():
-                raise self.doc.error("roleplay.err.lang", (*path, key, lang), lang=lang)
+                raise self.doc.error("roleplay.err.lang", (*path, key, lang), language=lang)
         return Text(zh=value["zh"].strip(), en=value["en"].strip())
 
     def ident(self, obj: Any, path: tuple, key: str = "id") -> str:
@@ -379,7 +380,7 @@ def _parse_concepts(r: _Reader, raw: Any) -> dict[str, Concept]:
                                     detail=str(exc)) from exc
             pats[lang] = tuple(items)
         if not pats["zh"] and not pats["en"]:
-            raise doc.error("roleplay.err.lang", (*path, "zh"), lang="zh")
+            raise doc.error("roleplay.err.lang", (*path, "zh"), language="zh")
         negatable = spec.get("negatable", True)
         if not isinstance(negatable, bool):
             raise doc.error("roleplay.err.type", (*path, "negatable"), expected="bool")
@@ -507,6 +508,17 @@ def _parse_exemplars(path: Path, scenario_id: str, criteria: tuple) -> tuple[Exe
         out.append(Exemplar(eid, lang, text.strip(), {c: levels[c] for c in crit_ids},
                             str(note)))
     return tuple(out)
+
+
+def load_exemplar_file(path: str | os.PathLike, scenario: Scenario) -> tuple[Exemplar, ...]:
+    """Load graded answers for ``scenario`` from a file in the exemplar format (used for
+    the held-out sets in ``lessons/scenarios/holdout/``).
+
+    >>> sc = get_scenario("dibao-complaint")
+    >>> len(load_exemplar_file(scenarios_dir() / "holdout" / "dibao-complaint.yaml", sc))
+    10
+    """
+    return _parse_exemplars(Path(path), scenario.id, scenario.criteria)
 
 
 def load_scenario_file(path: str | os.PathLike, *, exemplars: bool = True) -> Scenario:

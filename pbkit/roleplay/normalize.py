@@ -172,7 +172,9 @@ _DEADLINE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("date", r"(?:月底|月初|月中|年底|周末|节前|春节前)(?:之前|以前|前)?"),
     ("date", r"(?:今天|明天|后天|大后天|今晚|明早|明天上午|明天下午|今天下午|当天)"),
     ("date", r"(?<![\d一二三四五六七八九十])" + _NUM + r"\s*号(?:之前|以前|前)?"),
-    ("date", _NUM + r"\s*(?:点|点钟)(?:之前|以前|前)?"),
+    ("date", r"(?:上午|下午|晚上|早上|中午|凌晨|傍晚)\s*" + _NUM + r"\s*点(?:钟|半)?"),
+    ("date", _NUM + r"\s*点(?:钟|半)?(?:之前|以前|前)"),
+    ("date", _NUM + r"\s*点钟"),
     # en
     ("duration", r"\b(?:within|in|inside|no later than|at most)\s+(?:the\s+next\s+)?"
                  + _EN_NUM + r"\s+(?:working\s+|business\s+|calendar\s+)?"

@@ -4,9 +4,12 @@ For each rubric criterion the level comes from the scenario's cue rules (see
 :mod:`pbkit.roleplay.cues`): a veto (an improper promise, a threat, taking sides) forces
 level 0; otherwise the highest level whose condition holds. Every level above 0 carries the
 evidence spans, ``(start, end, text)`` in the answer as typed, that earned it. A character
-n-gram model trained on the graded exemplars (:mod:`pbkit.roleplay.model`) may move a level
-by one step where the cues found evidence, and marks the answer for review when it and the
-rules disagree by much.
+n-gram model trained on the graded exemplars (:mod:`pbkit.roleplay.model`) runs beside the
+rules: it marks the answer for the trainer to review when it and the rules disagree by much,
+and its nearest-exemplar similarity is one sign of an off-topic answer. It can also move a
+level by one step where the cues found evidence (``model_moves=True``), but cross-validation
+on the exemplars showed that this lowers agreement with the human grades (see
+``benchmarks/RESULTS_roleplay.md``), so by default it does not.
 
 ``total = 100 * sum(levels) / sum(max levels)``.
 
@@ -173,7 +176,9 @@ class Scorer:
         Training answers for the n-gram model (default: the scenario's exemplars). Pass a
         training fold for cross-validation; an empty tuple turns the model off.
     use_model : bool
-        Whether to combine the n-gram model with the cue rules.
+        Whether to run the n-gram model beside the cue rules (review flags).
+    model_moves : bool
+        Let the model move a rule level by one step (off by default; see module docs).
 
     Examples
     --------
@@ -183,8 +188,9 @@ class Scorer:
     """
 
     def __init__(self, scenario: Scenario, exemplars: Sequence[Exemplar] | None = None,
-                 *, use_model: bool = True) -> None:
+                 *, use_model: bool = True, model_moves: bool = False) -> None:
         self.scenario = scenario
+        self.model_moves = model_moves
         self.cues = CueSet(scenario.concepts)
         train = scenario.exemplars if exemplars is None else tuple(exemplars)
         self.model = None
@@ -202,7 +208,10 @@ class Scorer:
         return analyze(text, self.cues)
 
     def on_topic(self, analysis: Analysis) -> bool:
-        return any(c in analysis.present for c in self.scenario.topic)
+        """Whether a topic cue occurs (negated or not) in a sentence that counts."""
+        topic = set(self.scenario.topic)
+        return not analysis.keyword_list and any(
+            h.concept in topic and h.counted for h in analysis.hits)
 
     def rule_levels(self, analysis: Analysis, on_topic: bool | None = None):
         """Per criterion: (level, supporting hits, vetoed)."""
@@ -277,7 +286,7 @@ class Scorer:
         for j, (crit, (lvl, hits, vetoed)) in enumerate(zip(self.scenario.criteria, rule)):
             m = None if pred is None else float(pred[j])
             final = lvl
-            if m is not None and not vetoed and lvl > 0:
+            if self.model_moves and m is not None and not vetoed and lvl > 0:
                 # the model may move a level one step where the cues found evidence
                 if m >= lvl + 0.9 and lvl < crit.max_level:
                     final = lvl + 1

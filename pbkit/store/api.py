@@ -400,6 +400,12 @@ class ResultsStore:
         The criterion must be one the machine scored (its ``max_level`` is used), or, for an
         unscored attempt, ``max_level`` must be given. When every machine-scored criterion has
         a human level, the attempt's status becomes ``reviewed``.
+
+        >>> store, receipt = _example()
+        >>> for crit, level in (("listen", 3), ("act", 1)):
+        ...     store.add_human_score(receipt.attempt_id, "R01", crit, level)
+        >>> store.attempts()["status"].tolist()
+        ['reviewed']
         """
         from sqlalchemy import func, select
 
@@ -462,6 +468,12 @@ class ResultsStore:
         ``answer`` is text, a choice code, or a list of codes (multiple choice, ordering).
         With ``submission_id``, a retry is stored once (same id returned). Every answer is
         kept; the gradebook counts each question's latest answer.
+
+        >>> store, _ = _example()
+        >>> store.save_quiz_answer("T0001", "lesson-1", "q1", ["b", "a"], True)
+        1
+        >>> store.quiz_summary("C1").values.tolist()
+        [['T0001', 'lesson-1', 1, 1, 100.0]]
         """
         from sqlalchemy import select
 
@@ -522,7 +534,11 @@ class ResultsStore:
 
     def roster(self, cohort_id: str) -> pd.DataFrame:
         """The cohort's trainees: ``trainee_id, cohort_id, joined_at, attempts,
-        last_attempt_at, quiz_answers`` (pseudonymous ids only)."""
+        last_attempt_at, quiz_answers`` (pseudonymous ids only).
+        >>> store, _ = _example()
+        >>> store.roster("C1")[["trainee_id", "attempts", "quiz_answers"]].values.tolist()
+        [['T0001', 1, 0]]
+        """
         import pandas as pd
         from sqlalchemy import func, select
 
@@ -580,7 +596,12 @@ class ResultsStore:
         return _typed(pd.DataFrame(records, columns=list(ATTEMPT_COLUMNS)))
 
     def turns(self, attempt_id: int) -> pd.DataFrame:
-        """One attempt's turns in order: ``turn, text, reply``."""
+        """One attempt's turns in order: ``turn, text, reply``.
+
+        >>> store, receipt = _example()
+        >>> store.turns(receipt.attempt_id)["text"].tolist()
+        ['我先听您说。']
+        """
         import pandas as pd
         from sqlalchemy import select
 
@@ -599,6 +620,12 @@ class ResultsStore:
         ``source`` is ``"machine"``, ``"human"`` or ``None`` for both; machine rows have
         ``rater_id == "machine"``. Pivot on ``rater_id`` to compare machine and humans
         (e.g. with :func:`pbkit.roleplay.agreement`).
+
+        >>> store, receipt = _example()
+        >>> store.add_human_score(receipt.attempt_id, "R01", "act", 2)
+        >>> store.scores()[["source", "rater_id", "criterion_id", "level"]].values.tolist()
+        [['human', 'R01', 'act', 2], ['machine', 'machine', 'act', 1], \
+['machine', 'machine', 'listen', 2]]
         """
         import pandas as pd
         from sqlalchemy import select
@@ -732,6 +759,12 @@ class ResultsStore:
         .csv holds the gradebook. Headers are in ``lang``. Both go through
         :mod:`pbkit.export`: formulas off, cells a spreadsheet could run neutralised,
         written atomically.
+
+        >>> import tempfile, openpyxl
+        >>> store, _ = _example()
+        >>> out = store.export_gradebook("C1", tempfile.mkdtemp() + "/book.xlsx", lang="en")
+        >>> openpyxl.load_workbook(out).sheetnames
+        ['gradebook', 'attempts', 'scores', 'quiz']
         """
         from pbkit.export import write_csv, write_xlsx
         from pbkit.i18n import t
@@ -766,6 +799,17 @@ class ResultsStore:
             if conn.execute(select(c.c.id).where(c.c.id == cohort_id)).first() is None:
                 raise StoreError("store.err.unknown_cohort", cohort_id=cohort_id)
         return cohort_id
+
+
+def _example() -> tuple[ResultsStore, AttemptReceipt]:
+    """An in-memory store with cohort C1, trainee T0001 and one attempt (for doctests)."""
+    store = ResultsStore("sqlite://")
+    store.ensure_cohort("C1", "2026 秋季一班")
+    store.ensure_trainee("T0001", "C1")
+    score = {"scenario": "s1", "total": 50.0, "needs_review": False, "criteria": [
+        {"id": "listen", "level": 2, "max_level": 3, "evidence": [], "feedback": "ok"},
+        {"id": "act", "level": 1, "max_level": 3, "evidence": [], "feedback": "more"}]}
+    return store, store.submit_attempt("sub-1", "T0001", "s1", ["我先听您说。"], score)
 
 
 def _human_total(human: pd.DataFrame, machine: pd.DataFrame) -> float | None:
@@ -820,11 +864,29 @@ def _chunks(items: list, size: int) -> Iterator[list]:
         yield items[i:i + size]
 
 
+#: The dtype of every column the store's frames can hold (pandas 3: text is ``str``).
+COLUMN_DTYPES: dict[str, str] = {
+    **dict.fromkeys(("submission_id", "cohort_id", "trainee_id", "scenario_id", "status",
+                     "answer", "latest_answer", "source", "rater_id", "criterion_id",
+                     "feedback", "lesson_id", "question_id", "name", "text", "reply"), "str"),
+    **dict.fromkeys(("attempt_id", "answer_id", "turns", "turn", "level", "max_level",
+                     "attempts", "quiz_answers", "trainees"), "int64"),
+    **dict.fromkeys(("total", "latest_total", "best_total", "human_total", "final_total"),
+                    "float64"),
+    "latest_attempt_id": "Int64",
+    "needs_review": "boolean",
+    "correct": "boolean",
+}
+
+
 def _typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Datetime columns as ``datetime64[ns, UTC]`` (also when empty)."""
+    """Cast columns to :data:`COLUMN_DTYPES`; ``*_at`` and ``deadline`` columns to
+    ``datetime64[ns, UTC]`` (so that empty frames have the right dtypes too)."""
     import pandas as pd
 
     for col in frame.columns:
         if col.endswith("_at") or col == "deadline":
             frame[col] = pd.to_datetime(frame[col], utc=True).astype("datetime64[ns, UTC]")
+        elif col in COLUMN_DTYPES:
+            frame[col] = frame[col].astype(COLUMN_DTYPES[col])
     return frame

@@ -22,6 +22,9 @@ SQLite settings, chosen so that nothing acknowledged is lost:
   pysqlite's own transaction handling is switched off (``isolation_level = None``) so
   that SQLAlchemy's ``begin`` event decides what is emitted.
 - ``foreign_keys=ON``.
+- Writers of one SQLite file queue on an ``flock`` of ``<file>.writelock`` before
+  ``BEGIN IMMEDIATE`` (POSIX only): the next writer wakes as soon as the lock is free,
+  instead of polling in SQLite's busy handler. The kernel releases it when a writer dies.
 
 >>> import os, tempfile
 >>> os.environ["PBKIT_DATA_DIR"] = tempfile.mkdtemp()

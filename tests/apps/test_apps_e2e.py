@@ -34,14 +34,14 @@ def open_app(browser, server, name: str, **query: str):
     page.on("dialog", on_dialog)
     page.goto(server.url(f"voila/render/{name}.ipynb", **query), wait_until="commit",
               timeout=WAIT)
-    page.wait_for_selector(".pbkit-app .widget-html", timeout=WAIT)
+    page.wait_for_selector(".pbkit-app h2", timeout=WAIT)
     return page
 
 
 def shot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
+    page.locator(".pbkit-app").first.screenshot(path=str(path))
     assert path.stat().st_size > 10_000
     return path
 
@@ -106,13 +106,18 @@ def test_planner_upload_plan_and_download_xlsx(browser, apps_server, tmp_path):
     from pbkit.networks import plan
 
     page = open_app(browser, apps_server, "planner")
-    upload = ".pbkit-upload input[type=file]"
+
+    def choose(files) -> None:
+        with page.expect_file_chooser(timeout=WAIT) as chooser:
+            page.click(".pbkit-upload")
+        chooser.value.set_files(files)
+
     # too big for the websocket: refused in the page, the connection survives
-    page.set_input_files(upload, files=[{"name": "big.zip", "mimeType": "application/zip",
-                                         "buffer": b"0" * (9 * 1024 * 1024)}])
+    choose([{"name": "big.zip", "mimeType": "application/zip",
+             "buffer": b"0" * (9 * 1024 * 1024)}])
     page.wait_for_selector(".pbkit-upload-toobig", state="visible", timeout=WAIT)
     zipped = _sample_zip(tmp_path / "village.zip")
-    page.set_input_files(upload, str(zipped))
+    choose(str(zipped))
     page.wait_for_selector("text=已载入：village.zip", timeout=WAIT)
     assert not page.is_visible(".pbkit-upload-toobig")
     page.click("button.pbkit-plan")

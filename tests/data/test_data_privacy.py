@@ -86,7 +86,7 @@ def test_unknown_quasi_column_is_an_error():
 
 
 @pytest.mark.parametrize("age, band", [(18, "18-29"), (29, "18-29"), (30, "30-39"),
-                                       (59, "59" and "50-59"), (60, "60-69"), (79, "70-79"),
+                                       (59, "50-59"), (60, "60-69"), (79, "70-79"),
                                        (80, "80+"), (104, "80+")])
 def test_age_to_band_bounds(age, band):
     assert age_to_band(age) == band

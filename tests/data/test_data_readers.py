@@ -83,7 +83,7 @@ def test_undecodable_bytes_reported(tmp_path):
 
 def test_decode_rule_order():
     assert decode_bytes("a,b".encode("utf-8-sig")) == ("a,b", "utf-8-sig")
-    assert decode_bytes("村".encode("utf-8"))[1] == "utf-8"
+    assert decode_bytes("村".encode())[1] == "utf-8"
     assert decode_bytes("村".encode("gbk"))[1] == "gb18030"
     assert decode_bytes("𠮷€".encode("gb18030")) == ("𠮷€", "gb18030")
 
@@ -198,7 +198,6 @@ def openpyxl_book(path: Path) -> Path:
     ws2.append(["活动编号", "组织编号", "类型", "日期", "应到人数", "实到人数"])
     ws2.append([])  # blank row 2
     ws2.append(["A1", "V1", "党课", dt.datetime(2024, 3, 5), 10, 8.0])
-    ws2["H5"] = None
     ws2.append(["A2", "V1", "支委会", 45356, 5, 5])
     wb.create_sheet("说明").append(["这是说明"])
     wb.save(path)
@@ -253,8 +252,9 @@ def libreoffice_style_book(path: Path) -> Path:
                '</Relationships>')
     styles = ('<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.'
               'openxmlformats.org/spreadsheetml/2006/main"><numFmts count="1"><numFmt '
-              'numFmtId="164" formatCode="YYYY/MM/DD"/></numFmts><fonts count="1"><font/>'
-              '</fonts><fills count="1"><fill/></fills><borders count="1"><border/></borders>'
+              'numFmtId="164" formatCode="YYYY/MM/DD"/></numFmts><fonts count="1"><font><sz val="10"/>'
+              '<name val="Arial"/></font></fonts><fills count="2"><fill><patternFill patternType="none"/></fill>'
+              '<fill><patternFill patternType="gray125"/></fill></fills><borders count="1"><border/></borders>'
               '<cellStyleXfs count="1"><xf numFmtId="0"/></cellStyleXfs><cellXfs count="2">'
               '<xf numFmtId="0" xfId="0"/><xf numFmtId="164" xfId="0" applyNumberFormat="1"/>'
               '</cellXfs></styleSheet>')
@@ -344,26 +344,21 @@ def test_xls_refused_with_advice(tmp_path):
 # ------------------------------------------------------------------ zip
 
 def test_zip_of_csv_with_gbk_member_names(tmp_path):
+    """Windows zip tools store Chinese member names as GBK bytes without the UTF-8 flag."""
     path = tmp_path / "export.zip"
-    with zipfile.ZipFile(path, "w") as zf:
-        info = zipfile.ZipInfo("导出/组织.csv")
-        zf.writestr(info, "组织编号,层级\nV1,村\n".encode("gb18030"))
-        zf.writestr("__MACOSX/._组织.csv", b"junk")
-    # rewrite the member name as GBK bytes without the UTF-8 flag (as Windows tools do)
-    raw = path.read_bytes()
-    utf8_name = "导出/组织.csv".encode()
     gbk_name = "导出/组织.csv".encode("gbk")
-    assert len(utf8_name) != len(gbk_name)
-    # build the zip by hand instead: zipfile always flags non-ASCII names as UTF-8
-    path.unlink()
+    placeholder = b"Q" * len(gbk_name)
     with zipfile.ZipFile(path, "w") as zf:
-        info = zipfile.ZipInfo(gbk_name.decode("cp437"))
-        zf.writestr(info, "组织编号,层级\nV1,村\n".encode("gb18030"))
+        zf.writestr(placeholder.decode(), "组织编号,层级\nV1,村\n".encode("gb18030"))
+        zf.writestr("__MACOSX/._x.csv", b"junk")
+    raw = path.read_bytes()
+    assert raw.count(placeholder) == 2  # local header and central directory
+    path.write_bytes(raw.replace(placeholder, gbk_name))
     src = read_source(path)
+    assert not src.issues
     rt = src.tables["orgs"]
     assert rt.file == "export.zip/导出/组织.csv"
     assert rt.data[1].tolist() == ["村"]
-    assert raw  # the first archive was written fine too
 
 
 def test_bad_zip_reported(tmp_path):

@@ -185,7 +185,7 @@ def test_two_plus_one_groups(county):
     q = county.pairings[county.pairings["mechanism"] == "two_plus_one"]
     people = county.people.set_index("person_id")
     assert q["group_id"].notna().all() and q["group_id"].nunique() >= 100
-    for gid, g in q.groupby("group_id"):
+    for _gid, g in q.groupby("group_id"):
         assert g["target_id"].nunique() == 1
         assert set(g["role"]) <= {"township_mentor", "secretary_mentor"}
         assert (g["role"] == "township_mentor").sum() == 1
@@ -207,7 +207,7 @@ def test_bao_cun_teams_one_deputy_leader_two_agency_cadres_per_village(county):
     people = county.people.set_index("person_id")
     vil = county.villages()["org_id"]
     assert set(q["target_id"]) == set(vil)
-    for vid, g in q.groupby("target_id"):
+    for _vid, g in q.groupby("target_id"):
         assert g["group_id"].nunique() == 1
         assert sorted(g["role"]) == ["agency_cadre", "agency_cadre", "deputy_leader"]
         assert g["source_id"].nunique() == 3

@@ -63,7 +63,7 @@ def _dataset() -> Dataset:
     visits = []
     # V1: 16 household visits (8 solved) + 4 visits to the village itself = 20 -> 5 / hh
     for i in range(16):
-        visits.append(("A%d" % (i % 4 + 1), i % 2 == 0))
+        visits.append((f"A{i % 4 + 1}", i % 2 == 0))
     for _ in range(4):
         visits.append(("V1", None))
     # V2: 2 visits, 1 solved -> 1 / hh; V3: 1 visit, unsolved -> 0.5 / hh; V4: none
@@ -105,7 +105,7 @@ def test_neglected_villages_with_reason():
     # solved per household 2, 0.5, 0, 0: median 0.25 > 0 and V3 solved nothing
     assert neg["reason"].to_dict() == {"V3": "none_solved", "V4": "no_visits"}
     assert neg.loc["V4", "message"] == "no visit all year"
-    assert neg.loc["V3", "message"] == "1 visits but no problem solved"
+    assert neg.loc["V3", "message"] == "1 visit(s) but no problem solved"
     assert neg.loc["V3", "median_visits_per_household"] == 0.75
 
 

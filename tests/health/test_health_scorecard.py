@@ -125,9 +125,8 @@ def test_threshold_max_bound_and_perfunctory_measure():
         "      thresholds:\n"
         "        - {max: 0, points: 100}\n"
         "        - {max: 1, points: 50}\n")
-    from health_frames import meetings
-
     import pandas as pd
+    from health_frames import meetings
     frames = {"activities": pd.DataFrame(
         meetings("V1", kinds=["committee_meeting"], attended=7, days=15)
         + meetings("V2", kinds=["committee_meeting"]))}
@@ -151,3 +150,19 @@ def test_measure_registry_is_documented():
                              "one_on_one_coverage", "visit_coverage", "problems_solved",
                              "migrant_contact"}
     assert all(m.description for m in MEASURES.values())
+
+
+def test_points_lost_without_problem_rows_show_the_measured_value():
+    import pandas as pd
+    from health_frames import meetings
+
+    # every meeting at 85% attendance: no meeting below its 80% minimum, yet the
+    # attendance item gives 4 of 5 points
+    acts = pd.DataFrame(meetings("V1", expected=20, attended=17))
+    res = scorecard(known_dataset(activities=acts), year=2024)
+    item = next(i for i in res.branch("V1")["items"] if i["item"] == "meeting_attendance")
+    assert item["points"] == 4.0
+    assert len(item["evidence"]) == 1
+    row = item["evidence"][0]
+    assert (row["reason"], row["value"]) == ("measured_value", 0.85)
+    assert all(v is None for k, v in row.items() if k not in ("reason", "value"))

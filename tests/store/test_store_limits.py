@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 import pytest
 from sqlalchemy import text
 from store_helpers import make_score
@@ -233,4 +234,22 @@ def test_limits_are_data_that_a_deployment_can_tighten(sqlite_url):
     with pytest.raises(StoreError) as info:
         store.submit_attempt("a", "T0001", "s1", ["十一个字十一个字十一个"], make_score())
     assert info.value.render("en") == "turn 1 is too long (11 characters, at most 10)"
+    store.close()
+
+
+def test_a_date_deadline_runs_to_the_end_of_that_day_local_time(sqlite_url):
+    from datetime import date
+
+    local_end = datetime(2026, 12, 1, 23, 59, 59).astimezone()  # the machine's time zone
+    clock = {"now": local_end}
+    store = ResultsStore(sqlite_url, clock=lambda: clock["now"])
+    store.ensure_cohort("C1", "一班", deadline=date(2026, 12, 1))
+    store.ensure_trainee("T0001", "C1")
+    store.submit_attempt("last-second", "T0001", "s1", ["答"], make_score())
+    clock["now"] = local_end + timedelta(seconds=1)
+    with pytest.raises(StoreError) as info:
+        store.submit_attempt("too-late", "T0001", "s1", ["答"], make_score())
+    assert info.value.key == "store.err.deadline_passed"
+    assert store.cohorts()["deadline"].iloc[0] == pd.Timestamp(
+        datetime(2026, 12, 2).astimezone() - timedelta(microseconds=1)).tz_convert("UTC")
     store.close()

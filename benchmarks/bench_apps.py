@@ -1,0 +1,282 @@
+"""App timing: request to first rendered widgets, cold and with preheated kernels.
+
+For each app (role-play, planner, dashboard, trainer console) the pbkit side opens the app
+served by ``pbkit serve`` in headless Chromium (Debian's ``/usr/bin/chromium`` driven by
+Playwright, every request not to 127.0.0.1 aborted) and waits for the app's first widgets
+(its title, ``.pbkit-app h2``). The baseline, measured in the same run, is a one-cell
+ipywidgets notebook (one button) under plain Voila 0.5 with the same flags a user would pass
+(``--strip_sources=True``), waiting for ``.jupyter-widgets``.
+
+Each run opens a fresh page, so every cold run starts a new kernel; the server and the
+browser start in the first call of a side (that call is slow and, with ``repeat`` >= 2,
+never the best). The ``preheated`` variants serve with ``pbkit serve --preheat N``
+(``--preheat_kernel=True --pool_size=N``: Voila executes the notebook ahead of the request)
+and wait until the pool kernels are idle before the first timed request.
+
+Extra figures per run: ``kernel_rss_mb`` / ``kernel_uss_mb`` of the kernel serving the page
+just opened (psutil; USS = memory unique to that kernel, i.e. the cost of one more open
+session), ``kernels`` alive on the server.
+
+Run one with::
+
+    .venv/bin/python -c "import sys; sys.path.insert(0,'.'); from benchmarks.harness import \\
+        run_all, format_table; print(format_table(run_all(only='apps_first_widget')))"
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from benchmarks.harness import Benchmark
+
+__all__ = ["BENCHMARKS"]
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+TOKEN = "bench-token-7c1e"
+APP_SELECTOR = ".pbkit-app h2"
+BASELINE_SELECTOR = ".jupyter-widgets.widget-button"
+TIMEOUT_MS = 180_000
+POOL = 2
+
+# per-process state of one benchmark side (each side runs in its own process)
+_STATE: dict[str, Any] = {}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_port(port: int, proc: subprocess.Popen, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"port {port} not ready")
+
+
+def _kernels(root_pid: int) -> list:
+    import psutil
+
+    try:
+        children = psutil.Process(root_pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        return []
+    out = []
+    for p in children:
+        try:
+            if "ipykernel_launcher" in " ".join(p.cmdline()):
+                out.append(p)
+        except psutil.Error:
+            pass
+    return out
+
+
+def _wait_pool_idle(root_pid: int, expected: int, timeout: float = 300) -> None:
+    """Wait until ``expected`` kernels exist and have stopped using CPU (notebooks run)."""
+    import psutil
+
+    deadline = time.monotonic() + timeout
+    quiet_since = None
+    while time.monotonic() < deadline:
+        kernels = _kernels(root_pid)
+        busy = 0.0
+        for k in kernels:
+            try:
+                busy += k.cpu_percent(interval=0.2)
+            except psutil.Error:
+                pass
+        if len(kernels) >= expected and busy < 5.0:
+            quiet_since = quiet_since or time.monotonic()
+            if time.monotonic() - quiet_since > 2.0:
+                return
+        else:
+            quiet_since = None
+        time.sleep(0.5)
+
+
+def _stop(proc: subprocess.Popen, marker: str) -> None:
+    if proc.poll() is None:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=15)
+        except (ProcessLookupError, subprocess.TimeoutExpired):
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    needle = f"PBKIT_DATA_DIR={marker}".encode()
+    for entry in Path("/proc").iterdir():  # kernels live in their own sessions
+        if entry.name.isdigit():
+            try:
+                if needle in (entry / "environ").read_bytes().split(b"\0"):
+                    os.kill(int(entry.name), signal.SIGKILL)
+            except OSError:
+                pass
+
+
+def _baseline_notebook(folder: Path) -> Path:
+    import nbformat
+
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                 "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(
+        "import ipywidgets as W\nW.Button(description='OK')")]
+    path = folder / "baseline.ipynb"
+    nbformat.write(nb, path)
+    return path
+
+
+def _start(kind: str, preheat: int = 0) -> dict:
+    """Start the server of ``kind`` (apps, trainer, baseline) and a browser, once per process."""
+    from multiprocessing import util
+
+    from playwright.sync_api import sync_playwright
+
+    data = Path(tempfile.mkdtemp(prefix=f"pbkit-bench-{kind}-"))
+    port = _free_port()
+    env = {**os.environ, "PBKIT_DATA_DIR": str(data), "PBKIT_LANG": "zh",
+           "MPLBACKEND": "Agg"}
+    env.pop("PBKIT_DB_URL", None)
+    if kind == "baseline":
+        folder = data / "nb"
+        folder.mkdir()
+        _baseline_notebook(folder)
+        cmd = [sys.executable, "-m", "voila", str(folder), "--no-browser",
+               "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", f"--port={port}",
+               "--strip_sources=True"]
+    else:
+        cmd = [sys.executable, "-m", "pbkit.cli", "serve", "--no-browser", "--port",
+               str(port)]
+        if kind == "trainer":
+            cmd += ["--trainer", "--token", TOKEN]
+        if preheat:
+            cmd += ["--preheat", str(preheat)]
+    log = open(data / "server.log", "w")  # noqa: SIM115 - closed by the finaliser
+    proc = subprocess.Popen(cmd, env=env, cwd=str(ROOT), stdout=log,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+    _wait_port(port, proc)
+    if preheat:
+        n_notebooks = len(list((ROOT / "notebooks" / "apps").glob("*.ipynb")))
+        _wait_pool_idle(proc.pid, preheat * n_notebooks)
+    pw = sync_playwright().start()
+    ctx = pw.chromium.launch_persistent_context(
+        tempfile.mkdtemp(prefix="pbkit-bench-chromium-"), executable_path=CHROMIUM,
+        headless=True, args=CHROMIUM_ARGS, viewport={"width": 1366, "height": 900})
+
+    def route(r):
+        if r.request.url.startswith(f"http://127.0.0.1:{port}/"):
+            r.continue_()
+        else:
+            r.abort()
+
+    ctx.route("**/*", route)
+    # warm the browser's cache of Voila's static assets, as a returning trainee has it
+    page = ctx.new_page()
+    page.goto(f"http://127.0.0.1:{port}/" + (f"?token={TOKEN}" if kind == "trainer" else ""),
+              timeout=TIMEOUT_MS)
+    page.close()
+
+    def cleanup() -> None:
+        try:
+            ctx.close()
+            pw.stop()
+        finally:
+            _stop(proc, str(data))
+            log.close()
+
+    util.Finalize(None, cleanup, exitpriority=10)
+    return {"port": port, "proc": proc, "ctx": ctx, "data": data}
+
+
+def _open(kind: str, path: str, selector: str, preheat: int = 0) -> dict:
+    """Open ``path`` in a fresh page; return the time to ``selector`` and kernel memory."""
+    if kind not in _STATE:
+        _STATE[kind] = _start(kind, preheat)
+    state = _STATE[kind]
+    query = f"?token={TOKEN}" if kind == "trainer" else ""
+    page = state["ctx"].new_page()
+    t0 = time.perf_counter()
+    page.goto(f"http://127.0.0.1:{state['port']}/{path}{query}", wait_until="commit",
+              timeout=TIMEOUT_MS)
+    page.wait_for_selector(selector, timeout=TIMEOUT_MS)
+    seconds = time.perf_counter() - t0
+    time.sleep(1.0)  # let the kernel finish its first work before measuring memory
+    kernels = _kernels(state["proc"].pid)
+    rss = uss = float("nan")
+    if kernels:
+        newest = max(kernels, key=lambda k: k.create_time())
+        try:
+            info = newest.memory_full_info()
+            rss, uss = info.rss / 2**20, info.uss / 2**20
+        except Exception:  # a kernel culled meanwhile: report NaN
+            pass
+    page.close()
+    return {"first_widget_s": round(seconds, 3), "kernel_rss_mb": round(rss, 1),
+            "kernel_uss_mb": round(uss, 1), "kernels": len(kernels)}
+
+
+def _open_preheated(name: str, preheat: int) -> dict:
+    kind = "apps-preheat"
+    if kind not in _STATE:
+        _STATE[kind] = _start("apps", preheat)
+    state = _STATE[kind]
+    # a served pool kernel is replaced in the background; let the pool refill first
+    n_notebooks = len(list((ROOT / "notebooks" / "apps").glob("*.ipynb")))
+    _wait_pool_idle(state["proc"].pid, preheat * n_notebooks, timeout=120)
+    return _open(kind, f"voila/render/{name}.ipynb", APP_SELECTOR, preheat)
+
+
+def _baseline(_data: Any = None) -> dict:
+    return _open("baseline", "voila/render/baseline.ipynb", BASELINE_SELECTOR)
+
+
+def _setup(scale: str) -> None:
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError("Debian's chromium is not installed at /usr/bin/chromium")
+    return None
+
+
+def _run(name: str, kind: str = "apps", preheat: int = 0, _data: Any = None) -> dict:
+    if preheat:
+        return _open_preheated(name, preheat)
+    return _open(kind, f"voila/render/{name}.ipynb", APP_SELECTOR)
+
+
+def _bench(name: str, kind: str = "apps", preheat: int = 0) -> Benchmark:
+    label = f"apps_first_widget_{name}" + ("_preheated" if preheat else "")
+    target = "< 1 s with preheated kernels" if preheat else "ratio <= 1.5 (vs plain Voila)"
+    return Benchmark(name=label, run=partial(_run, name, kind, preheat), baseline=_baseline,
+                     setup=_setup, scales=("township",), repeat=4, target=target)
+
+
+BENCHMARKS = [
+    _bench("roleplay"),
+    _bench("planner"),
+    _bench("dashboard"),
+    _bench("console", kind="trainer"),
+    _bench("roleplay", preheat=POOL),
+    _bench("planner", preheat=POOL),
+    _bench("dashboard", preheat=POOL),
+]

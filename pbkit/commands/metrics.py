@@ -1,0 +1,101 @@
+"""``pbkit metrics PATH [--json] [--xlsx OUT] [--as-of DATE] [--seed N]``: pairing-network
+metrics of a dataset.
+
+Without ``--json`` a short summary is printed (coverage, uncovered households, helper load,
+robustness if migrant members are away, reach, structure). With ``--json`` the whole report
+goes to stdout as JSON (``{"summary": {...}, "views": {name: [rows]}}``). ``--xlsx OUT``
+also writes the workbook (summary sheet and one sheet per view). Bad input ends with one
+line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from pbkit.i18n import t
+
+__all__ = ["NAME", "HELP", "add_arguments", "run", "summary_text"]
+
+NAME = "metrics"
+HELP = "networks.cli.metrics.help"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("path", metavar="PATH", help=t("networks.cli.path"))
+    parser.add_argument("--json", action="store_true", help=t("networks.cli.json"))
+    parser.add_argument("--xlsx", metavar="OUT", help=t("networks.cli.xlsx"))
+    parser.add_argument("--as-of", metavar="DATE", help=t("networks.cli.as_of"))
+    parser.add_argument("--seed", type=int, default=0, help=t("networks.cli.seed"))
+
+
+def _pct(value) -> str:
+    return "-" if value is None else f"{value * 100:.1f}%"
+
+
+def summary_text(report, lang: str | None = None) -> str:
+    """The plain-text summary printed without ``--json``."""
+    s = report.summary
+    lines = [
+        t("networks.cli.summary.coverage", lang=lang, covered=s["covered"], needy=s["needy"],
+          rate=_pct(s["coverage_rate"]), uncovered=s["uncovered"]),
+        t("networks.cli.summary.load", lang=lang, helpers=s["helpers"],
+          overloaded=s["overloaded_helpers"],
+          gini="-" if s["load_gini"] is None else f"{s['load_gini']:.3f}"),
+        t("networks.cli.summary.robustness", lang=lang,
+          broken=s["migrant_broken_pairs"] if s["migrant_broken_pairs"] is not None else "-",
+          left=s["households_left_uncovered"]),
+        t("networks.cli.summary.reach", lang=lang, secretaries=_pct(s["secretaries_reached"]),
+          officials=_pct(s["student_officials_reached"]), villages=_pct(s["villages_reached"]),
+          teams=_pct(s["villages_team_complete"])),
+        t("networks.cli.summary.structure", lang=lang, components=s["components"],
+          largest=s["largest_component"], communities=s["communities"]),
+    ]
+    worst = report.views["coverage_by_village"].head(5)
+    if len(worst):
+        lines.append(t("networks.cli.summary.worst", lang=lang))
+        for rec in worst.to_dict("records"):
+            lines.append(t("networks.cli.summary.worst_row", lang=lang, village=rec["village"],
+                           covered=rec["covered"], needy=rec["needy"],
+                           rate=_pct(rec["coverage"])))
+    return "\n".join(lines)
+
+
+def _as_of(value):
+    if value is None:
+        return None
+    import pandas as pd
+
+    from pbkit.errors import UsageError
+
+    try:
+        return pd.Timestamp(value).normalize()
+    except (ValueError, TypeError):
+        raise UsageError("networks.err.bad_date", value=value) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from pbkit.data.io import load_dataset
+    from pbkit.i18n import resolve_lang
+    from pbkit.networks.metrics import metrics_report
+
+    lang = resolve_lang(getattr(args, "lang", None))
+    as_of = _as_of(args.as_of)
+    if args.xlsx and not str(args.xlsx).lower().endswith(".xlsx"):
+        from pbkit.errors import UsageError
+
+        raise UsageError("networks.err.bad_output", file=args.xlsx, choices=".xlsx")
+    print(t("networks.cli.loading", lang=lang, path=args.path), file=sys.stderr, flush=True)
+    ds = load_dataset(args.path)
+    print(t("networks.cli.computing", lang=lang), file=sys.stderr, flush=True)
+    report = metrics_report(ds, as_of=as_of, seed=args.seed)
+    if args.xlsx:
+        report.to_xlsx(args.xlsx)
+        print(t("networks.cli.written", lang=lang, path=args.xlsx), file=sys.stderr, flush=True)
+    if args.json:
+        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        print(summary_text(report, lang))
+    return 0

@@ -1,0 +1,103 @@
+"""Branch dashboard logic without a browser: every view for a branch, from pbkit.health."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from pbkit.apps.dashboard_app import DashboardApp
+from pbkit.health import compliance_summary, meeting_calendar
+from pbkit.health.scorecard import scorecard
+from pbkit.i18n import t
+
+
+@pytest.fixture(scope="module")
+def dataset():
+    from pbkit.data.sample import load_sample
+
+    return load_sample()
+
+
+@pytest.fixture(scope="module")
+def app(dataset):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing CJK glyph in any chart fails the test
+        return DashboardApp(lang="zh", dataset=dataset)
+
+
+def village_branch(app) -> str:
+    return next(v for label, v in app.branch.options if "（村）" in label)
+
+
+def test_views_render_for_the_first_branch_without_errors(app):
+    assert app.message_text == ""
+    for view in (app.meetings_table, app.structure_table, app.migrants_view,
+                 app.coverage_view, app.scorecard_view, app.headline):
+        assert "pbkit-msg-error" not in view.value, view.value
+    for image in (app.meetings_chart, app.structure_chart, app.education_chart):
+        assert image.value[:4] == b"\x89PNG"
+
+
+def test_village_branches_come_first(app):
+    first_label = app.branch.options[0][0]
+    assert "（村）" in first_label or "（社区）" in first_label
+
+
+def test_scorecard_shows_points_and_evidence_of_each_lost_point(app, dataset):
+    org = village_branch(app)
+    app.branch.value = org  # as the browser sends it
+    res = scorecard(dataset, year=app.year.value)
+    total = res.totals.set_index("org_id").loc[org]
+    assert t("apps.dashboard.score_h", "zh", points=f"{total['total']:.0f}",
+             max=f"{total['max_total']:.0f}") in app.scorecard_view.value
+    assert f"{org} 支部" in app.headline.value
+    items = res.items[res.items["org_id"] == org]
+    lost = items[items["lost"] > 0]
+    assert app.scorecard_view.value.count('<tr class="pbkit-lost">') == len(lost)
+    details = res.evidence_frame("zh")
+    details = details[details["org_id"] == org]
+    for detail in details["detail"].head(20):
+        assert detail.replace("&", "&amp;").replace("<", "&lt;") in app.scorecard_view.value
+
+
+def test_meetings_view_matches_health_compliance(app, dataset):
+    org = village_branch(app)
+    app.branch.value = org
+    summary = compliance_summary(dataset, year=app.year.value)
+    row = summary[(summary.org_id == org) & (summary.kind == "committee_meeting")].iloc[0]
+    expected = f"<td>支委会</td><td>{row.required}</td><td>{row.held}</td><td>{row.missing}</td>"
+    assert expected in app.meetings_table.value
+    cal = meeting_calendar(dataset, org, app.year.value)
+    assert int(cal.drop(columns="month").to_numpy().sum()) > 0
+
+
+def test_migrant_members_listed_for_the_branch(app, dataset):
+    from pbkit.health.branches import members
+
+    mem = members(dataset)
+    counts = mem[mem["is_migrant"]].groupby("org_id").size()
+    org = counts.idxmax()
+    app.branch.value = org
+    assert t("apps.dashboard.migrants_h", "zh", n=int(counts.max())) in app.migrants_view.value
+    for pid in mem[mem["is_migrant"] & (mem["org_id"] == org)]["person_id"]:
+        assert f"<td>{pid}</td>" in app.migrants_view.value
+
+
+def test_english_switch(app):
+    app.lang_toggle.value = "en"
+    try:
+        assert app.tabs.get_title(4) == "100-point scorecard"
+        assert "Score:" in app.scorecard_view.value
+        assert "pbkit-msg-error" not in app.scorecard_view.value
+        assert "(village)" in app.branch.options[0][0]
+    finally:
+        app.lang_toggle.value = "zh"
+
+
+def test_missing_sample_is_a_message_not_a_traceback(monkeypatch, tmp_path):
+    monkeypatch.setenv("PBKIT_SAMPLE", str(tmp_path / "nowhere"))
+    app = DashboardApp(lang="en")
+    assert app.message_text
+    assert "Traceback" not in app.message.value
+    assert "pbkit-msg-error" in app.message.value

@@ -1,0 +1,238 @@
+"""Planner app logic without a browser: load, validate, plan, lock/remove, download."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import shutil
+import warnings
+import zipfile
+
+import openpyxl
+import pytest
+
+from pbkit.apps.common import MAX_UPLOAD_BYTES
+from pbkit.apps.planner_app import PlannerApp, upload_guard_js
+from pbkit.data.sample import sample_path
+from pbkit.i18n import t
+from pbkit.networks import plan
+
+
+@pytest.fixture(scope="module")
+def sample_dataset():
+    from pbkit.data.sample import load_sample
+
+    return load_sample()
+
+
+def click(button):
+    button._handle_button_msg(None, {"event": "click"}, [])
+
+
+def upload_item(name: str, content: bytes) -> dict:
+    """One FileUpload value entry as the browser sends it (JSON + binary buffer)."""
+    return {"name": name, "type": "", "size": len(content), "content": memoryview(content),
+            "last_modified": 1_700_000_000_000}
+
+
+def send_upload(app, *items) -> None:
+    """Deliver an upload the way the browser's widget message does."""
+    app.upload.set_state({"value": list(items)})
+
+
+def sample_zip_bytes(edit=None) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for csv in sorted(sample_path().glob("*.csv")):
+            text = csv.read_text(encoding="utf-8-sig")
+            if edit:
+                text = edit(csv.name, text)
+            zf.writestr(csv.name, text)
+    return buf.getvalue()
+
+
+def loaded_app(lang="zh") -> PlannerApp:
+    app = PlannerApp(lang=lang)
+    click(app.sample_btn)
+    assert app.dataset is not None, app.message_text
+    return app
+
+
+def test_sample_loads_with_report_status_and_map():
+    app = loaded_app()
+    assert app.message_text == t("apps.planner.loaded", "zh", name="示例乡镇数据")
+    ds = app.dataset
+    assert f"困难户 {len(ds.households)} 户" in app.status.value
+    assert app.map_image.value[:4] == b"\x89PNG"
+    assert t("apps.planner.coverage", "zh") in app.tables.value
+    assert not app.plan_btn.disabled and app.plan is None
+
+
+def test_plan_matches_the_core_planner_and_shows_it():
+    app = loaded_app()
+    click(app.plan_btn)
+    expected = plan(app.dataset, "one_on_one", keep_existing=True)
+    assert len(app.plan.pairs) == len(expected.pairs)
+    assert app.message_text == t("apps.planner.planned", "zh", pairs=len(expected.pairs),
+                                 uncovered=len(expected.uncovered))
+    assert app.plan_box.layout.display == "flex"
+    assert len(app.pair_select.options) == len(expected.pairs)
+    assert app.plan_btn.description == t("apps.planner.replan", "zh")
+
+
+def test_lock_and_remove_pairs_then_replan():
+    app = loaded_app()
+    app.keep_existing.value = False
+    click(app.plan_btn)
+    values = [v for _, v in app.pair_select.options]
+    keep, drop = values[0], values[1]
+    app.pair_select.value = (keep,)
+    click(app.lock_btn)
+    app.pair_select.value = (drop,)
+    click(app.remove_btn)
+    assert app.locked == [tuple(keep.split("\t"))] and app.removed == [tuple(drop.split("\t"))]
+    click(app.plan_btn)
+    pairs = set(zip(app.plan.pairs["source_id"], app.plan.pairs["target_id"]))
+    assert tuple(keep.split("\t")) in pairs
+    assert tuple(drop.split("\t")) not in pairs
+    status = app.plan.pairs.set_index(["source_id", "target_id"])["status"]
+    assert status[tuple(keep.split("\t"))] == "locked"
+    click(app.clear_btn)
+    assert app.locked == [] and app.removed == []
+
+
+def test_lock_without_selection_is_a_message():
+    app = loaded_app("en")
+    click(app.plan_btn)
+    app.pair_select.value = ()
+    click(app.lock_btn)
+    assert app.message_text == "Select one or more pairs in the list first."
+
+
+def test_download_link_holds_the_plan_as_xlsx_without_formulas():
+    app = loaded_app()
+    click(app.plan_btn)
+    click(app.download_btn)
+    html = app.download_view.value
+    assert 'download="pbkit-plan-one_on_one.xlsx"' in html
+    payload = re.search(r'base64,([^"]+)"', html).group(1)
+    book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(payload)))
+    sheet = book["pairs"]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert len(rows) == len(app.plan.pairs)
+    assert {(r[0], r[1]) for r in rows} == set(zip(app.plan.pairs["source_id"],
+                                                  app.plan.pairs["target_id"]))
+    for ws in book.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f"
+
+
+def test_zip_upload_loads_and_frees_the_widget_value():
+    app = PlannerApp(lang="zh")
+    send_upload(app, upload_item("village.zip", sample_zip_bytes()))
+    assert app.dataset is not None, app.message_text
+    assert app.message_text == t("apps.planner.loaded", "zh", name="village.zip")
+    assert app.upload.value == ()  # the bytes do not stay in the kernel or the page
+
+
+def test_csv_files_upload_as_a_folder():
+    app = PlannerApp(lang="en")
+    items = tuple(upload_item(p.name, p.read_bytes()) for p in sorted(
+        sample_path().glob("*.csv")))
+    send_upload(app, *items)
+    assert app.dataset is not None, app.message_text
+    assert len(app.dataset.households) > 0
+
+
+def test_oversized_upload_is_refused_before_reading():
+    app = PlannerApp(lang="zh")
+    big = {**upload_item("big.zip", b"x"), "size": MAX_UPLOAD_BYTES + 1}
+    send_upload(app, big)
+    assert app.dataset is None
+    assert app.message_text == t("apps.planner.err.too_big", "zh", size="8.0",
+                                 limit=MAX_UPLOAD_BYTES // (1024 * 1024))
+    assert str(MAX_UPLOAD_BYTES) in upload_guard_js()
+    assert ".pbkit-upload-toobig" in upload_guard_js()
+
+
+def test_wrong_file_type_and_mixed_uploads_are_messages():
+    app = PlannerApp(lang="en")
+    send_upload(app, upload_item("notes.txt", b"hello"))
+    assert app.message_text == t("apps.planner.err.kind", "en", file="notes.txt",
+                                 kinds=".csv, .zip, .xlsx")
+    send_upload(app, upload_item("a.zip", b"PK"), upload_item("b.csv", b"x"))
+    assert app.message_text == t("apps.planner.err.mixed", "en")
+    assert app.dataset is None
+
+
+def test_invalid_upload_shows_the_validation_report_in_the_app():
+    def drop_column(name, text):
+        if name != "households.csv":
+            return text
+        lines = text.splitlines()
+        header = lines[0].split(",")
+        idx = header.index("org_id")
+        return "\n".join(",".join(c for i, c in enumerate(line.split(",")) if i != idx)
+                         for line in lines) + "\n"
+
+    app = PlannerApp(lang="en")
+    send_upload(app, upload_item("broken.zip", sample_zip_bytes(drop_column)))
+    assert app.dataset is None and app.plan_btn.disabled
+    assert app.message_text.startswith("The data has")
+    report = app.report_view.value
+    assert "households.csv" in report and "org_id" in report
+    assert "required column is missing" in report
+
+
+def test_uploaded_text_is_escaped_in_report_and_tables():
+    evil = "<img src=x onerror=alert(1)>"
+
+    def inject(name, text):
+        if name != "orgs.csv":
+            return text
+        lines = text.splitlines()
+        header = lines[0].split(",")
+        idx = header.index("name_code")
+        cells = lines[1].split(",")
+        cells[idx] = evil
+        lines[1] = ",".join(cells)
+        return "\n".join(lines) + "\n"
+
+    app = PlannerApp(lang="zh")
+    send_upload(app, upload_item(f"{evil}.zip", sample_zip_bytes(inject)))
+    html = "".join(w.value for w in app.all_widgets()
+                   if isinstance(getattr(w, "value", None), str))
+    assert "<img src=x" not in html
+    assert app.dataset is not None, app.message_text
+    assert "&lt;img src=x onerror=alert(1)&gt;.zip" in app.message.value
+
+
+def test_english_switch_relabels_controls_and_views():
+    app = loaded_app()
+    click(app.plan_btn)
+    app.lang_toggle.value = "en"
+    assert app.plan_btn.description == "Plan again"
+    assert "Households still uncovered" in app.tables.value
+    assert dict(app.mechanism.options)["one on one"] == "one_on_one"
+
+
+def test_map_has_no_missing_glyphs(sample_dataset):
+    app = PlannerApp(lang="zh")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        app.load_path(sample_path(), name="样例")
+        app.run_plan()
+    assert app.map_image.value[:4] == b"\x89PNG"
+
+
+def test_village_filter_narrows_map_and_tables(tmp_path):
+    app = loaded_app("en")
+    click(app.plan_btn)
+    village = app.village.options[1][1]
+    app.village.value = village
+    hh = app.dataset.households
+    ids = set(hh.loc[hh["org_id"] == village, "household_id"])
+    assert {v.split("\t")[1] for _, v in app.pair_select.options} <= ids
+    shutil.rmtree(tmp_path, ignore_errors=True)

@@ -1,0 +1,163 @@
+"""Trainer console logic without a browser: roster, attempts, human scores, agreement,
+gradebook export."""
+
+from __future__ import annotations
+
+import base64
+import io
+import re
+import uuid
+
+import openpyxl
+import pytest
+
+from pbkit.apps.trainer_app import TrainerApp
+from pbkit.errors import StoreError
+from pbkit.i18n import t
+from pbkit.roleplay import agreement, score
+from pbkit.store import ResultsStore
+
+SCENARIO = "dibao-complaint"
+ANSWERS = [
+    "大娘您先坐，慢慢说，我理解您的难处。我们三天内把评议记录拿给您看，相关干部回避。",
+    "=HYPERLINK(\"http://x\") 这是规定，我也没办法。<b>别闹了</b>",
+    "I understand. The process is application, household investigation, democratic "
+    "appraisal and public notice; I will show you the records by Friday.",
+]
+
+
+@pytest.fixture
+def store():
+    s = ResultsStore("sqlite://")
+    s.ensure_cohort("C1", "2026 秋季班")
+    for i, text in enumerate(ANSWERS, start=1):
+        tid = f"T000{i}"
+        s.ensure_trainee(tid, "C1")
+        s.submit_attempt(uuid.uuid4().hex, tid, SCENARIO, [text], score(SCENARIO, text))
+    return s
+
+
+def click(button):
+    button._handle_button_msg(None, {"event": "click"}, [])
+
+
+def test_roster_and_attempts_are_listed(store):
+    app = TrainerApp(lang="zh", store=store)
+    assert app.cohort.value == "C1"
+    for tid in ("T0001", "T0002", "T0003"):
+        assert f"<td>{tid}</td>" in app.roster_view.value
+    assert t("apps.trainer.roster_n", "zh", n=3) in app.roster_view.value
+    assert len(app.attempt.options) == 3
+    assert app.attempt.value == 3  # the latest attempt is opened
+
+
+def test_create_cohort_and_register_trainees_refusing_personal_data():
+    store = ResultsStore("sqlite://")
+    app = TrainerApp(lang="zh", store=store)
+    assert t("apps.trainer.no_cohort_yet", "zh") in app.roster_view.value
+    app.new_id.value = "C2026B"
+    app.new_name.value = "冬季班"
+    click(app.create_btn)
+    assert app.cohort.value == "C2026B"
+    app.trainee_ids.value = "T0101，T0102\n13812345678 张伟"
+    click(app.add_btn)
+    assert store.roster("C2026B")["trainee_id"].tolist() == ["T0101", "T0102"]
+    text = app.message_text
+    assert text.startswith(t("apps.trainer.added_some", "zh", n=2))
+    assert "138****78" in text and "13812345678" not in text
+
+
+def test_attempt_view_escapes_answers_and_shows_machine_scores(store):
+    app = TrainerApp(lang="zh", store=store)
+    app.attempt.value = 2
+    view = app.attempt_view.value
+    assert "&lt;b&gt;别闹了&lt;/b&gt;" in view and "<b>别闹了" not in view
+    machine = store.scores(attempt_id=2, source="machine")
+    assert set(app.level_widgets) == set(machine["criterion_id"])
+    assert all(dd.value == -1 for dd in app.level_widgets.values())
+
+
+def test_human_scores_are_saved_and_agreement_matches_core(store):
+    app = TrainerApp(lang="en", store=store)
+    human_levels = {}
+    for aid in (1, 2, 3):
+        app.attempt.value = aid
+        for i, dd in enumerate(app.level_widgets.values()):
+            dd.value = (aid + i) % 4
+        click(app.save_btn)
+        assert app.message_text == t("apps.trainer.saved", "en", n=len(app.level_widgets))
+        human_levels[aid] = {c: dd.value for c, dd in app.level_widgets.items()}
+    human = store.scores("C1", source="human")
+    assert len(human) == sum(len(v) for v in human_levels.values())
+    assert set(store.attempts("C1")["status"]) == {"reviewed"}
+    machine = store.scores("C1", source="machine")
+    m_tab, h_tab = {}, {}
+    for crit in sorted(machine["criterion_id"].unique()):
+        for aid in (1, 2, 3):
+            m = machine[(machine.attempt_id == aid) & (machine.criterion_id == crit)]
+            m_tab.setdefault(crit, []).append(int(m["level"].iloc[0]))
+            h_tab.setdefault(crit, []).append(human_levels[aid][crit])
+    expected = agreement(m_tab, h_tab)
+    view = app.agreement_view.value
+    assert f"<td>{expected.qwk:.2f}</td>" in view
+    assert f"<td>{expected.exact:.2f}</td>" in view
+    assert "Confusion matrix" in view and "Per criterion" in view
+
+
+def test_second_rater_gives_rater_agreement(store):
+    app = TrainerApp(lang="en", store=store)
+    for rater in ("R01", "R02"):
+        app.rater.value = rater
+        for aid in (1, 2):
+            app.attempt.value = aid
+            for dd in app.level_widgets.values():
+                dd.value = 2 if rater == "R01" else 1
+            click(app.save_btn)
+    assert "Agreement between raters R01 and R02" in app.agreement_view.value
+
+
+def test_forged_human_score_is_refused_by_the_store(store):
+    app = TrainerApp(lang="zh", store=store)
+    crit = next(iter(app.level_widgets))
+    # a forged widget message can set any value the dropdown offers; the store checks the
+    # rest: a rater id that is a person's name, and a level out of range
+    app.rater.value = "张伟"
+    app.level_widgets[crit].value = 2
+    click(app.save_btn)
+    assert app.message_text == StoreError("store.err.id_name", what="rater_id",
+                                          value="**").render("zh")
+    assert len(store.scores(source="human")) == 0
+    with pytest.raises(StoreError):
+        store.add_human_score(1, "R01", crit, 7)
+
+
+def test_no_level_chosen_is_a_message(store):
+    app = TrainerApp(lang="en", store=store)
+    click(app.save_btn)
+    assert app.message_text == t("apps.trainer.err.no_levels", "en")
+
+
+def test_gradebook_export_link_opens_without_formulas(store):
+    app = TrainerApp(lang="zh", store=store)
+    click(app.export_btn)
+    html = app.export_view.value
+    assert 'download="gradebook-C1.xlsx"' in html
+    payload = re.search(r'base64,([^"]+)"', html).group(1)
+    book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(payload)))
+    cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    texts = [c.value for c in cells if isinstance(c.value, str)]
+    assert any(v.startswith("'=HYPERLINK") for v in texts)
+    assert not any(v.startswith("=") for v in texts)
+    assert {"T0001", "T0002", "T0003"} <= set(texts)
+
+
+def test_only_review_filter_and_language_switch(store):
+    app = TrainerApp(lang="zh", store=store)
+    app.only_review.value = True
+    review = store.attempts("C1")
+    n_review = int((review["status"] == "needs_review").sum())
+    assert len(app.attempt.options) == n_review
+    app.lang_toggle.value = "en"
+    assert app.tabs.get_title(2) == "Human scoring"
+    assert app.export_btn.description == "Export gradebook (Excel)"

@@ -1,0 +1,343 @@
+"""pbkit anonymize: keyed-hash pseudonyms, generalisation, k-anonymity, privacy report."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from pbkit.data.anonymize import Pseudonymiser, anonymize
+from pbkit.data.identifiers import find_identifiers, resident_id_check_char
+from pbkit.data.io import load_dataset
+from pbkit.data.privacy import k_anonymity
+from pbkit.data.schema import QUASI_IDENTIFIERS
+from pbkit.errors import DataError, UsageError
+
+SALT = b"test-secret-that-lives-elsewhere"
+REF = "2025-12-31"
+
+
+def resident_id(n: int, birth: str = "19650305") -> str:
+    first17 = f"110105{birth}{n % 1000:03d}"
+    return first17 + resident_id_check_char(first17)
+
+
+def mobile(n: int) -> str:
+    return f"139{n:08d}"
+
+
+def person_rows(n: int, seed: int = 0) -> list[dict]:
+    rng = random.Random(seed)
+    rows = []
+    for i in range(n):
+        year = rng.choice([1950, 1958, 1962, 1966, 1975, 1985])
+        rows.append({
+            "姓名": f"王{i}明", "身份证号码": resident_id(i, f"{year}0305"),
+            "联系电话": mobile(i), "出生日期": f"{year}年3月5日",
+            "性别": rng.choice(["男", "男", "女"]), "文化程度": rng.choice(["小学", "初中"]),
+            "职业": "务农", "乡镇": "红星镇", "所在村": rng.choice(["红旗村", "东风村党支部"]),
+            "职务": "党员", "入党时间": f"{1990 + i % 30}-07-01",
+            "家庭住址": f"红星镇某村{i}号", "备注": f"电话{mobile(i)}"})
+    return rows
+
+
+def write_raw(folder: Path, people: list[dict], *, encoding: str = "utf-8") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(people).to_csv(folder / "党员名册.csv", index=False, encoding=encoding)
+    hh = pd.DataFrame({"户主姓名": [f"李{j}" for j in range(8)],
+                       "户主身份证号": [resident_id(500 + j, "19400101") for j in range(8)],
+                       "所在村": ["红旗村"] * 8, "困难类型": ["独居老人、低保"] * 8,
+                       "家庭人口": [1] * 8})
+    hh.to_csv(folder / "困难户.csv", index=False, encoding=encoding)
+    pairs = pd.DataFrame({
+        "结对机制": ["一对一"] * 4,
+        "帮扶人身份证号": [people[j]["身份证号码"] for j in range(4)],
+        "帮扶对象姓名": [f"李{j}" for j in range(4)],
+        "开始日期": ["2024/3/5"] * 4})
+    pairs.to_csv(folder / "结对.csv", index=False, encoding=encoding)
+    visits = pd.DataFrame({
+        "走访人电话": [people[j]["联系电话"] for j in range(3)],
+        "走访对象": [f"李{j}" for j in range(3)], "日期": ["2025-05-06"] * 3,
+        "事由": ["帮扶"] * 3, "是否解决": ["是"] * 3})
+    visits.to_csv(folder / "走访.csv", index=False, encoding=encoding)
+    acts = pd.DataFrame({"所在村": ["红旗村"] * 3, "类型": ["主题党日"] * 3,
+                         "日期": ["2025-01-05", "2025-02-05", "2025-03-05"],
+                         "应到": [20] * 3, "实到": [18, 17, 19]})
+    acts.to_csv(folder / "组织生活.csv", index=False, encoding=encoding)
+    return folder
+
+
+def hmac_pseudonym(salt: bytes, key: str) -> str:
+    return "P" + hmac.new(salt, f"person\x1f{key}".encode(), hashlib.sha256).hexdigest(
+    ).upper()[:10]
+
+
+def all_text(folder: Path) -> str:
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(folder.iterdir()))
+
+
+@pytest.fixture(scope="module")
+def raw_people():
+    return person_rows(40)
+
+
+@pytest.fixture()
+def raw(tmp_path, raw_people):
+    return write_raw(tmp_path / "raw", raw_people)
+
+
+# ---------------------------------------------------------------- pseudonyms
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(min_size=1, max_size=20), min_size=1, max_size=20, unique=True),
+       st.binary(min_size=1, max_size=32))
+def test_pseudonyms_are_stable_distinct_and_hmac(keys, salt):
+    a, b = Pseudonymiser(salt), Pseudonymiser(salt)
+    first = [a.pseudonym("person", k) for k in keys]
+    # a new run, keys met in another order, gives the same pseudonyms
+    second = {k: b.pseudonym("person", k) for k in reversed(keys)}
+    assert first == [second[k] for k in keys]
+    assert len(set(first)) == len(keys)
+    for k, p in zip(keys, first, strict=True):
+        assert p == hmac_pseudonym(salt, k)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(min_size=1, max_size=20), st.binary(min_size=1, max_size=16),
+       st.binary(min_size=1, max_size=16))
+def test_different_salt_gives_different_pseudonym(key, s1, s2):
+    if s1 == s2:
+        return
+    assert Pseudonymiser(s1).pseudonym("person", key) != Pseudonymiser(s2).pseudonym(
+        "person", key)
+
+
+def test_pseudonym_collision_gets_longer_code():
+    ps = Pseudonymiser(b"k", digits=1)   # one hex digit: collisions are certain
+    codes = [ps.pseudonym("person", str(i)) for i in range(40)]
+    assert len(set(codes)) == 40
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          phases=[Phase.explicit, Phase.reuse, Phase.generate])
+@given(st.randoms(use_true_random=False), st.integers(6, 25))
+def test_same_person_same_pseudonym_across_files_and_runs(rnd, n):
+    people = person_rows(n, seed=rnd.randint(0, 1000))
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        write_raw(tmp / "raw1", people)
+        shuffled = people[:]
+        rnd.shuffle(shuffled)
+        write_raw(tmp / "raw2", shuffled, encoding="gb18030")
+        anonymize(tmp / "raw1", tmp / "o1", SALT, k=1, ref_date=REF)
+        anonymize(tmp / "raw2", tmp / "o2", SALT, k=1, ref_date=REF)
+        p1 = pd.read_csv(tmp / "o1" / "people.csv").set_index("person_id")
+        p2 = pd.read_csv(tmp / "o2" / "people.csv").set_index("person_id")
+        assert set(p1.index) == set(p2.index)
+        assert set(p1.index) == {hmac_pseudonym(SALT, "id:" + r["身份证号码"]) for r in people}
+        pairs = pd.read_csv(tmp / "o1" / "pairings.csv")
+        ids = [hmac_pseudonym(SALT, "id:" + people[j]["身份证号码"]) for j in range(4)]
+        assert pairs["source_id"].tolist() == ids      # matched by ID number in another file
+        visits = pd.read_csv(tmp / "o2" / "visits.csv").sort_values("person_id")
+        by_phone = [hmac_pseudonym(SALT, "id:" + shuffled[j]["身份证号码"]) for j in range(3)]
+        assert sorted(visits["person_id"]) == sorted(by_phone)   # matched by phone number
+        hh = pd.read_csv(tmp / "o1" / "households.csv")
+        assert set(pairs["target_id"]) <= set(hh["household_id"])
+
+
+def test_different_salt_gives_disjoint_pseudonyms(tmp_path, raw):
+    anonymize(raw, tmp_path / "a", SALT, k=1, ref_date=REF)
+    anonymize(raw, tmp_path / "b", b"another-secret-entirely", k=1, ref_date=REF)
+    a = pd.read_csv(tmp_path / "a" / "people.csv")
+    b = pd.read_csv(tmp_path / "b" / "people.csv")
+    assert not set(a["person_id"]) & set(b["person_id"])
+    assert not set(a["org_id"]) & set(b["org_id"])
+
+
+# ---------------------------------------------------------------- output content
+
+def test_no_identifier_or_name_survives_and_output_loads(tmp_path, raw, raw_people):
+    rep = anonymize(raw, tmp_path / "out", SALT, k=5, ref_date=REF)
+    text = all_text(tmp_path / "out")
+    assert find_identifiers(text) == []
+    for r in raw_people:
+        assert r["姓名"] not in text and r["身份证号码"] not in text
+        assert r["联系电话"] not in text and r["家庭住址"] not in text
+    for word in ("红旗村", "东风村", "红星镇", "李0", "1965-03-05"):
+        assert word not in text
+    ds = load_dataset(tmp_path / "out")
+    assert len(ds.people) == rep.records
+    assert ds.people["birth_year"].isna().all()
+    assert set(ds.villages()["parent_id"]) == set(ds.orgs.loc[ds.orgs["level"] == "township",
+                                                              "org_id"])
+    assert rep.identifiers_dropped[:4] == ("党员名册.csv:姓名", "党员名册.csv:身份证号码",
+                                           "党员名册.csv:联系电话", "党员名册.csv:家庭住址")
+    assert rep.columns_dropped == ("党员名册.csv:备注",)
+
+
+def test_age_band_from_birth_date_at_reference_date(tmp_path, raw, raw_people):
+    anonymize(raw, tmp_path / "out", SALT, k=1, ref_date=REF)
+    p = pd.read_csv(tmp_path / "out" / "people.csv").set_index("person_id")
+    for r in raw_people:
+        year = int(r["出生日期"][:4])
+        age = 2025 - year   # born 5 March, reference 31 December
+        band = ("18-29" if age < 30 else "80+" if age >= 80 else f"{age // 10 * 10}-"
+                f"{age // 10 * 10 + 9}")
+        assert p.loc[hmac_pseudonym(SALT, "id:" + r["身份证号码"]), "age_band"] == band
+
+
+@pytest.mark.parametrize("k", [2, 3, 5, 8])
+def test_k_achieved_and_report_figures(tmp_path, raw, raw_people, k):
+    rep = anonymize(raw, tmp_path / "out", SALT, k=k, ref_date=REF)
+    people = load_dataset(tmp_path / "out").people
+    quasi = list(QUASI_IDENTIFIERS)
+    assert rep.k_requested == k
+    assert rep.k_achieved >= k and rep.k_achieved == k_anonymity(people, quasi)
+    assert (rep.under_2, rep.under_3, rep.under_5) == tuple(
+        int((people.groupby(quasi, dropna=False)[quasi[0]].transform("size") < x).sum())
+        for x in (2, 3, 5))
+    assert rep.records == len(people)
+    assert rep.suppressed == len(raw_people) - len(people)
+    assert rep.before["k"] <= rep.k_achieved
+    assert set(rep.generalised) <= set(quasi)
+    on_disk = json.loads((tmp_path / "out" / "privacy_report.json").read_text("utf-8"))
+    assert on_disk == json.loads(rep.to_json())
+    assert rep.files == ("orgs.csv", "people.csv", "households.csv", "pairings.csv",
+                         "activities.csv", "visits.csv", "privacy_report.json")
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(rep.files)
+
+
+def test_suppressed_people_take_their_links_with_them(tmp_path):
+    people = person_rows(12, seed=3)
+    people[0]["性别"] = "女"
+    people[0]["文化程度"] = "研究生"     # a unique record: generalised or suppressed
+    raw = write_raw(tmp_path / "raw", people)
+    rep = anonymize(raw, tmp_path / "out", SALT, k=5, ref_date=REF)
+    out = load_dataset(tmp_path / "out")
+    pid = hmac_pseudonym(SALT, "id:" + people[0]["身份证号码"])
+    # nobody else has senior high school or more: no generalisation can hide this record
+    assert pid not in set(out.people["person_id"])
+    assert rep.suppressed >= 1 and rep.links_removed >= 2     # one pairing, one visit
+    assert pid not in set(out.pairings["source_id"]) | set(out.visits["person_id"])
+    assert len(out.pairings) == 3 and len(out.visits) == 2
+    assert set(out.pairings["source_id"]) <= set(out.people["person_id"])
+
+
+def test_xlsx_and_zip_inputs_give_the_same_pseudonyms(tmp_path, raw):
+    anonymize(raw, tmp_path / "csv", SALT, k=1, ref_date=REF)
+    with pd.ExcelWriter(tmp_path / "raw.xlsx") as xw:
+        for f in sorted(raw.iterdir()):
+            pd.read_csv(f, dtype=str).to_excel(xw, sheet_name=f.stem, index=False)
+    anonymize(tmp_path / "raw.xlsx", tmp_path / "xlsx", SALT, k=1, ref_date=REF)
+    with zipfile.ZipFile(tmp_path / "raw.zip", "w") as zf:
+        for f in sorted(raw.iterdir()):
+            zf.write(f, f.name)
+    anonymize(tmp_path / "raw.zip", tmp_path / "zip", SALT, k=1, ref_date=REF)
+    base = pd.read_csv(tmp_path / "csv" / "people.csv")
+    for other in ("xlsx", "zip"):
+        got = pd.read_csv(tmp_path / other / "people.csv")
+        assert got["person_id"].tolist() == base["person_id"].tolist()
+        assert got["org_id"].tolist() == base["org_id"].tolist()
+
+
+# ---------------------------------------------------------------- errors
+
+def test_bad_birth_date_names_file_row_column_and_writes_nothing(tmp_path, raw_people):
+    people = [dict(r) for r in raw_people]
+    people[1]["出生日期"] = "去年"
+    raw = write_raw(tmp_path / "raw", people)
+    with pytest.raises(DataError) as err:
+        anonymize(raw, tmp_path / "out", SALT, k=5, ref_date=REF)
+    assert err.value.render("en").startswith(
+        "党员名册.csv: table people, row 3, column 出生日期: the birth date is not a date")
+    assert not (tmp_path / "out").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["raw"]
+
+
+def test_unknown_helper_is_reported_at_its_row(tmp_path, raw_people):
+    raw = write_raw(tmp_path / "raw", raw_people)
+    pairs = pd.read_csv(raw / "结对.csv", dtype=str)
+    pairs.loc[2, "帮扶人身份证号"] = resident_id(999, "19700101")
+    pairs.to_csv(raw / "结对.csv", index=False)
+    with pytest.raises(DataError) as err:
+        anonymize(raw, tmp_path / "out", SALT, ref_date=REF)
+    assert err.value.render("en").startswith("结对.csv: table pairings, row 4, column ")
+    assert "not found among the people" in err.value.render("en")
+    assert resident_id(999, "19700101") not in err.value.render("en")
+
+
+def test_usage_errors(tmp_path, raw):
+    with pytest.raises(UsageError):
+        anonymize(raw, tmp_path / "o", b"", k=5)
+    with pytest.raises(UsageError):
+        anonymize(raw, tmp_path / "o", SALT, k=0)
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "keep.txt").write_text("x")
+    with pytest.raises(UsageError) as err:
+        anonymize(raw, tmp_path / "full", SALT)
+    assert "already exists" in err.value.render("en")
+    assert (tmp_path / "full" / "keep.txt").read_text() == "x"
+
+
+def cli(*args):
+    return subprocess.run([sys.executable, "-m", "pbkit.cli", "anonymize", *map(str, args),
+                           "--lang", "en"], capture_output=True, text=True, timeout=180)
+
+
+def test_cli_success_prints_report(tmp_path, raw):
+    salt = tmp_path / "secret.key"
+    salt.write_bytes(SALT + b"\n")
+    proc = cli(raw, tmp_path / "out", "--salt-file", salt, "--k", "5", "--ref-date", REF)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines()[0].startswith("k-anonymity: ")
+    assert "(5 required)" in proc.stdout and "files written: orgs.csv" in proc.stdout
+    # the salt file's trailing newline is not part of the secret
+    p = pd.read_csv(tmp_path / "out" / "people.csv")
+    assert set(p["person_id"]) <= {hmac_pseudonym(SALT, "id:" + resident_id(i, f"{y}0305"))
+                                   for i in range(40)
+                                   for y in (1950, 1958, 1962, 1966, 1975, 1985)}
+
+
+@pytest.mark.parametrize("case, message", [
+    ("missing", "salt file {salt} does not exist"),
+    ("empty", "salt file {salt} is empty: put a long random secret in it"),
+    ("out_full", "output {out} already exists and is not an empty folder"),
+    ("inside", "salt file {salt} lies inside the data folder"),
+    ("bad_raw", "党员名册.csv: table people, row 2, column 性别: value \"x\" is not recognised"),
+])
+def test_cli_errors_one_line_exit_2(tmp_path, raw, case, message):
+    salt = tmp_path / "secret.key"
+    out = tmp_path / "out"
+    if case != "missing":
+        salt.write_bytes(b"" if case == "empty" else SALT)
+    if case == "out_full":
+        out.mkdir()
+        (out / "x.csv").write_text("keep")
+    if case == "inside":
+        salt = raw / "secret.key"
+        salt.write_bytes(SALT)
+    if case == "bad_raw":
+        people = pd.read_csv(raw / "党员名册.csv", dtype=str)
+        people.loc[0, "性别"] = "x"
+        people.to_csv(raw / "党员名册.csv", index=False)
+    proc = cli(raw, out, "--salt-file", salt)
+    assert proc.returncode == 2
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("pbkit anonymize: ")
+    assert message.format(salt=salt, out=out) in lines[0]
+    assert "Traceback" not in proc.stderr
+    if case == "out_full":
+        assert sorted(p.name for p in out.iterdir()) == ["x.csv"]
+    else:
+        assert not out.exists()

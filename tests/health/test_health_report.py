@@ -1,0 +1,190 @@
+"""The full report: JSON shape (API and CLI), the workbook, CLI errors, synthetic data."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+
+import openpyxl
+import pandas as pd
+import pytest
+from health_frames import known_dataset
+
+from pbkit.cli import main
+from pbkit.health.report import VIEW_ORDER, health_report
+from pbkit.i18n import t
+
+
+@pytest.fixture(scope="module")
+def report():
+    return health_report(known_dataset(), year=2024, lang="en")
+
+
+@pytest.fixture(scope="module")
+def known_folder(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("known")
+    known_dataset().write_csv(folder)
+    return folder
+
+
+def test_every_view_present(report):
+    assert tuple(report.views) == VIEW_ORDER
+    for name in VIEW_ORDER:
+        assert isinstance(report.views[name], pd.DataFrame), name
+    assert report.meta["year"] == 2024
+    assert report.meta["branches"] == 4 and report.meta["villages"] == 3
+    assert report.meta["weak_branches"] == 2
+
+
+def _check_scorecard_json(card):
+    assert isinstance(card, list)
+    for rec in card:
+        assert set(rec) == {"org_id", "total", "items"}
+        for item in rec["items"]:
+            assert set(item) == {"item", "points", "max_points", "evidence"}
+            assert isinstance(item["evidence"], list)
+
+
+def test_json_holds_every_view(report):
+    doc = json.loads(report.to_json())
+    assert set(doc) == {"meta", *VIEW_ORDER} - {"scorecard_evidence"}
+    _check_scorecard_json(doc["scorecard"])
+    v2 = next(r for r in doc["scorecard"] if r["org_id"] == "V2")
+    assert v2["total"] == 76.0
+    first = v2["items"][0]
+    assert first == {"item": "three_meetings_one_lesson", "points": 23.0, "max_points": 25.0,
+                     "evidence": [
+                         {"kind": "committee_meeting", "period": "2024-11", "required": 1,
+                          "held": 0, "missing": 1},
+                         {"kind": "committee_meeting", "period": "2024-12", "required": 1,
+                          "held": 0, "missing": 1}]}
+    comp = [r for r in doc["compliance_summary"]
+            if r["org_id"] == "V2" and r["kind"] == "committee_meeting"]
+    assert (comp[0]["required"], comp[0]["held"], comp[0]["missing"]) == (12, 10, 2)
+    assert doc["rectification"][0]["deadline"][:4] in ("2024", "2025")
+    # the fast text and the dict API agree
+    assert doc == json.loads(json.dumps(report.to_dict()))
+
+
+def test_xlsx_has_cover_and_one_sheet_per_view(tmp_path, report):
+    out = report.to_xlsx(tmp_path / "health.xlsx", lang="zh")
+    wb = openpyxl.load_workbook(out)
+    expected = ["封面"] + [t(f"health.view.{v}", lang="zh") for v in VIEW_ORDER]
+    assert wb.sheetnames == expected
+    cover = [r for r in wb["封面"].iter_rows(values_only=True)]
+    assert cover[0] == ("项目", "内容")
+    assert ("考核年度", 2024) in cover
+    assert ("组织生活汇总", t("health.viewdesc.compliance_summary", lang="zh")) in cover
+    header = [c.value for c in wb["百分制考核"][1]]
+    assert header == ["组织编号", "层级", "总分", "满分", "名次"]
+    comp = [r for r in wb["组织生活汇总"].iter_rows(values_only=True)]
+    assert comp[0][:3] == ("组织编号", "层级", "会议类型")
+    assert ("V2", "村", "支委会") in {r[:3] for r in comp[1:]}
+    # no formulas anywhere in the file
+    with zipfile.ZipFile(out) as zf:
+        for name in zf.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert b"<f>" not in zf.read(name) and b"<f " not in zf.read(name), name
+
+
+def test_xlsx_english_labels(tmp_path, report):
+    out = report.to_xlsx(tmp_path / "en.xlsx")  # the report's language (en)
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[0] == "Cover"
+    assert "Rectification list" in wb.sheetnames
+    rows = list(wb["Scorecard evidence"].iter_rows(values_only=True))
+    assert rows[0] == ("Org", "Item", "Detail")
+    v2 = [r for r in rows if r[0] == "V2" and r[1] == "three meetings and one lesson"]
+    assert v2[0][2] == ("Kind=committee meeting; Period=2024-11; Required=1; Held=0; "
+                        "Missing=1")
+
+
+def test_cli_json(known_folder, capsys):
+    code = main(["health", str(known_folder), "--json", "--lang", "en", "--year", "2024"])
+    captured = capsys.readouterr()
+    assert code == 0
+    doc = json.loads(captured.out)
+    _check_scorecard_json(doc["scorecard"])
+    assert {r["org_id"] for r in doc["scorecard"]} == {"V1", "V2", "V3", "E1"}
+    assert doc["meta"]["year"] == 2024
+    assert "Computing the branch health report" in captured.err
+
+
+def test_cli_summary_and_xlsx(known_folder, tmp_path, capsys):
+    out = tmp_path / "r.xlsx"
+    code = main(["health", str(known_folder), "--xlsx", str(out), "--lang", "zh"])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert captured.out.splitlines()[0] == (
+        f"支部健康报告：{known_folder.name}，2024 年度（截至 2024-12-26）")
+    assert captured.out.splitlines()[1] == "支部 4 个，村（社区）3 个，平均得分 77.75，需关注支部 2 个"
+    assert "V3  得分 35.0" in captured.out
+    assert out.exists() and openpyxl.load_workbook(out).sheetnames[0] == "封面"
+
+
+def test_cli_user_rules_change_result(known_folder, tmp_path, capsys):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("meetings:\n  - kind: committee_meeting\n    frequency: quarterly\n",
+                     encoding="utf-8")
+    assert main(["health", str(known_folder), "--json", "--rules", str(rules)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    kinds = {r["kind"] for r in doc["compliance_summary"]}
+    assert kinds == {"committee_meeting"}
+    v2 = next(r for r in doc["scorecard"] if r["org_id"] == "V2")
+    first = v2["items"][0]
+    assert first["item"] == "three_meetings_one_lesson" and first["points"] == 25.0
+    assert doc["meta"]["rules"] == str(rules)
+
+
+def test_cli_bad_rule_file_one_line_exit_2(known_folder, tmp_path, capsys):
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("meetings:\n  - kind: committee_meeting\n    frequency: weekly\n",
+                     encoding="utf-8")
+    xlsx = tmp_path / "never.xlsx"
+    code = main(["health", str(known_folder), "--rules", str(rules), "--xlsx", str(xlsx),
+                 "--lang", "en"])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert lines == [f"pbkit health: {rules}, line 3: field meetings[1].frequency: 'weekly' "
+                     "is not one of monthly, quarterly, half_yearly, yearly"]
+    assert not xlsx.exists()
+
+
+def test_cli_bad_scorecard_and_year(known_folder, tmp_path, capsys):
+    card = tmp_path / "card.yaml"
+    card.write_text("items:\n  - item: a\n    max_points: 100\n    measure: nope\n"
+                    "    scoring: {linear: true}\n", encoding="utf-8")
+    assert main(["health", str(known_folder), "--scorecard", str(card), "--lang", "en"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"pbkit health: {card}, line 4: field "
+                                               "items[1].measure")
+    assert main(["health", str(known_folder), "--year", "1800", "--lang", "en"]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "pbkit health: invalid year 1800 (expected 1921 to 2200)")
+    assert main(["health", str(tmp_path / "missing"), "--lang", "en"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("pbkit health: ") and "missing" in err[-1]
+
+
+def test_synthetic_township_report():
+    synth = pytest.importorskip("pbkit.data.synth")
+    ds = synth.synthesize("township", seed=2)
+    rep = health_report(ds, lang="zh")
+    doc = json.loads(rep.to_json())
+    branch_ids = set(ds.orgs.loc[ds.orgs.level.isin(
+        ["village", "community", "enterprise", "school", "organ"]), "org_id"])
+    assert {r["org_id"] for r in doc["scorecard"]} == branch_ids
+    for rec in doc["scorecard"]:
+        assert 0 <= rec["total"] <= 100
+        for item in rec["items"]:
+            if item["points"] < item["max_points"]:
+                assert item["evidence"], (rec["org_id"], item["item"])
+    # the generator makes ageing, uneven attention and some weak branches visible
+    overall = rep.views["membership"].set_index("org_id").loc["ALL"]
+    assert overall["share_old"] > 0.3
+    assert rep.views["weak_branches"]["weak"].any()
+    fair = rep.views["fairness_summary"]
+    assert fair.loc[(fair.scope == "ALL") & (fair.metric == "visits_per_household"),
+                    "gini"].iloc[0] > 0.2
