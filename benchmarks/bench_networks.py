@@ -172,9 +172,12 @@ def _setup_plan(scale: str):
 def _run_plan(ds) -> dict:
     from pbkit.networks.planner import plan
 
+    cpu0 = time.process_time()
     result = plan(ds, "one_on_one", as_of=AS_OF, lang="zh")
+    cpu = time.process_time() - cpu0
     int_cost = int(np.rint(result.pairs["cost"].to_numpy() * 100).sum())
     return {"covered": int(result.objective["covered"]), "cost_int": int_cost,
+            "cpu_s": round(cpu, 3),
             "eligible_edges": int(result.objective["eligible_edges"]),
             "reasons": int(result.pairs["reason"].str.len().gt(0).sum()
                            + result.uncovered["reason"].str.len().gt(0).sum())}
@@ -187,6 +190,7 @@ def _run_ortools(ds) -> dict:
     from pbkit.networks import eligibility as el
     from pbkit.networks.mechanisms import get_mechanism
 
+    cpu0 = time.process_time()
     mech = get_mechanism("one_on_one")
     helpers = el.helper_pool(ds, mech, AS_OF)
     needy = el.needy_pool(ds, mech, AS_OF)
@@ -214,7 +218,7 @@ def _run_ortools(ds) -> dict:
     flows = smcf.flows(np.arange(nh, nh + len(cost)))
     used = flows > 0
     return {"covered": int(used.sum()), "cost_int": int(cost[used].sum()),
-            "eligible_edges": int(len(cost))}
+            "eligible_edges": int(len(cost)), "cpu_s": round(time.process_time() - cpu0, 3)}
 
 
 def _check_plan(mine: dict, base: dict) -> None:
@@ -251,8 +255,10 @@ def _timed(fn) -> float:
 def _run_metrics(data) -> dict:
     from pbkit.networks.metrics import metrics_report
 
+    cpu0 = time.process_time()
     report = metrics_report(data["ds"], as_of=AS_OF, seed=0)
     out = {f"t_{k}": round(v, 4) for k, v in report.timings.items()}
+    out["cpu_s"] = round(time.process_time() - cpu0, 3)
     out["views"] = len(report.views)
     return out
 

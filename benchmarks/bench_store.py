@@ -21,6 +21,7 @@ overhead per submission, separated from 20 processes competing for two cores.
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
 import shutil
 import sqlite3
 import tempfile
@@ -70,33 +71,36 @@ def _writer(url: str, worker: int, count: int, start) -> None:
 
 
 def run_pbkit(data: dict) -> dict:
-    from pbkit.store.api import ResultsStore
-
     folder = Path(tempfile.mkdtemp(prefix="pbkit-bench-store-"))
     try:
-        url = "sqlite:///" + str(folder / "results.sqlite3")
-        store = ResultsStore(url)
-        store.ensure_cohort("C1", "bench")
-        for w in range(data["writers"]):
-            store.ensure_trainee(f"T{w:04d}", "C1")
-        ctx = mp.get_context("fork")
-        start = ctx.Barrier(data["writers"] + 1)
-        procs = [ctx.Process(target=_writer, args=(url, w, data["per_writer"], start))
-                 for w in range(data["writers"])]
-        for p in procs:
-            p.start()
-        start.wait()  # every writer connected
-        t0 = time.perf_counter()
-        for p in procs:
-            p.join()
-        elapsed = time.perf_counter() - t0
-        assert all(p.exitcode == 0 for p in procs)
-        rows = len(store.attempts())
-        store.close()
-        return {"rows": rows, "submissions_per_s": round(rows / elapsed, 1),
-                "writers": data["writers"]}
+        return _run_writers("sqlite:///" + str(folder / "results.sqlite3"), data)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def _run_writers(url: str, data: dict) -> dict:
+    from pbkit.store.api import ResultsStore
+
+    store = ResultsStore(url)
+    store.ensure_cohort("C1", "bench")
+    for w in range(data["writers"]):
+        store.ensure_trainee(f"T{w:04d}", "C1")
+    ctx = mp.get_context("fork")
+    start = ctx.Barrier(data["writers"] + 1)
+    procs = [ctx.Process(target=_writer, args=(url, w, data["per_writer"], start))
+             for w in range(data["writers"])]
+    for p in procs:
+        p.start()
+    start.wait()  # every writer connected
+    t0 = time.perf_counter()
+    for p in procs:
+        p.join()
+    elapsed = time.perf_counter() - t0
+    assert all(p.exitcode == 0 for p in procs)
+    rows = len(store.attempts())
+    store.close()
+    return {"rows": rows, "submissions_per_s": round(rows / elapsed, 1),
+            "writers": data["writers"]}
 
 
 _DDL = """
@@ -149,6 +153,71 @@ def run_baseline(data: dict) -> dict:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+# ---------------------------------------------------------------- PostgreSQL (optional)
+# Set PBKIT_BENCH_PG_URL=postgresql+psycopg://user@127.0.0.1:5432/db (a database the
+# benchmark may wipe: it drops pbkit's tables and its own raw_* tables before each run).
+PG_URL = os.environ.get("PBKIT_BENCH_PG_URL")
+_PG_TABLES = ("quiz_answers", "human_scores", "machine_scores", "turns", "attempts",
+              "trainees", "cohorts", "schema_version", "raw_machine_scores", "raw_turns",
+              "raw_attempts")
+
+
+def _pg_conninfo(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+
+def _pg_wipe(url: str) -> None:
+    import psycopg
+
+    with psycopg.connect(_pg_conninfo(url), autocommit=True) as conn:
+        for table in _PG_TABLES:
+            conn.execute(f"DROP TABLE IF EXISTS {table} CASCADE")
+
+
+def run_pbkit_pg(data: dict) -> dict:
+    _pg_wipe(PG_URL)
+    return _run_writers(PG_URL, data)
+
+
+def run_baseline_pg(data: dict) -> dict:
+    import json
+
+    import psycopg
+
+    _pg_wipe(PG_URL)
+    ddl = (_DDL.replace("INTEGER PRIMARY KEY", "SERIAL PRIMARY KEY")
+           .replace("TABLE attempts", "TABLE raw_attempts")
+           .replace("TABLE turns", "TABLE raw_turns")
+           .replace("TABLE machine_scores", "TABLE raw_machine_scores"))
+    with psycopg.connect(_pg_conninfo(PG_URL), autocommit=True) as conn:
+        for statement in ddl.split(";"):
+            if statement.strip():
+                conn.execute(statement)
+        t0 = time.perf_counter()
+        for w in range(data["writers"]):
+            for i in range(data["per_writer"]):
+                score, turns = _score(w, i), _turns(w, i)
+                with conn.transaction(), conn.cursor() as cur:
+                    cur.execute(
+                        "INSERT INTO raw_attempts (submission_id, trainee_id, scenario_id,"
+                        " created_at, status, total, needs_review, payload_sha256)"
+                        " VALUES (%s,%s,%s,%s,%s,%s,%s,%s) RETURNING id",
+                        (f"w{w:02d}-{i:05d}", f"T{w:04d}", "s1", "2026-01-01 00:00:00",
+                         "scored", score["total"], 0, "x"))
+                    aid = cur.fetchone()[0]
+                    cur.executemany("INSERT INTO raw_turns VALUES (%s,%s,%s,%s)",
+                                    [(aid, 1, turns[0], None),
+                                     (aid, 2, turns[1]["text"], turns[1]["reply"])])
+                    cur.executemany("INSERT INTO raw_machine_scores VALUES (%s,%s,%s,%s,%s,%s)",
+                                    [(aid, c["id"], c["level"], c["max_level"],
+                                      json.dumps(c["evidence"]), c["feedback"])
+                                     for c in score["criteria"]])
+        elapsed = time.perf_counter() - t0
+        rows = conn.execute("SELECT count(*) FROM raw_attempts").fetchone()[0]
+    _pg_wipe(PG_URL)
+    return {"rows": rows, "submissions_per_s": round(rows / elapsed, 1)}
+
+
 def _check(mine: dict, base: dict) -> None:
     assert mine.get("rows") == base.get("rows"), (mine.get("rows"), base.get("rows"))
 
@@ -176,3 +245,15 @@ BENCHMARKS = [
         check=_check,
     ),
 ]
+
+if PG_URL:
+    BENCHMARKS.append(Benchmark(
+        name="store_submit_20_writers_postgres",
+        run=run_pbkit_pg,
+        baseline=run_baseline_pg,
+        setup=setup,
+        scales=("township", "county"),
+        repeat=2,
+        target="every submission stored; 20 pbkit writers vs one raw psycopg writer",
+        check=_check,
+    ))

@@ -32,7 +32,6 @@ from __future__ import annotations
 import base64
 import functools
 import html
-import logging
 import os
 import sys
 import threading
@@ -61,6 +60,7 @@ __all__ = [
     "new_figure",
     "figure_png",
     "query_params",
+    "log_error",
     "enum_label",
     "options_for",
     "MAX_UPLOAD_BYTES",
@@ -68,8 +68,6 @@ __all__ = [
     "XLSX_MIME",
     "STYLE",
 ]
-
-log = logging.getLogger("pbkit.apps")
 
 #: Largest upload accepted. Voila's websocket drops messages above about 10 MiB (tornado's
 #: default ``websocket_max_message_size``) without a word, so uploads stop well below it.
@@ -100,7 +98,7 @@ STYLE = """<style>
 .pbkit-table { border-collapse: collapse; margin: 4px 0; max-width: 100%; }
 .pbkit-table th, .pbkit-table td { border: 1px solid #d0d7de; padding: 3px 8px;
   text-align: left; vertical-align: top; }
-.pbkit-table th { background: #f3f4f6; }
+.pbkit-table th { background: #f3f4f6; white-space: nowrap; }
 .pbkit-scroll { max-height: 420px; overflow: auto; }
 .pbkit-answer { background: #fafafa; border: 1px solid #e0e0e0; padding: 8px;
   white-space: pre-wrap; border-radius: 4px; }
@@ -190,6 +188,8 @@ def _fmt_cell(value: Any) -> Any:
     if isinstance(value, float):
         if value != value:
             return ""
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
         return f"{value:.3g}" if abs(value) < 1000 else f"{value:,.0f}"
     if hasattr(value, "strftime"):
         try:
@@ -377,22 +377,21 @@ class AppShell:
         self.style = W.HTML(STYLE)
         self.title = W.HTML()
         self.lang_toggle = W.ToggleButtons(options=[("中文", "zh"), ("English", "en")],
-                                           value=self.lang, style={"button_width": "80px"})
+                                           value=self.lang, style={"button_width": "6.5em"})
         self.large_toggle = W.ToggleButton(value=False, layout=W.Layout(width="auto"))
-        self.message = W.HTML(layout=W.Layout(width="100%"))
+        self.message = W.HTML()  # stretched by the column; 100% + margins would overflow
         self.busy_label = W.HTML()
         self.progress = W.FloatProgress(value=0.0, min=0.0, max=1.0, bar_style="info",
                                         layout=W.Layout(width="240px"))
         self.busy_box = W.HBox([self.busy_label, self.progress],
                                layout=W.Layout(display="none", align_items="center"))
-        self.body = W.VBox(layout=W.Layout(width="100%"))
+        self.body = W.VBox()
         controls = W.HBox([self.lang_toggle, self.large_toggle],
                           layout=W.Layout(align_items="center", flex_flow="row wrap"))
         header = W.HBox([self.title, controls],
                         layout=W.Layout(justify_content="space-between", align_items="center",
-                                        flex_flow="row wrap", width="100%"))
-        self.root = W.VBox([self.style, header, self.message, self.busy_box, self.body],
-                           layout=W.Layout(width="100%"))
+                                        flex_flow="row wrap"))
+        self.root = W.VBox([self.style, header, self.message, self.busy_box, self.body])
         self.root.add_class("pbkit-app")
         self.lang_toggle.observe(self._on_lang, "value")
         self.large_toggle.observe(self._on_large, "value")
@@ -423,7 +422,7 @@ class AppShell:
             self.relabel()
             self.rerender()
         except Exception as exc:  # never a traceback on the page
-            log.error("relabel failed:\n%s", traceback.format_exc())
+            log_error(f"{type(self).__name__}.relabel")
             self.show_error(self.tr("apps.error.internal", kind=type(exc).__name__))
 
     def _relabel_shell(self) -> None:
@@ -566,6 +565,30 @@ class AppShell:
                 widget.value = None
         return widget.value
 
+    @classmethod
+    def launch(cls, **kwargs: Any) -> None:
+        """Build and display the app; if building fails, display a localised error box.
+
+        This is what the app notebooks call, so a broken store or data file shows one
+        message on the page instead of a failed cell. Returns ``None`` (so the notebook
+        cell does not display the app a second time).
+        """
+        from IPython.display import HTML, display
+
+        try:
+            app = cls(**kwargs)
+        except Exception as exc:
+            if isinstance(exc, PbkitError):
+                text = exc.render()
+            else:
+                print(f"pbkit.apps error in {cls.__name__}(): {type(exc).__name__}: {exc}\n"
+                      f"{traceback.format_exc()}", file=sys.__stderr__, flush=True)
+                text = t("apps.error.internal", kind=type(exc).__name__)
+            display(HTML(STYLE + '<div class="pbkit-app"><div class="pbkit-msg '
+                         f'pbkit-msg-error" role="alert">{esc(text)}</div></div>'))
+            return
+        app.show()
+
     def show(self) -> None:
         """Display the app in the notebook / Voila page."""
         from IPython.display import display
@@ -603,6 +626,13 @@ class AppShell:
                      if not isinstance(v, (bytes, bytearray, memoryview))}
             parts.append(json.dumps(clean, ensure_ascii=False, default=str))
         return "\n".join(parts)
+
+
+def log_error(context: str) -> None:
+    """Write the current exception's traceback to the server log (the kernel's real
+    stderr, which Voila's log receives), never to the page."""
+    print(f"pbkit.apps error in {context}:\n{traceback.format_exc()}", file=sys.__stderr__,
+          flush=True)
 
 
 def _in_kernel() -> bool:

@@ -26,9 +26,20 @@ from typing import Any
 
 import ipywidgets as W
 
-from pbkit.apps.common import AppShell, enum_label, esc, figure_png, guarded, html_table
+from pbkit.apps.common import (
+    AppShell,
+    enum_label,
+    esc,
+    figure_png,
+    guarded,
+    html_table,
+    log_error,
+)
 
 __all__ = ["DashboardApp", "TABS"]
+
+#: Evidence rows listed per scorecard item (the rest are counted; all are in the export).
+_EVIDENCE_SHOWN = 15
 
 #: Tab keys in display order.
 TABS = ("meetings", "structure", "migrants", "coverage", "scorecard")
@@ -159,9 +170,7 @@ class DashboardApp(AppShell):
                         "migrants": self.migrants_view, "coverage": self.coverage_view,
                         "scorecard": self.scorecard_view}[name]
                 view.value = f'<div class="pbkit-msg pbkit-msg-error">{esc(text)}</div>'
-                import logging
-
-                logging.getLogger("pbkit.apps").exception("dashboard view %s failed", name)
+                log_error(f"DashboardApp._render_{name}")
         self._render_headline(org, year)
 
     # -- views ---------------------------------------------------------------------
@@ -300,9 +309,10 @@ class DashboardApp(AppShell):
         for rec in items.itertuples(index=False):
             lost = float(rec.lost)
             details = ev[ev["item"] == rec.item]["detail"].tolist()
-            evidence = ("<ul>" + "".join(f"<li>{esc(d)}</li>" for d in details[:50])
-                        + (f"<li>{esc(self.tr('apps.dashboard.more', n=len(details) - 50))}"
-                           "</li>" if len(details) > 50 else "") + "</ul>") if details else ""
+            shown = _EVIDENCE_SHOWN
+            evidence = ("<ul>" + "".join(f"<li>{esc(d)}</li>" for d in details[:shown])
+                        + (f"<li>{esc(self.tr('apps.dashboard.more', n=len(details) - shown))}"
+                           "</li>" if len(details) > shown else "") + "</ul>") if details else ""
             css = ' class="pbkit-lost"' if lost > 0 else ""
             rows.append(f"<tr{css}><td>{esc(self._label(rec.item))}</td>"
                         f"<td>{rec.points:.0f}</td><td>{rec.max_points:.0f}</td>"

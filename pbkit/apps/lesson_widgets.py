@@ -315,20 +315,18 @@ def attention_explorer(ds, lang: str | None = None) -> Explorer:
 def migrant_explorer(ds, lang: str | None = None) -> Explorer:
     """A slider for "months without contact"; members out of touch and the households
     whose only helpers they are."""
-    from pbkit.lessons.analyses import migrant_contact, migrant_pairs
+    from pbkit.lessons.analyses import migrant_pairs, migrant_summary
 
     lang = resolve_lang(lang)
-    contact = migrant_contact(ds, lang)
 
     def render(months):
-        since = contact["months_since_contact"]
-        out = int((since.isna() | (since >= months)).sum())
+        row = migrant_summary(ds, months, lang).iloc[0]
+        body = _box(_INFO, t("lessons.widget.migrants", lang=lang, months=months,
+                             out=int(row["out_of_touch"]), n=int(row["migrants"]),
+                             pairs=int(row["pairs_broken"]),
+                             households=int(row["households_left"])))
         pairs = migrant_pairs(ds, months=months, lang=lang)
-        away = pairs[pairs["away"]]
-        left = away[away["household_left"]]
-        body = _box(_INFO, t("lessons.widget.migrants", lang=lang, months=months, out=out,
-                             n=len(contact), pairs=len(away),
-                             households=left["target_id"].nunique()))
+        left = pairs[pairs["away"] & pairs["household_left"]]
         if len(left):
             body += table_html(left[["source_id", "target_id", "months_since_contact"]],
                                lang=lang)
@@ -412,14 +410,13 @@ def age_structure_explorer(ds, lang: str | None = None) -> Explorer:
 # ---------------------------------------------------------------- lesson 9
 def weak_branch_explorer(ds, lang: str | None = None) -> Explorer:
     """Pick a flagged branch; its draft rectification list and the indicators behind it."""
-    from pbkit.health.weak import rectification_list
-    from pbkit.lessons.analyses import weak_table
+    from pbkit.lessons.analyses import rectification_table, weak_table
 
     lang = resolve_lang(lang)
     weak = weak_table(ds, lang)
     flagged = weak[weak["weak"].fillna(False).astype(bool)]
     ids = list(flagged["org_id"]) or list(weak["org_id"])
-    rect = rectification_list(ds, lang=lang)
+    rect = rectification_table(ds, lang)
     drivers = weak.set_index("org_id")["drivers"]
 
     def render(org_id):
@@ -479,12 +476,13 @@ class RolePlayExercise:
 
     def __init__(self, scenario_id: str, lang: str | None = None, *,
                  trainee_id: str | None = None, store: Any = None,
-                 lesson_id: str | None = None) -> None:
+                 lesson_id: str | None = None, cohort_id: str | None = None) -> None:
         from pbkit.roleplay.models import get_scenario
 
         self.lang = resolve_lang(lang)
         self.scenario_id = scenario_id
         self.trainee_id = trainee_id
+        self.cohort_id = cohort_id
         self.store = store
         self.score = None
         lang = self.lang
@@ -558,6 +556,8 @@ class RolePlayExercise:
                 from pbkit.store import ResultsStore
 
                 store = self.store = ResultsStore()
+            if self.cohort_id:
+                store.ensure_trainee(self.trainee_id, self.cohort_id)
             store.submit_attempt(uuid.uuid4().hex, self.trainee_id, self.scenario_id,
                                  [answer], result)
         except PbkitError as exc:
@@ -575,5 +575,6 @@ def roleplay_exercise(scenario_id: str, ctx=None, *, lang: str | None = None,
     if ctx is not None:
         lang = lang or ctx.lang
         return RolePlayExercise(scenario_id, lang, trainee_id=ctx.trainee_id, store=store,
-                                lesson_id=ctx.lesson.id)
+                                lesson_id=ctx.lesson.id,
+                                cohort_id=getattr(ctx, "cohort_id", None))
     return RolePlayExercise(scenario_id, lang, store=store)

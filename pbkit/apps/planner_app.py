@@ -36,6 +36,7 @@ from pbkit.apps.common import (
     figure_png,
     guarded,
     html_table,
+    log_error,
     new_figure,
 )
 from pbkit.errors import PbkitError
@@ -282,6 +283,10 @@ class PlannerApp(AppShell):
         old = getattr(self, "_upload_dir", None)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
+        else:  # uploads never outlive the session's kernel
+            import atexit
+
+            atexit.register(lambda: shutil.rmtree(self._upload_dir, ignore_errors=True))
         self._upload_dir = folder
         return folder
 
@@ -371,9 +376,7 @@ class PlannerApp(AppShell):
                 try:
                     part()
                 except Exception as exc:  # one failing view keeps the others
-                    import logging
-
-                    logging.getLogger("pbkit.apps").exception("planner view failed")
+                    log_error(f"PlannerApp.{part.__name__}")
                     text = exc.render(self.lang) if isinstance(exc, PbkitError) else self.tr(
                         "apps.error.internal", kind=type(exc).__name__)
                     if view is not None:

@@ -60,11 +60,12 @@ class QuestionView:
 
     def __init__(self, question: Question, lang: str | None = None, *, lesson_id: str = "",
                  trainee_id: str | None = None, store: Any = None, number: int = 1,
-                 on_checked=None) -> None:
+                 on_checked=None, cohort_id: str | None = None) -> None:
         self.question = question
         self.lang = resolve_lang(lang)
         self.lesson_id = lesson_id
         self.trainee_id = trainee_id
+        self.cohort_id = cohort_id
         self.store = store
         self.on_checked = on_checked
         self.result: QuizResult | None = None
@@ -196,7 +197,8 @@ class QuestionView:
 
         try:
             save_answer(result, trainee_id=self.trainee_id, lesson_id=self.lesson_id,
-                        store=self.store, submission_id=uuid.uuid4().hex)
+                        store=self.store, submission_id=uuid.uuid4().hex,
+                        cohort_id=self.cohort_id)
         except PbkitError as exc:
             return _box(_NO, html.escape(t("lessons.widget.not_saved", lang=self.lang,
                                            reason=exc.render(self.lang))))
@@ -211,11 +213,13 @@ class QuizView:
     """A whole quiz: one :class:`QuestionView` per question and a running total."""
 
     def __init__(self, questions: Sequence[Question], lang: str | None = None, *,
-                 lesson_id: str = "", trainee_id: str | None = None, store: Any = None) -> None:
+                 lesson_id: str = "", trainee_id: str | None = None, store: Any = None,
+                 cohort_id: str | None = None) -> None:
         self.lang = resolve_lang(lang)
         self.questions = [QuestionView(q, self.lang, lesson_id=lesson_id,
                                        trainee_id=trainee_id, store=store, number=i,
-                                       on_checked=lambda _v: self._update())
+                                       on_checked=lambda _v: self._update(),
+                                       cohort_id=cohort_id)
                           for i, q in enumerate(questions, 1)]
         self.summary = W.HTML("")
         self._update()
@@ -240,12 +244,15 @@ class QuizView:
 
 
 def quiz_view(questions: Sequence[Question], lang: str | None = None, *, lesson_id: str = "",
-              trainee_id: str | None = None, store: Any = None) -> QuizView:
+              trainee_id: str | None = None, store: Any = None,
+              cohort_id: str | None = None) -> QuizView:
     """A :class:`QuizView` of ``questions``."""
-    return QuizView(questions, lang, lesson_id=lesson_id, trainee_id=trainee_id, store=store)
+    return QuizView(questions, lang, lesson_id=lesson_id, trainee_id=trainee_id, store=store,
+                    cohort_id=cohort_id)
 
 
 def lesson_quiz(ctx, *, store: Any = None) -> QuizView:
     """The quiz of an opened lesson (:class:`~pbkit.lessons.runtime.LessonContext`)."""
     return QuizView(ctx.lesson.quiz, ctx.lang, lesson_id=ctx.lesson.id,
-                    trainee_id=ctx.trainee_id, store=store)
+                    trainee_id=ctx.trainee_id, store=store,
+                    cohort_id=getattr(ctx, "cohort_id", None))

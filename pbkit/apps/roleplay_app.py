@@ -43,8 +43,10 @@ class Attempt:
     answers: list[str] = field(default_factory=list)
     replies: list[str | None] = field(default_factory=list)  # villager reaction after i
     score: Any = None
+    turn_totals: list[float] = field(default_factory=list)
     attempt_id: Any = None
     finished: bool = False
+    conversation: Any = field(default=None, repr=False)
 
 
 def _items(evidence: Any) -> list[Any]:
@@ -117,6 +119,14 @@ def highlight(text: str, evidence: Any) -> str:
     return "".join(out)
 
 
+def _check_turns(answers: list[str]) -> None:
+    """Refuse answers the store would refuse (length, count, control characters) before
+    spending time scoring them; the store checks again when saving."""
+    from pbkit.store.limits import check_turns
+
+    check_turns(answers)
+
+
 class RolePlayApp(AppShell):
     """The role-play practice app.
 
@@ -184,7 +194,6 @@ class RolePlayApp(AppShell):
         self.retry.add_class("pbkit-retry")
         self.relabel()
         self._reset_view()
-        self.run_later(self._warm_scorer, self.scenario.value)
 
     def _warm_scorer(self, scenario_id: str) -> None:
         """Build the scorer of a scenario ahead of the first submission (it trains a small
@@ -285,6 +294,10 @@ class RolePlayApp(AppShell):
         if a.attempt_id is not None:
             saved = f"<p>{esc(self.tr('apps.roleplay.saved', id=a.submission_id[:8]))}</p>"
         answers_html = self._answer_html(score)
+        if a.turn_totals:
+            per_turn = ("；" if self.lang == "zh" else "; ").join(self.tr("apps.roleplay.turn_total", turn=i + 1,
+                                         total=f"{v:.0f}") for i, v in enumerate(a.turn_totals))
+            answers_html = f"<p>{esc(per_turn)}</p>" + answers_html
         self.result.value = (
             f'<div class="pbkit-result"><h3>{esc(self.tr("apps.roleplay.total", total=f"{score.total:.0f}"))}</h3>'
             f"{review}<table class='pbkit-table'><thead><tr>{head}</tr></thead>"
@@ -353,7 +366,6 @@ class RolePlayApp(AppShell):
     def _on_scenario(self, change: dict) -> None:
         self.clear_message()
         self._reset_view()
-        self.run_later(self._warm_scorer, self.scenario.value)
 
     @guarded
     def _on_start(self, _button: Any = None) -> None:
@@ -363,6 +375,9 @@ class RolePlayApp(AppShell):
     def begin(self) -> Attempt:
         """Start a new attempt at the chosen scenario (new submission id)."""
         sc = self._scenarios[self.scenario.value]
+        # the scorer of a scenario takes seconds to build the first time: build it while
+        # the trainee reads and types (after the page has rendered)
+        self.run_later(self._warm_scorer, sc.id)
         self.attempt = Attempt(sc.id)
         self.attempt.villager.append(sc.opening.get(self.lang) if sc.opening else "")
         self.answer.value = ""
@@ -375,7 +390,7 @@ class RolePlayApp(AppShell):
         self._render_transcript()
         return self.attempt
 
-    @guarded
+    @guarded(busy="apps.roleplay.busy_reply")
     def _on_send(self, _button: Any = None) -> None:
         self.clear_message()
         self.take_turn()
@@ -390,6 +405,7 @@ class RolePlayApp(AppShell):
             raise PbkitError("apps.roleplay.err.empty_answer")
         if len(a.answers) >= self._max_turns():
             raise PbkitError("apps.roleplay.err.too_many_turns", max=self._max_turns())
+        _check_turns([*a.answers, text])  # the store's own bounds, before any scoring
         reply = self._villager_reply(a, text)
         a.answers.append(text)
         a.replies.append(reply)
@@ -402,16 +418,16 @@ class RolePlayApp(AppShell):
         return reply
 
     def _villager_reply(self, attempt: Attempt, text: str) -> str | None:
-        from pbkit import roleplay
+        """The villager's reaction to ``text`` (:class:`pbkit.roleplay.Conversation`)."""
+        sc = self._scenarios[attempt.scenario_id]
+        if not sc.opening or not sc.turns:
+            return None
+        from pbkit.roleplay import Conversation
 
-        fn = getattr(roleplay, "villager_reply", None)
-        if fn is None:
-            return None
-        history = list(attempt.answers) + [text]
-        reply = fn(attempt.scenario_id, history, lang=self.lang)
-        if reply is None:
-            return None
-        return reply if isinstance(reply, str) else reply.get(self.lang)
+        self.wait_background()  # the scorer may still be warming up
+        if attempt.conversation is None:
+            attempt.conversation = Conversation(attempt.scenario_id, lang=self.lang)
+        return attempt.conversation.say(text).reply or None
 
     @guarded(busy="apps.roleplay.busy_scoring")
     def _on_submit(self, _button: Any = None) -> None:
@@ -434,6 +450,7 @@ class RolePlayApp(AppShell):
             answers = list(a.answers) + ([pending] if pending.strip() else [])
             if not answers:
                 raise PbkitError("apps.roleplay.err.empty_answer")
+            _check_turns(answers)  # the store's own bounds, before any scoring
             # score and save first; the attempt changes only when both succeeded, so a
             # refused save (unknown trainee, too long, deadline) leaves the answer editable
             trial = Attempt(a.scenario_id, a.submission_id, list(a.villager), answers,
@@ -442,6 +459,7 @@ class RolePlayApp(AppShell):
             if self._save:
                 self._save_attempt(trial)
             a.answers, a.replies, a.score = trial.answers, trial.replies, trial.score
+            a.turn_totals = trial.turn_totals
             a.attempt_id = trial.attempt_id
             self.answer.value = ""
         elif self._save:  # a repeated submit (e.g. a forged click): the store keeps it once
@@ -465,8 +483,10 @@ class RolePlayApp(AppShell):
         if len(a.answers) > 1:
             result = roleplay.score_conversation(a.scenario_id, list(a.answers),
                                                  lang=self.lang)
-            return getattr(result, "overall", result)
-        return roleplay.score(a.scenario_id, "\n".join(a.answers), lang=self.lang)
+            a.turn_totals = [t.score.total for t in result.turns]
+            return result.overall
+        a.turn_totals = []
+        return roleplay.score(a.scenario_id, a.answers[0], lang=self.lang)
 
     def _turns_for_store(self, a: Attempt) -> list[dict[str, Any]]:
         turns = []

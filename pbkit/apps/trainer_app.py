@@ -69,11 +69,7 @@ class TrainerApp(AppShell):
     def __init__(self, lang: str | None = None, *, store: Any = None,
                  rater_id: str = "R01") -> None:
         super().__init__(lang)
-        if store is None:
-            from pbkit.store import ResultsStore
-
-            store = ResultsStore()
-        self.store = store
+        self._store = store
         wide = {"description_width": "initial"}
         # cohort
         self.cohort = W.Dropdown(options=[], style=wide,
@@ -126,6 +122,11 @@ class TrainerApp(AppShell):
         self.export_btn.on_click(self._on_export)
         self.save_btn.add_class("pbkit-save-human")
         self.relabel()
+        # opening the database and reading the cohort takes a moment: show the page first
+        self.run_later(self._first_load)
+
+    @guarded(busy="apps.trainer.busy_loading")
+    def _first_load(self) -> None:
         self._load_cohorts()
 
     # -- labels ----------------------------------------------------------------------
@@ -151,6 +152,16 @@ class TrainerApp(AppShell):
 
     def rerender(self) -> None:
         self._render_all()
+
+    @property
+    def store(self) -> Any:
+        """The results store (:class:`pbkit.store.ResultsStore` on the data directory
+        unless one was given), opened on first use."""
+        if self._store is None:
+            from pbkit.store import ResultsStore
+
+            self._store = ResultsStore()
+        return self._store
 
     # -- cohorts ---------------------------------------------------------------------
 

@@ -1,10 +1,11 @@
 """``pbkit health PATH [--json] [--xlsx OUT] [--lang zh|en] [--rules FILE] [--scorecard FILE]
-[--year Y]``: the branch-health report of a dataset.
+[--year Y] [--as-of DATE] [--charts DIR]``: the branch-health report of a dataset.
 
 Without ``--json`` a short summary is printed (weakest branches, flags, fairness). With
 ``--json`` the whole report goes to stdout as JSON (every view; ``scorecard`` is a list
 with one object per branch). ``--xlsx OUT`` also writes the workbook (cover sheet and one
-sheet per view). Progress messages go to stderr. Bad input (unreadable dataset, malformed
+sheet per view); ``--charts DIR`` saves the membership and compliance charts as PNG.
+Progress messages go to stderr. Bad input (unreadable dataset, malformed
 rule or scorecard file, a year without data) ends with one line and exit code 2.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from pbkit.i18n import t
+from pbkit.i18n import resolve_lang, t
 
 __all__ = ["NAME", "HELP", "add_arguments", "run", "summary_text"]
 
@@ -28,6 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--rules", metavar="FILE", help=t("health.cli.rules"))
     parser.add_argument("--scorecard", metavar="FILE", help=t("health.cli.scorecard"))
     parser.add_argument("--year", type=int, metavar="Y", help=t("health.cli.year"))
+    parser.add_argument("--as-of", dest="as_of", metavar="DATE", help=t("health.cli.as_of"))
+    parser.add_argument("--charts", metavar="DIR", help=t("health.cli.charts"))
 
 
 def summary_text(report, lang: str | None = None, top: int = 10) -> str:
@@ -43,7 +46,8 @@ def summary_text(report, lang: str | None = None, top: int = 10) -> str:
     if len(weak):
         lines.append(t("health.cli.summary.weak_head", lang=lang, n=len(weak)))
         for rec in weak.to_dict("records"):
-            flags = "、".join(t(f"health.code.{f}", lang=lang) for f in rec["flags"].split(";")
+            sep = "、" if resolve_lang(lang) == "zh" else ", "
+            flags = sep.join(t(f"health.code.{f}", lang=lang) for f in rec["flags"].split(";")
                              if f) if rec["flags"] else "-"
             score = rec.get("score_total")
             lines.append(t("health.cli.summary.weak_row", lang=lang, org_id=rec["org_id"],
@@ -68,7 +72,6 @@ def run(args: argparse.Namespace) -> int:
     from pbkit.health.report import health_report
     from pbkit.health.rules import load_rules
     from pbkit.health.scorecard import load_scorecard
-    from pbkit.i18n import resolve_lang
 
     lang = resolve_lang(getattr(args, "lang", None))
 
@@ -81,7 +84,8 @@ def run(args: argparse.Namespace) -> int:
     say("health.cli.progress.loading", path=args.path)
     ds = load_dataset(args.path)
     say("health.cli.progress.computing")
-    report = health_report(ds, rules=rules, scorecard=card, year=args.year, lang=lang)
+    report = health_report(ds, rules=rules, scorecard=card, year=args.year,
+                           as_of=args.as_of, lang=lang)
     if args.rules or args.scorecard:
         meta = dict(report.meta)
         meta["rules"] = args.rules or meta["rules"]
@@ -90,6 +94,11 @@ def run(args: argparse.Namespace) -> int:
     if args.xlsx:
         out = report.to_xlsx(Path(args.xlsx), lang=lang)
         say("health.cli.progress.xlsx", path=str(out))
+    if args.charts:
+        from pbkit.health.charts import report_charts, save_charts
+
+        paths = save_charts(report_charts(report.views, lang=lang), Path(args.charts))
+        say("health.cli.progress.charts", n=len(paths), path=args.charts)
     if args.json:
         sys.stdout.write(report.to_json())
         sys.stdout.write("\n")

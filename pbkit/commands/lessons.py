@@ -33,7 +33,14 @@ def _positive(value: str) -> float:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``action``, ``--out``, ``--timeout``, ``--no-execute`` and ``--only``."""
+    """Add ``action``, ``--out``, ``--timeout``, ``--no-execute`` and ``--only``.
+
+    ``--lang`` (added by :mod:`pbkit.cli`, widened by :data:`LANG_CHOICES`) also picks the
+    notebook set here, so its help text says so.
+    """
+    for action in parser._actions:
+        if "--lang" in action.option_strings:
+            action.help = t("lessons.cli.lang")
     parser.add_argument("action", choices=("build", "check"), help=t("lessons.cli.action"))
     parser.add_argument("--out", default=None, help=t("lessons.cli.out"))
     parser.add_argument("--timeout", type=_positive, default=DEFAULT_TIMEOUT,
@@ -59,6 +66,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
 
     from pbkit.lessons.check import check
+    from pbkit.lessons.loader import load_lessons
+
+    load_lessons()  # a malformed source is bad input: one line naming file/line/field, exit 2
 
     def progress(lesson_id, code, seconds, failure):
         status = t("lessons.check.failed", lang=msg_lang) if failure else ""

@@ -12,7 +12,7 @@ import sys
 
 from pbkit.i18n import t
 
-__all__ = ["NAME", "HELP", "add_arguments", "run", "write_dataset"]
+__all__ = ["NAME", "HELP", "add_arguments", "run", "write_dataset", "write_chunks"]
 
 NAME = "synth"
 HELP = "synth.cmd.help"
@@ -38,11 +38,23 @@ def write_dataset(dataset, out, *, progress=None):
     >>> [p.name for p in write_dataset(synthesize("township", seed=1), d)][:2]
     ['orgs.csv', 'people.csv']
     """
+    return write_chunks([dict(dataset.tables())], out, progress=progress)
+
+
+def write_chunks(chunks, out, *, progress=None):
+    """Write chunks (dicts table -> typed frame, e.g. from
+    :func:`pbkit.data.synth.iter_synthesize`) one after the other into ``out``.
+
+    The bytes are those :meth:`Dataset.write_csv` writes for all chunks together; only
+    one chunk is in memory at a time. Files go to a temporary folder first and are moved
+    into ``out`` when all are complete.
+    """
     import os
     import shutil
     import tempfile
     from pathlib import Path
 
+    from pbkit.data.dataset import Dataset
     from pbkit.data.schema import TABLE_ORDER
     from pbkit.errors import UsageError
 
@@ -52,9 +64,21 @@ def write_dataset(dataset, out, *, progress=None):
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
-        if progress:
-            progress(t("synth.progress.writing", path=str(out)))
-        dataset.write_csv(tmp)
+        part = tmp / "part"
+        handles = {name: open(tmp / f"{name}.csv", "wb") for name in TABLE_ORDER}
+        try:
+            for index, chunk in enumerate(chunks):
+                Dataset(**chunk).write_csv(part)
+                for name in TABLE_ORDER:
+                    with open(part / f"{name}.csv", "rb") as src:
+                        if index:
+                            src.readline()          # header only once
+                        shutil.copyfileobj(src, handles[name])
+                if progress:
+                    progress(t("synth.progress.writing", path=str(out)))
+        finally:
+            for handle in handles.values():
+                handle.close()
         out.mkdir(exist_ok=True)
         written = []
         for name in TABLE_ORDER:
@@ -70,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     import time
     from pathlib import Path
 
-    from pbkit.data.synth import synthesize
+    from pbkit.data.synth import iter_synthesize
     from pbkit.errors import UsageError
 
     if Path(args.out).exists() and not Path(args.out).is_dir():   # fail before working
@@ -83,11 +107,20 @@ def run(args: argparse.Namespace) -> int:
     def county_done(done: int, total: int) -> None:
         if total > 1:
             say(t("synth.progress.county", done=done, total=total))
+        else:
+            say(t("synth.progress.writing", path=str(args.out)))
 
     say(t("synth.progress.start", scale=args.scale, seed=args.seed))
-    ds = synthesize(args.scale, seed=args.seed, progress=county_done)
-    write_dataset(ds, args.out, progress=say)
-    counts = {name: len(frame) for name, frame in ds.tables().items()}
+    counts = dict.fromkeys(("orgs", "people", "households", "pairings", "activities",
+                            "visits"), 0)
+
+    def chunks():
+        for chunk in iter_synthesize(args.scale, seed=args.seed, progress=county_done):
+            for name, frame in chunk.items():
+                counts[name] += len(frame)
+            yield chunk
+
+    write_chunks(chunks(), args.out)
     print(t("synth.done", path=args.out, seconds=f"{time.monotonic() - started:.1f}",
             **counts))
     return 0

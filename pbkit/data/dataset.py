@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from pbkit.data.schema import MULTI_SEPARATORS, PANDAS_DTYPES, TABLE_ORDER, TABLES
@@ -146,12 +147,17 @@ class Dataset:
         for name, frame in self.tables().items():
             out = frame.copy()
             for col in TABLES[name].columns:
+                series = out[col.name]
                 if col.kind in ("multi", "tags"):
-                    out[col.name] = out[col.name].map(join_multi)
+                    # vectorised: tuples join elementwise; empty tuples give ""
+                    out[col.name] = series.str.join(";").fillna("")
                 elif col.kind == "date":
-                    out[col.name] = out[col.name].dt.strftime("%Y-%m-%d")
+                    values = series.to_numpy(dtype="datetime64[D]")
+                    text = np.datetime_as_string(values, unit="D")
+                    out[col.name] = np.where(np.isnat(values), "", text)
                 elif col.kind == "bool":
-                    out[col.name] = out[col.name].map(
-                        lambda v: "" if pd.isna(v) else ("true" if v else "false"))
+                    missing = series.isna().to_numpy()
+                    truth = series.fillna(False).to_numpy(dtype=bool)
+                    out[col.name] = np.where(missing, "", np.where(truth, "true", "false"))
             out.to_csv(folder / f"{name}.csv", index=False, lineterminator="\n")
         return folder

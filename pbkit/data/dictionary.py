@@ -55,9 +55,16 @@ of date.
   由上面的命令生成，不含任何真实个人信息。
 - Larger scales are generated when needed, never committed · 更大规模的数据按需生成，不提交：
   `pbkit synth --scale county` (1 county, ~18 townships, ~600 villages, ~50k people,
-  ~100k needy households, ~250–300k activities) and `pbkit synth --scale province`
-  (3 cities, 15 counties, ~750k people, ~1.5M households, ~4M activities; generated
-  county by county, with progress on stderr).
+  ~100k needy households, ~250–300k activities; a few seconds) and
+  `pbkit synth --scale province` (3 cities, 15 counties, ~760k people, ~1.4M households,
+  ~1.2M pairings, ~4.1M activities, ~3M visits; about 600 MB of CSV).
+- How province scale behaves · 省级规模: the command generates and writes one county at
+  a time, so memory stays near that of one county (peak about 0.5 GB, against about
+  3.3 GB when the whole province is built in memory with `synthesize("province")`); it
+  took about 4 minutes on a shared 2-core machine, with a progress line per county on
+  stderr. Loading the province back in one piece needs several GB of memory; analysing
+  it county by county keeps memory low.
+  省级数据逐县生成并写出，内存峰值约 0.5 GB；整体读入内存需要数 GB，建议逐县分析。
 
 ## Reading and writing · 读写
 

@@ -77,6 +77,16 @@ def load_dataset(path: str | os.PathLike, *, encoding: str | None = None,
         A file or archive exceeds ``limits``; nothing was read.
     DataError
         ``path`` does not exist or is not a dataset type.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "orgs.csv").write_text("org_id,level\\nV1,village\\n", encoding="utf-8")
+    >>> load_dataset(d)
+    Traceback (most recent call last):
+    ...
+    pbkit.errors.ValidationFailed: ...
     """
     from pbkit.data.readers import read_source
     from pbkit.data.validation import check_source

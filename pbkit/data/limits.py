@@ -101,6 +101,14 @@ def check_file_size(path: str | os.PathLike, display: str, limits: Limits,
     """Raise :class:`DataLimitError` if the file at ``path`` is larger than allowed.
 
     Returns the size in bytes.
+
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "people.csv")
+    >>> _ = open(path, "w").write("x" * 2000)
+    >>> check_file_size(path, "people.csv", Limits(max_file_bytes=1000))
+    Traceback (most recent call last):
+    ...
+    pbkit.errors.DataLimitError: people.csv: file size 2.0 KB exceeds the limit of 1000 B; not read (adjust with Limits(max_file_bytes=...))
     """
     size = Path(path).stat().st_size
     if size > limits.max_file_bytes:
@@ -116,6 +124,15 @@ def check_archive(zf: zipfile.ZipFile, display: str, limits: Limits, *,
     Counts members, sums the uncompressed sizes the directory declares and checks each
     large member's compression ratio. Returns the declared total. Raises
     :class:`DataLimitError` naming the file and the bound.
+
+    >>> import io, zipfile
+    >>> buf = io.BytesIO()
+    >>> with zipfile.ZipFile(buf, "w") as zf:
+    ...     zf.writestr("people.csv", "person_id\\n" * 100)
+    >>> check_archive(zipfile.ZipFile(buf), "x.zip", Limits(max_uncompressed_bytes=100))
+    Traceback (most recent call last):
+    ...
+    pbkit.errors.DataLimitError: x.zip: the archive declares 1000 B uncompressed, over the limit of 100 B; not extracted
     """
     infos = zf.infolist()
     if len(infos) > limits.max_members:

@@ -164,6 +164,7 @@ _SERIAL_MAX = 109573
 
 _ZERO_WIDTH = "[\u200b\u200c\u200d\u2060\ufeff\u00ad]"
 _UNIT_SUFFIX = r"\s*[人户年名位岁个次元]$"
+_MAX_PARSE_LEN = 40  # numbers and dates longer than this are refused without parsing
 _THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
 
 
@@ -194,6 +195,8 @@ def clean_text(series: pd.Series) -> pd.Series:
     if arr is not None:
         import pyarrow.compute as pc
 
+        if _already_clean(arr):
+            return s
         if pc.all(pc.string_is_ascii(arr)).as_py() is not False:
             out = pc.utf8_trim_whitespace(arr)
             if pc.any(pc.starts_with(out, '="')).as_py():
@@ -203,6 +206,43 @@ def clean_text(series: pd.Series) -> pd.Series:
         return _unquote(s.str.strip())
     s = s.str.normalize("NFKC").str.replace(_ZERO_WIDTH, "", regex=True)
     return _unquote(s.str.strip())
+
+
+_EDGE_BAD = np.zeros(256, dtype=bool)  # bytes that must not start or end a clean cell
+_EDGE_BAD[[9, 10, 11, 12, 13, 32]] = True
+
+
+def _already_clean(arr) -> bool:
+    """True when no cell needs work: ASCII only, no space at either end, no ``="`` trick.
+
+    Looks at the raw string buffers with numpy (no copy, no per-cell Python).
+    """
+    import pyarrow as pa
+
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    for chunk in chunks:
+        if chunk.null_count or chunk.type not in (pa.string(), pa.large_string()):
+            return False
+        if len(chunk) == 0:
+            continue
+        bufs = chunk.buffers()
+        if bufs[2] is None:
+            continue
+        width = np.int64 if chunk.type == pa.large_string() else np.int32
+        offsets = np.frombuffer(bufs[1], dtype=width)[chunk.offset: chunk.offset + len(chunk) + 1]
+        data = np.frombuffer(bufs[2], dtype=np.uint8)[offsets[0]: offsets[-1]]
+        if data.size and data.max() >= 128:
+            return False
+        starts, ends = offsets[:-1], offsets[1:]
+        filled = ends > starts
+        if not filled.any():
+            continue
+        raw = np.frombuffer(bufs[2], dtype=np.uint8)
+        first = raw[starts[filled]]
+        last = raw[ends[filled] - 1]
+        if _EDGE_BAD[first].any() or _EDGE_BAD[last].any() or (first == ord("=")).any():
+            return False
+    return True
 
 
 def _unquote(s: pd.Series) -> pd.Series:
@@ -262,12 +302,16 @@ def _iso_dates(arr) -> np.ndarray | None:
     out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
     if not full.any():
         return out
-    starts = offsets[:-1][full].astype(np.int64)
-    chars = data[starts[:, None] + np.arange(10)[None, :]]
+    if full.all() and offsets[-1] - offsets[0] == 10 * n:  # contiguous: a zero-copy view
+        chars = data[offsets[0]: offsets[-1]].reshape(n, 10)
+    else:
+        starts = offsets[:-1][full].astype(np.int64)
+        chars = data[starts[:, None] + np.arange(10)[None, :]]
+    if not ((chars[:, 4] == 45).all() and (chars[:, 7] == 45).all()):
+        return None
     digits = chars.astype(np.int16) - 48
     digit_pos = [0, 1, 2, 3, 5, 6, 8, 9]
-    if not ((chars[:, 4] == 45).all() and (chars[:, 7] == 45).all()
-            and ((digits[:, digit_pos] >= 0) & (digits[:, digit_pos] <= 9)).all()):
+    if not (digits[:, digit_pos].astype(np.uint16) <= 9).all():  # negatives wrap to large
         return None
     year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
     month = digits[:, 5] * 10 + digits[:, 6]
@@ -292,6 +336,8 @@ def _numeric(s: pd.Series, allow_units: bool) -> pd.Series:
         return fast
     values = pd.to_numeric(s.where(s != "", None), errors="coerce")
     missing = values.isna().to_numpy() & _nonempty(s)
+    # long cells are not numbers; skipping them keeps the regexes below linear in practice
+    missing = missing & (s.str.len() <= _MAX_PARSE_LEN).to_numpy(dtype=bool, na_value=False)
     if missing.any():
         sub = s[missing]
         fixed = sub.str.replace(r"^\+", "", regex=True)
@@ -366,13 +412,23 @@ def parse_date(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     fast = _arrow_cast(s, "date")
     if fast is not None:
         return fast, np.zeros(len(s), dtype=bool)
-    values = pd.to_datetime(s.where(nonempty, None), format="%Y-%m-%d", errors="coerce")
-    values = values.astype("datetime64[ns]")
+    values = _as_ns(pd.to_datetime(s.where(nonempty, None), format="%Y-%m-%d",
+                                   errors="coerce"))
     todo = nonempty & values.isna().to_numpy()
+    todo = todo & (s.str.len() <= _MAX_PARSE_LEN).to_numpy(dtype=bool, na_value=False)
     if todo.any():
         values[todo] = _parse_dates_slow(s[todo]).to_numpy()
     bad = nonempty & values.isna().to_numpy()
     return values, bad
+
+
+_NS_MIN, _NS_MAX = pd.Timestamp("1678-01-01"), pd.Timestamp("2261-12-31")
+
+
+def _as_ns(values: pd.Series) -> pd.Series:
+    """Datetimes in nanoseconds; dates outside what ``datetime64[ns]`` holds become NaT."""
+    inside = (values >= _NS_MIN) & (values <= _NS_MAX)
+    return values.where(inside).astype("datetime64[ns]")
 
 
 def _parse_dates_slow(sub: pd.Series) -> pd.Series:
@@ -384,13 +440,14 @@ def _parse_dates_slow(sub: pd.Series) -> pd.Series:
     out = pd.Series(pd.NaT, index=sub.index, dtype="datetime64[ns]")
     full = text.str.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}")
     if full.any():
-        out[full] = pd.to_datetime(text[full], format="%Y-%m-%d", errors="coerce")
+        out[full] = _as_ns(pd.to_datetime(text[full], format="%Y-%m-%d", errors="coerce"))
     compact = text.str.fullmatch(r"\d{8}")
     if compact.any():
-        out[compact] = pd.to_datetime(text[compact], format="%Y%m%d", errors="coerce")
+        out[compact] = _as_ns(pd.to_datetime(text[compact], format="%Y%m%d", errors="coerce"))
     month = text.str.fullmatch(r"\d{4}-\d{1,2}")
     if month.any():
-        out[month] = pd.to_datetime(text[month] + "-1", format="%Y-%m-%d", errors="coerce")
+        out[month] = _as_ns(pd.to_datetime(text[month] + "-1", format="%Y-%m-%d",
+                                           errors="coerce"))
     if serial_like.any():
         days = pd.to_numeric(sub.str.strip()[serial_like], errors="coerce")
         ok = (days >= 1) & (days <= _SERIAL_MAX)

@@ -45,6 +45,7 @@ __all__ = [
     "k_anonymity",
     "records_under",
     "privacy_check",
+    "render_check",
     "age_to_band",
     "people_quasi_frame",
     "GeneralisationStep",
@@ -56,15 +57,15 @@ _MISSING = "\x00<missing>"
 
 
 def _codes(series: pd.Series) -> np.ndarray:
-    """Integer codes of a column, with every missing value mapped to one code."""
-    values = series.astype(object)
-    mask = values.isna().to_numpy()
-    if mask.any():
-        values = values.where(~mask, _MISSING)
-    if len(values) and isinstance(values.iloc[0], list):   # lists are not hashable
-        values = values.map(tuple)
-    codes, _ = pd.factorize(values, use_na_sentinel=False)
-    return codes.astype(np.int64)
+    """Integer codes of a column, with every missing value mapped to one extra code."""
+    values = series
+    if values.dtype == object and len(values) and values.map(
+            lambda v: isinstance(v, list)).any():
+        values = values.map(lambda v: tuple(v) if isinstance(v, list) else v)
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    codes = np.asarray(codes, dtype=np.int64)
+    codes[codes < 0] = len(uniques)      # NaN, None and pd.NA: one value of their own
+    return codes
 
 
 def _class_ids(frame: pd.DataFrame, quasi: Sequence[str]) -> np.ndarray:
@@ -223,6 +224,20 @@ def privacy_check(dataset, k: int = 5, *, ref_year: int | None = None,
         "columns": list(quasi),
         "derived": derived,
     }
+
+
+def render_check(result: dict[str, Any], lang: str | None = None) -> str:
+    """One line summarising a :func:`privacy_check` result in ``lang``.
+
+    >>> render_check({"k": 6, "k_requested": 5, "passed": True,
+    ...               "columns": ["gender", "org_id"]}, lang="en")
+    'privacy check (gender, org_id): k = 6, 5 required, passed'
+    """
+    from pbkit.i18n import t
+
+    status = t("privacy.check.passed" if result["passed"] else "privacy.check.failed", lang=lang)
+    return t("privacy.check.summary", lang=lang, columns=", ".join(result["columns"]),
+             k=result["k"], requested=result["k_requested"], status=status)
 
 
 # --------------------------------------------------------------------------- generalising

@@ -50,6 +50,7 @@ __all__ = [
     "decode_bytes",
     "resolve_encoding",
     "column_letter",
+    "resolve_header",
     "CSV_SUFFIXES",
     "XLSX_SUFFIXES",
 ]
@@ -111,7 +112,9 @@ def _table_names() -> dict[str, str]:
 
 
 _PREFIX = re.compile(r"^(?:\d+|[a-z])(?:[_.、)）]+|(?=[^\x00-\x7f]))")
-_SUFFIX = re.compile(r"(?:_?(?:\(\d+\)|（\d+）|\d{4,8}|副本|copy|final|最终版?|v\d+))+$")
+# one decoration at a time (the loop in detect_table repeats): no nested quantifiers
+_SUFFIX = re.compile(r"_?(?:\(\d{1,4}\)|（\d{1,4}）|\d{4,8}|副本|copy|final|最终版?|v\d{1,3})$")
+_MAX_NAME = 80  # longer file or sheet names are not table names
 _WORD_SUFFIXES = ("表", "信息", "名册", "清单", "台账", "数据", "列表", "汇总", "记录", "list", "data",
                   "table", "sheet")
 
@@ -129,6 +132,8 @@ def detect_table(name: str) -> str | None:
     """
     names = _table_names()
     stem = str(name)
+    if len(stem) > _MAX_NAME:
+        return None
     lower = stem.lower()
     for suffix in (*CSV_SUFFIXES, *XLSX_SUFFIXES, ".txt"):
         if lower.endswith(suffix):
@@ -149,6 +154,40 @@ def detect_table(name: str) -> str | None:
         for word in _WORD_SUFFIXES:
             if cand.endswith(word) and len(cand) > len(word):
                 queue.append(cand[: -len(word)])
+    return None
+
+
+_MARKERS = re.compile(r"^[*＊\s]+|[*＊\s]+$|[(（]\s*(?:必填|选填|必须|可选|required|optional)"
+                      r"\s*[)）]", re.IGNORECASE)
+_BILINGUAL = re.compile(r"^(.*?)\s*[(（]([^()（）]*)[)）]\s*$")
+
+
+def resolve_header(spec, header: str) -> str | None:
+    """The canonical column for a header, allowing the usual template decorations.
+
+    Besides the names and aliases of :mod:`pbkit.data.schema`, accepts a required-field
+    star (``*人员编号``), ``（必填）``/``(optional)`` notes and bilingual headers such as
+    ``人员编号(person_id)`` or ``org_id（组织编号）``.
+
+    >>> from pbkit.data.schema import TABLES
+    >>> [resolve_header(TABLES["people"], h) for h in ("*性别", "学历（必填）", "年龄(age)",
+    ...                                                 "人员编号(person_id)")]
+    ['gender', 'education', None, 'person_id']
+    """
+    found = spec.resolve_header(header)
+    if found is not None or not header:
+        return found
+    text = _MARKERS.sub("", str(header)).strip()
+    if text and text != header:
+        found = spec.resolve_header(text)
+        if found is not None:
+            return found
+    match = _BILINGUAL.match(text)
+    if match:
+        for part in match.groups():
+            found = spec.resolve_header(part) if part.strip() else None
+            if found is not None:
+                return found
     return None
 
 
@@ -313,14 +352,20 @@ def _csv_grid(text: str, raw: bytes | None, codec: str) -> pd.DataFrame:
 
 
 def _grid_to_table(grid: pd.DataFrame, table: str, file: str, sheet: str | None,
-                   issues: list[Issue], limits: Limits) -> RawTable | None:
-    """Header detection, blank rows and columns, row numbers (row i of the grid = i + 1)."""
+                   issues: list[Issue], limits: Limits,
+                   row_numbers: np.ndarray | None = None) -> RawTable | None:
+    """Header detection, blank rows and columns, row numbers.
+
+    Row ``i`` of ``grid`` is the user's row ``row_numbers[i]`` (default ``i + 1``).
+    """
     ncols = grid.shape[1]
     if ncols > limits.max_columns:
         raise DataLimitError("data.too_many_columns", file=file, table=table, count=ncols,
                              limit=limits.max_columns)
     cleaned = {j: clean_text(grid.iloc[:, j]) for j in range(ncols)}
     n = len(grid)
+    numbers = (np.arange(1, n + 1, dtype=np.int64) if row_numbers is None
+               else np.asarray(row_numbers, dtype=np.int64))
     nonblank = np.zeros(n, dtype=bool)
     for col in cleaned.values():
         nonblank |= (col != "").to_numpy(dtype=bool, na_value=False)
@@ -331,16 +376,16 @@ def _grid_to_table(grid: pd.DataFrame, table: str, file: str, sheet: str | None,
     spec = TABLES[table]
     best_pos, best_score = positions[0], -1
     for pos in positions[:_HEADER_SCAN_ROWS]:
-        score = sum(spec.resolve_header(cleaned[j].iat[pos]) is not None
+        score = sum(resolve_header(spec, cleaned[j].iat[pos]) is not None
                     for j in range(ncols) if cleaned[j].iat[pos])
         if score > best_score:
             best_pos, best_score = pos, score
     if best_score == 0:
         best_pos = positions[0]
-    header_row = int(best_pos) + 1
+    header_row = int(numbers[best_pos])
     if best_pos != positions[0]:
         issues.append(Issue("warning", "data.rows_above_header", file=file, table=table,
-                            row=int(positions[0]) + 1, params={"header_row": header_row}))
+                            row=int(numbers[positions[0]]), params={"header_row": header_row}))
     headers = [cleaned[j].iat[best_pos] for j in range(ncols)]
     data_pos = positions[positions > best_pos]
     if len(data_pos) > limits.max_rows:
@@ -355,7 +400,7 @@ def _grid_to_table(grid: pd.DataFrame, table: str, file: str, sheet: str | None,
         filled = np.flatnonzero((col.iloc[data_pos] != "").to_numpy(dtype=bool))
         if len(filled):
             issues.append(Issue("warning", "data.unnamed_column", file=file, table=table,
-                                row=int(data_pos[filled[0]]) + 1,
+                                row=int(numbers[data_pos[filled[0]]]),
                                 params={"index": column_letter(j)}))
     contiguous = len(data_pos) == 0 or data_pos[-1] - data_pos[0] + 1 == len(data_pos)
     take = slice(int(data_pos[0]), int(data_pos[-1]) + 1) if contiguous and len(data_pos) \
@@ -363,17 +408,26 @@ def _grid_to_table(grid: pd.DataFrame, table: str, file: str, sheet: str | None,
     data = pd.DataFrame({i: cleaned[j].iloc[take].reset_index(drop=True)
                          for i, j in enumerate(keep_cols)})
     return RawTable(table, file, sheet, tuple(headers[j] for j in keep_cols), data,
-                    (data_pos + 1).astype(np.int64), header_row)
+                    numbers[data_pos], header_row)
 
 
 # ---------------------------------------------------------------- CSV
 
 def _read_csv_bytes(raw: bytes, file: str, table: str, encoding: str | None,
                     issues: list[Issue], limits: Limits) -> RawTable | None:
-    lines = raw.count(b"\n")
-    if lines > limits.max_rows + 1 + max(1000, limits.max_rows // 10):
-        raise DataLimitError("data.too_many_rows", file=file, table=table,
-                             limit=limits.max_rows)
+    if len(raw) > 2 * limits.max_rows:  # a row takes at least 2 bytes: count only then
+        if raw.count(b"\n") > limits.max_rows + 1 + max(1000, limits.max_rows // 10):
+            raise DataLimitError("data.too_many_rows", file=file, table=table,
+                                 limit=limits.max_rows)
+    if encoding is None and not raw.startswith(tuple(bom for bom, _ in _BOMS)):
+        # Common case first: UTF-8 read in one typed pass. pyarrow checks that every text
+        # cell is valid UTF-8, and the header is decoded strictly here; anything else
+        # (GB18030 bytes, an irregular file) goes the decoding route below.
+        head = _utf8_head(raw)
+        if head is not None:
+            fast = _typed_fast_path(raw, head, table, file, issues, limits)
+            if fast is not None:
+                return fast
     try:
         text, codec = decode_bytes(raw, encoding)
     except _DecodeProblem as exc:
@@ -390,6 +444,20 @@ def _read_csv_bytes(raw: bytes, file: str, table: str, encoding: str | None,
     grid = _csv_grid(text, raw_for_parser, codec)
     del text
     return _grid_to_table(grid, table, file, None, issues, limits)
+
+
+def _utf8_head(raw: bytes, size: int = 65536) -> str | None:
+    """The first complete lines of ``raw`` decoded as strict UTF-8, or ``None``."""
+    head = raw[:size]
+    if len(raw) > size:
+        cut = head.rfind(b"\n")
+        if cut < 0:
+            return None
+        head = head[: cut + 1]
+    try:
+        return head.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
 
 
 def _typed_fast_path(data: bytes, text: str, table: str, file: str, issues: list[Issue],
@@ -417,7 +485,7 @@ def _typed_fast_path(data: bytes, text: str, table: str, file: str, issues: list
                              count=len(first), limit=limits.max_columns)
     headers = clean_text(pd.Series(first, dtype="str")).tolist()
     spec = TABLES[table]
-    resolved = [spec.resolve_header(h) if h else None for h in headers]
+    resolved = [resolve_header(spec, h) if h else None for h in headers]
     if not any(resolved):
         return None
     try:
@@ -433,9 +501,10 @@ def _typed_fast_path(data: bytes, text: str, table: str, file: str, issues: list
             data = data[len(codecs.BOM_UTF8):]
         tb = pacsv.read_csv(
             io.BytesIO(data),
-            # one thread: the same CPU as pandas' reader, and steady on a busy machine
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=False,
-                                           block_size=1 << 24),
+            # threads pay off on big files only; small ones read faster on one thread
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
+                                           use_threads=len(data) > (8 << 20),
+                                           block_size=1 << 22),
             parse_options=pacsv.ParseOptions(delimiter=sep, ignore_empty_lines=False,
                                              newlines_in_values=b'"' in data),
             convert_options=pacsv.ConvertOptions(column_types=types, null_values=[""],
@@ -508,14 +577,38 @@ def _guard(source: RawSource, file: str, table: str | None, key: str, fn):
         return None
 
 
+_PARALLEL_BYTES = 4 << 20  # read CSV files side by side when they hold more than this
+
+
+def _read_one_csv(p: Path, encoding: str | None, limits: Limits) -> RawSource:
+    part = RawSource(p.name, "csv")
+    _read_csv_file(p, p.name, part, encoding, limits)
+    return part
+
+
 def _read_folder(path: Path, source: RawSource, encoding: str | None, limits: Limits) -> None:
-    entries = sorted(p for p in path.iterdir() if not p.name.startswith((".", "~$")))
+    entries = sorted(p for p in path.iterdir()
+                     if not p.name.startswith((".", "~$")) and p.is_file())
+    csv_files = [p for p in entries if p.suffix.lower() in CSV_SUFFIXES]
+    parts: dict[Path, RawSource]
+    if len(csv_files) > 1 and sum(p.stat().st_size for p in csv_files) > _PARALLEL_BYTES:
+        # pyarrow and numpy release the GIL: files are read side by side, and their tables
+        # and issues merged back in file order, so the result does not depend on timing
+        from concurrent.futures import ThreadPoolExecutor
+
+        workers = min(len(csv_files), max(1, min(4, os.cpu_count() or 1)))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = {p: pool.submit(_read_one_csv, p, encoding, limits) for p in csv_files}
+            parts = {p: f.result() for p, f in futures.items()}
+    else:
+        parts = {p: _read_one_csv(p, encoding, limits) for p in csv_files}
     for p in entries:
-        if not p.is_file():
-            continue
         suffix = p.suffix.lower()
         if suffix in CSV_SUFFIXES:
-            _read_csv_file(p, p.name, source, encoding, limits)
+            part = parts[p]
+            source.issues.extend(part.issues)
+            for rt in part.tables.values():
+                _add_table(source, rt)
         elif suffix in (*XLSX_SUFFIXES, ".xls"):
             source.issues.append(Issue("warning", "data.ignored_file", file=p.name))
 
@@ -554,7 +647,9 @@ def _read_zip(path: Path, display: str, source: RawSource, encoding: str | None,
               limits: Limits) -> None:
     try:
         zf = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except DataLimitError:
+        raise
+    except Exception as exc:  # any damaged archive (bad headers, odd versions): a report
         source.issues.append(Issue("error", "data.bad_zip", file=display,
                                    params={"detail": str(exc)[:200]}))
         return
@@ -562,6 +657,8 @@ def _read_zip(path: Path, display: str, source: RawSource, encoding: str | None,
         check_archive(zf, display, limits)
         for info in zf.infolist():
             name = _member_name(info)
+            if not name.strip("/\\ "):
+                continue
             pure = PurePosixPath(name.replace("\\", "/"))
             if info.is_dir() or "__MACOSX" in pure.parts or pure.name.startswith((".", "~$")):
                 continue
@@ -623,33 +720,67 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def _sheet_grid(ws, file: str, table: str | None, limits: Limits) -> pd.DataFrame:
-    if hasattr(ws, "reset_dimensions"):
-        ws.reset_dimensions()  # LibreOffice and others may write a wrong <dimension>
-    rows = []
+def _sheet_rows(ws):
+    """(row number, {column: value}) for each row the sheet XML holds, blank rows skipped.
+
+    Reads the sheet with openpyxl's streaming parser, so a damaged or hostile file that
+    names row 1,000,000 does not make a million empty rows in memory. Falls back to the
+    public ``iter_rows`` API if openpyxl's internals change.
+    """
+    try:
+        from openpyxl.worksheet._reader import WorkSheetParser
+
+        wb = ws.parent
+        source = ws._get_source()
+        parser = WorkSheetParser(source, ws._shared_strings, data_only=True, epoch=wb.epoch,
+                                 date_formats=wb._date_formats,
+                                 timedelta_formats=wb._timedelta_formats)
+    except (ImportError, AttributeError, TypeError):
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()  # LibreOffice and others may write a wrong <dimension>
+        for number, row in enumerate(ws.iter_rows(values_only=True), start=1):
+            values = {j + 1: v for j, v in enumerate(row) if v is not None}
+            if values:
+                yield number, values
+        return
+    with source:
+        for number, cells in parser.parse():
+            values = {c["column"]: c["value"] for c in cells if c.get("value") is not None}
+            if values:
+                yield number, values
+
+
+def _sheet_grid(ws, file: str, table: str | None,
+                limits: Limits) -> tuple[pd.DataFrame, np.ndarray]:
+    numbers: list[int] = []
+    rows: list[dict] = []
     width = 0
-    for row in ws.iter_rows(values_only=True):
-        rows.append(row)
+    for number, values in _sheet_rows(ws):
+        numbers.append(int(number))
+        rows.append(values)
         if len(rows) > limits.max_rows + 1000:
             raise DataLimitError("data.too_many_rows", file=file, table=table,
                                  limit=limits.max_rows)
-        if len(row) > width:
-            width = len(row)
+        right = max(values)
+        if right > width:
+            width = right
             if width > limits.max_columns:
                 raise DataLimitError("data.too_many_columns", file=file, table=table,
                                      count=width, limit=limits.max_columns)
     cols = {}
     for j in range(width):
-        cols[j] = pd.Series([_cell_text(r[j]) if j < len(r) else "" for r in rows],
-                            dtype="str")
-    return pd.DataFrame(cols, index=pd.RangeIndex(len(rows)))
+        cols[j] = pd.Series([_cell_text(r.get(j + 1)) for r in rows], dtype="str")
+    return (pd.DataFrame(cols, index=pd.RangeIndex(len(rows))),
+            np.asarray(numbers, dtype=np.int64))
 
 
 def _read_xlsx(path: Path, display: str, source: RawSource, limits: Limits) -> None:
     try:
         with zipfile.ZipFile(path) as zf:
             check_archive(zf, display, limits, xlsx=True)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except DataLimitError:
+        raise
+    except Exception as exc:  # any damaged archive (bad headers, odd versions): a report
         source.issues.append(Issue("error", "data.bad_xlsx", file=display,
                                    params={"detail": str(exc)[:200]}))
         return
@@ -682,8 +813,9 @@ def _read_xlsx(path: Path, display: str, source: RawSource, limits: Limits) -> N
                     return None
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    grid = _sheet_grid(ws, display, table, limits)
-                return _grid_to_table(grid, table, display, sheet_name, source.issues, limits)
+                    grid, numbers = _sheet_grid(ws, display, table, limits)
+                return _grid_to_table(grid, table, display, sheet_name, source.issues, limits,
+                                      numbers)
 
             _add_table(source, _guard(source, display, table, "data.bad_xlsx", read_sheet))
     finally:

@@ -76,6 +76,7 @@ __all__ = [
     "DESTINATIONS",
     "RHYTHMS",
     "synthesize",
+    "iter_synthesize",
 ]
 
 REF_YEAR = 2025
@@ -326,6 +327,17 @@ class _Builder:
         self.n_people = 0
         self.n_households = 0
         self.n_orgs = 0
+        self.n_pairings = 0
+        self.n_activities = 0
+        self.n_visits = 0
+
+    def flush(self) -> dict[str, pd.DataFrame]:
+        """Typed frames of the rows gathered since the last flush (ids continue)."""
+        frames = _frames(self)
+        for rows in (self.orgs, self.people, self.households, self.pairings,
+                     self.activities, self.visits):
+            rows.clear()
+        return frames
 
 
 def _county(rng: np.random.Generator, b: _Builder, cid: str, parent: str | None,
@@ -1019,20 +1031,29 @@ def _typed_frame(name: str, cols: dict) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def _frames(b: _Builder) -> dict[str, dict]:
+def _frames(b: _Builder) -> dict[str, pd.DataFrame]:
+    """Typed frames of the rows in ``b`` (ids numbered on from ``b``'s counters)."""
+    from pbkit.data.dataset import empty_table
+
     w = b.spec.width
-    o = {k: _cat(b.orgs, k) for k in b.orgs[0]}
-    orgs = {
+    out: dict[str, pd.DataFrame] = {}
+    for name in ("orgs", "people", "households", "pairings", "activities", "visits"):
+        if not getattr(b, name):
+            out[name] = empty_table(name)
+    if len(out) == 6:
+        return out
+    o = {k: _cat(b.orgs, k) for k in b.orgs[0]} if b.orgs else {}
+    orgs = None if not o else {
         "org_id": o["org_id"], "parent_id": o["parent_id"], "level": o["level"],
         "name_code": o["name_code"], "households": _int_col(o["households"]),
         "population": _int_col(o["population"]), "collective_income": o["collective_income"],
         "x_km": o["x_km"].astype(float), "y_km": o["y_km"].astype(float),
         "weak_lax": pd.array(list(o["weak_lax"]), dtype="boolean"),
     }
-    p = {k: _cat(b.people, k) for k in b.people[0]}
+    p = {k: _cat(b.people, k) for k in b.people[0]} if b.people else {"num": []}
     n_p = len(p["num"])
-    people = {
-        "person_id": _ids("P", 1, n_p, w), "org_id": p["org"],
+    people = None if not n_p else {
+        "person_id": _ids("P", int(p["num"][0]) + 1, n_p, w), "org_id": p["org"],
         "roles": _ROLE_LABELS[p["roles"]],
         "birth_year": pd.array([pd.NA] * n_p, dtype="Int64"),
         "age_band": np.array(AGE_BANDS, dtype=object)[p["age_band"]],
@@ -1046,40 +1067,49 @@ def _frames(b: _Builder) -> dict[str, dict]:
         "last_contact": p["last_contact"].astype("datetime64[ns]"),
         "dues_paid_until": p["dues"].astype("datetime64[ns]"),
     }
-    h = {k: _cat(b.households, k) for k in b.households[0]}
-    households = {
-        "household_id": _ids("H", 1, len(h["num"]), w), "org_id": h["org"],
+    h = {k: _cat(b.households, k) for k in b.households[0]} if b.households else {"num": []}
+    households = None if not len(h["num"]) else {
+        "household_id": _ids("H", int(h["num"][0]) + 1, len(h["num"]), w), "org_id": h["org"],
         "needs": _NEED_LABELS[h["needs"]], "size": _int_col(h["size"]),
         "x_km": h["x"].astype(float), "y_km": h["y"].astype(float),
     }
-    q = {k: _cat(b.pairings, k) for k in b.pairings[0]}
+    q = {k: _cat(b.pairings, k) for k in b.pairings[0]} if b.pairings else {"mechanism": []}
     n_q = len(q["mechanism"])
-    pairings = {
-        "pairing_id": _ids("L", 1, n_q, w), "mechanism": q["mechanism"],
+    pairings = None if not n_q else {
+        "pairing_id": _ids("L", b.n_pairings + 1, n_q, w), "mechanism": q["mechanism"],
         "group_id": q["group_id"], "source_id": q["source_id"], "target_id": q["target_id"],
         "role": q["role"], "start": q["start"].astype("datetime64[ns]"),
         "end": q["end"].astype("datetime64[ns]"), "status": q["status"],
     }
-    a = {k: _cat(b.activities, k) for k in b.activities[0]}
-    order = np.lexsort((a["kind"], a["date"].astype("int64"), a["ord"]))
+    a = {k: _cat(b.activities, k) for k in b.activities[0]} if b.activities else None
+    order = np.lexsort((a["kind"], a["date"].astype("int64"), a["ord"])) if a else []
     n_a = len(order)
-    activities = {
-        "activity_id": _ids("A", 1, n_a, w), "org_id": a["org"][order],
+    activities = None if not n_a else {
+        "activity_id": _ids("A", b.n_activities + 1, n_a, w), "org_id": a["org"][order],
         "kind": np.array(ACTIVITY_KINDS, dtype=object)[a["kind"][order]],
         "date": a["date"][order].astype("datetime64[ns]"),
         "expected": _int_col(a["expected"][order]), "attended": _int_col(a["attended"][order]),
     }
-    v = {k: _cat(b.visits, k) for k in b.visits[0]}
-    order = np.argsort(v["date"], kind="stable")
+    v = {k: _cat(b.visits, k) for k in b.visits[0]} if b.visits else None
+    order = np.argsort(v["date"], kind="stable") if v else []
     n_v = len(order)
-    visits = {
-        "visit_id": _ids("W", 1, n_v, w), "person_id": v["person"][order],
+    visits = None if not n_v else {
+        "visit_id": _ids("W", b.n_visits + 1, n_v, w), "person_id": v["person"][order],
         "target_id": v["target"][order], "date": v["date"][order].astype("datetime64[ns]"),
         "topic": np.array(VISIT_TOPICS, dtype=object)[v["topic"][order]],
         "problem_solved": pd.array(v["solved"][order].astype(bool), dtype="boolean"),
     }
-    return {"orgs": orgs, "people": people, "households": households, "pairings": pairings,
-            "activities": activities, "visits": visits}
+    b.n_pairings += n_q
+    b.n_activities += n_a
+    b.n_visits += n_v
+    built = {"orgs": orgs, "people": people, "households": households, "pairings": pairings,
+             "activities": activities, "visits": visits}
+    for name, cols in built.items():
+        if name not in out and cols is not None:
+            out[name] = _typed_frame(name, cols)
+        elif name not in out:
+            out[name] = empty_table(name)
+    return {name: out[name] for name in built}
 
 
 def synthesize(scale: str = "township", seed: int = 0,
@@ -1091,7 +1121,7 @@ def synthesize(scale: str = "township", seed: int = 0,
     scale : {"township", "county", "province"}
         ``township``: one township of 12 village-level units (~600 people, ~300 needy
         households). ``county``: ~18 townships, ~600 villages, ~50k people, ~100k
-        households, ~300k activities. ``province``: 15 counties in 3 cities (~750k people,
+        households, ~250-300k activities. ``province``: 15 counties in 3 cities (~750k people,
         ~1.5M households), generated county by county.
     seed : int
         Seed of the numpy ``Generator``; the same seed gives identical tables.
@@ -1117,6 +1147,35 @@ def synthesize(scale: str = "township", seed: int = 0,
         raise UsageError("synth.bad_seed", seed=seed) from None
     if seed < 0:
         raise UsageError("synth.bad_seed", seed=seed)
+    frames = list(iter_synthesize(scale, seed, progress=progress))
+    tables = {name: pd.concat([f[name] for f in frames], ignore_index=True)
+              if len(frames) > 1 else frames[0][name] for name in frames[0]}
+    return Dataset(**tables, name=f"synth-{scale}-{seed}")
+
+
+def iter_synthesize(scale: str = "township", seed: int = 0,
+                    progress: Callable[[int, int], None] | None = None):
+    """The dataset of :func:`synthesize`, one county at a time.
+
+    Yields a dict table name -> typed DataFrame per county (the first chunk also holds the
+    province and city rows). Concatenating the chunks table by table gives exactly
+    ``synthesize(scale, seed)``; writing them one after the other (see
+    :func:`pbkit.commands.synth.write_chunks`) keeps province scale in bounded memory.
+
+    >>> chunks = list(iter_synthesize("township", seed=1))
+    >>> len(chunks), sorted(chunks[0])[:2]
+    (1, ['activities', 'households'])
+    """
+    from pbkit.errors import UsageError
+
+    if scale not in SCALES:
+        raise UsageError("synth.bad_scale", scale=scale, choices=", ".join(SCALES))
+    try:
+        seed = int(seed)
+    except (TypeError, ValueError):
+        raise UsageError("synth.bad_seed", seed=seed) from None
+    if seed < 0:
+        raise UsageError("synth.bad_seed", seed=seed)
     spec = SCALES[scale]
     root = np.random.SeedSequence(seed)
     b = _Builder(spec)
@@ -1126,23 +1185,23 @@ def synthesize(scale: str = "township", seed: int = 0,
         _county(rng, b, "C01", None, "", 0.0, 0.0, n_town)
         if progress:
             progress(1, 1)
-    else:
-        n_counties = spec.cities * spec.counties_per_city
-        children = root.spawn(n_counties + 1)
-        top = np.random.default_rng(children[0])
-        b.orgs.append(_upper_orgs(spec, top))
-        for c in range(n_counties):
-            rng = np.random.default_rng(children[c + 1])
-            city = c // spec.counties_per_city
-            cx = (c % 5) * 90.0 + rng.normal(0, 5)
-            cy = (c // 5) * 90.0 + rng.normal(0, 5)
-            n_town = int(rng.integers(spec.townships[0], spec.townships[1] + 1))
-            cid = f"C{c + 1:02d}"
-            _county(rng, b, cid, f"M{city + 1:02d}", f"{cid}-", cx, cy, n_town)
-            if progress:
-                progress(c + 1, n_counties)
-    frames = {name: _typed_frame(name, cols) for name, cols in _frames(b).items()}
-    return Dataset(**frames, name=f"synth-{scale}-{seed}")
+        yield b.flush()
+        return
+    n_counties = spec.cities * spec.counties_per_city
+    children = root.spawn(n_counties + 1)
+    top = np.random.default_rng(children[0])
+    b.orgs.append(_upper_orgs(spec, top))
+    for c in range(n_counties):
+        rng = np.random.default_rng(children[c + 1])
+        city = c // spec.counties_per_city
+        cx = (c % 5) * 90.0 + rng.normal(0, 5)
+        cy = (c // 5) * 90.0 + rng.normal(0, 5)
+        n_town = int(rng.integers(spec.townships[0], spec.townships[1] + 1))
+        cid = f"C{c + 1:02d}"
+        _county(rng, b, cid, f"M{city + 1:02d}", f"{cid}-", cx, cy, n_town)
+        if progress:
+            progress(c + 1, n_counties)
+        yield b.flush()
 
 
 def _upper_orgs(spec: ScaleSpec, rng: np.random.Generator) -> dict:

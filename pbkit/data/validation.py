@@ -60,7 +60,7 @@ from pbkit.data.normalize import (
     parse_multi,
     parse_tags,
 )
-from pbkit.data.readers import RawSource, RawTable, read_source
+from pbkit.data.readers import RawSource, RawTable, read_source, resolve_header
 from pbkit.data.report import Issue, ValidationReport
 from pbkit.data.schema import PANDAS_DTYPES, TABLE_ORDER, TABLES, Column
 from pbkit.errors import DataLimitError
@@ -99,6 +99,18 @@ _SHOW_MAX = 40
 def _number(value: float) -> int | float:
     """A number for a message: whole numbers without a decimal point."""
     return int(value) if float(value).is_integer() else float(value)
+
+
+def _long_cells(cells: pd.Series, n: int) -> np.ndarray:
+    """Cells at least ``n`` bytes long (a character is at least one byte), vectorised."""
+    if cells.dtype == "str" and getattr(cells.dtype, "storage", "") == "pyarrow":
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        lengths = pc.binary_length(pa.array(cells))
+        return np.asarray(pc.fill_null(pc.greater_equal(lengths, n), False).to_numpy(
+            zero_copy_only=False), dtype=bool)
+    return (cells.str.len() >= n).to_numpy(dtype=bool, na_value=False)
 
 
 def _may_have_duplicates(values: pd.Series) -> bool:
@@ -160,6 +172,7 @@ class _Checker:
         self.identifier_columns: list[str] = []
         self.identifier_cells = 0
         self._ids: dict[str, pd.Series | None] = {}
+        self._members: dict[tuple[str, str, str], np.ndarray] = {}
 
     # ------------------------------------------------------------- emitting
     def emit(self, severity: str, key: str, tab: _Table, column: str | None,
@@ -187,7 +200,7 @@ class _Checker:
         spec = TABLES[raw.table]
         seen: dict[str, str] = {}
         for j, header in enumerate(raw.headers):
-            canonical = spec.resolve_header(header)
+            canonical = resolve_header(spec, header)
             if canonical is None:
                 kind = identifier_header(header)
                 if kind is not None:
@@ -233,7 +246,7 @@ class _Checker:
                          for v in cells[big]]
             cells = text
         # an identifier needs at least 11 characters: test the pattern on those cells only
-        candidates = (cells.str.len() >= 11).to_numpy(dtype=bool, na_value=False)
+        candidates = _long_cells(cells, 11)
         if only is not None:
             candidates = candidates & only
         if not candidates.any():
@@ -359,18 +372,70 @@ class _Checker:
             return self._ids[table]
         tab = self.tables.get(table)
         key = TABLES[table].key
-        known = None if tab is None or key not in tab.typed else tab.typed[key].dropna()
+        if tab is None:
+            # an absent optional table is empty: every reference to it dangles; an absent
+            # required table is already an error, so its references are not checked
+            known = None if table in REQUIRED_TABLES else pd.Series([], dtype="str")
+        else:
+            known = tab.typed[key].dropna() if key in tab.typed else None
         self._ids[table] = known
         return known
 
+    def member(self, table: str, column: str, target: str) -> np.ndarray:
+        """Whether each value of ``table.column`` is an id of ``target`` (cached)."""
+        key = (table, column, target)
+        if key not in self._members:
+            self._members[key] = _isin(self.tables[table].typed[column], self.ids(target))
+        return self._members[key]
+
+    def _batch_members(self) -> None:
+        """Probe every reference column against each referenced table in one pass.
+
+        Pairings and visits look up the same people/households ids from several columns;
+        one ``is_in`` per referenced table over all those columns builds each hash set once.
+        """
+        try:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+        except ImportError:  # pragma: no cover - pyarrow ships with pandas here
+            return
+        probes: dict[str, list[tuple[str, str]]] = {}
+        for (table, column), target in SIMPLE_REFS.items():
+            probes.setdefault(target, []).append((table, column))
+        for side, column in ((0, "source_id"), (1, "target_id")):
+            for target in {ends[side] for ends in PAIRING_ENDS.values()}:
+                probes.setdefault(target, []).append(("pairings", column))
+        for target in ("orgs", "households"):
+            probes.setdefault(target, []).append(("visits", "target_id"))
+        for target, columns in probes.items():
+            known = self.ids(target)
+            if known is None:
+                continue
+            present = [(t, c) for t, c in dict.fromkeys(columns)
+                       if t in self.tables and c in self.tables[t].typed
+                       and self.tables[t].typed[c].dtype == "str"]
+            if not present:
+                continue
+            arrays = [pa.array(self.tables[t].typed[c], type=pa.string()) for t, c in present]
+            chunks = [chunk for a in arrays
+                      for chunk in (a.chunks if isinstance(a, pa.ChunkedArray) else [a])]
+            hit = pc.is_in(pa.chunked_array(chunks, type=pa.string()),
+                           value_set=pa.array(known, type=pa.string()))
+            flags = np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+            start = 0
+            for (t, c), a in zip(present, arrays):
+                self._members[(t, c, target)] = flags[start: start + len(a)]
+                start += len(a)
+
     def refs(self) -> None:
+        self._batch_members()
         for (table, column), target in SIMPLE_REFS.items():
             tab = self.tables.get(table)
             known = self.ids(target)
             if tab is None or column not in tab.typed or known is None:
                 continue
             values = tab.typed[column]
-            missing = (values.notna().to_numpy() & ~_isin(values, known))
+            missing = (values.notna().to_numpy() & ~self.member(table, column, target))
             missing = missing & (~tab.blocked[column])
             if missing.any():
                 self.emit("error", "data.dangling_ref", tab, tab.columns[column],
@@ -436,7 +501,7 @@ class _Checker:
                 if not rows.any():
                     continue
                 if target not in member:
-                    member[target] = _isin(values, known)
+                    member[target] = self.member("pairings", column, target)
                 missing = rows & present & ~member[target]
                 bad_all = bad_all | (missing)
                 targets[missing] = target
@@ -455,9 +520,9 @@ class _Checker:
         if orgs is None:
             return
         values = tab.typed["target_id"]
-        known = _isin(values, orgs)
+        known = self.member("visits", "target_id", "orgs")
         if households is not None:
-            known = known | _isin(values, households)
+            known = known | self.member("visits", "target_id", "households")
         missing = values.notna().to_numpy() & ~known & ~tab.blocked["target_id"]
         if missing.any():
             self.emit("error", "data.dangling_ref_any", tab, tab.columns["target_id"],
@@ -567,11 +632,15 @@ class _Checker:
         return out
 
     def run(self) -> None:
+        # a table whose file could not be read, or an unreadable archive, is already an
+        # error: do not add "missing table" on top of it
+        unreadable = {i.table for i in self.source.issues if i.severity == "error"}
+        whole = any(i.table is None and i.severity == "error" for i in self.source.issues)
         for name in TABLE_ORDER:
             raw = self.source.tables.get(name)
             if raw is not None:
                 self.table(raw)
-            elif name in REQUIRED_TABLES:
+            elif name in REQUIRED_TABLES and name not in unreadable and not whole:
                 self.issues.append(Issue("error", "data.missing_table", file=self.source.name,
                                          table=name,
                                          params={"table": name, "zh": TABLES[name].zh}))
@@ -592,6 +661,14 @@ def check_source(source: RawSource, *, limits: Limits | None = None,
 
     Returns the report and the typed frames (one per table, schema dtypes; meaningful only
     when the report has no errors).
+
+    >>> import tempfile, pathlib
+    >>> from pbkit.data.readers import read_source
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "orgs.csv").write_text("org_id,level\\nV1,村\\n", encoding="utf-8")
+    >>> report, frames = check_source(read_source(d))
+    >>> [i.key for i in report], frames["orgs"]["level"].tolist()
+    (['data.missing_table'], ['village'])
     """
     checker = _Checker(source, limits or DEFAULT_LIMITS, _today(today))
     checker.run()

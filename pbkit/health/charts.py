@@ -196,7 +196,7 @@ def development_chart(dev: pd.DataFrame, org_id: str = "ALL", *, lang: str | Non
                label=t("health.chart.new_members", lang=lang))
         if sub["target_min"].notna().any():
             lo, hi = float(sub["target_min"].iloc[0]), float(sub["target_max"].iloc[0])
-            ax.axhspan(lo, hi, color="#5b8e7d", alpha=0.2,
+            ax.axhspan(lo, hi, color="#5b8e7d", alpha=0.2, zorder=0,
                        label=t("health.chart.target", lang=lang, low=f"{lo:g}", high=f"{hi:g}"))
         ax.legend()
     return _finish(fig, ax, t("health.chart.development", lang=lang,

@@ -10,7 +10,8 @@ frequency)::
                                             for a missing one in April)
     attendance_rate = sum(attended) / sum(expected)   (NaN when nothing was held)
 
-Branches with no activity at all appear with everything missing. Periods that start after
+Branches (orgs at a level of ``branch_levels``) with no activity at all appear with
+everything missing; a meeting rule applies to the branches at one of its ``levels``. Periods that start after
 ``as_of`` (when given) are "not yet due" and left out.
 
 >>> import pandas as pd
@@ -120,8 +121,7 @@ def compliance(ds: Dataset, *, rules: HealthRules | str | None = None, year: int
     periods = period_table(rules, year)
     if as_of is not None:
         periods = periods[periods["period_start"] <= pd.Timestamp(as_of)]
-    orgs = branches(ds, rules.branch_levels + tuple(
-        lv for m in rules.meetings for lv in m.levels))[["org_id", "level"]]
+    orgs = branches(ds, rules.branch_levels)[["org_id", "level"]]
     # which (kind, level) pairs apply
     applies = pd.DataFrame([(m.kind, lv) for m in rules.meetings for lv in m.levels],
                            columns=["kind", "level"]).drop_duplicates()
@@ -245,6 +245,18 @@ def perfunctory(ds: Dataset, *, rules: HealthRules | str | None = None, year: in
     -------
     pandas.DataFrame
         ``org_id, kind ("all" or a kind), reason, n_meetings, value, message``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from pbkit.data.dataset import Dataset
+    >>> ds = Dataset.from_frames(orgs=pd.DataFrame({"org_id": ["V1"], "level": ["village"]}),
+    ...     activities=pd.DataFrame({"activity_id": [f"A{m}" for m in range(1, 7)],
+    ...         "org_id": "V1", "kind": "committee_meeting",
+    ...         "date": [f"2024-{m:02d}-{m + 3:02d}" for m in range(1, 7)],
+    ...         "expected": 9, "attended": 7}))
+    >>> perfunctory(ds, lang="en")[["reason", "value"]].values.tolist()
+    [['same_attendance', '7']]
     """
     from pbkit.i18n import t
 

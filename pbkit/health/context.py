@@ -53,18 +53,34 @@ class HealthContext:
     year: int
     as_of: pd.Timestamp
     lang: str | None = None
+    due_only: bool = False  # leave out meeting periods starting after as_of
     _cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @classmethod
     def create(cls, ds: Dataset, *, rules: HealthRules | str | None = None,
                year: int | None = None, as_of: pd.Timestamp | str | None = None,
                lang: str | None = None) -> HealthContext:
-        """Resolve the rules (default file), the year (from the data) and the as-of date."""
+        """Resolve the rules (default file), the year (from the data) and the as-of date.
+
+        Without ``as_of`` the whole year's meetings are required and date rules use the
+        last dated record of the year; an explicit ``as_of`` also leaves out the meeting
+        periods that start after it (a mid-year review).
+        """
+        from pbkit.errors import UsageError
         from pbkit.health.compliance import _resolve
 
         rules, year = _resolve(ds, rules, year)
-        when = pd.Timestamp(as_of) if as_of is not None else reference_date(ds, year)
-        return cls(ds=ds, rules=rules, year=year, as_of=when, lang=lang)
+        if as_of is None:
+            when = reference_date(ds, year)
+        else:
+            try:
+                when = pd.Timestamp(as_of)
+            except (TypeError, ValueError):
+                raise UsageError("health.err.bad_date", value=str(as_of)) from None
+            if pd.isna(when):
+                raise UsageError("health.err.bad_date", value=str(as_of))
+        return cls(ds=ds, rules=rules, year=year, as_of=when, lang=lang,
+                   due_only=as_of is not None)
 
     def _get(self, name: str, fn) -> Any:
         if name not in self._cache:
@@ -94,8 +110,9 @@ class HealthContext:
     def compliance(self) -> pd.DataFrame:
         from pbkit.health.compliance import compliance
 
-        return self._get("compliance", lambda: compliance(self.ds, rules=self.rules,
-                                                          year=self.year))
+        return self._get("compliance", lambda: compliance(
+            self.ds, rules=self.rules, year=self.year,
+            as_of=self.as_of if self.due_only else None))
 
     def compliance_summary(self) -> pd.DataFrame:
         from pbkit.health.compliance import compliance_summary

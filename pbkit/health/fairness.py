@@ -14,7 +14,11 @@ Inequality of the per-household values x_1..x_n (mean mu) is measured by
 - the Theil index ``T = (1/n) sum_i (x_i/mu) ln(x_i/mu)`` with ``0 ln 0 = 0``
   (0 = equal, ln n = everything on one village).
 
-Both are undefined (NaN) when every value is 0. A village is *neglected* when it got no
+Both are undefined (NaN) when every value is 0. ``top20_share`` is the share of the
+per-household total held by the best-served 20% of villages; ``largest20_share`` the
+share of all visits (solved problems) that went to the 20% largest villages, to compare
+with ``largest20_households_share``, their share of the households counted — the big
+village drawing the energy shows as the first well above the second. A village is *neglected* when it got no
 visit (``no_visits``), fewer visits per household than ``fairness.neglect_ratio`` times
 the median village (``below_ratio``), or no problem solved while the median village had
 some (``none_solved``).
@@ -88,6 +92,25 @@ def _top_share(x: np.ndarray, share: float = 0.2) -> float:
     return float(x[:k].sum() / x.sum())
 
 
+def _largest_share(frame: pd.DataFrame, metric: str, share: float = 0.2) -> float:
+    """Share of the total of ``metric``'s numerator (visits or solved; for ``denominator``
+    the households) going to the ``share`` largest villages by resident households
+    (needy households when residents are unknown)."""
+    if frame.empty:
+        return float("nan")
+    size = frame["resident_households"].astype("float64")
+    size = size.where(size.notna(), frame["needy_households"].astype("float64"))
+    column = {"visits_per_household": "visits", "solved_per_household": "solved"}.get(
+        metric, metric)
+    values = frame[column].astype("float64").to_numpy()
+    total = np.nansum(values)
+    if total <= 0:
+        return float("nan")
+    k = max(1, int(np.ceil(len(frame) * share)))
+    order = np.argsort(-size.fillna(0).to_numpy(), kind="stable")[:k]
+    return float(np.nansum(values[order]) / total)
+
+
 @dataclass(frozen=True)
 class FairnessResult:
     """``villages`` (per-village attention), ``summary`` (indices per scope and metric) and
@@ -158,7 +181,10 @@ def fairness_context(ctx: HealthContext) -> FairnessResult:
                 "max": float(np.max(x)) if len(x) else np.nan,
                 "max_min_ratio": (float(np.max(x) / np.min(positive))
                                   if len(positive) and np.min(x) > 0 else np.nan),
-                "top20_share": _top_share(x), "gini": gini(x), "theil": theil(x),
+                "top20_share": _top_share(x),
+                "largest20_share": _largest_share(frame, metric),
+                "largest20_households_share": _largest_share(frame, "denominator"),
+                "gini": gini(x), "theil": theil(x),
                 "theil_max": float(np.log(len(x))) if len(x) else np.nan,
             })
     summary = pd.DataFrame(rows)

@@ -90,6 +90,18 @@ def age_pyramid(ds: Dataset, *, rules: HealthRules | str | None = None, year: in
     -------
     pandas.DataFrame
         ``org_id, age_band, gender, members``; overall rows have ``org_id == "ALL"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from pbkit.data.dataset import Dataset
+    >>> ds = Dataset.from_frames(orgs=pd.DataFrame({"org_id": ["V1"], "level": ["village"]}),
+    ...     people=pd.DataFrame({"person_id": ["P1", "P2"], "org_id": "V1", "roles": "member",
+    ...         "gender": ["male", "female"], "education": "primary",
+    ...         "birth_year": [1950, 1952]}))
+    >>> p = age_pyramid(ds, year=2024)
+    >>> p[(p.org_id == "V1") & (p.members > 0)][["age_band", "gender"]].values.tolist()
+    [['70-79', 'male'], ['70-79', 'female']]
     """
     rules, year, orgs, mem = _setup(ds, rules, year)
     mem = mem.assign(age_band=age_band_of(mem, year))
@@ -112,6 +124,18 @@ def education_mix(ds: Dataset, *, rules: HealthRules | str | None = None,
     -------
     pandas.DataFrame
         ``org_id, education, members, share``; overall rows have ``org_id == "ALL"``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from pbkit.data.dataset import Dataset
+    >>> ds = Dataset.from_frames(orgs=pd.DataFrame({"org_id": ["V1"], "level": ["village"]}),
+    ...     people=pd.DataFrame({"person_id": ["P1", "P2", "P3", "P4"], "org_id": "V1",
+    ...         "roles": "member", "gender": "male", "join_year": 2000,
+    ...         "education": ["primary", "primary", "primary", "college"]}))
+    >>> e = education_mix(ds, year=2024)
+    >>> float(e.loc[(e.org_id == "V1") & (e.education == "primary"), "share"].iloc[0])
+    0.75
     """
     rules, year, orgs, mem = _setup(ds, rules, year)
     edu = mem["education"].astype("object").where(mem["education"].notna(), "unknown")
@@ -142,6 +166,18 @@ def development(ds: Dataset, *, rules: HealthRules | str | None = None, year: in
     -------
     pandas.DataFrame
         ``org_id, year, new_members, target_min, target_max, status``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from pbkit.data.dataset import Dataset
+    >>> ds = Dataset.from_frames(orgs=pd.DataFrame({"org_id": ["V1"], "level": ["village"]}),
+    ...     people=pd.DataFrame({"person_id": ["P1", "P2", "P3"], "org_id": "V1",
+    ...         "roles": "member", "gender": "male", "education": "primary",
+    ...         "join_year": [2024, 2024, 2024]}))
+    >>> d = development(ds, year=2024)
+    >>> d[d.org_id == "V1"][["year", "new_members", "status"]].values.tolist()
+    [[2022, 0, 'below'], [2023, 0, 'below'], [2024, 3, 'within']]
     """
     rules, year, orgs, mem = _setup(ds, rules, year)
     dev = rules.development

@@ -64,7 +64,17 @@ CODE_COLUMNS = ("kind", "frequency", "item", "flag", "reason", "level", "gender"
 
 def calendar_long(ctx: HealthContext) -> pd.DataFrame:
     """Meetings held per branch, month and kind of the year (zeros omitted):
-    ``org_id, month, kind, held``."""
+    ``org_id, month, kind, held``.
+
+    >>> import pandas as pd
+    >>> from pbkit.data.dataset import Dataset
+    >>> ds = Dataset.from_frames(orgs=pd.DataFrame({"org_id": ["V1"], "level": ["village"]}),
+    ...     activities=pd.DataFrame({"activity_id": ["A1", "A2"], "org_id": "V1",
+    ...         "kind": "party_lesson", "date": ["2024-03-01", "2024-03-09"],
+    ...         "expected": 4, "attended": 4}))
+    >>> calendar_long(HealthContext.create(ds)).values.tolist()
+    [['V1', 3, 'party_lesson', 2]]
+    """
     acts = ctx.activities()
     if acts.empty:
         return pd.DataFrame({"org_id": pd.Series(dtype="str"), "month": pd.Series(dtype="int64"),
@@ -229,7 +239,10 @@ def health_report(ds: Dataset, *, rules: HealthRules | str | Path | None = None,
     year : int, optional
         Year assessed (default: the latest year with activities).
     as_of : date, optional
-        Reference date (default: the last dated record of the year).
+        Reference date. Default: the last dated record of the year, and the whole year's
+        meetings are required. When given, meeting periods starting after it are left out
+        (a mid-year review) and date rules (six months without contact, active pairings)
+        use it.
     lang : {"zh", "en"}, optional
         Language of messages in the views (default: the current language).
 

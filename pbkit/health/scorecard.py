@@ -124,7 +124,8 @@ def _m_attendance_rate(ctx: HealthContext, params: Mapping[str, Any]) -> Measure
     acts = acts[acts["kind"].isin(kinds)]
     g = acts.groupby("org_id")
     value = _ratio(g["attended"].sum(), g["expected"].sum())
-    minimum = acts["kind"].map({m.kind: m.min_attendance for m in ctx.rules.meetings})
+    minimum = acts["kind"].map({m.kind: m.min_attendance for m in ctx.rules.meetings}).astype(
+        "float64")
     rate = _ratio(acts["attended"], acts["expected"])
     low = acts.assign(attendance_rate=rate)[rate < minimum]
     ev = low[["org_id", "activity_id", "kind", "date", "expected", "attended",

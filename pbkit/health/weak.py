@@ -290,6 +290,8 @@ def weak_context(ctx: HealthContext, scores: pd.DataFrame | None = None) -> Weak
     summary["anomaly_score"] = summary["org_id"].map(a["anomaly_score"]).astype("float64")
     summary["is_outlier"] = summary["org_id"].map(a["is_outlier"]).fillna(False).astype(bool)
     summary["drivers"] = summary["org_id"].map(a["drivers"])
+    official = ctx.ds.orgs.set_index("org_id")["weak_lax"]
+    summary["weak_lax"] = summary["org_id"].map(official).astype("boolean")
     summary["weak"] = (summary["n_flags"] > 0) | (
         summary["is_outlier"] & summary["org_id"].map(a["weak_side"]).fillna(False).astype(bool))
     summary = summary.sort_values(["n_flags", "anomaly_score", "org_id"],
@@ -334,10 +336,28 @@ def weak_branches(ds: Dataset, *, rules: HealthRules | str | None = None,
                   year: int | None = None, scorecard=None, lang: str | None = None
                   ) -> pd.DataFrame:
     """One row per branch: ``org_id, level, n_flags, flags, score_total, anomaly_score,
-    is_outlier, drivers, weak``; flagged branches first.
+    is_outlier, drivers, weak_lax, weak``; flagged branches first.
+
+    ``weak_lax`` is the official weak-and-lax flag from ``orgs`` (missing if not recorded),
+    for comparing the detection with the official list; ``weak`` is the detection: any
+    rule-based flag, or an outlier whose drivers point to weakness.
 
     ``scorecard`` may be a scorecard (or path) to include ``low_score``; the default
     scorecard is used when ``None``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from pbkit.data.dataset import Dataset
+    >>> ds = Dataset.from_frames(orgs=pd.DataFrame({"org_id": ["V1"], "level": ["village"]}),
+    ...     people=pd.DataFrame({"person_id": ["P1"], "org_id": "V1", "roles": ["member"],
+    ...         "gender": ["male"], "education": ["primary"], "birth_year": [1940],
+    ...         "join_year": [1970]}),
+    ...     activities=pd.DataFrame({"activity_id": ["A1"], "org_id": "V1",
+    ...         "kind": ["committee_meeting"], "date": ["2024-06-30"], "expected": 1,
+    ...         "attended": 1}))
+    >>> weak_branches(ds).loc[0, "flags"]
+    'missed_meetings;no_new_members;ageing;low_score'
     """
     return _weak(ds, rules, year, scorecard, lang).branches
 

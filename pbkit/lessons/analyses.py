@@ -6,6 +6,12 @@ branch, village, member or indicator, sorted so the row to talk about comes firs
 columns (``*_label``, ``message``) are in ``lang``; every other column keeps its code name
 so exercises can filter on it.
 
+A lesson asks several questions of the same dataset, so the shared intermediate results
+(one :class:`~pbkit.health.context.HealthContext` per dataset and language, the weak-branch
+views, the scorecard) are memoised per dataset *object*: a dataset is immutable, and a
+changed one (``Dataset.replace``) is a new object with its own entry. At most
+:data:`CACHE_SIZE` datasets are remembered; :func:`clear_cache` forgets them all.
+
 >>> from pbkit.data.sample import load_sample
 >>> table = problem_indicators(load_sample(), lang="en")
 >>> table["indicator"].tolist()[:3]
@@ -25,12 +31,16 @@ from pbkit.i18n import resolve_lang, t
 
 __all__ = [
     "INDICATORS",
+    "CACHE_SIZE",
+    "clear_cache",
+    "rectification_table",
     "reference_date",
     "problem_indicators",
     "branch_profile",
     "compliance_table",
     "perfunctory_flags",
     "coverage_table",
+    "uncovered_households",
     "helper_load_table",
     "overloaded_helpers",
     "plan_summary",
@@ -38,6 +48,7 @@ __all__ = [
     "reach_table",
     "migrant_contact",
     "migrant_pairs",
+    "migrant_summary",
     "visit_topics",
     "quorum_table",
     "development_table",
@@ -53,10 +64,44 @@ INDICATORS: tuple[str, ...] = ("ageing", "low_education", "migrants", "perfuncto
 _POOR_INCOME = ("none", "under_50k")
 
 
+CACHE_SIZE = 4
+_MEMO: dict[tuple[int, str], tuple[Any, dict[str, Any]]] = {}
+
+
+def clear_cache() -> None:
+    """Forget every memoised intermediate result."""
+    _MEMO.clear()
+
+
+def _memo(ds, lang: str, name: str, build):
+    """``build()`` once per (dataset object, language, name); see the module docstring."""
+    import weakref
+
+    key = (id(ds), lang)
+    entry = _MEMO.get(key)
+    if entry is None or entry[0]() is not ds:
+        while len(_MEMO) >= CACHE_SIZE:
+            _MEMO.pop(next(iter(_MEMO)))
+        entry = (weakref.ref(ds), {})
+        _MEMO[key] = entry
+    values = entry[1]
+    if name not in values:
+        values[name] = build()
+    return values[name]
+
+
 def _ctx(ds, lang: str | None = None):
     from pbkit.health.context import HealthContext
 
-    return HealthContext.create(ds, lang=resolve_lang(lang))
+    lang = resolve_lang(lang)
+    return _memo(ds, lang, "context", lambda: HealthContext.create(ds, lang=lang))
+
+
+def _weak(ds, lang: str | None = None):
+    from pbkit.health.weak import weak_context
+
+    lang = resolve_lang(lang)
+    return _memo(ds, lang, "weak", lambda: weak_context(_ctx(ds, lang)))
 
 
 def _branch_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -177,30 +222,43 @@ def perfunctory_flags(ds, lang: str | None = None) -> pd.DataFrame:
 def coverage_table(ds, lang: str | None = None) -> pd.DataFrame:
     """One-on-one coverage per village: ``org_id, needy, covered, uncovered, coverage``
     with ``coverage = covered / needy`` (households with an active helper on the reference
-    date), lowest coverage first."""
-    hh = _ctx(ds, lang).households()
-    g = hh.groupby("org_id")
-    out = pd.DataFrame({"needy": g.size(), "covered": g["covered"].sum()})
-    out["uncovered"] = out["needy"] - out["covered"]
-    out["coverage"] = out["covered"] / out["needy"].where(out["needy"] > 0)
-    out = out.reset_index().astype({"needy": "int64", "covered": "int64", "uncovered": "int64"})
+    date; :func:`pbkit.networks.coverage`), lowest coverage first.
+
+    >>> from pbkit.data.sample import load_sample
+    >>> cov = coverage_table(load_sample())
+    >>> bool((cov["covered"] + cov["uncovered"] == cov["needy"]).all())
+    True
+    """
+    from pbkit.networks import coverage
+
+    cov = coverage(ds, "village", as_of=reference_date(ds)).rename(columns={"village": "org_id"})
+    out = cov[["org_id", "needy", "covered", "uncovered", "coverage"]].astype(
+        {"needy": "int64", "covered": "int64", "uncovered": "int64", "coverage": "float64"})
     return out.sort_values(["coverage", "org_id"]).reset_index(drop=True)
 
 
-def helper_load_table(ds, lang: str | None = None) -> pd.DataFrame:
-    """Active one-on-one pairs per helper against capacity: ``person_id, org_id, pairs,
-    capacity, overloaded`` (``overloaded = pairs > capacity``), heaviest first."""
-    from pbkit.health.branches import active_pairings
+def uncovered_households(ds, lang: str | None = None) -> pd.DataFrame:
+    """Needy households with no active one-on-one helper on the reference date:
+    ``household_id, org_id, needs, needs_label, size``, by village."""
+    lang = resolve_lang(lang)
+    hh = _ctx(ds, lang).households()
+    out = hh[~hh["covered"]][["household_id", "org_id", "needs", "size"]].copy()
+    sep = "、" if lang == "zh" else ", "
+    out.insert(3, "needs_label", out["needs"].map(
+        lambda needs: sep.join(_code_label(n, lang) for n in (needs or ()))))
+    return out.sort_values(["org_id", "household_id"]).reset_index(drop=True)
 
-    pairs = active_pairings(ds, reference_date(ds), "one_on_one")
-    counts = pairs.groupby("source_id").size().rename("pairs")
-    people = ds.people.set_index("person_id")
-    out = counts.to_frame().join(people[["org_id", "capacity"]], how="left")
-    out.index.name = "person_id"
-    out = out.reset_index()
-    out["pairs"] = out["pairs"].astype("int64")
-    out["overloaded"] = (out["pairs"] > out["capacity"]).fillna(False).astype(bool)
-    return out.sort_values(["pairs", "person_id"], ascending=[False, True]).reset_index(drop=True)
+
+def helper_load_table(ds, lang: str | None = None) -> pd.DataFrame:
+    """Every eligible helper with active one-on-one pairs against capacity, heaviest first
+    (:func:`pbkit.networks.helper_load`): ``person_id, org_id, village, capacity, pairs,
+    load_ratio, spare, overloaded, migrant`` with ``load_ratio = pairs / capacity`` and
+    ``overloaded = pairs > capacity``; helpers with no pair are included (pairs = 0)."""
+    from pbkit.networks import helper_load
+
+    load = helper_load(ds, as_of=reference_date(ds))
+    return load.sort_values(["pairs", "person_id"], ascending=[False, True]).reset_index(
+        drop=True)
 
 
 def overloaded_helpers(ds, lang: str | None = None) -> pd.DataFrame:
@@ -248,42 +306,24 @@ def attention_table(ds, lang: str | None = None) -> pd.DataFrame:
 def _fairness(ds, lang):
     from pbkit.health.fairness import fairness_context
 
-    return fairness_context(_ctx(ds, lang))
+    lang = resolve_lang(lang)
+    return _memo(ds, lang, "fairness", lambda: fairness_context(_ctx(ds, lang)))
 
 
 def reach_table(ds, lang: str | None = None) -> pd.DataFrame:
-    """Per village: its bao-cun team (deputy leaders, agency cadres, complete when 1 + 2)
-    and its secretaries / student officials with and without 2+1 mentors.
+    """Whether every village secretary and student official has 2+1 mentors and every
+    village a complete bao-cun team (:func:`pbkit.networks.reach`): ``target_id, kind,
+    kind_label, org_id, two_plus_one_links, bao_cun_members, team_complete, reached``,
+    those not reached first."""
+    from pbkit.networks import reach
 
-    Columns: ``org_id, bao_cun_leaders, bao_cun_cadres, team_complete, mentees,
-    mentees_without_mentors``.
-    """
-    from pbkit.health.branches import active_pairings
-
-    as_of = reference_date(ds)
-    villages = ds.villages()[["org_id"]].copy()
-    bao = active_pairings(ds, as_of, "bao_cun")
-    role = bao["role"].fillna("").astype("str")
-    leaders = bao[role.str.contains("leader")].groupby("target_id").size()
-    cadres = bao[role.str.contains("cadre")].groupby("target_id").size()
-    villages["bao_cun_leaders"] = villages["org_id"].map(leaders).fillna(0).astype("int64")
-    villages["bao_cun_cadres"] = villages["org_id"].map(cadres).fillna(0).astype("int64")
-    villages["team_complete"] = (villages["bao_cun_leaders"] >= 1) & (
-        villages["bao_cun_cadres"] >= 2)
-    people = ds.people
-    roles = people["roles"].map(lambda r: set(r) if isinstance(r, tuple) else set())
-    new_year = as_of.year - 3
-    since = people["role_since"]
-    is_mentee = roles.map(lambda r: "student_official" in r) | (
-        roles.map(lambda r: "secretary" in r) & (since.fillna(0) >= new_year).to_numpy(bool))
-    mentees = people[is_mentee.to_numpy(bool)][["person_id", "org_id"]]
-    mentored = set(active_pairings(ds, as_of, "two_plus_one")["target_id"])
-    mentees = mentees.assign(mentored=mentees["person_id"].isin(mentored))
-    g = mentees.groupby("org_id")
-    villages["mentees"] = villages["org_id"].map(g.size()).fillna(0).astype("int64")
-    villages["mentees_without_mentors"] = villages["org_id"].map(
-        g["mentored"].apply(lambda s: int((~s).sum()))).fillna(0).astype("int64")
-    return villages.sort_values(["team_complete", "org_id"]).reset_index(drop=True)
+    lang = resolve_lang(lang)
+    table = reach(ds, as_of=reference_date(ds))
+    cols = ["target_id", "kind", "org_id", "two_plus_one_links", "bao_cun_members",
+            "team_complete", "reached"]
+    out = table[cols].copy()
+    out.insert(2, "kind_label", out["kind"].map(lambda k: _code_label(k, lang)))
+    return out.sort_values(["reached", "kind", "target_id"]).reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- lesson 5
@@ -324,11 +364,39 @@ def migrant_pairs(ds, months: int | None = None, lang: str | None = None) -> pd.
                            ascending=[False, True, True]).reset_index(drop=True)
 
 
+def migrant_summary(ds, months: int = 6, lang: str | None = None) -> pd.DataFrame:
+    """One row: ``migrants``, ``out_of_touch`` (no contact for ``months``+ months or no
+    contact record), ``pairs_broken`` (their one-on-one pairs) and ``households_left``
+    (households whose every helper is among them).
+
+    >>> from pbkit.data.sample import load_sample
+    >>> ds = load_sample()
+    >>> a, b = migrant_summary(ds, 1), migrant_summary(ds, 24)
+    >>> int(a["out_of_touch"].iloc[0]) >= int(b["out_of_touch"].iloc[0])
+    True
+    """
+    contact = migrant_contact(ds, lang)
+    since = contact["months_since_contact"]
+    pairs = migrant_pairs(ds, months=months, lang=lang)
+    away = pairs[pairs["away"]]
+    return pd.DataFrame([{
+        "migrants": len(contact),
+        "out_of_touch": int((since.isna() | (since >= months)).sum()),
+        "pairs_broken": len(away),
+        "households_left": int(away.loc[away["household_left"], "target_id"].nunique()),
+    }])
+
+
 # ---------------------------------------------------------------- lessons 6 and 12
 def visit_topics(ds, topic: str | None = None, lang: str | None = None) -> pd.DataFrame:
     """Visits of the year by village and topic: ``org_id, topic, topic_label, visits,
     solved, solved_rate`` with ``solved_rate = visits with the problem solved / visits with
-    a recorded outcome``; only ``topic`` when given. Most visits first."""
+    a recorded outcome``; only ``topic`` when given. Most visits first.
+
+    >>> from pbkit.data.sample import load_sample
+    >>> set(visit_topics(load_sample(), topic="dispute", lang="en")["topic"])
+    {'dispute'}
+    """
     lang = resolve_lang(lang)
     v = _ctx(ds, lang).visits()
     v = v.assign(topic=v["topic"].fillna("other"))
@@ -351,7 +419,14 @@ def quorum_table(ds, threshold: float = 0.5, lang: str | None = None) -> pd.Data
     """General membership meetings of the year per branch against a quorum:
     ``org_id, meetings, mean_share, min_share, with_quorum`` where ``share = attended /
     expected`` of one meeting and ``with_quorum`` counts meetings with ``share >
-    threshold``. Branches that held none have ``meetings = 0``."""
+    threshold``. Branches that held none have ``meetings = 0``.
+
+    >>> from pbkit.data.sample import load_sample
+    >>> ds = load_sample()
+    >>> strict, loose = quorum_table(ds, 0.9), quorum_table(ds, 0.3)
+    >>> int(strict["with_quorum"].sum()) <= int(loose["with_quorum"].sum())
+    True
+    """
     ctx = _ctx(ds, lang)
     acts = ctx.activities()
     gm = acts[acts["kind"] == "general_meeting"]
@@ -385,9 +460,14 @@ def development_table(ds, lang: str | None = None) -> pd.DataFrame:
 def weak_table(ds, lang: str | None = None) -> pd.DataFrame:
     """Rule flags and outlier score per branch (:func:`pbkit.health.weak_branches`),
     flagged branches first."""
-    from pbkit.health.weak import weak_context
+    return _weak(ds, lang).branches.reset_index(drop=True)
 
-    return weak_context(_ctx(ds, lang)).branches.reset_index(drop=True)
+
+def rectification_table(ds, lang: str | None = None) -> pd.DataFrame:
+    """The draft rectification list of every flagged branch (``org_id, problem,
+    problem_text, evidence, suggested_measure, deadline, responsible, status``;
+    :func:`pbkit.health.rectification_list`)."""
+    return _weak(ds, lang).rectification.reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- lesson 10
@@ -417,7 +497,8 @@ def org_life_table(ds, lang: str | None = None) -> pd.DataFrame:
 def _scorecard(ds, lang):
     from pbkit.health.scorecard import score_context
 
-    return score_context(_ctx(ds, lang), None)
+    lang = resolve_lang(lang)
+    return _memo(ds, lang, "scorecard", lambda: score_context(_ctx(ds, lang), None))
 
 
 def scorecard_table(ds, lang: str | None = None) -> pd.DataFrame:

@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -167,13 +168,15 @@ def execute_notebook(path: str | Path, timeout: float = DEFAULT_TIMEOUT, *,
         return max(1, int(deadline - time.monotonic() + 0.999))
 
     client = NotebookClient(nb, kernel_name="python3", timeout=int(timeout),
-                            kernel_manager_class=_local_kernel_manager(),
+                            kernel_manager_class=_this_python_kernel(),
                             timeout_func=remaining, allow_errors=False,
+                            shutdown_kernel="immediate",
                             on_cell_execute=on_cell_execute,
                             resources={"metadata": {"path": str(cwd or repo_root())}})
     failure = None
     try:
-        client.execute()
+        # the kernel's own stderr (start-up chatter) is not the notebook's output
+        client.execute(stderr=subprocess.DEVNULL)
     except CellTimeoutError:
         failure = ("timeout", current["cell"], f"{timeout:g}")
     except CellExecutionError as exc:
@@ -186,18 +189,26 @@ def execute_notebook(path: str | Path, timeout: float = DEFAULT_TIMEOUT, *,
     return nb, seconds, failure
 
 
-def _local_kernel_manager():
-    """A kernel manager talking to the kernel over local IPC sockets instead of TCP.
+def _this_python_kernel():
+    """A kernel manager whose ``python3`` kernel is always this interpreter.
 
-    Nothing listens on a network port, and the kernel does not warn about unencrypted TCP.
+    A ``python3`` kernel spec installed elsewhere (for instance in the user's Jupyter
+    folder) could point at another Python without pbkit; the check must run the notebooks
+    with the interpreter that runs the check.
     """
-    from jupyter_client.manager import KernelManager
-    from traitlets import CaselessStrEnum
+    import sys
 
-    class LocalKernelManager(KernelManager):
-        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+    from jupyter_client.kernelspec import KernelSpec
+    from jupyter_client.manager import AsyncKernelManager
 
-    return LocalKernelManager
+    class ThisPythonKernelManager(AsyncKernelManager):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self._kernel_spec = KernelSpec(
+                argv=[sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                display_name="Python 3 (ipykernel)", language="python", name="python3")
+
+    return ThisPythonKernelManager
 
 
 def _error_line(exc: Exception) -> str:

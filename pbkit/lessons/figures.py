@@ -372,12 +372,11 @@ def development_chart(ds, org_id: str = "ALL", lang: str | None = None) -> Chart
 def weak_indicators_chart(ds, lang: str | None = None) -> Chart:
     """Heat map of standardised indicators (z = (x - mean) / std, signed so that positive
     is worse) per branch; flagged branches marked with an asterisk."""
-    from pbkit.health.weak import INDICATORS, indicators
-    from pbkit.lessons.analyses import _ctx, weak_table
+    from pbkit.health.weak import INDICATORS
+    from pbkit.lessons.analyses import _weak, weak_table
 
     lang = resolve_lang(lang)
-    ctx = _ctx(ds, lang)
-    table = indicators(ctx).set_index("org_id")
+    table = _weak(ds, lang).indicators.set_index("org_id")
     weak = weak_table(ds, lang).set_index("org_id")
     directions = dict(INDICATORS)
     cols = [c for c in directions if c in table.columns]

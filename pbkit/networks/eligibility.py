@@ -196,6 +196,16 @@ def needs_mask(values: pd.Series) -> np.ndarray:
 
     >>> needs_mask(pd.Series([("disabled", "elderly_alone"), ()], dtype=object)).tolist()
     [3, 0]
+
+    >>> person_ages(pd.DataFrame({"birth_year": pd.array([1960, None], dtype="Int64"),
+    ...                           "age_band": [None, "30-39"]}), "2024-01-01").tolist()
+    [64.0, 35.0]
+
+    >>> from pbkit.networks.metrics import _example
+    >>> from pbkit.networks.mechanisms import get_mechanism
+    >>> ds = _example()
+    >>> ds.people["person_id"][select(ds, get_mechanism("one_on_one").source)].tolist()
+    ['P1', 'P2', 'S1', 'O1', 'L1']
     """
     bits = {n: 1 << i for i, n in enumerate(NEEDS)}
     cache: dict = {}
@@ -234,6 +244,11 @@ def helper_pool(ds, mech, as_of=None, *, exclude=()) -> pd.DataFrame:
 
     Columns: ``person_id, org_id, village, township, x, y, capacity, age, migrant,
     serve_mask``; sorted by ``person_id`` (deterministic order).
+
+    >>> from pbkit.networks.metrics import _example
+    >>> from pbkit.networks.mechanisms import get_mechanism
+    >>> helper_pool(_example(), get_mechanism("one_on_one"))["person_id"].tolist()
+    ['P1', 'P2']
     """
     people = ds.people
     mask = select(ds, mech.source, as_of)
@@ -325,6 +340,16 @@ def one_on_one_edges(helpers: pd.DataFrame, needy: pd.DataFrame, scope: str,
     ``radius_km`` given: every helper whose place is within ``radius_km`` of the household
     (any village). Otherwise the same ``scope`` (village, township or any); a mechanism-level
     radius then also limits the distance.
+
+    >>> from pbkit.networks.metrics import _example
+    >>> needy_pool(_example())[["household_id", "village", "needs_mask"]].values.tolist()[0]
+    ['H1', 'V1', 2]
+
+    >>> from pbkit.networks.metrics import _example
+    >>> from pbkit.networks.mechanisms import get_mechanism
+    >>> ds, mech = _example(), get_mechanism("one_on_one")
+    >>> len(one_on_one_edges(helper_pool(ds, mech), needy_pool(ds), "village", None))
+    6
     """
     hx, hy = needy["x"].to_numpy(), needy["y"].to_numpy()
     px, py = helpers["x"].to_numpy(), helpers["y"].to_numpy()

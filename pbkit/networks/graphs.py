@@ -99,6 +99,14 @@ def build_graph(ds, mechanism: str, *, as_of=None, include_inactive: bool = Fals
     networkx.DiGraph
         source -> target edges; parallel links keep the first pairing. Nodes referenced by
         a pairing but absent from the tables get ``kind="unknown"``.
+
+    >>> from pbkit.networks.metrics import _example
+    >>> node_table(_example()).set_index("node").loc["H4", ["kind", "village"]].tolist()
+    ['household', 'V2']
+
+    >>> from pbkit.networks.metrics import _example
+    >>> len(edge_table(_example(), "two_plus_one"))
+    2
     """
     import networkx as nx
 
@@ -143,6 +151,11 @@ def eligibility_graph(ds, mechanism: str = "one_on_one", *, radius_km: float | N
 
     Helper nodes carry ``capacity``; edges carry ``cost`` and ``distance_km``. Mind the size:
     a county has millions of eligible pairs (the planner never builds this graph).
+
+    >>> from pbkit.networks.metrics import _example
+    >>> g = eligibility_graph(_example())
+    >>> g.number_of_edges(), g.nodes["P2"]["capacity"]
+    (6, 2)
     """
     import networkx as nx
 

@@ -9,7 +9,9 @@ eligibility graph, with the lexicographic objective
 1. fill as many target places as possible,
 2. (keep_existing) keep as many existing valid links as possible,
 3. minimise ``sum(distance_cost + balance * (k - 1))`` over the k-th target each source
-   takes - the rising charge spreads the load evenly ("balanced assignment").
+   takes - the rising charge spreads the load evenly ("balanced assignment"); when a role
+   needs several people per target, the k-th place of a target also costs
+   ``balance * (k - 1)``, so scarce people are spread over targets first.
 
 Slots with ``count == 1`` are assignment problems (targets x source load slots) solved with
 ``scipy.optimize.linear_sum_assignment``; larger counts use networkx ``max_flow_min_cost``
@@ -31,7 +33,7 @@ so one person never fills two places of the same target.
 >>> p.pairs.groupby("target_id")["role"].apply(list).to_dict()["V1"]
 ['deputy_leader', 'agency_cadre', 'agency_cadre']
 >>> p.uncovered["reason"].tolist()
-['2 agency cadre missing: all 2 eligible people are at their limit (2 each)']
+['agency cadre: 1 missing, all 2 eligible people are at their limit (2 each)', 'agency cadre: 1 missing, all 2 eligible people are at their limit (2 each)']
 """
 
 from __future__ import annotations
@@ -53,7 +55,13 @@ _ID = {"people": "person_id", "orgs": "org_id", "households": "household_id"}
 
 
 def group_members(ds, selector: Selector, as_of=None, exclude=()) -> pd.DataFrame:
-    """Rows the selector admits as ``id, org_id, village, township, x, y``, sorted by id."""
+    """Rows the selector admits as ``id, org_id, village, township, x, y``, sorted by id.
+
+    >>> from pbkit.networks.metrics import _example
+    >>> from pbkit.networks.mechanisms import get_mechanism
+    >>> group_members(_example(), get_mechanism("two_plus_one").target)["id"].tolist()
+    ['O1']
+    """
     frame = ds.table(selector.table)
     mask = el.select(ds, selector, as_of)
     idcol = _ID[selector.table]
@@ -128,7 +136,7 @@ def _solve_slot_component(ti, si, cost, existing, need, limit, balance):
     n_t, n_s = len(tu), len(su)
     cnt = need[tu]
     lim = np.minimum(limit[su], int(cnt.sum()))
-    c_max = int(cost.max()) + balance * int(max(lim.max() - 1, 0))
+    c_max = int(cost.max()) + balance * int(max(lim.max() - 1, 0) + max(cnt.max() - 1, 0))
     units = int(cnt.sum())
     big_k = units * c_max + 1
     if cnt.max() <= 1:
@@ -148,8 +156,10 @@ def _solve_slot_component(ti, si, cost, existing, need, limit, balance):
     import networkx as nx
 
     g = nx.DiGraph()
-    for i in range(n_t):
-        g.add_edge("S", ("t", i), capacity=int(cnt[i]), weight=0)
+    for i in range(n_t):  # the k-th place of a target costs balance*k: spread people out
+        for k in range(int(cnt[i])):
+            g.add_edge("S", ("u", i, k), capacity=1, weight=int(balance * k))
+            g.add_edge(("u", i, k), ("t", i), capacity=1, weight=0)
     w = cost + big_k * (1 - existing.astype(np.int64))
     for a, b, wt in zip(t_loc.tolist(), s_loc.tolist(), w.tolist()):
         g.add_edge(("t", a), ("s", b), capacity=1, weight=int(wt))

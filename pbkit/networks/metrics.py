@@ -54,7 +54,36 @@ __all__ = [
 ]
 
 EXACT_BETWEENNESS_NODES = 2000
-SMALL_COMPONENT = 10
+SMALL_COMPONENT = 50
+
+
+def _example():
+    """A tiny dataset for the examples: village V1 with 3 needy households, V2 with 1.
+
+    P1 (capacity 1) helps H1 and H2 (overloaded), P2 (migrant) helps H3; L1 leads the
+    bao-cun team of V1 and mentors student official O1 with secretary S1.
+    """
+    from pbkit.data.dataset import Dataset
+
+    return Dataset.from_frames(
+        orgs=pd.DataFrame({"org_id": ["T", "V1", "V2"], "parent_id": [None, "T", "T"],
+                           "level": ["township", "village", "village"]}),
+        people=pd.DataFrame({
+            "person_id": ["P1", "P2", "S1", "O1", "L1"], "org_id": ["V1", "V1", "V1", "V1", "T"],
+            "roles": ["member", "member", "secretary", "student_official", "township_leader"],
+            "gender": ["male"] * 5, "education": ["primary"] * 5,
+            "capacity": [1, 2, 0, 0, 0], "migrant": [False, True, False, False, False]}),
+        households=pd.DataFrame({"household_id": ["H1", "H2", "H3", "H4"],
+                                 "org_id": ["V1", "V1", "V1", "V2"],
+                                 "needs": ["disabled", "low_income", "disabled",
+                                           "elderly_alone"]}),
+        pairings=pd.DataFrame({
+            "pairing_id": ["a", "b", "c", "d", "e", "f"],
+            "mechanism": ["one_on_one"] * 3 + ["bao_cun", "two_plus_one", "two_plus_one"],
+            "source_id": ["P1", "P1", "P2", "L1", "L1", "S1"],
+            "target_id": ["H1", "H2", "H3", "V1", "O1", "O1"],
+            "role": ["helper"] * 3 + ["deputy_leader", "township_mentor",
+                                      "secretary_mentor"]}))
 
 
 class _Ctx:
@@ -140,6 +169,11 @@ def uncovered_households(ds, *, as_of=None, _ctx=None) -> pd.DataFrame:
     """Needy households without any active one-on-one helper.
 
     Returns ``household_id, village, township, needs`` sorted by village and id.
+
+    Examples
+    --------
+    >>> uncovered_households(_example())["household_id"].tolist()
+    ['H4']
     """
     ctx = _get_ctx(ds, as_of, _ctx)
     h = ctx.households
@@ -180,6 +214,11 @@ def helper_load(ds, *, as_of=None, _ctx=None) -> pd.DataFrame:
 
     Returns ``person_id, org_id, village, capacity, pairs, load_ratio, spare, overloaded,
     migrant`` sorted by load ratio (highest first), then id.
+
+    Examples
+    --------
+    >>> helper_load(_example())[["person_id", "pairs", "overloaded"]].values.tolist()
+    [['P1', 2, True], ['P2', 1, False]]
     """
     ctx = _get_ctx(ds, as_of, _ctx)
     mech = get_mechanism("one_on_one")
@@ -231,6 +270,12 @@ def load_summary(ds, by: str | None = None, *, as_of=None, load: pd.DataFrame | 
     Returns one row (``by=None``) or one row per village (``by="village"``) with
     ``helpers, active_helpers, pairs, capacity, mean_load, max_load, overloaded,
     utilisation, gini``.
+
+    Examples
+    --------
+    >>> row = load_summary(_example()).iloc[0]
+    >>> int(row["helpers"]), int(row["pairs"]), int(row["overloaded"]), float(row["gini"])
+    (2, 3, 1, 0.1667)
     """
     frame = helper_load(ds, as_of=as_of) if load is None else load
 
@@ -285,6 +330,11 @@ def robustness(ds, removed: Iterable[str] | None = None, *, as_of=None, _ctx=Non
     least one active link and have none left.
 
     Returns ``mechanism, pairs, broken, broken_share, targets, targets_lost``.
+
+    Examples
+    --------
+    >>> robustness(_example())[["mechanism", "pairs", "broken"]].values.tolist()
+    [['bao_cun', 1, 0], ['one_on_one', 3, 1], ['two_plus_one', 2, 0]]
     """
     ctx = _get_ctx(ds, as_of, _ctx)
     removed = _migrants(ds) if removed is None else list(removed)
@@ -309,6 +359,11 @@ def left_uncovered(ds, removed: Iterable[str] | None = None, *, as_of=None, _ctx
     ``removed`` defaults to every migrant member ("what if the migrants are away").
 
     Returns ``household_id, village, needs, lost_helpers`` (the helpers removed).
+
+    Examples
+    --------
+    >>> left_uncovered(_example(), ["P1"])["household_id"].tolist()
+    ['H1', 'H2']
     """
     ctx = _get_ctx(ds, as_of, _ctx)
     removed = _migrants(ds) if removed is None else list(removed)
@@ -319,7 +374,9 @@ def left_uncovered(ds, removed: Iterable[str] | None = None, *, as_of=None, _ctx
     out = h[el.isin(h["household_id"], lost)].copy()
     act = ctx.one
     gone = act[el.isin(act["source_id"], removed) & el.isin(act["target_id"], lost)]
-    names = gone.groupby("target_id")["source_id"].agg(lambda s: ";".join(sorted(set(s))))
+    gone = gone.loc[:, ["target_id", "source_id"]].drop_duplicates().sort_values(
+        ["target_id", "source_id"], kind="stable")
+    names = gone.groupby("target_id", sort=False)["source_id"].agg(";".join)
     out["lost_helpers"] = out["household_id"].map(names).to_numpy()
     return out[["household_id", "village", "needs", "lost_helpers"]].sort_values(
         ["village", "household_id"], kind="stable").reset_index(drop=True)
@@ -336,6 +393,11 @@ def reach(ds, *, as_of=None, _ctx=None) -> pd.DataFrame:
     Returns ``target_id, kind, org_id, township, two_plus_one_links, bao_cun_members,
     team_complete, reached`` sorted by kind, then id. Formula of the reach rate per kind:
     ``reached.mean()``.
+
+    Examples
+    --------
+    >>> reach(_example())[["target_id", "kind", "reached"]].values.tolist()
+    [['S1', 'secretary', True], ['O1', 'student_official', True], ['V1', 'village', True], ['V2', 'village', False]]
     """
     ctx = _get_ctx(ds, as_of, _ctx)
     places = ctx.places
@@ -394,6 +456,11 @@ def leader_contacts(ds, *, as_of=None, _ctx=None) -> pd.DataFrame:
 
     Returns ``person_id, township, two_plus_one_targets, bao_cun_villages, contacts``
     sorted by contacts (highest first), then id.
+
+    Examples
+    --------
+    >>> leader_contacts(_example())[["person_id", "contacts"]].values.tolist()
+    [['L1', 2]]
     """
     ctx = _get_ctx(ds, as_of, _ctx)
     places = ctx.places
@@ -445,14 +512,67 @@ def _nx_graph(n_names, pairs, nodes=None):
     return g
 
 
+SAMPLE_BUDGET_FACTOR = 8
+
+
+def _tree_betweenness(n: int, pairs: np.ndarray, tree_nodes: np.ndarray, labels: np.ndarray,
+                      sizes: np.ndarray) -> np.ndarray:
+    """Exact raw betweenness of every node in tree components, in linear time.
+
+    In a tree every pair of nodes has one path, so a node v lies on the paths between its
+    branches: ``raw(v) = ((sum b)^2 - sum b^2) / 2`` where ``b`` are the sizes of the parts
+    left when v is removed (``sum b = s - 1``).
+    """
+    from scipy.sparse import csr_matrix
+
+    raw = np.zeros(n, dtype=np.float64)
+    if not len(tree_nodes):
+        return raw
+    in_tree = np.zeros(n, dtype=bool)
+    in_tree[tree_nodes] = True
+    tp = pairs[in_tree[pairs[:, 0]]]
+    both = np.concatenate([tp, tp[:, ::-1]])
+    adj = csr_matrix((np.ones(len(both), np.int8), (both[:, 0], both[:, 1])), shape=(n, n))
+    indptr, indices = adj.indptr, adj.indices
+    parent = np.full(n, -1, dtype=np.int64)
+    size = np.ones(n, dtype=np.float64)
+    sumsq = np.zeros(n, dtype=np.float64)
+    seen = np.zeros(n, dtype=bool)
+    for root in tree_nodes.tolist():
+        if seen[root]:
+            continue
+        order = [root]
+        seen[root] = True
+        i = 0
+        while i < len(order):
+            v = order[i]
+            i += 1
+            for w in indices[indptr[v]:indptr[v + 1]].tolist():
+                if not seen[w]:
+                    seen[w] = True
+                    parent[w] = v
+                    order.append(w)
+        for v in reversed(order[1:]):
+            p = parent[v]
+            size[p] += size[v]
+            sumsq[p] += size[v] * size[v]
+    s = sizes[labels[tree_nodes]].astype(np.float64)
+    up = s - size[tree_nodes]  # the part above each node (0 for the root)
+    total_sq = sumsq[tree_nodes] + up * up
+    raw[tree_nodes] = ((s - 1) ** 2 - total_sq) / 2.0
+    return raw
+
+
 def _betweenness(names, pairs, labels, sizes, degree, k: int | None, seed: int) -> np.ndarray:
     """Normalised betweenness, exact on small graphs, per component and sampled at scale.
 
     Paths never cross components, so a node's betweenness is computed within its
     component and normalised by the whole graph's pair count ``(n-1)(n-2)/2``.
-    Components of two nodes or fewer score 0; a star scores ``(s-1)(s-2)/2`` at its centre;
-    other components larger than ``k`` use ``k`` seeded source samples (networkx rescales
-    the sampled sums by ``s/k``).
+    Components of two nodes or fewer score 0; trees (stars, 2+1 groups, bao-cun teams...)
+    are exact in linear time (:func:`_tree_betweenness`); other components use networkx,
+    exact up to ``k`` nodes, else ``k`` seeded source samples (networkx rescales the sampled
+    sums by ``s/k``); when these components hold more than ``8 k`` nodes in all, each one
+    samples the same share ``8 k / total`` of its nodes (at least 2, at most ``k``).
     """
     import networkx as nx
 
@@ -466,14 +586,13 @@ def _betweenness(names, pairs, labels, sizes, degree, k: int | None, seed: int) 
     scale = 1.0 / ((n - 1) * (n - 2) / 2.0)
     n_comp = len(sizes)
     m = np.bincount(labels[pairs[:, 0]], minlength=n_comp)
-    max_deg = np.zeros(n_comp, dtype=np.int64)
-    np.maximum.at(max_deg, labels, degree)
-    star = (sizes >= 3) & (m == sizes - 1) & (max_deg == sizes - 1)
-    centre = star[labels] & (degree == sizes[labels] - 1)
-    s = sizes[labels[centre]].astype(np.float64)
-    out[centre] = (s - 1) * (s - 2) / 2.0 * scale
-    complex_comp = np.flatnonzero((sizes >= 3) & ~star)
+    tree = (sizes >= 3) & (m == sizes - 1)
+    out += _tree_betweenness(n, pairs, np.flatnonzero(tree[labels]), labels, sizes) * scale
+    complex_comp = np.flatnonzero((sizes >= 3) & ~tree)
     if len(complex_comp):
+        total = int(sizes[complex_comp].sum())
+        budget = None if k is None else SAMPLE_BUDGET_FACTOR * k
+        share = 1.0 if budget is None or total <= budget else budget / total
         edge_comp = labels[pairs[:, 0]]
         order = np.argsort(edge_comp, kind="stable")
         ec = edge_comp[order]
@@ -482,8 +601,10 @@ def _betweenness(names, pairs, labels, sizes, degree, k: int | None, seed: int) 
         index = {v: i for i, v in enumerate(names.tolist())}
         for c, a, b in zip(complex_comp.tolist(), starts.tolist(), ends.tolist()):
             sub = _nx_graph(names, pairs[order[a:b]])
-            kk = None if k is None or sizes[c] <= k else k
-            raw = nx.betweenness_centrality(sub, k=kk, normalized=False, seed=seed)
+            size = int(sizes[c])
+            kk = size if k is None else min(size, k, max(2, int(np.ceil(share * size))))
+            raw = nx.betweenness_centrality(sub, k=None if kk >= size else kk,
+                                            normalized=False, seed=seed)
             for node, v in raw.items():
                 out[index[node]] = v * scale
     return out
@@ -516,7 +637,7 @@ def _brokerage(names, pairs, org: np.ndarray, targets: np.ndarray) -> np.ndarray
 
 
 def _communities(names, pairs, labels, sizes, seed: int) -> np.ndarray:
-    """Louvain communities (seeded); components of at most 10 nodes are one community each."""
+    """Louvain communities (seeded); components of at most 50 nodes are one community each."""
     import networkx as nx
 
     n = len(names)
@@ -541,21 +662,27 @@ def _communities(names, pairs, labels, sizes, seed: int) -> np.ndarray:
     return rank[np.searchsorted(np.unique(out), out)]
 
 
-def structure(ds, *, as_of=None, k: int | None = 256, seed: int = 0,
+def structure(ds, *, as_of=None, k: int | None = 64, seed: int = 0,
               _ctx=None) -> pd.DataFrame:
     """Node-level structure of the combined pairing network (undirected, all mechanisms).
 
     Formulas: ``degree`` = number of distinct neighbours; ``betweenness`` = normalised
     betweenness centrality ``sum_{s,t} sigma_st(v) / sigma_st`` divided by
-    ``(n-1)(n-2)/2`` (exact up to 2,000 nodes, else per component, with ``k`` seeded
-    source samples in components above ``k`` nodes); ``brokerage`` (secretaries only) =
+    ``(n-1)(n-2)/2`` (exact up to 2,000 nodes; else per component: exact on trees, ``k``
+    seeded source samples in other components above ``k`` nodes, and a total budget of
+    ``8 k`` sources shared in proportion to size); ``brokerage`` (secretaries only) =
     pairs of the secretary's neighbours that belong to different organisations and are not
     linked to each other; ``component`` = connected component (0 = largest);
-    ``community`` = Louvain community (seeded; components of at most 10 nodes are one
+    ``community`` = Louvain community (seeded; components of at most 50 nodes are one
     community each).
 
     Returns ``node, kind, org, village, is_secretary, degree, betweenness, brokerage,
     component, component_size, community`` sorted by betweenness (highest first), node.
+
+    Examples
+    --------
+    >>> structure(_example()).head(1)[["node", "degree", "component"]].values.tolist()
+    [['L1', 2, 0]]
     """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -606,6 +733,11 @@ def components(ds, *, as_of=None, nodes: pd.DataFrame | None = None) -> pd.DataF
 
     Returns ``component, nodes, people, households, orgs, villages, communities``
     (component 0 is the largest). Formula: ``villages`` = distinct villages of the nodes.
+
+    Examples
+    --------
+    >>> components(_example())["nodes"].tolist()
+    [4, 3, 2]
     """
     frame = structure(ds, as_of=as_of) if nodes is None else nodes
     if frame.empty:
@@ -690,7 +822,7 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def metrics_report(ds, *, as_of=None, seed: int = 0, k: int | None = 256,
+def metrics_report(ds, *, as_of=None, seed: int = 0, k: int | None = 64,
                    removed: Iterable[str] | None = None) -> MetricsReport:
     """Compute every metric (see each function for its formula).
 

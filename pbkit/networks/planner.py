@@ -17,12 +17,18 @@ coverage bonus::
 
     weight(h, slot of p) = cost_int(h, p) - K * [pair exists] - B      (eligible)
                            0                                            (not eligible)
-    K = n_h * C_max + 1,   B = n_h * (K + C_max) + 1
+    K = n_h * C_max + 1 (0 when nothing is kept),   B = n_h * (K + C_max) + 1
 
 so one more covered household outweighs any change in kept pairs and cost, and one more
-kept pair outweighs any change in cost. Very large components fall back to SciPy's sparse
-LAPJVsp matching with one dummy column per household. Rows and columns are ordered by id,
-so the same input always gives the same plan.
+kept pair outweighs any change in cost (costs are integers in hundredths). Components too
+large for a dense matrix (more than ``DENSE_LIMIT`` cells, e.g. a county-wide radius) are
+solved on their edge list with SciPy's sparse LAPJVsp matching and one dummy column per
+household. Rows and columns are ordered by id, so the same input (in any row order) always
+gives the same plan; among equally good plans the solver's order decides, deterministically.
+
+Objective figures: ``covered``, ``uncovered``, ``coverage_rate``, ``total_cost``,
+``existing_pairs``, ``kept``, ``added``, ``dropped`` and ``changes = added + dropped``
+(against the active pairs of the dataset, whether or not ``keep_existing`` is set).
 
 Group mechanisms (``two_plus_one``, ``bao_cun``, ``branch_pair``, ``study_help``) fill the
 role slots of each target (for bao_cun: 1 deputy leader + 2 agency cadres per village) with
@@ -384,6 +390,15 @@ def _plan_one_on_one(ds, mech: Mechanism, *, keep_existing, radius_km, locked, r
         if ps is None or len(ps) == 0:
             continue
         n_blocks += 1
+        if edges is not None and len(hs) * len(ps) > DENSE_LIMIT:
+            eh, ep = edge_blocks.get(b, (np.empty(0, int), np.empty(0, int)))
+            got = _solve_edges_block(hs, ps, eh, ep, h_cols, p_cols, mech, capacity,
+                                     locked_h, rm_blocks.get(b), ex_blocks.get(b),
+                                     eligible_count, removed_count)
+            for part, value in zip((picked_h, picked_p, picked_cost, picked_dist,
+                                    picked_match), got):
+                part.append(value)
+            continue
         terms = el.block_costs(p_cols, h_cols, hs, ps, mech)
         if edges is None:
             elig = np.ones((len(hs), len(ps)), dtype=bool)
@@ -510,7 +525,8 @@ def _solve_block(cost: np.ndarray, allowed: np.ndarray, existing: np.ndarray,
 
     n_h, n_p = cost.shape
     c_max = int(cost[allowed].max()) if allowed.any() else 0
-    big_k = n_h * c_max + 1
+    # keep bonus only when there is something to keep: smaller numbers stay exact in float64
+    big_k = n_h * c_max + 1 if existing.any() else 0
     big_b = n_h * (big_k + c_max) + 1
     slots = int(cap.sum())
     if n_h * slots > DENSE_LIMIT:
@@ -523,14 +539,57 @@ def _solve_block(cost: np.ndarray, allowed: np.ndarray, existing: np.ndarray,
     return rows[good], owner[cols[good]]
 
 
+def _solve_edges_block(hs, ps, eh, ep, h_cols, p_cols, mech, capacity, locked_h, removed,
+                       existing, eligible_count, removed_count):
+    """A block too large for a dense matrix (radius planning): work on its edge list."""
+    n_p = len(ps)
+    key = eh * n_p + ep
+    eligible_count[hs] = np.bincount(eh, minlength=len(hs))
+    keep = np.ones(len(eh), dtype=bool)
+    if removed is not None:
+        gone = np.isin(key, removed[0] * n_p + removed[1])
+        removed_count[hs] = np.bincount(eh[gone], minlength=len(hs))
+        keep &= ~gone
+    keep &= ~locked_h[hs][eh]
+    cap_b = np.minimum(capacity[ps], len(hs))
+    keep &= cap_b[ep] > 0
+    eh, ep, key = eh[keep], ep[keep], key[keep]
+    ex_flag = (np.isin(key, existing[0] * n_p + existing[1]) if existing is not None
+               else np.zeros(len(eh), dtype=bool))
+    gh, gp = hs[eh], ps[ep]
+    dist = np.hypot(h_cols["x"][gh] - p_cols["x"][gp], h_cols["y"][gh] - p_cols["y"][gp])
+    terms = el.cost_terms(h_cols["needs_mask"][gh], p_cols["serve_mask"][gp],
+                          p_cols["age"][gp], p_cols["migrant"][gp], dist, mech)
+    cost_int = np.rint(terms["cost"] * COST_SCALE).astype(np.int64)
+    c_max = int(cost_int.max()) if len(cost_int) else 0
+    big_k = len(hs) * c_max + 1 if ex_flag.any() else 0
+    rows, cols = _solve_sparse_edges(eh, ep, cost_int, ex_flag, cap_b, len(hs), n_p, big_k)
+    pick = np.isin(key, rows * n_p + cols)
+    return (gh[pick], gp[pick], cost_int[pick] / COST_SCALE, dist[pick],
+            terms["matched_mask"][pick])
+
+
 def _solve_sparse(cost, allowed, existing, cap, big_k):
-    """Large blocks: LAPJVsp on households x (slots + one dummy per household)."""
+    """Large dense blocks: LAPJVsp on households x (slots + one dummy per household)."""
+    n_h, n_p = cost.shape
+    h_loc, p_loc = np.nonzero(allowed)
+    return _solve_sparse_edges(h_loc, p_loc, cost[h_loc, p_loc], existing[h_loc, p_loc], cap,
+                               n_h, n_p, big_k)
+
+
+def _solve_sparse_edges(h_loc, p_loc, cost, existing, cap, n_h, n_p, big_k):
+    """LAPJVsp (scipy) on households x (helper slots + one dummy column per household).
+
+    Weights are positive: ``cost + big_k * [not existing] + 1`` on real slots and a dummy
+    weight above any total of real weights, so leaving a household unmatched is the last
+    resort (coverage first), then kept pairs, then cost.
+    """
     from scipy.sparse import csr_matrix
     from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
-    n_h, n_p = cost.shape
-    h_loc, p_loc = np.nonzero(allowed)
-    w = (cost[h_loc, p_loc] + big_k * (1 - existing[h_loc, p_loc]) + 1).astype(np.float64)
+    if len(h_loc) == 0:
+        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+    w = (cost + big_k * (1 - existing.astype(np.int64)) + 1).astype(np.float64)
     dummy = float(n_h) * float(w.max() if len(w) else 1.0) + 1.0
     slot_start = np.cumsum(cap) - cap
     reps = cap[p_loc]
@@ -548,8 +607,3 @@ def _solve_sparse(cost, allowed, existing, cap, big_k):
     real = np.flatnonzero(col_of_row < slots)
     return real, owner[col_of_row[real]]
 
-
-def unknown_suffix_error(path: str) -> UsageError:
-    """The error for an output path whose extension pbkit cannot write."""
-    return UsageError("networks.err.bad_output", file=str(path),
-                      choices=", ".join(OUTPUT_SUFFIXES))

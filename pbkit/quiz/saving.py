@@ -48,7 +48,7 @@ def stored_answer(result: QuizResult) -> str | list[str]:
 
 
 def save_answer(result: QuizResult, *, trainee_id: str, lesson_id: str, store: Any = None,
-                submission_id: str | None = None) -> int:
+                submission_id: str | None = None, cohort_id: str | None = None) -> int:
     """Save one checked answer for ``trainee_id``; returns the store's answer id.
 
     Parameters
@@ -63,6 +63,8 @@ def save_answer(result: QuizResult, *, trainee_id: str, lesson_id: str, store: A
         Default: ``ResultsStore()`` (the data directory's SQLite file or ``PBKIT_DB_URL``).
     submission_id : str, optional
         Makes a retried save idempotent.
+    cohort_id : str, optional
+        Register the trainee in this (existing) cohort first (idempotent).
 
     Raises
     ------
@@ -78,6 +80,8 @@ def save_answer(result: QuizResult, *, trainee_id: str, lesson_id: str, store: A
         saver = getattr(store, "save_quiz_answer", None)
         if saver is None:
             raise StoreError("lessons.quiz.err.no_store")
+        if cohort_id:
+            store.ensure_trainee(trainee_id, cohort_id)
         return int(saver(trainee_id, lesson_id, result.question_id, stored_answer(result),
                          bool(result.correct), submission_id=submission_id))
     finally:

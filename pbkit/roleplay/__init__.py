@@ -5,10 +5,15 @@ Submodules load on first use, so ``import pbkit.roleplay`` stays light.
 >>> import pbkit.roleplay as rp
 >>> rp.score("dibao-complaint", "您先坐，慢慢说。").criteria[0].level
 2
+>>> import pbkit.roleplay.agreement
+>>> callable(rp.agreement)
+True
 """
 
 from __future__ import annotations
 
+import sys
+import types
 from importlib import import_module
 from typing import Any
 
@@ -42,6 +47,23 @@ _LAZY = {
 }
 
 __all__ = list(_LAZY)
+
+
+# Three submodules share their name with the function they define (agreement, evaluate,
+# normalize). Importing a submodule makes Python set it as an attribute of this package,
+# which would turn ``from pbkit.roleplay import agreement`` into the module depending on
+# import order; the package type below keeps the function as the public attribute.
+_SHADOWED = {"agreement", "evaluate", "normalize"}
+
+
+class _Package(types.ModuleType):
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in _SHADOWED and isinstance(value, types.ModuleType):
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 
 def __getattr__(name: str) -> Any:

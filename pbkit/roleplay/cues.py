@@ -4,16 +4,19 @@ The scorer does not count keywords in a bag. It splits the normalised answer int
 sentences, clauses and items, and a cue concept (a set of zh/en regular expressions from the
 scenario file) counts only when
 
-* it sits in an item that reads as language, not as a bare keyword (an item with a pronoun,
-  a modal verb or a particle, or long enough to be a phrase); an answer that is mostly a
-  list of short bare keywords is flagged as a keyword list;
+* it sits in a sentence that reads as language, not as a list of bare keywords (a sentence
+  with a pronoun, a modal verb or a particle, or one that is not mostly short unmarked
+  items); an answer that is mostly bare keywords is flagged as a keyword list and no cue
+  counts;
 * no negation in the same clause scopes over it: "我不会给你看记录", "I won't show you the
   records", "there is no need for a review", "复核就不必了". Negators that attach to an
   adjective ("您不满意可以申请复核", "if you are not satisfied you can ask for a review")
   and double negatives ("不会不管") do not negate the cue.
 
-Conditions over concepts (``any``, ``all`` with ``a|b`` alternatives, ``min``) decide the
-levels; :func:`evaluate` returns the supporting hits, which become the evidence spans.
+Conditions over concepts (``any``, ``all`` with ``a|b`` alternatives and ``a+b``
+conjunctions, ``min``) decide the levels; :func:`supporting_hits` returns the hits that
+made a condition hold, which become the evidence spans. A sentence repeated verbatim adds
+nothing, so repeating an answer cannot raise its score.
 
 >>> from pbkit.roleplay.models import Concept
 >>> concepts = {"show": Concept("show", ("给(你|您)看",), (r"show you",))}
@@ -29,6 +32,7 @@ levels; :func:`evaluate` returns the supporting hits, which become the evidence 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -103,7 +107,7 @@ _EN_POST_NEG = re.compile(
     r"not needed|not possible|impossible|out of the question|pointless|not happening|"
     r"not going to happen|off the table|not an option)")
 _EN_BREAK = re.compile(
-    r"\b(?:i|you|we|he|she|they|and|but|so|if|then|because|when|or|until|unless|which|who|"
+    r"\b(?:i|you|we|he|she|they|but|so|if|then|because|when|or|until|unless|which|who|"
     r"please|also|will|can)\b")
 
 
@@ -161,21 +165,30 @@ def _inner_negated(matched: str) -> bool:
 # ----------------------------------------------------------------------------- matching
 
 
+def _compile(patterns: tuple[str, ...], flags: int) -> tuple[re.Pattern, ...]:
+    """Patterns that start with a literal share one alternation (the regex engine can skip
+    ahead on their first characters); the others are compiled one by one, which keeps the
+    fast path for the rest (about twice as fast as one alternation of everything)."""
+    literal = [p for p in patterns if p and p[0] not in "(.[\\^"]
+    other = [p for p in patterns if not (p and p[0] not in "(.[\\^")]
+    out = [re.compile("|".join(f"(?:{p})" for p in literal), flags)] if literal else []
+    out.extend(re.compile(p, flags) for p in other)
+    return tuple(out)
+
+
 class CueSet:
     """Compiled cue concepts of one scenario (one regex per concept and language)."""
 
     def __init__(self, concepts: Mapping[str, Concept]) -> None:
         self.concepts = dict(concepts)
-        self.zh: list[tuple[str, re.Pattern, bool, bool]] = []
-        self.en: list[tuple[str, re.Pattern, bool, bool]] = []
+        self.zh: list[tuple[str, tuple[re.Pattern, ...], bool, bool]] = []
+        self.en: list[tuple[str, tuple[re.Pattern, ...], bool, bool]] = []
         for cid, concept in self.concepts.items():
             flags = (concept.negatable, concept.inner_negation)
             if concept.zh:
-                self.zh.append((cid, re.compile("|".join(f"(?:{p})" for p in concept.zh)),
-                                *flags))
+                self.zh.append((cid, _compile(concept.zh, 0), *flags))
             if concept.en:
-                self.en.append((cid, re.compile("|".join(f"(?:{p})" for p in concept.en),
-                                                re.IGNORECASE), *flags))
+                self.en.append((cid, _compile(concept.en, re.IGNORECASE), *flags))
 
 
 @dataclass(frozen=True)
@@ -225,17 +238,28 @@ def _segments(text: str, pattern: re.Pattern, start: int, end: int) -> list[tupl
     return [(a, b) for a, b in out if text[a:b].strip()]
 
 
-def _has_structure(piece: str) -> bool:
-    if _CJK.search(piece):
-        return bool(_ZH_MARKER.search(piece)) or len(_CJK.findall(piece)) >= 7
-    return bool(_EN_MARKER.search(piece)) or len(_WORD.findall(piece)) >= 5
+# note-form items start with a verb and have an object ("查阅宅基地证", "visit the site");
+# keywords are bare nouns or lone verbs ("宅基地证", "复核", "recusal")
+_ZH_VERB_LEAD = re.compile(
+    r"^\s*(?:先|再|要|并|然后|最后|首先|其次)?(?:查阅|查看|调取|调出|询问|倾听|安抚|解释|讲清|讲明|说明|"
+    r"告知|答复|回复|回访|复核|核查|核实|重新|召开|组织|协调|疏通|表明|引用|提出|提醒|邀请|介绍|"
+    r"联系|帮助|帮|请|让|问|听|讲|看|查|给|发|送|陪|带|约|签|写|列|拉|加|到|去|对|向|跟|把|为)"
+    r"[\u4e00-\u9fff]{2,}")
+_EN_VERB_LEAD = re.compile(
+    r"^\s*(?:then\s+|first\s+|finally\s+)?(?:visit|check|ask|explain|tell|listen|hear|calm|"
+    r"apologi[sz]e|offer|show|call|send|write|help|review|re-?check|propose|sign|meet|contact|"
+    r"invite|thank|state|cite|mention|arrange|follow|return|acknowledge|restate|give|set|"
+    r"agree|invite|connect|add|reopen|clear|share|split|name|list|walk|inspect|talk|speak|"
+    r"make|keep|let|take|bring|go|come|put|open|post|publish|recuse|assign)\s+\S+\s+\S+")
 
 
 def _is_bare(piece: str) -> bool:
-    """A short item without any marker of a sentence: a keyword."""
+    """A short item without any marker of a sentence and not a verb-led note: a keyword."""
     if _CJK.search(piece):
-        return not _ZH_MARKER.search(piece) and len(_CJK.findall(piece)) <= 6
-    return not _EN_MARKER.search(piece) and len(_WORD.findall(piece)) <= 3
+        return (not _ZH_MARKER.search(piece) and len(_CJK.findall(piece)) <= 6
+                and not _ZH_VERB_LEAD.search(piece))
+    return (not _EN_MARKER.search(piece) and len(_WORD.findall(piece)) <= 3
+            and not _EN_VERB_LEAD.search(piece))
 
 
 def analyze(text: str, cues: CueSet) -> Analysis:
@@ -269,11 +293,15 @@ def analyze(text: str, cues: CueSet) -> Analysis:
     n_items = n_bare = 0
     sentences = _segments(s, _SENTENCE_RE, 0, len(s))
     structured_sentences: list[tuple[int, int, bool]] = []
+    sentence_clauses: list[list[tuple[int, int]]] = []
+    duplicate: list[bool] = []
+    chars = ["\n"] * len(s)
     for s_start, s_end in sentences:
         clauses = []
         s_items = s_bare = 0
         for c_start, c_end in _segments(s, _CLAUSE_RE, s_start, s_end):
-            items = _segments(s, _ITEM_RE, c_start, c_end)
+            items = [(a, b) for a, b in _segments(s, _ITEM_RE, c_start, c_end)
+                     if _CJK.search(s[a:b]) or _WORD.search(s[a:b])]
             bare = sum(1 for a, b in items if _is_bare(s[a:b]))
             s_items += len(items)
             s_bare += bare
@@ -283,33 +311,43 @@ def analyze(text: str, cues: CueSet) -> Analysis:
         sentence = s[s_start:s_end]
         # a sentence counts unless it is a list of bare keywords
         structured = bool(_ZH_MARKER.search(sentence) or _EN_MARKER.search(sentence)) or (
-            s_items < 3 or s_bare * 10 < 6 * s_items)
+            s_items < 3 or s_bare * 4 < 3 * s_items)
         structured_sentences.append((s_start, s_end, structured))
+        sentence_clauses.append(clauses)
         key = sentence.strip()
-        if key in seen_sentences:
-            continue  # a repeated sentence adds nothing
+        duplicate.append(key in seen_sentences)  # a repeated sentence adds nothing
         seen_sentences.add(key)
-        pats = cues.zh if _CJK.search(sentence) else []
-        if re.search(r"[a-z]", sentence):
-            pats = pats + cues.en
-        for cid, regex, negatable, inner in pats:
-            for m in regex.finditer(s, s_start, s_end):
-                if m.end() == m.start():
-                    continue
-                neg = False
-                if negatable:
-                    c1 = next((c for c in clauses if c[0] <= m.start() < c[1]),
-                              (s_start, s_end))
-                    c2 = next((c for c in clauses if c[0] < m.end() <= c[1]), c1)
-                    first = s[c1[0]:c1[1]]
-                    neg = is_negated(first, m.start() - c1[0],
-                                     min(m.end(), c1[1]) - c1[0])
-                    if not neg and c2 != c1:
-                        last = s[c2[0]:c2[1]]
-                        neg = bool(_post_negated(last[m.end() - c2[0]:]))
-                    if not neg and inner:
-                        neg = _inner_negated(m.group(0))
-                hits.append(Hit(cid, m.start(), m.end(), neg, structured))
+        chars[s_start:s_end] = sentence
+    # one pass per concept over the whole text; sentence separators become newlines so a
+    # pattern never reaches across sentences
+    flat = "".join(chars)
+    starts = [a for a, _ in sentences]
+    pats = cues.zh if _CJK.search(s) else []
+    if re.search(r"[a-z]", s):
+        pats = pats + cues.en
+    for cid, regexes, negatable, inner in pats:
+        for m in (m for regex in regexes for m in regex.finditer(flat)):
+            if m.end() == m.start():
+                continue
+            k = bisect_right(starts, m.start()) - 1
+            if k < 0 or duplicate[k]:
+                continue
+            s_start, s_end, structured = structured_sentences[k]
+            if m.end() > s_end:
+                continue
+            neg = False
+            if negatable:
+                clauses = sentence_clauses[k]
+                c1 = next((c for c in clauses if c[0] <= m.start() < c[1]), (s_start, s_end))
+                c2 = next((c for c in clauses if c[0] < m.end() <= c[1]), c1)
+                first = s[c1[0]:c1[1]]
+                neg = is_negated(first, m.start() - c1[0], min(m.end(), c1[1]) - c1[0])
+                if not neg and c2 != c1:
+                    last = s[c2[0]:c2[1]]
+                    neg = bool(_post_negated(last[m.end() - c2[0]:]))
+                if not neg and inner:
+                    neg = _inner_negated(m.group(0))
+            hits.append(Hit(cid, m.start(), m.end(), neg, structured))
     for d in find_deadlines(s, normalized=True):
         sentence_ok = any(ok for a, b, ok in structured_sentences if a <= d.start < b)
         hits.append(Hit("@deadline", d.start, d.end, False, sentence_ok))

@@ -93,6 +93,16 @@ def normalize(text: str) -> Normalized:
     >>> n.text, n.span(4, 6)
     ('abc 会议', (4, 6))
     """
+    # fast path: when no step changes the length, offsets are the identity
+    fast = unicodedata.normalize("NFKC", text)
+    if len(fast) == len(text):
+        if _CJK_RE.search(fast):
+            whole = _converter().convert(fast)
+            fast = whole if len(whole) == len(fast) else None
+        if fast is not None:
+            low = fast.lower()
+            if len(low) == len(text):
+                return Normalized(text, low, tuple(range(len(text))))
     chars: list[str] = []
     offsets: list[int] = []
     for i, ch in enumerate(text):
@@ -196,9 +206,10 @@ _DEADLINE_PATTERNS: tuple[tuple[str, str], ...] = (
 
 
 @cache
-def _deadline_regex() -> re.Pattern:
-    return re.compile("|".join(f"(?P<{kind}{i}>{pat})"
-                               for i, (kind, pat) in enumerate(_DEADLINE_PATTERNS)))
+def _deadline_regexes() -> tuple[tuple[str, bool, re.Pattern], ...]:
+    """(kind, is Chinese, regex) per pattern; Chinese ones only run on text with CJK."""
+    return tuple((kind, bool(_CJK_RE.search(pat)), re.compile(pat))
+                 for kind, pat in _DEADLINE_PATTERNS)
 
 
 def find_deadlines(text: str, *, normalized: bool = False) -> list[Deadline]:
@@ -217,16 +228,28 @@ def find_deadlines(text: str, *, normalized: bool = False) -> list[Deadline]:
     []
     """
     norm = text if normalized else normalize(text).text
-    out = []
-    for m in _deadline_regex().finditer(norm):
-        span_text = m.group(0).strip()
-        if not span_text or span_text in ("今天", "today"):
-            # "today" alone is too often small talk ("今天天气") to be a time limit
-            if not re.search(r"(之内|以内|前|内|by|before)", norm[m.end():m.end() + 3]):
+    has_zh = bool(_CJK_RE.search(norm))
+    has_en = bool(re.search(r"[a-z]", norm))
+    found = []
+    for kind, is_zh, regex in _deadline_regexes():
+        if (is_zh and not has_zh) or (not is_zh and not has_en):
+            continue
+        for m in regex.finditer(norm):
+            span_text = m.group(0).strip()
+            if not span_text:
                 continue
-        kind = re.sub(r"\d+$", "", m.lastgroup or "date")
-        start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
-        out.append(Deadline(start, start + len(span_text), span_text, kind))
+            if span_text in ("今天", "today") and not re.search(
+                    r"(之内|以内|前|内|by|before)", norm[m.end():m.end() + 3]):
+                continue  # "today" alone is too often small talk ("今天天气") to be a limit
+            start = m.start() + (len(m.group(0)) - len(m.group(0).lstrip()))
+            found.append(Deadline(start, start + len(span_text), span_text, kind))
+    # keep the longest of overlapping matches, leftmost first
+    found.sort(key=lambda d: (d.start, -(d.end - d.start)))
+    out: list[Deadline] = []
+    for d in found:
+        if out and d.start < out[-1].end:
+            continue
+        out.append(d)
     return out
 
 

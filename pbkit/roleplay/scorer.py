@@ -17,7 +17,7 @@ on the exemplars showed that this lowers agreement with the human grades (see
 >>> s.total, s.criteria[0].id, s.criteria[0].level
 (20.0, 'acknowledge', 2)
 >>> s.criteria[0].evidence[0].text
-'慢慢说'
+'坐下慢慢说'
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from functools import lru_cache
 from typing import Any
 
 from pbkit.errors import UsageError
-from pbkit.i18n import t
+from pbkit.i18n import resolve_lang, t
 from pbkit.roleplay.cues import Analysis, CueSet, Hit, analyze, holds, supporting_hits
 from pbkit.roleplay.models import Criterion, Exemplar, Scenario, get_scenario
 from pbkit.roleplay.normalize import detect_lang
@@ -150,6 +150,17 @@ def _lower_first(text: str) -> str:
 def feedback_for(crit: Criterion, level: int, lang: str, *, vetoed: bool = False,
                  quote: str = "") -> str:
     """One sentence: what to do to reach the next level of ``crit``."""
+    if not vetoed:
+        return _plain_feedback(crit, level, lang, resolve_lang(None))
+    return _feedback(crit, level, lang, vetoed, quote)
+
+
+@lru_cache(maxsize=4096)
+def _plain_feedback(crit: Criterion, level: int, lang: str, _current: str) -> str:
+    return _feedback(crit, level, lang, False, "")
+
+
+def _feedback(crit: Criterion, level: int, lang: str, vetoed: bool, quote: str) -> str:
     if vetoed:
         target = crit.levels[min(2, crit.max_level)].anchor.get(lang)
         return t("roleplay.feedback.veto", lang=lang, quote=quote,
@@ -277,7 +288,7 @@ class Scorer:
         reasons: list[str] = []
         if analysis.keyword_list:
             reasons.append("keyword_list")
-        if not topical:
+        if not topical and not analysis.keyword_list:
             reasons.append("off_topic")
         if analysis.n_chars < _SHORT_CHARS and not analysis.keyword_list:
             reasons.append("too_short")
@@ -293,7 +304,7 @@ class Scorer:
                 elif m <= lvl - 1.1 and lvl > 1:
                     final = lvl - 1
             if not topical:
-                final = 0
+                final = min(final, 1)  # off topic: at most a vague level, and reviewed
             if m is not None and abs(m - lvl) >= _DISAGREE:
                 disagree += 1
             ev = self._evidence_spans(analysis, hits)

@@ -55,12 +55,10 @@ class AppEntry:
 
 
 def data_dir() -> Path:
-    """Where pbkit keeps its results database and generated files (``PBKIT_DATA_DIR``)."""
-    override = os.environ.get("PBKIT_DATA_DIR")
-    if override:
-        return Path(override)
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
-    return Path(base) / "pbkit"
+    """The results-store data directory (the store's own :func:`pbkit.store.engine.data_dir`)."""
+    from pbkit.store.engine import data_dir as store_data_dir
+
+    return store_data_dir()
 
 
 def apps_dir(trainer: bool = False) -> Path:

@@ -134,7 +134,12 @@ def make_engine(url: str | None = None) -> Engine:
 
     SQLite gets the pragmas in :data:`SQLITE_PRAGMAS` on every connection and
     ``BEGIN IMMEDIATE`` for write transactions (:func:`write_tx`); PostgreSQL gets a
-    pre-ping pool. Other back ends are refused.
+    pre-ping pool and the psycopg 3 driver (``postgresql://`` means
+    ``postgresql+psycopg://``). Other back ends are refused.
+
+    >>> make_engine("postgresql://pb@127.0.0.1/pbkit").dialect.driver
+    'psycopg'
+
     """
     from sqlalchemy import create_engine, event
     from sqlalchemy.engine import make_url
@@ -145,6 +150,8 @@ def make_engine(url: str | None = None) -> Engine:
         parsed = make_url(url)
     except ArgumentError:
         raise StoreError("store.err.bad_url", url=redact_url(url)) from None
+    if parsed.drivername in ("postgresql", "postgres"):  # psycopg 3 is what pbkit ships with
+        parsed = parsed.set(drivername="postgresql+psycopg")
     backend = parsed.get_backend_name()
     if backend not in ("sqlite", "postgresql"):
         raise StoreError("store.err.bad_url", url=redact_url(url))

@@ -28,7 +28,7 @@ data layer's module is absent.
 >>> check_id("13812345678", "trainee_id")
 Traceback (most recent call last):
 ...
-pbkit.errors.StoreError: trainee_id "138****78" looks like a mobile phone number, not a pseudonymous id; use the code from the roster
+pbkit.store.limits.StoreFieldError: trainee id "138****78" looks like a mobile phone number, not a pseudonymous id; use the code from the roster
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from pbkit.errors import StoreError
 
 __all__ = [
     "StoreLimits",
+    "StoreFieldError",
     "DEFAULT_LIMITS",
     "ID_PATTERN",
     "STATUSES",
@@ -142,7 +143,8 @@ def personal_kind(value: str) -> str | None:
     """The kind of direct identifier ``value`` looks like, or ``None`` for a pseudonym.
 
     Kinds: ``mobile``, ``resident_id``, ``landline``, ``email``, ``name`` (Chinese
-    characters, or letters only with no digit, as in ``zhangwei``).
+    characters, or letters only with no digit, as in ``zhangwei``; a hex hash without a
+    digit, as the anonymiser's ``P`` + 10 hex characters can be, is not a name).
 
     >>> [personal_kind(v) for v in ("T0001", "13912345678", "zhangwei", "张伟", "p_3fa9c1")]
     [None, 'mobile', 'name', 'name', None]
@@ -165,9 +167,16 @@ def personal_kind(value: str) -> str | None:
         return "resident_id"
     if _LANDLINE.search(value):
         return "landline"
-    if value.isascii() and not any(ch.isdigit() for ch in value):
+    if value.isascii() and not any(ch.isdigit() for ch in value) and not _hex_like(value):
         return "name"
     return None
+
+
+def _hex_like(value: str) -> bool:
+    """A keyed-hash pseudonym that happens to hold no digit (``P`` + ``ABCDEFFEDC``):
+    after a one-letter prefix, at least 8 characters, all hex letters."""
+    body = value[1:].upper()
+    return len(body) >= 8 and set(body) <= set("ABCDEF")
 
 
 def mask(value: str) -> str:
@@ -191,27 +200,44 @@ def check_id(value: Any, what: str, limits: StoreLimits = DEFAULT_LIMITS, *,
     character set and length.
     """
     if not isinstance(value, str) or not value.strip():
-        raise StoreError("store.err.id_empty", what=what)
+        raise StoreFieldError("store.err.id_empty", what=what)
     if len(value) > limits.max_id_chars:
-        raise StoreError("store.err.id_too_long", what=what, length=len(value),
+        raise StoreFieldError("store.err.id_too_long", what=what, length=len(value),
                          max=limits.max_id_chars)
     if pseudonym:
         kind = personal_kind(value)
         if kind is not None:
-            raise StoreError(f"store.err.id_{kind}", what=what, value=mask(value))
+            raise StoreFieldError(f"store.err.id_{kind}", what=what, value=mask(value))
     if not ID_PATTERN.fullmatch(value):
-        raise StoreError("store.err.id_chars", what=what, value=mask(value))
+        raise StoreFieldError("store.err.id_chars", what=what, value=mask(value))
     return value
 
 
 def check_name(value: Any, what: str, limits: StoreLimits = DEFAULT_LIMITS) -> str:
     """A display name (for a cohort): non-empty text without control characters."""
     if not isinstance(value, str) or not value.strip():
-        raise StoreError("store.err.name_empty", what=what)
+        raise StoreFieldError("store.err.name_empty", what=what)
     if len(value) > limits.max_name_chars:
-        raise StoreError("store.err.name_too_long", what=what, length=len(value),
+        raise StoreFieldError("store.err.name_too_long", what=what, length=len(value),
                          max=limits.max_name_chars)
     return check_text(value.strip(), what)
+
+
+class StoreFieldError(StoreError):
+    """A refused field value; the field's name is shown in the message's language.
+
+    >>> StoreFieldError("store.err.id_empty", what="trainee_id").render("zh")
+    '学员编号不能为空'
+    """
+
+    def render(self, lang: str | None = None) -> str:
+        from pbkit.i18n import has_key, t
+
+        params = dict(self.params)
+        what = str(params.get("what", ""))
+        if has_key(f"store.field.{what}"):
+            params["what"] = t(f"store.field.{what}", lang=lang)
+        return t(self.key, lang=lang, **params)
 
 
 def _clean_text(value: str) -> bool:
@@ -227,7 +253,7 @@ def _clean_text(value: str) -> bool:
 def check_text(value: str, what: str) -> str:
     """Refuse control characters (other than tab, CR, LF) and unencodable text."""
     if not _clean_text(value):
-        raise StoreError("store.err.control_char", what=what)
+        raise StoreFieldError("store.err.control_char", what=what)
     return value
 
 
@@ -321,7 +347,7 @@ def check_score(score: Any, scenario_id: str, limits: StoreLimits = DEFAULT_LIMI
     for item in criteria:
         if not isinstance(item, Mapping):
             raise StoreError("store.err.score_field", field="criteria")
-        cid = check_id(item.get("id"), "criteria.id", limits, pseudonym=False)
+        cid = check_id(item.get("id"), "criterion_id", limits, pseudonym=False)
         if cid in seen:
             raise StoreError("store.err.duplicate_criterion", criterion=cid)
         seen.add(cid)

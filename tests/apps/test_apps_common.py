@@ -192,3 +192,20 @@ def test_browser_state_collects_every_widget():
     state = app.browser_state()
     assert "hello &lt;b&gt;" in state
     assert len(app.all_widgets()) >= 8
+
+
+def test_launch_shows_an_error_box_when_the_app_cannot_start(capfd, monkeypatch):
+    import IPython.display
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda *a, **k: shown.extend(a))
+
+    class Broken(AppShell):
+        def __init__(self, lang=None):
+            raise StoreError("store.err.answer_empty")
+
+    assert Broken.launch() is None
+    html = shown[0].data
+    assert 'class="pbkit-msg pbkit-msg-error"' in html
+    assert StoreError("store.err.answer_empty").render("zh") in html
+    assert "Traceback" not in html

@@ -6,6 +6,7 @@ import warnings
 
 import pytest
 
+from pbkit.apps.common import esc
 from pbkit.apps.dashboard_app import DashboardApp
 from pbkit.health import compliance_summary, meeting_calendar
 from pbkit.health.scorecard import scorecard
@@ -57,8 +58,11 @@ def test_scorecard_shows_points_and_evidence_of_each_lost_point(app, dataset):
     assert app.scorecard_view.value.count('<tr class="pbkit-lost">') == len(lost)
     details = res.evidence_frame("zh")
     details = details[details["org_id"] == org]
-    for detail in details["detail"].head(20):
-        assert detail.replace("&", "&amp;").replace("<", "&lt;") in app.scorecard_view.value
+    for item, group in details.groupby("item"):
+        for detail in group["detail"].head(15):
+            assert esc(detail) in app.scorecard_view.value
+        if len(group) > 15:
+            assert t("apps.dashboard.more", "zh", n=len(group) - 15) in app.scorecard_view.value
 
 
 def test_meetings_view_matches_health_compliance(app, dataset):

@@ -41,7 +41,16 @@ def open_app(browser, server, name: str, **query: str):
 def shot(page, name: str) -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{name}.png"
-    page.locator(".pbkit-app").first.screenshot(path=str(path))
+    # Voila scrolls inside a container, so grow the viewport to the whole app instead
+    size = page.viewport_size
+    page.evaluate("window.scrollTo(0, 0); document.querySelectorAll('*').forEach("
+                  "e => { if (e.scrollTop) { e.scrollTop = 0; } })")
+    height = page.evaluate("Math.ceil(document.querySelector('.pbkit-app')"
+                           ".getBoundingClientRect().bottom) + 40")
+    page.set_viewport_size({"width": size["width"], "height": min(max(height, 600), 6000)})
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(path))
+    page.set_viewport_size(size)
     assert path.stat().st_size > 10_000
     return path
 
@@ -58,11 +67,12 @@ def visible_errors(page) -> list[str]:
 
 
 def test_roleplay_complete_an_attempt_and_see_the_score(browser, apps_server):
-    from pbkit.roleplay import score
+    from pbkit.roleplay import get_scenario, score
     from pbkit.store import ResultsStore
 
     page = open_app(browser, apps_server, "roleplay", trainee="T0001")
     assert page.input_value(".widget-text input") == "T0001"
+    page.select_option(".widget-dropdown select", label=get_scenario("dibao-complaint").title.zh)
     page.click("button.pbkit-start")
     page.wait_for_selector(".pbkit-villager", timeout=WAIT)
     page.fill(".pbkit-answer-input textarea", ANSWER)
@@ -84,7 +94,8 @@ def test_roleplay_complete_an_attempt_and_see_the_score(browser, apps_server):
     # the whole app switches to English
     page.click("text=English")
     page.wait_for_selector("text=Role-play practice", timeout=WAIT)
-    assert page.inner_text("button.pbkit-retry") == "Try again"
+    page.wait_for_selector("button.pbkit-retry:has-text('Try again')", timeout=WAIT)
+    assert "Total: " in page.inner_text(".pbkit-result")
     assert not visible_errors(page)
     page.close()
     assert_clean_log(apps_server)
@@ -154,16 +165,50 @@ def test_dashboard_opens_with_scorecard_and_evidence(browser, apps_server):
     assert "扣分依据" in table.inner_text()
     shot(page, "dashboard-scorecard")
     assert not visible_errors(page)
+    # a classroom projector: 1024x768 and the larger-text mode, nothing cut off sideways
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.click("text=大字模式")
+    page.wait_for_selector(".pbkit-app.pbkit-large", timeout=WAIT)
+    size = page.evaluate("(() => { const r = document.querySelector('.pbkit-app');"
+                         " return [r.scrollWidth, r.clientWidth,"
+                         " parseFloat(getComputedStyle(r).fontSize)]; })()")
+    assert size[0] <= size[1] + 2 and size[2] >= 20, size
+    shot(page, "dashboard-projector")
     page.close()
     assert_clean_log(apps_server)
 
 
-def _status(url: str) -> int:
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def _response(url: str) -> tuple[int, str]:
+    """Status and Location of a GET, redirects not followed."""
+    opener = urllib.request.build_opener(_NoRedirect)
     try:
-        with urllib.request.urlopen(url, timeout=60) as resp:
-            return resp.status
+        with opener.open(url, timeout=60) as resp:
+            return resp.status, ""
     except urllib.error.HTTPError as err:
-        return err.code
+        return err.code, err.headers.get("Location") or ""
+
+
+def _status(url: str) -> int:
+    return _response(url)[0]
+
+
+def _kernels(server) -> list[int]:
+    from tests.apps.conftest import processes_with_env
+
+    out = []
+    for pid in processes_with_env(str(server.data_dir)):
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if b"ipykernel" in cmd:
+            out.append(pid)
+    return out
 
 
 def test_trainee_server_does_not_serve_the_trainer_console(apps_server):
@@ -173,14 +218,18 @@ def test_trainee_server_does_not_serve_the_trainer_console(apps_server):
 
 def test_trainer_console_refuses_a_request_without_the_token(browser, trainer_server):
     bare = f"http://127.0.0.1:{trainer_server.port}/voila/render/console.ipynb"
-    assert _status(bare) in (401, 403)
-    assert _status(bare + "?token=wrong-token") in (401, 403)
-    context = browser  # fresh page, no token cookie yet
-    page = context.new_page()
-    response = page.goto(bare, wait_until="commit", timeout=WAIT)
-    assert response.status in (401, 403)
+    before = _kernels(trainer_server)
+    for url in (bare, bare + "?token=wrong-token"):
+        status, location = _response(url)
+        # refused: 401/403, or sent to the login page that asks for the token
+        assert status in (401, 403) or (status == 302 and location.startswith("/login")), \
+            (status, location)
+    page = browser.new_page()  # no token cookie yet in this browser
+    page.goto(bare, timeout=WAIT)
+    assert "/login" in page.url
     assert page.query_selector(".pbkit-app") is None
     page.close()
+    assert _kernels(trainer_server) == before  # no kernel ran for the refused requests
     page = open_app(browser, trainer_server, "console", token=TRAINER_TOKEN)
     page.wait_for_selector("text=T0001", timeout=WAIT)
     shot(page, "trainer")

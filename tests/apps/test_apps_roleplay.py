@@ -93,6 +93,9 @@ def test_forged_overlong_answer_is_refused_by_the_store(store):
     assert app.message_text == StoreError("store.err.turn_too_long", turn=1,
                                           length=len(long_text), max=4000).render("zh")
     assert len(store.attempts()) == 0
+    # the app applies the store's limits before scoring; the store refuses it on its own too
+    with pytest.raises(StoreError):
+        store.submit_attempt(app.attempt.submission_id, "T0001", SCENARIO, [long_text], None)
     # nothing was lost: the answer is still there to shorten, submit still works
     assert app.answer.value == long_text and not app.submit.disabled
     app.answer.value = long_text[:300]
@@ -207,3 +210,48 @@ def test_trainee_and_cohort_from_the_link_register_the_trainee(store, monkeypatc
     click(app.submit)
     assert store.roster("C1")["trainee_id"].tolist() == ["T0001", "T0100"]
     assert len(store.attempts(trainee_id="T0100")) == 1
+
+
+def test_multi_turn_villager_reacts_and_conversation_is_scored(store):
+    from pbkit.roleplay import Conversation, score_conversation
+
+    turns = ["大娘，您先坐下慢慢说，我理解您的难处。",
+             "低保要经过申请、入户调查、民主评议和公示，三天内我把评议记录拿给您看。"]
+    app = make_app(store)
+    click(app.start)
+    sc = get_scenario(SCENARIO)
+    assert esc(sc.opening.zh) in app.transcript.value
+    app.answer.value = turns[0]
+    click(app.send)
+    expected_reply = Conversation(SCENARIO, lang="zh").say(turns[0]).reply
+    assert esc(expected_reply) in app.transcript.value
+    assert app.answer.value == "" and not app.submit.disabled
+    app.answer.value = turns[1]
+    click(app.submit)
+    expected = score_conversation(SCENARIO, turns, lang="zh")
+    assert app.attempt.score.total == expected.total
+    rows = store.attempts("C1")
+    assert rows.loc[0, "turns"] == 2 and rows.loc[0, "total"] == expected.total
+    stored = store.turns(int(rows.loc[0, "attempt_id"]))
+    assert stored["text"].tolist() == turns
+    assert stored["reply"].tolist() == [sc.opening.zh, expected_reply]
+    for i, turn in enumerate(expected.turns, start=1):
+        assert t("apps.roleplay.turn_total", "zh", turn=i,
+                 total=f"{turn.score.total:.0f}") in app.result.value
+
+
+def test_turn_limit_is_enforced_in_the_kernel(store):
+    app = make_app(store, lang="en")
+    click(app.start)
+    limit = app._max_turns()
+    for i in range(limit - 1):
+        app.answer.value = f"Turn {i}: I understand, please tell me more."
+        click(app.send)
+    assert app.send.disabled is False or limit == 1
+    app.answer.value = "one more"
+    click(app.send)  # the last allowed turn is taken, then the button is disabled
+    assert app.send.disabled
+    app.answer.value = "forged extra turn"
+    click(app.send)  # a forged click on the disabled button
+    assert app.message_text == t("apps.roleplay.err.too_many_turns", "en", max=limit)
+    assert len(app.attempt.answers) == limit

@@ -341,3 +341,75 @@ def test_cli_errors_one_line_exit_2(tmp_path, raw, case, message):
         assert sorted(p.name for p in out.iterdir()) == ["x.csv"]
     else:
         assert not out.exists()
+
+
+def test_orgs_table_and_address_map_to_the_same_org_codes(tmp_path, raw_people):
+    raw = write_raw(tmp_path / "raw", raw_people)
+    pd.DataFrame({"组织名称": ["红星镇", "红旗村党支部", "东风村"],
+                  "上级组织": ["", "红星镇", "红星镇"], "层级": ["乡镇", "村", "村"],
+                  "户数": ["", "420", "310"], "集体收入档次": ["", "5万以下", "无"]}
+                 ).to_csv(raw / "组织.csv", index=False)
+    people = pd.read_csv(raw / "党员名册.csv", dtype=str)
+    people.loc[0, "所在村"] = None                    # only the address tells the village
+    people.loc[0, "乡镇"] = None
+    people.loc[0, "家庭住址"] = "红星镇红旗村3组12号"
+    people.to_csv(raw / "党员名册.csv", index=False)
+    anonymize(raw, tmp_path / "out", SALT, k=1, ref_date=REF)
+    ds = load_dataset(tmp_path / "out")
+    orgs = ds.orgs.set_index("org_id")
+    assert sorted(orgs["level"]) == ["township", "village", "village"]
+    villages = orgs[orgs["level"] == "village"]
+    assert set(ds.people["org_id"]) <= set(villages.index)
+    by_hh = villages["households"].dropna().astype(int).sort_values().tolist()
+    assert by_hh == [310, 420]
+    hongqi = villages.index[villages["households"] == 420][0]
+    first = hmac_pseudonym(SALT, "id:" + raw_people[0]["身份证号码"])
+    assert ds.people.set_index("person_id").loc[first, "org_id"] == hongqi
+    # the org code is the same keyed hash in every run
+    assert hongqi == Pseudonymiser(SALT).pseudonym("org", "红星镇/红旗村", "V")
+    assert villages["name_code"].equals(pd.Series(villages.index, index=villages.index,
+                                                  name="name_code"))
+
+
+def test_identifier_in_a_kept_text_column_is_scrubbed(tmp_path, raw_people):
+    raw = write_raw(tmp_path / "raw", raw_people)
+    people = pd.read_csv(raw / "党员名册.csv", dtype=str)
+    people["流入地"] = ""
+    people.loc[2, "流入地"] = "广东 联系人13912345678"
+    people.loc[3, "流入地"] = "浙江"
+    people.to_csv(raw / "党员名册.csv", index=False)
+    rep = anonymize(raw, tmp_path / "out", SALT, k=1, ref_date=REF)
+    assert rep.cells_scrubbed == 1
+    p = load_dataset(tmp_path / "out").people.set_index("person_id")
+    pid = lambda i: hmac_pseudonym(SALT, "id:" + raw_people[i]["身份证号码"])  # noqa: E731
+    assert pd.isna(p.loc[pid(2), "destination"]) and p.loc[pid(3), "destination"] == "浙江"
+    assert "13912345678" not in all_text(tmp_path / "out")
+
+
+def test_english_headers_and_age_column(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    rows = ["Name,ID Number,Phone,Age,Gender,Education,Occupation,Village,Roles"]
+    rows += [f"Person {i},{resident_id(i)},{mobile(i)},{61 + i % 3},male,primary,farmer,"
+             f"Willow Village,member" for i in range(6)]
+    (raw / "people.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    rep = anonymize(raw, tmp_path / "out", SALT, k=5, ref_date=REF)
+    assert rep.k_achieved == 6 and rep.suppressed == 0
+    assert rep.identifiers_dropped == ("people.csv:Name", "people.csv:ID Number",
+                                       "people.csv:Phone")
+    people = load_dataset(tmp_path / "out").people
+    assert people["age_band"].tolist() == ["60-69"] * 6
+    assert "Person" not in all_text(tmp_path / "out") and "Willow" not in all_text(
+        tmp_path / "out")
+
+
+def test_cli_json_report_matches_the_file(tmp_path, raw):
+    salt = tmp_path / "secret.key"
+    salt.write_bytes(SALT)
+    proc = cli(raw, tmp_path / "out", "--salt-file", salt, "--k", "3", "--json",
+               "--ref-date", REF)
+    assert proc.returncode == 0, proc.stderr
+    printed = json.loads(proc.stdout)
+    assert printed == json.loads((tmp_path / "out" / "privacy_report.json").read_text("utf-8"))
+    assert printed["k_requested"] == 3 and printed["k_achieved"] >= 3
+    assert printed["reference_date"] == REF

@@ -175,3 +175,48 @@ def test_fuzz_xlsx_with_broken_member(xlsx_bytes, data):
 def test_fuzz_flipped_zip(zip_bytes, data):
     mutated = _flip(zip_bytes, data.draw(EDITS), data.draw(CUTS))
     assert run({"export.zip": mutated}, "export.zip") in {"loaded", "report", "refused"}
+
+
+# ------------------------------------------------------------------ findings of the long run
+
+def test_finding_date_beyond_nanosecond_range_is_a_bad_date(tmp_path):
+    """Found by benchmarks/fuzz_loader.py: year 9024 crashed the date cast."""
+    from pbkit.data.validation import validate
+
+    (tmp_path / "orgs.csv").write_text(ORGS)
+    (tmp_path / "people.csv").write_text(PEOPLE)
+    (tmp_path / "activities.csv").write_text(
+        "activity_id,org_id,kind,date,expected,attended\nA1,V1,党课,9024-03-05,1,1\n"
+        "A2,V1,党课,9024年3月5日,1,1\n")
+    report = validate(tmp_path)
+    assert [(i.key, i.row, i.column) for i in report] == [
+        ("data.bad_date", 2, "date"), ("data.bad_date", 3, "date")]
+
+
+def test_finding_zip_with_unsupported_version_is_reported(tmp_path, zip_bytes):
+    """Found by the long run: a flipped 'version needed' field raised NotImplementedError."""
+    raw = bytearray(zip_bytes)
+    cd = raw.find(b"PK\x01\x02")
+    raw[cd + 6] = 111  # version needed to extract: 11.1
+    (tmp_path / "x.zip").write_bytes(bytes(raw))
+    issues = list(validate(tmp_path / "x.zip"))
+    assert [(i.severity, i.key, i.file) for i in issues] == [("error", "data.bad_zip", "x.zip")]
+
+
+def test_finding_zip_member_with_empty_name_is_skipped(tmp_path):
+    """Found by the long run: a member whose name was flipped to empty raised IndexError."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("orgs.csv", ORGS)
+        zf.writestr("people.csv", PEOPLE)
+        zf.writestr("Q", b"junk")
+    raw = bytearray(buf.getvalue())
+    # make the last member's name zero bytes long in the central directory
+    cd = raw.rfind(b"PK\x01\x02")
+    raw[cd + 28: cd + 30] = b"\x00\x00"
+    del raw[cd + 46]
+    end = raw.rfind(b"PK\x05\x06")
+    size = int.from_bytes(raw[end + 12: end + 16], "little") - 1
+    raw[end + 12: end + 16] = size.to_bytes(4, "little")
+    (tmp_path / "y.zip").write_bytes(bytes(raw))
+    assert run({"y.zip": (tmp_path / "y.zip").read_bytes()}, "y.zip") == "loaded"

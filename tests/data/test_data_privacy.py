@@ -172,3 +172,15 @@ def test_enforce_k_generalises_education_before_suppressing():
     out, done = enforce_k(frame, 5)
     assert [d["step"] for d in done] == ["education_top_coded"]
     assert out["education"].tolist() == ["college"] * 6 and len(out) == 6
+
+
+def test_render_check_in_both_languages():
+    from pbkit.data.privacy import render_check
+
+    ds = Dataset.from_frames(people=_people(age_band=["60-69"] * 6, occupation=["farmer"] * 6))
+    result = privacy_check(ds, k=7)
+    assert render_check(result, lang="en") == (
+        "privacy check (age_band, gender, education, occupation, org_id): k = 6, "
+        "7 required, failed")
+    assert render_check(result, lang="zh") == (
+        "隐私检查（age_band, gender, education, occupation, org_id）：k = 6，要求 7，未通过")

@@ -381,3 +381,35 @@ def test_unsupported_suffix(tmp_path):
     with pytest.raises(DataError) as err:
         read_source(tmp_path / "data.json")
     assert "unsupported file type .json" in err.value.render("en")
+
+
+# ------------------------------------------------------------------ hostile inputs
+
+def test_xlsx_far_row_number_is_not_materialised(tmp_path):
+    """A sheet naming row 1,000,000 must not build a million empty rows (fuzz finding)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "orgs"
+    ws.append(["org_id", "level"])
+    ws.cell(row=1_000_000, column=1, value="V9")
+    ws.cell(row=1_000_000, column=2, value="village")
+    wb.save(tmp_path / "far.xlsx")
+    rt = read_source(tmp_path / "far.xlsx").tables["orgs"]
+    assert rt.rows.tolist() == [1_000_000]
+    assert rt.data[0].tolist() == ["V9"]
+
+
+def test_long_names_and_cells_stay_fast(tmp_path):
+    from pbkit.data.normalize import parse_date, parse_int
+
+    assert detect_table("people_" + "1" * 5000 + "x.csv") is None
+    assert detect_table("people" + "_2024" * 30) is None  # over the name length bound
+    import pandas as pd
+
+    long_cell = "1" + " " * 200_000 + "x"
+    _values, bad = parse_date(pd.Series([long_cell, "2024/3/5"], dtype="str"))
+    assert bad.tolist() == [True, False]
+    _values, bad = parse_int(pd.Series([long_cell, "5人"], dtype="str"))
+    assert bad.tolist() == [True, False]

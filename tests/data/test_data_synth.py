@@ -349,11 +349,54 @@ def test_cli_synth_refuses_a_file_as_out(tmp_path):
 
 @pytest.mark.slow
 def test_province_scale_hierarchy_and_size():
-    ds = synthesize("province", seed=1)
-    levels = ds.orgs["level"].value_counts()
+    from pbkit.data.synth import iter_synthesize
+
+    totals = dict.fromkeys(("orgs", "people", "households", "activities"), 0)
+    levels: dict[str, int] = {}
+    org_ids: set[str] = set()
+    parents: set[str] = set()
+    last_person = 0
+    for chunk in iter_synthesize("province", seed=1):     # one county in memory at a time
+        for name in totals:
+            totals[name] += len(chunk[name])
+        for level, n in chunk["orgs"]["level"].value_counts().items():
+            levels[level] = levels.get(level, 0) + int(n)
+        org_ids |= set(chunk["orgs"]["org_id"])
+        parents |= set(chunk["orgs"]["parent_id"].dropna())
+        ids = chunk["people"]["person_id"]
+        assert ids.str.fullmatch(r"P\d{7}").all()
+        nums = ids.str[1:].astype(int)
+        assert nums.iloc[0] == last_person + 1 and nums.is_monotonic_increasing
+        last_person = int(nums.iloc[-1])
     assert levels["province"] == 1 and levels["city"] == 3 and levels["county"] == 15
-    assert 600_000 <= len(ds.people) <= 900_000
-    assert 1_200_000 <= len(ds.households) <= 1_800_000
-    assert ds.people["person_id"].str.fullmatch(r"P\d{7}").all()
-    assert ds.orgs["org_id"].is_unique
-    assert ds.orgs["parent_id"].dropna().isin(ds.orgs["org_id"]).all()
+    assert 600_000 <= totals["people"] <= 900_000
+    assert 1_200_000 <= totals["households"] <= 1_800_000
+    assert 3_000_000 <= totals["activities"] <= 5_500_000
+    assert len(org_ids) == totals["orgs"] and parents <= org_ids
+
+
+def test_chunks_concatenate_to_the_dataset_and_write_the_same_bytes(tmp_path, monkeypatch):
+    from pbkit.commands.synth import write_chunks
+    from pbkit.data.synth import SCALES, ScaleSpec, iter_synthesize
+
+    # a tiny province: 1 city, 3 counties, one township of 4 villages each
+    monkeypatch.setitem(SCALES, "mini", ScaleSpec("mini", 1, 3, (1, 1), (4, 4), 20.0, 0.5,
+                                                  (1, 1), 6))
+    chunks = list(iter_synthesize("mini", seed=3))
+    assert len(chunks) == 3
+    whole = synthesize("mini", seed=3)
+    for name, frame in whole.tables().items():
+        joined = pd.concat([c[name] for c in chunks], ignore_index=True)
+        assert joined.equals(frame), name
+    key = {"people": "person_id", "households": "household_id", "pairings": "pairing_id",
+           "activities": "activity_id", "visits": "visit_id", "orgs": "org_id"}
+    for name, col in key.items():
+        assert whole.table(name)[col].is_unique, name
+    nums = whole.people["person_id"].str[1:].astype(int)
+    assert nums.tolist() == list(range(1, len(nums) + 1))
+    assert set(whole.orgs["level"]) >= {"province", "city", "county"}
+    assert whole.orgs["parent_id"].dropna().isin(whole.orgs["org_id"]).all()
+    whole.write_csv(tmp_path / "whole")
+    write_chunks(iter_synthesize("mini", seed=3), tmp_path / "chunked")
+    for f in (tmp_path / "whole").iterdir():
+        assert (tmp_path / "chunked" / f.name).read_bytes() == f.read_bytes(), f.name

@@ -451,3 +451,18 @@ def test_report_json_fields(tmp_path):
     assert records == [{"severity": "error", "code": "data.dangling_ref", "file": "people.csv",
                         "table": "people", "row": 4, "column": "org_id",
                         "message": "V9 does not exist in table orgs"}]
+
+
+def test_reference_to_absent_optional_table_dangles(tmp_path):
+    folder = make(tmp_path, drop=("households", "visits"))
+    report = validate(folder, today=TODAY)
+    issue = only(report)
+    assert where(issue) == ("error", "pairings.csv", "pairings", 2, "target_id")
+    assert issue.message("en").startswith("H1 does not exist in table households")
+
+
+def test_template_header_decorations_accepted(tmp_path):
+    people = BASE["people"].replace(
+        "person_id,org_id,roles,birth_year,gender,education,join_year",
+        "*人员编号,所在组织编号（必填）,角色(roles),出生年份,性别*,学历(education),入党年份")
+    assert list(validate(make(tmp_path, people=people), today=TODAY)) == []

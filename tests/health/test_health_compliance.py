@@ -5,6 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from health_frames import known_dataset, meetings, person
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from pbkit.data.dataset import Dataset
 from pbkit.errors import UsageError
@@ -204,3 +206,40 @@ def test_perfunctory_rule_switches(tmp_path):
     rules.write_text("perfunctory:\n  same_attendance: false\n", encoding="utf-8")
     out = perfunctory(_perf_ds(acts), year=2024, rules=rules)
     assert out["reason"].tolist() == ["same_day_of_month"]
+
+
+# ---- property: per-period counting matches a brute-force oracle ----------------------------
+
+_KIND_STEP = {"general_meeting": 3, "committee_meeting": 1, "group_meeting": 1,
+              "party_lesson": 3, "activity_day": 1, "org_life_meeting": 12,
+              "democratic_appraisal": 12}
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["V1", "V2"]), st.sampled_from(sorted(_KIND_STEP)),
+                          st.integers(1, 12), st.integers(1, 28), st.integers(0, 3)),
+                max_size=60))
+def test_missing_matches_brute_force(rows):
+    acts = pd.DataFrame([{"activity_id": f"A{i}", "org_id": org, "kind": kind,
+                          "date": f"2024-{m:02d}-{d:02d}", "expected": 3, "attended": a}
+                         for i, (org, kind, m, d, a) in enumerate(rows)],
+                        columns=["activity_id", "org_id", "kind", "date", "expected",
+                                 "attended"])
+    ds = Dataset.from_frames(orgs=pd.DataFrame({"org_id": ["V1", "V2"], "level": "village"}),
+                             activities=acts)
+    s = compliance_summary(ds, year=2024).set_index(["org_id", "kind"])
+    for org in ("V1", "V2"):
+        for kind, step in _KIND_STEP.items():
+            held = [0] * (12 // step)
+            for o, k, m, _d, _a in rows:
+                if o == org and k == kind:
+                    held[(m - 1) // step] += 1
+            row = s.loc[(org, kind)]
+            assert row["required"] == len(held)
+            assert row["held"] == sum(held)
+            assert row["missing"] == sum(1 for h in held if h == 0)
+            att = [a for o, k, _m, _d, a in rows if o == org and k == kind]
+            if att:
+                assert row["attendance_rate"] == pytest.approx(sum(att) / (3 * len(att)))
+            else:
+                assert pd.isna(row["attendance_rate"])

@@ -188,3 +188,80 @@ def test_synthetic_township_report():
     fair = rep.views["fairness_summary"]
     assert fair.loc[(fair.scope == "ALL") & (fair.metric == "visits_per_household"),
                     "gini"].iloc[0] > 0.2
+
+
+def test_sparse_datasets_still_report(tmp_path):
+    from pbkit.data.dataset import Dataset
+    from pbkit.errors import UsageError
+
+    only_township = Dataset.from_frames(
+        orgs=pd.DataFrame({"org_id": ["T1"], "level": ["township"]}),
+        visits=pd.DataFrame({"visit_id": ["X"], "person_id": "P", "target_id": "T1",
+                             "date": ["2024-01-01"]}))
+    rep = health_report(only_township, lang="en")
+    assert rep.meta["branches"] == 0 and json.loads(rep.to_json())["scorecard"] == []
+    rep.to_xlsx(tmp_path / "empty.xlsx")
+    no_meetings = Dataset.from_frames(
+        orgs=pd.DataFrame({"org_id": ["V1"], "level": ["village"]}),
+        people=pd.DataFrame({"person_id": ["P1"], "org_id": ["V1"], "roles": ["member"],
+                             "gender": ["male"], "education": ["primary"],
+                             "join_year": [2020]}))
+    rep = health_report(no_meetings, lang="en")
+    assert rep.meta["year"] == 2020  # from the join years: nothing else is dated
+    assert rep.scores.totals["total"].tolist() == [35.0]
+    with pytest.raises(UsageError):
+        health_report(Dataset.from_frames(
+            orgs=pd.DataFrame({"org_id": ["V1"], "level": ["village"]})))
+
+
+def test_bundled_sample_through_the_cli(capsys):
+    from pbkit.data.sample import sample_path
+
+    if not sample_path().is_dir():
+        pytest.skip("bundled sample not present")
+    assert main(["health", str(sample_path()), "--json", "--lang", "en"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    _check_scorecard_json(doc["scorecard"])
+    assert doc["meta"]["dataset"] == "sample-township"
+    assert len(doc["scorecard"]) == doc["meta"]["branches"] > 10
+    assert doc["fairness_summary"] and doc["rectification"]
+
+
+def test_cli_charts_folder(known_folder, tmp_path, capsys):
+    out = tmp_path / "charts"
+    assert main(["health", str(known_folder), "--charts", str(out), "--lang", "en"]) == 0
+    assert f"Saved 7 charts in {out}" in capsys.readouterr().err
+    assert sorted(p.name for p in out.glob("*.png")) == [
+        "age_pyramid.png", "compliance.png", "development.png", "education.png",
+        "migrants.png", "probationary.png", "years_since_new.png"]
+
+
+def test_official_weak_lax_column_and_big_village_share():
+    ds = known_dataset()
+    orgs = ds.orgs.copy()
+    orgs["weak_lax"] = pd.array([None, False, False, True, None], dtype="boolean")
+    ds = ds.replace(orgs=orgs)
+    rep = health_report(ds, year=2024, lang="en")
+    wb = rep.views["weak_branches"].set_index("org_id")
+    assert bool(wb.loc["V3", "weak_lax"]) and bool(wb.loc["V3", "weak"])
+    assert pd.isna(wb.loc["E1", "weak_lax"])
+    fair = rep.views["fairness_summary"].set_index("metric")
+    # largest village by residents is V1 (300 households): 3 of the 5 visits of 2024
+    assert fair.loc["visits_per_household", "largest20_share"] == pytest.approx(3 / 5)
+    # V1 holds 3 of the 7 needy households counted
+    assert fair.loc["visits_per_household", "largest20_households_share"] == pytest.approx(
+        3 / 7)
+
+
+def test_as_of_mid_year_review(known_folder, capsys):
+    rep = health_report(known_dataset(), year=2024, as_of="2024-06-30", lang="en")
+    comp = rep.views["compliance_summary"]
+    v3 = comp[(comp.org_id == "V3") & (comp.kind == "committee_meeting")].iloc[0]
+    assert (v3["required"], v3["missing"]) == (6, 6)
+    # V2's missing November/December meetings are not due yet: full marks on the item
+    v2 = rep.scores.branch("V2")["items"][0]
+    assert v2["points"] == 25.0 and v2["evidence"] == []
+    assert rep.meta["as_of"] == "2024-06-30"
+    assert main(["health", str(known_folder), "--as-of", "2024-13-45", "--lang", "en"]) == 2
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "pbkit health: invalid date '2024-13-45' (expected YYYY-MM-DD)")

@@ -148,13 +148,16 @@ def test_cli_build_and_check_exit_codes(course, capsys):
     assert len(lines) == 1 and lines[0].startswith("why-branches [en], cell why-branches-")
 
 
-def test_cli_bad_source_exits_2(course, capsys):
+@pytest.mark.parametrize("action", ["build", "check"])
+def test_cli_bad_source_exits_2(course, capsys, action):
     root, out = course
     write_lesson(root, lesson_data(id="broken", number=13, duration_min=99))
-    code = main(["lessons", "build", "--out", str(out)])
+    code = main(["lessons", action, "--no-execute", "--out", str(out)] if action == "check"
+                else ["lessons", action, "--out", str(out)])
     err = capsys.readouterr().err
     assert code == 2
     assert "13-broken/lesson.yaml" in err and "duration_min" in err
+    assert len(err.strip().splitlines()) == 1
 
 
 def test_cli_bad_timeout_exits_2(capsys):

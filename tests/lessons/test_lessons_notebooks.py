@@ -76,3 +76,16 @@ def test_the_time_bound_stops_a_slow_notebook(tmp_path):
     _nb, seconds, failure = execute_notebook(path, 8)
     assert failure is not None and failure[0] == "timeout" and failure[1] == "slow-1"
     assert seconds < 40
+
+
+def test_the_kernel_is_this_interpreter(tmp_path):
+    import sys
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import sys; print(sys.executable)")]
+    nb.cells[0].id = "which-python"
+    path = tmp_path / "which.ipynb"
+    nbformat.write(nb, str(path))
+    done, _seconds, failure = execute_notebook(path, 120)
+    assert failure is None
+    assert done.cells[0].outputs[0]["text"].strip() == sys.executable

@@ -62,8 +62,8 @@ def test_plan_keep_existing_csv_and_xlsx(folder, tmp_path):
     assert main(["plan", str(folder), "-m", "bao_cun", "--radius-km", "1.5", "--lang", "en",
                  "--out", str(far)]) == 0
     unc = json.loads(far.read_text(encoding="utf-8"))["uncovered"]
-    assert unc == [{"target_id": "V2", "reason": "1 deputy leader missing: nobody eligible "
-                    "within 1.5 km; 2 agency cadre missing: nobody eligible within 1.5 km"}]
+    assert unc == [{"target_id": "V2", "reason": "deputy leader: 1 missing, nobody eligible "
+                    "within 1.5 km; agency cadre: 2 missing, nobody eligible within 1.5 km"}]
 
 
 def test_plan_bad_extension_or_mechanism_is_one_line_exit_2(folder, tmp_path, capsys):
@@ -106,3 +106,38 @@ def test_metrics_missing_path_exit_2(tmp_path, capsys):
     assert main(["metrics", str(tmp_path / "nothing"), "--lang", "en"]) == 2
     last = capsys.readouterr().err.strip().splitlines()[-1]
     assert last == f"pbkit metrics: {tmp_path / 'nothing'}: no such file or folder"
+
+
+def test_plan_weights_locked_and_removed_files(folder, tmp_path, capsys):
+    locked = tmp_path / "locked.csv"
+    locked.write_text("source_id,target_id\nP3,H5\n", encoding="utf-8")
+    removed = tmp_path / "removed.csv"
+    removed.write_text("source_id,target_id\nP1,H0\nP1,H1\n", encoding="utf-8")
+    out = tmp_path / "p.json"
+    assert main(["plan", str(folder), "-m", "one_on_one", "--locked", str(locked),
+                 "--removed", str(removed), "--weight", "migrant=0", "--out", str(out)]) == 0
+    data = json.loads(out.read_text(encoding="utf-8"))
+    pairs = {(p["source_id"], p["target_id"]) for p in data["pairs"]}
+    assert ("P3", "H5") in pairs
+    assert not pairs & {("P1", "H0"), ("P1", "H1")}
+    assert data["objective"]["weights"]["migrant"] == 0.0
+    capsys.readouterr()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("source,target_id\nP3,H5\n", encoding="utf-8")
+    assert main(["plan", str(folder), "-m", "one_on_one", "--locked", str(bad),
+                 "--out", str(out), "--lang", "en"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"pbkit plan: {bad}: column source_id: required column is missing")
+    empty = tmp_path / "empty.csv"
+    empty.write_text("source_id,target_id\nP3,\n", encoding="utf-8")
+    assert main(["plan", str(folder), "-m", "one_on_one", "--removed", str(empty),
+                 "--out", str(out), "--lang", "en"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"pbkit plan: {empty}: row 2, column target_id: the id must not be empty")
+    assert main(["plan", str(folder), "-m", "one_on_one", "--weight", "migrant",
+                 "--out", str(out), "--lang", "en"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "pbkit plan: weight argument migrant must look like TERM=NUMBER, e.g. migrant=10")
+    assert main(["plan", str(folder), "-m", "one_on_one", "--weight", "beauty=1",
+                 "--out", str(out), "--lang", "en"]) == 2
+    assert "unknown cost weight beauty" in capsys.readouterr().err

@@ -45,13 +45,13 @@ def test_bao_cun_shortage_is_explained():
     reasons = dict(zip(result.uncovered["target_id"], result.uncovered["reason"]))
     assert len(reasons) == 4
     assert sorted(reasons.values()).count(
-        "2 agency cadre missing: all 1 eligible people are at their limit (2 each)") == 2
+        "agency cadre: 2 missing, all 1 eligible people are at their limit (2 each)") == 2
     assert sorted(reasons.values()).count(
-        "1 agency cadre missing: all 1 eligible people are at their limit (2 each)") == 2
+        "agency cadre: 1 missing, all 1 eligible people are at their limit (2 each)") == 2
     nobody = dataset(orgs(VILLAGES, coords=COORDS), [])
     unc = plan(nobody, "bao_cun", as_of=AS_OF, lang="en").uncovered
-    assert unc["reason"].iloc[0] == ("1 deputy leader missing: nobody eligible in the township; "
-                                     "2 agency cadre missing: nobody eligible in the township")
+    assert unc["reason"].iloc[0] == ("deputy leader: 1 missing, nobody eligible in the township; "
+                                     "agency cadre: 2 missing, nobody eligible in the township")
 
 
 def test_bao_cun_leaders_serve_their_own_township_only():
@@ -100,8 +100,8 @@ def test_two_plus_one_limit_and_missing_mentor_reason():
     reasons = result.uncovered.set_index("target_id")["reason"]
     assert len(reasons) == 4
     assert reasons.iloc[0].startswith(
-        "1 experienced village secretary missing: nobody eligible in the township")
-    assert any("1 township team member missing: all 1 eligible people are at their limit (3 "
+        "experienced village secretary: 1 missing, nobody eligible in the township")
+    assert any("township team member: 1 missing, all 1 eligible people are at their limit (3 "
                "each)" in r for r in reasons)
 
 
@@ -150,7 +150,7 @@ def test_study_help_pairs_backbone_with_older_members_in_the_same_branch():
     assert all(s in {"B1", "Y1"} for s, _ in pairs)
     assert result.uncovered["target_id"].tolist() == ["E3"]
     assert result.uncovered["reason"].tolist() == [
-        "1 backbone member missing: nobody eligible in the organisation"]
+        "backbone member: 1 missing, nobody eligible in the organisation"]
     # balanced: two backbone members share the two targets
     assert sorted(result.pairs["source_id"].value_counts().tolist()) == [1, 1]
 
@@ -177,3 +177,12 @@ def test_balanced_bao_cun_is_optimal_for_load_spread():
     best = min(max(c.count(x) for x in set(c))
                for c in itertools.product(range(3), repeat=4))
     assert leaders.max() == best
+
+
+def test_scarce_cadres_are_spread_over_villages_first():
+    """3 villages, 2 cadres with 2 places each: every village gets at least one cadre."""
+    ds = dataset(orgs(VILLAGES[:3], coords=COORDS), _township(1, 2))
+    result = plan(ds, "bao_cun", as_of=AS_OF)
+    cadres = result.pairs[result.pairs["role"] == "agency_cadre"]
+    assert sorted(cadres.groupby("target_id").size().tolist()) == [1, 1, 2]
+    assert result.objective["slots_filled"] == 3 + 4

@@ -212,3 +212,34 @@ def test_graphs_per_mechanism_and_combined():
     assert elig.nodes["P4"]["capacity"] == 3
     with pytest.raises(UsageError):
         graphs.build_graph(ds, "mentoring")
+
+
+def test_tree_and_budget_betweenness_match_networkx_on_random_forests(monkeypatch):
+    """Scale path: trees by the branch formula, cyclic components exact when k is None."""
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    people, households, pairs = [], [], []
+    n = 0
+    for comp in range(12):  # random trees and some cycles, helper -> household links
+        size = int(rng.integers(3, 12))
+        nodes = [f"C{comp}N{i}" for i in range(size)]
+        for i in range(1, size):
+            pairs.append((nodes[int(rng.integers(0, i))], nodes[i]))
+        if comp % 3 == 0:
+            pairs.append((nodes[0], nodes[-1]))
+        n += size
+    pr = [pairing(f"R{i}", a, b) for i, (a, b) in enumerate(pairs)]
+    ds = dataset(orgs(["V1"]), people, households, pr)
+    g = nx.Graph([(a, b) for a, b in pairs])
+    expected = nx.betweenness_centrality(g)
+    monkeypatch.setattr(metrics, "EXACT_BETWEENNESS_NODES", 3)
+    st = metrics.structure(ds, as_of=AS_OF, k=None).set_index("node")["betweenness"]
+    for node, value in expected.items():
+        assert st[node] == pytest.approx(value, abs=1e-8)
+    sampled = metrics.structure(ds, as_of=AS_OF, k=2, seed=1).set_index("node")["betweenness"]
+    again = metrics.structure(ds, as_of=AS_OF, k=2, seed=1).set_index("node")["betweenness"]
+    pd.testing.assert_series_equal(sampled, again)  # seeded: reproducible
+    trees = [v for v in expected if not v.startswith(("C0N", "C3N", "C6N", "C9N"))]
+    for node in trees:  # trees stay exact even when sampling
+        assert sampled[node] == pytest.approx(expected[node], abs=1e-8)

@@ -360,3 +360,22 @@ def test_to_json_has_exactly_the_documented_shape(tmp_path):
         result.write(tmp_path / "plan.txt")
     assert err.value.render("en").endswith("the output file must end in .json, .csv, .xlsx")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.csv", "plan.json", "plan.xlsx"]
+
+
+@pytest.mark.parametrize("radius", [None, 2.5])
+@pytest.mark.parametrize("keep", [False, True])
+def test_sparse_fallback_for_large_components_reaches_the_same_optimum(monkeypatch, radius,
+                                                                       keep):
+    """Components too large for a dense matrix use LAPJVsp on the edge list: same optimum."""
+    import pbkit.networks.planner as planner
+
+    ds = _medium(seed=8)
+    existing = set(zip(ds.pairings["source_id"], ds.pairings["target_id"]))
+    dense = plan(ds, "one_on_one", radius_km=radius, keep_existing=keep, as_of=AS_OF,
+                 removed=[("P01", "H001")], locked=[("P02", "H003")])
+    monkeypatch.setattr(planner, "DENSE_LIMIT", 1)
+    sparse = plan(ds, "one_on_one", radius_km=radius, keep_existing=keep, as_of=AS_OF,
+                  removed=[("P01", "H001")], locked=[("P02", "H003")])
+    assert _plan_key(sparse, existing) == _plan_key(dense, existing)
+    assert sparse.uncovered["reason"].tolist() == dense.uncovered["reason"].tolist()
+    assert ("P01", "H001") not in set(zip(sparse.pairs["source_id"], sparse.pairs["target_id"]))

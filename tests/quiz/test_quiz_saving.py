@@ -68,3 +68,20 @@ def test_default_store_lives_in_the_data_directory(tmp_path, monkeypatch):
         assert check.quiz_answers()["trainee_id"].tolist() == ["T002"]
     finally:
         check.close()
+
+
+def test_cohort_registers_the_trainee_before_saving(store):
+    save_answer(check_answer(ORDER, ["a", "b"]), trainee_id="T003", lesson_id="l",
+                store=store, cohort_id="c1")
+    assert store.quiz_answers()["trainee_id"].tolist() == ["T003"]
+
+
+def test_trainee_and_cohort_come_from_the_environment(monkeypatch):
+    from pbkit.lessons.runtime import open_lesson
+
+    monkeypatch.setenv("PBKIT_TRAINEE", "T777")
+    monkeypatch.setenv("PBKIT_COHORT", "c9")
+    ctx = open_lesson("four-two", lang="en", load_data=False)
+    assert (ctx.trainee_id, ctx.cohort_id) == ("T777", "c9")
+    assert open_lesson("four-two", trainee_id="T1", cohort_id="c2",
+                       load_data=False).trainee_id == "T1"

@@ -15,6 +15,7 @@ import random
 import signal
 import sqlite3
 import time
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
@@ -189,3 +190,47 @@ def _loop_from(url: str, worker: int, offset: int, ack_path: str) -> None:
             make_score(levels_for(worker, i)))
         os.write(ack_fd, f"{sub} {receipt.attempt_id}\n".encode())
         i += 1
+
+
+def _die_inside_a_transaction(url: str, flag_path: str) -> None:
+    """Open a write transaction, write half an attempt, say so, and wait to be killed."""
+    from pbkit.store.engine import write_tx
+    from pbkit.store.models import Attempt, Turn
+
+    store = ResultsStore(url)
+    with write_tx(store.engine) as conn:
+        aid = conn.execute(Attempt.__table__.insert().values(
+            submission_id="w00-90001", trainee_id="T0000", scenario_id="s1",
+            created_at=datetime.now(UTC), status="scored", total=50.0, needs_review=False,
+            payload_sha256="x")).inserted_primary_key[0]
+        conn.execute(Turn.__table__.insert().values(attempt_id=aid, idx=1, text="半截"))
+        with open(flag_path, "w") as fh:
+            fh.write("inside\n")
+        time.sleep(120)  # killed here, before the commit
+
+
+def test_a_writer_killed_inside_its_transaction_leaves_no_trace(store_url, tmp_path):
+    store = _prepare(store_url, 1)
+    before = store.submit_attempt("w00-90000", "T0000", "s1", ["先交的", "第二轮"],
+                                  make_score(levels_for(0, 90000)))
+    flag = tmp_path / "inside.txt"
+    proc = CTX.Process(target=_die_inside_a_transaction, args=(store_url, str(flag)))
+    proc.start()
+    deadline = time.monotonic() + 60
+    while not flag.exists():
+        assert time.monotonic() < deadline and proc.is_alive()
+        time.sleep(0.01)
+    os.kill(proc.pid, signal.SIGKILL)  # holding the write lock, mid-transaction
+    proc.join(30)
+    assert proc.exitcode == -signal.SIGKILL
+    _integrity_ok(store_url)
+    # the half-written attempt is gone, the acknowledged one is intact ...
+    assert _stored(store) == {"w00-90000": before.attempt_id}
+    # ... and the lock the dead writer held does not block the next writer
+    t0 = time.monotonic()
+    after = ResultsStore(store_url).submit_attempt(
+        "w00-90001", "T0000", "s1", ["完整的", "第二轮"], make_score(levels_for(0, 90001)))
+    assert time.monotonic() - t0 < 10
+    assert _stored(store)["w00-90001"] == after.attempt_id
+    _assert_complete(store)
+    store.close()

@@ -102,5 +102,5 @@ def test_a_forged_trainee_id_that_is_a_phone_number_is_refused(store):
     forge_update(form.answer, value="答案")
     forge_click(form.button)
     assert form.message.value == (
-        "trainee_id“138****78”像是手机号码，不是化名编号；请使用花名册中的编号")
+        "学员编号“138****78”像是手机号码，不是化名编号；请使用花名册中的编号")
     assert store.attempts().empty

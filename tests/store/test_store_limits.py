@@ -170,6 +170,8 @@ def test_submissions_after_the_cohort_deadline_are_refused(sqlite_url):
     ("zhang@example.org", "store.err.id_email", "zha****rg"),
     ("张伟", "store.err.id_name", "**"),
     ("ZhangWei", "store.err.id_name", "Zha****ei"),
+    ("ZHANGWEI", "store.err.id_name", "ZHA****EI"),
+    ("FACEBEAD", "store.err.id_name", "FAC****AD"),  # 7 hex letters after the prefix
     ("li na", "store.err.id_name", "*****"),
 ])
 def test_ids_that_look_like_personal_data_are_refused(store, value, key, shown):
@@ -178,7 +180,7 @@ def test_ids_that_look_like_personal_data_are_refused(store, value, key, shown):
     assert info.value.key == key
     message = info.value.render("en")
     assert value not in message, "the refused value is never printed in full"
-    assert f'trainee_id "{shown}"' in message
+    assert f'trainee id "{shown}"' in message
     assert message.endswith("use the code from the roster")
     with pytest.raises(StoreError):
         store.submit_attempt("sub-x", value, "s1", ["答"], make_score())
@@ -186,24 +188,26 @@ def test_ids_that_look_like_personal_data_are_refused(store, value, key, shown):
 
 
 def test_pseudonymous_ids_are_accepted(store):
-    for ok in ("T0001", "p_3fa9c1", "2026-A-017", "c1.t12", "x9", "h-213812345678"):
+    for ok in ("T0001", "p_3fa9c1", "2026-A-017", "c1.t12", "x9", "h-213812345678",
+               "PABCDEFABCD", "P3FA9C1D20E"):  # the anonymiser's P + 10 hex characters
         assert personal_kind(ok) is None, ok
     # cohort ids are class codes a trainer picks, not people: letters alone are fine
     assert store.ensure_cohort("autumn-class", "秋季班") == "autumn-class"
 
 
 @pytest.mark.parametrize("value, en", [
-    ("", "trainee_id is empty"),
-    ("T" * 65, "trainee_id is too long (65 characters, at most 64)"),
-    ("T 0001", 'trainee_id "T 0****01" is not a valid id: use letters, digits and - _ . : '
+    ("", "trainee id is empty"),
+    ("T" * 65, "trainee id is too long (65 characters, at most 64)"),
+    ("T 0001", 'trainee id "T 0****01" is not a valid id: use letters, digits and - _ . : '
                "only, starting with a letter or digit"),
-    ("<b>T1</b>", 'trainee_id "<b>****b>" is not a valid id: use letters, digits and - _ . : '
+    ("<b>T1</b>", 'trainee id "<b>****b>" is not a valid id: use letters, digits and - _ . : '
                   "only, starting with a letter or digit"),
 ])
 def test_malformed_ids_are_refused(store, value, en):
     with pytest.raises(StoreError) as info:
         store.ensure_trainee(value, "C1")
     assert info.value.render("en") == en
+    assert info.value.render("zh").startswith("学员编号")
 
 
 def test_cohort_names_and_quiz_answers_are_bounded(store):

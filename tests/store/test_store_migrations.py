@@ -170,3 +170,14 @@ def test_pbkit_db_url_and_data_dir_choose_where_the_store_lives(tmp_path, monkey
     assert other.cohorts().empty
     assert (tmp_path / "elsewhere.db").is_file()
     other.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.xdist_group("store_postgres")
+def test_a_plain_postgresql_url_uses_psycopg_3(pg_url):
+    plain = pg_url.replace("postgresql+psycopg://", "postgresql://")
+    store = ResultsStore(plain)
+    assert store.engine.dialect.driver == "psycopg"
+    store.ensure_cohort("C1", "一班")
+    assert store.cohorts()["cohort_id"].tolist() == ["C1"]
+    store.close()
