@@ -45,6 +45,10 @@ __all__ = ["PlannerApp", "UPLOAD_SUFFIXES", "upload_guard_js"]
 
 UPLOAD_SUFFIXES = (".csv", ".zip", ".xlsx")
 _MAP_POINTS = 5000  # households drawn on the map at most
+#: Plan objective figures shown in the summary (all are in the downloaded workbook).
+_OBJECTIVE_SHOWN = ("needy", "covered", "uncovered", "coverage_rate", "kept", "added",
+                    "dropped", "locked", "helpers_used", "capacity_total", "total_cost",
+                    "optimal")
 
 
 def upload_guard_js(limit: int = MAX_UPLOAD_BYTES) -> str:
@@ -125,7 +129,7 @@ class PlannerApp(AppShell):
                                   layout=W.Layout(width="auto", min_width="220px"))
         self.radius = W.BoundedFloatText(value=0.0, min=0.0, max=500.0, step=0.5,
                                          style={"description_width": "initial"},
-                                         layout=W.Layout(width="220px"))
+                                         layout=W.Layout(width="auto", min_width="300px"))
         self.keep_existing = W.Checkbox(value=True, indent=False)
         self.plan_btn = W.Button(button_style="success", disabled=True)
         self.plan_btn.add_class("pbkit-plan")
@@ -405,8 +409,18 @@ class PlannerApp(AppShell):
         parts = []
         if self.plan is not None:
             obj = self.plan.objective
-            rows = [(self.tr(f"apps.planner.obj.{k}") if _has(f"apps.planner.obj.{k}") else k,
-                     v) for k, v in obj.items()]
+            rows = []
+            for key in _OBJECTIVE_SHOWN:
+                if key not in obj:
+                    continue
+                value = obj[key]
+                if key == "coverage_rate" and isinstance(value, (int, float)):
+                    value = f"{100 * float(value):.0f}%"
+                elif isinstance(value, bool):
+                    value = self.tr("common.yes") if value else self.tr("common.no")
+                elif isinstance(value, float):
+                    value = f"{value:.1f}"
+                rows.append((self.tr(f"apps.planner.obj.{key}"), value))
             import pandas as pd
 
             frame = pd.DataFrame(rows, columns=[self.tr("apps.planner.col_item"),

@@ -53,7 +53,9 @@ def load_dataset(path: str | os.PathLike, *, encoding: str | None = None,
     Parameters
     ----------
     path : path-like
-        Folder of CSV files, .zip of CSV files or .xlsx workbook (sheet per table).
+        Folder of CSV files, .zip of CSV files or .xlsx workbook (sheet per table), or a
+        Parquet dataset folder written by ``pbkit convert`` (already validated when it was
+        converted; read as it is).
     encoding : str, optional
         CSV encoding override; default detection is BOM, strict UTF-8, strict GB18030.
     limits : Limits, optional
@@ -88,9 +90,12 @@ def load_dataset(path: str | os.PathLike, *, encoding: str | None = None,
     ...
     pbkit.errors.ValidationFailed: ...
     """
+    from pbkit.data.parquet import is_parquet_dataset, read_parquet
     from pbkit.data.readers import read_source
     from pbkit.data.validation import check_source
 
+    if is_parquet_dataset(path):
+        return read_parquet(path)
     source = read_source(path, encoding=encoding, limits=limits)
     report, frames = check_source(source, limits=limits, today=today)
     if report.has_errors:

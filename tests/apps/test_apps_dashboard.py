@@ -58,7 +58,7 @@ def test_scorecard_shows_points_and_evidence_of_each_lost_point(app, dataset):
     assert app.scorecard_view.value.count('<tr class="pbkit-lost">') == len(lost)
     details = res.evidence_frame("zh")
     details = details[details["org_id"] == org]
-    for item, group in details.groupby("item"):
+    for _item, group in details.groupby("item"):
         for detail in group["detail"].head(15):
             assert esc(detail) in app.scorecard_view.value
         if len(group) > 15:

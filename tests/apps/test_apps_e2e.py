@@ -224,6 +224,8 @@ def test_trainer_console_refuses_a_request_without_the_token(browser, trainer_se
         # refused: 401/403, or sent to the login page that asks for the token
         assert status in (401, 403) or (status == 302 and location.startswith("/login")), \
             (status, location)
+    # nor can the kernel API be reached without the token
+    assert _status(f"http://127.0.0.1:{trainer_server.port}/api/kernels") in (302, 401, 403, 404)
     page = browser.new_page()  # no token cookie yet in this browser
     page.goto(bare, timeout=WAIT)
     assert "/login" in page.url

@@ -79,6 +79,10 @@ def test_plan_matches_the_core_planner_and_shows_it():
     assert app.plan_box.layout.display == "flex"
     assert len(app.pair_select.options) == len(expected.pairs)
     assert app.plan_btn.description == t("apps.planner.replan", "zh")
+    summary = app.summary.value
+    assert (f"<td>{t('apps.planner.obj.covered', 'zh')}</td>"
+            f"<td>{expected.objective['covered']}</td>") in summary
+    assert f"<td>{t('apps.planner.obj.uncovered', 'zh')}</td>" in summary
 
 
 def test_lock_and_remove_pairs_then_replan():

@@ -85,3 +85,12 @@ def test_cli_convert(tmp_path):
                            timeout=120)
     assert again.returncode == 2
     assert again.stderr.strip() == f"pbkit convert: 输出目录 {out} 已存在且不为空，未做任何改动"
+
+
+def test_load_dataset_reads_a_parquet_folder(sample, tmp_path):
+    from pbkit.data.io import load_dataset
+
+    out = write_parquet(sample, tmp_path / "pq")
+    loaded = load_dataset(out)
+    assert len(loaded.people) == len(sample.people)
+    assert loaded.people.dtypes.to_dict() == sample.people.dtypes.to_dict()
