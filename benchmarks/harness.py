@@ -176,3 +176,18 @@ def write_json(results: list[Result], path: str | Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(to_json(results), encoding="utf-8")
     return path
+
+
+def to_markdown(results: list[Result]) -> str:
+    """The same table as :func:`format_table`, as Markdown (for ``benchmarks/RESULTS.md``)."""
+    def f(v, spec):
+        return "–" if v is None else format(v, spec)
+
+    lines = ["| benchmark | scale | pbkit s | baseline s | ratio | peak MB (pbkit / baseline) "
+             "| target |", "| --- | --- | ---: | ---: | ---: | --- | --- |"]
+    for r in results:
+        note = r.target + (f" — ERROR {r.error}" if r.error else "")
+        lines.append(f"| {r.name} | {r.scale} | {f(r.pbkit_s, '.3f')} | {f(r.baseline_s, '.3f')} "
+                     f"| {f(r.ratio, '.2f')} | {f(r.pbkit_peak_mb, '.0f')} / "
+                     f"{f(r.baseline_peak_mb, '.0f')} | {note} |")
+    return "\n".join(lines)

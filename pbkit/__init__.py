@@ -11,8 +11,7 @@ are resolved lazily on first access.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from pbkit._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -26,14 +25,4 @@ _LAZY = {
 __all__ = ["__version__", *_LAZY]
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pbkit' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -43,5 +43,8 @@ def run(args: argparse.Namespace) -> int:
     print(harness.format_table(results))
     out = args.json or str(root / "benchmarks" / "results" / "latest.json")
     harness.write_json(results, out)
-    print(t("cmd.bench.written", path=out), file=sys.stderr)
+    md = out[:-5] + ".md" if out.endswith(".json") else out + ".md"
+    with open(md, "w", encoding="utf-8") as fh:
+        fh.write(harness.to_markdown(results) + "\n")
+    print(t("cmd.bench.written", path=f"{out}, {md}"), file=sys.stderr)
     return 0

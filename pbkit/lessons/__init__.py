@@ -11,8 +11,7 @@ that the notebooks are in sync with the sources and run top to bottom.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from pbkit._lazy import lazy_exports
 
 _LAZY = {
     "Lesson": "pbkit.lessons.model",
@@ -29,10 +28,4 @@ _LAZY = {
 }
 
 __all__ = list(_LAZY)
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pbkit.lessons' has no attribute {name!r}")
-    return getattr(import_module(module), name)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -10,8 +10,7 @@ are imported only by the functions that need them).
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from pbkit._lazy import lazy_exports
 
 _LAZY = {
     "Mechanism": "pbkit.networks.mechanisms",
@@ -38,16 +37,4 @@ _LAZY = {
 }
 
 __all__ = list(_LAZY)
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pbkit.networks' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

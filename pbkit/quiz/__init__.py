@@ -10,8 +10,7 @@ call into this package.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from pbkit._lazy import lazy_exports
 
 _LAZY = {
     "KINDS": "pbkit.quiz.models",
@@ -27,10 +26,4 @@ _LAZY = {
 }
 
 __all__ = list(_LAZY)
-
-
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pbkit.quiz' has no attribute {name!r}")
-    return getattr(import_module(module), name)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import sys
 import types
-from importlib import import_module
 from typing import Any
+
+from pbkit._lazy import lazy_exports
 
 _LAZY = {
     "Scenario": "pbkit.roleplay.models",
@@ -66,14 +67,4 @@ class _Package(types.ModuleType):
 sys.modules[__name__].__class__ = _Package
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'pbkit.roleplay' has no attribute {name!r}")
-    value = getattr(import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

@@ -79,17 +79,20 @@ class Text:
 
 @dataclass(frozen=True)
 class Level:
-    """One level of a criterion: its behavioural anchor and, optionally, the feedback for a
-    trainee at this level (by default built from the next level's anchor)."""
+    """One level of a criterion and its behavioural anchor (rubric text: it stays on the
+    server and never reaches a trainee)."""
 
     level: int
     anchor: Text
-    feedback: Text | None = None
 
 
 @dataclass(frozen=True)
 class Criterion:
     """A rubric criterion with four levels (0-3) and the rule the scorer applies.
+
+    ``tip`` is one coaching sentence a trainee can act on, written apart from the rubric: the
+    scorer's feedback shows it (with the criterion's name) instead of any anchor or the
+    description, which stay on the server.
 
     ``scoring`` is the level rule as data: ``veto`` (a condition that forces level 0),
     ``unless`` (a condition that cancels the veto), ``cap`` (a condition plus ``level``:
@@ -102,6 +105,7 @@ class Criterion:
     id: str
     name: Text
     description: Text
+    tip: Text
     levels: tuple[Level, ...]
     scoring: Mapping[str, Any] = field(hash=False, compare=False, repr=False)
 
@@ -405,6 +409,7 @@ def _parse_criteria(r: _Reader, data: dict, concepts: Mapping[str, Concept]) -> 
         seen.add(cid)
         name = r.text(item, path, "name")
         desc = r.text(item, path, "description")
+        tip = r.text(item, path, "tip")
         levels_raw = r.get(item, path, "levels", list)
         numbers = [lv.get("level") if isinstance(lv, dict) else None for lv in levels_raw]
         if numbers != list(LEVELS):
@@ -412,8 +417,7 @@ def _parse_criteria(r: _Reader, data: dict, concepts: Mapping[str, Concept]) -> 
         levels = []
         for j, lv in enumerate(levels_raw):
             lpath = (*path, "levels", j)
-            levels.append(Level(j, r.text(lv, lpath, "anchor"),
-                                r.text(lv, lpath, "feedback", required=False)))
+            levels.append(Level(j, r.text(lv, lpath, "anchor")))
         scoring = r.get(item, path, "scoring", dict)
         spath = (*path, "scoring")
         for key in scoring:
@@ -437,7 +441,7 @@ def _parse_criteria(r: _Reader, data: dict, concepts: Mapping[str, Concept]) -> 
             _check_condition(doc, cond, (*spath, "levels", lvl), concepts)
         if sorted(lv_rules) != [1, 2, 3]:
             raise doc.error("roleplay.err.scoring_levels", (*spath, "levels"))
-        criteria.append(Criterion(cid, name, desc, tuple(levels), scoring))
+        criteria.append(Criterion(cid, name, desc, tip, tuple(levels), scoring))
     return tuple(criteria)
 
 

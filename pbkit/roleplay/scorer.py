@@ -143,13 +143,20 @@ def total_of(levels: Sequence[int], max_levels: Sequence[int]) -> float:
     return round(100.0 * sum(levels) / top, 1) if top else 0.0
 
 
-def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text[:1].isascii() else text
-
-
 def feedback_for(crit: Criterion, level: int, lang: str, *, vetoed: bool = False,
                  quote: str = "") -> str:
-    """One sentence: what to do to reach the next level of ``crit``."""
+    """One sentence for the trainee: the criterion's name and its coaching tip.
+
+    The feedback is shown in the browser, so it never quotes a level anchor or the
+    criterion's description (rubric texts stay on the server); it carries the criterion's
+    ``tip`` instead.
+
+    >>> crit = get_scenario("dibao-complaint").criterion("procedure")
+    >>> feedback_for(crit, 1, "en").startswith("'Explain the procedure' can improve: ")
+    True
+    >>> feedback_for(crit, 3, "zh")
+    '“讲清程序”已达最高级，继续保持。'
+    """
     if not vetoed:
         return _plain_feedback(crit, level, lang, resolve_lang(None))
     return _feedback(crit, level, lang, vetoed, quote)
@@ -162,19 +169,11 @@ def _plain_feedback(crit: Criterion, level: int, lang: str, _current: str) -> st
 
 def _feedback(crit: Criterion, level: int, lang: str, vetoed: bool, quote: str) -> str:
     if vetoed:
-        target = crit.levels[min(2, crit.max_level)].anchor.get(lang)
-        return t("roleplay.feedback.veto", lang=lang, quote=quote,
-                 next=_lower_first(target).rstrip("。."))
-    own = crit.levels[level].feedback
-    if own is not None:
-        return own.get(lang)
+        return t("roleplay.feedback.veto", lang=lang, quote=quote, tip=crit.tip.get(lang))
     if level >= crit.max_level:
         return t("roleplay.feedback.top", lang=lang, name=crit.name.get(lang))
-    # level 1 anchors describe vague behaviour: from 0 aim straight at level 2
-    goal = min(max(level + 1, 2), crit.max_level)
-    target = crit.levels[goal].anchor.get(lang)
-    return t("roleplay.feedback.next", lang=lang, level=goal,
-             next=_lower_first(target).rstrip("。."))
+    return t("roleplay.feedback.next", lang=lang, name=crit.name.get(lang),
+             tip=crit.tip.get(lang))
 
 
 class Scorer:

@@ -230,9 +230,9 @@ def test_total_formula_and_feedback_language():
     en = score("dibao-complaint", "Please sit down, I'm listening.")
     assert en.lang == "en"
     fb = en.criterion("procedure").feedback
-    assert fb.startswith("To reach level 2:")
+    assert fb.startswith("'Explain the procedure' can improve: ")
     assert score("dibao-complaint", "Please sit down.", lang="zh").criterion(
-        "procedure").feedback.startswith("要达到第 2 级")
+        "procedure").feedback.startswith("“讲清程序”还可以更好：")
     top = score("dibao-complaint", TRIPLES[0][3]).criterion("acknowledge")
     assert top.level == 3 and "top level" in top.feedback
 

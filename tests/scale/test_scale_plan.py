@@ -92,3 +92,23 @@ def test_path_that_is_not_parquet_is_refused(tmp_path):
         plan_by_township(tmp_path, "one_on_one")
     assert err.value.render("en") == (f"{tmp_path} is not a pbkit Parquet dataset "
                                       "(run pbkit convert first)")
+
+
+@pytest.mark.slow
+def test_existing_scheduler_address_is_used(county):
+    from distributed import Client, LocalCluster
+
+    with LocalCluster(n_workers=1, threads_per_worker=1, host="127.0.0.1",
+                      dashboard_address=None, silence_logs=40) as cluster, Client(cluster) as c:
+        result = plan_by_township(county, "one_on_one", engine="dask",
+                                  scheduler=cluster.scheduler_address, as_of=AS_OF, lang="en")
+        tasks = c.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.task_prefixes))
+    assert result.objective["townships"] == 2
+    assert tasks >= 1
+
+
+def test_unreachable_scheduler_is_one_clear_error(county):
+    with pytest.raises(UsageError) as err:
+        plan_by_township(county, "one_on_one", engine="dask", scheduler="tcp://127.0.0.1:9")
+    assert err.value.render("en").startswith(
+        "cannot connect to the Dask scheduler tcp://127.0.0.1:9: ")
