@@ -23,6 +23,8 @@ from urllib.parse import urlparse
 
 import pytest
 
+from tests.serve_helpers import stop, wait_for_port
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
@@ -64,19 +66,6 @@ class Server:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
-def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"pbkit serve exited early with code {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"pbkit serve not listening on {port} after {timeout} s")
-
-
 def processes_with_env(marker: str) -> list[int]:
     """PIDs whose environment holds ``PBKIT_DATA_DIR=<marker>`` (this server's processes)."""
     needle = f"PBKIT_DATA_DIR={marker}".encode()
@@ -110,7 +99,7 @@ def start_server(data_dir: Path, *extra: str, lang: str = "zh",
                                 cwd=str(ROOT), start_new_session=True)
     server = Server(proc, port, log, data_dir, token)
     try:
-        _wait_for_port(port, proc)
+        wait_for_port("127.0.0.1", port, 90, proc)
     except BaseException:
         stop_server(server)
         raise
@@ -122,20 +111,7 @@ def stop_server(server: Server, grace: float = 20) -> list[int]:
 
     Returns the PIDs that were still alive after the server stopped and had to be killed.
     """
-    proc = server.proc
-    if proc.poll() is None:
-        try:
-            os.killpg(proc.pid, signal.SIGTERM)
-        except ProcessLookupError:
-            pass
-        try:
-            proc.wait(timeout=grace)
-        except subprocess.TimeoutExpired:
-            try:
-                os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            proc.wait(timeout=10)
+    stop(server.proc, grace)
     deadline = time.monotonic() + 10
     left = processes_with_env(str(server.data_dir))
     while left and time.monotonic() < deadline:
