@@ -481,8 +481,8 @@ def enum_lookup(values: tuple[str, ...]) -> dict[str, str]:
 
 
 def allowed_text(column: Column) -> str:
-    """The allowed values of an enum column for a message: ``male(男)、female(女)``."""
-    return "、".join(f"{v}({ENUM_LABELS[v]})" if v in ENUM_LABELS else v for v in column.values)
+    """The allowed values of an enum column for a message: ``male(男), female(女)``."""
+    return ", ".join(f"{v}({ENUM_LABELS[v]})" if v in ENUM_LABELS else v for v in column.values)
 
 
 def factorize_codes(series: pd.Series) -> tuple[np.ndarray, int]:

@@ -38,7 +38,7 @@ def test_errors_exit_2_with_located_lines(tmp_path, capsys):
     assert code == 2
     assert out == [
         "[error] people.csv: table people, row 3, column gender: invalid value 女人; allowed: "
-        "male(男)、female(女)",
+        "male(男), female(女)",
         "[error] people.csv: table people, row 3, column org_id: V9 does not exist in table orgs",
         "2 error(s), 0 warning(s)",
     ]

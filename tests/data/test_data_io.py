@@ -81,7 +81,7 @@ def test_errors_stop_the_load_with_full_report(tmp_path):
     assert places == [("people.csv", 2, "性别", "data.bad_enum"),
                       ("people.csv", 3, "所在组织编号", "data.dangling_ref")]
     assert exc.render("en") == ("people.csv: table people, row 2, column 性别: invalid value M?; "
-                                "allowed: male(男)、female(女) (and 1 more error(s); run pbkit "
+                                "allowed: male(男), female(女) (and 1 more error(s); run pbkit "
                                 "validate to see all)")
 
 

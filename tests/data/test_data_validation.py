@@ -99,8 +99,8 @@ def test_bad_enum_value(tmp_path):
     people = replace_line("people", "P3,V2,member,1980,male", "P3,V2,member,1980,unknown")
     issue = only(validate(make(tmp_path, people=people), today=TODAY))
     assert where(issue) == ("error", "people.csv", "people", 4, "gender")
-    assert issue.message("en") == "invalid value unknown; allowed: male(男)、female(女)"
-    assert issue.message("zh") == "取值 unknown 无效，可填：male(男)、female(女)"
+    assert issue.message("en") == "invalid value unknown; allowed: male(男), female(女)"
+    assert issue.message("zh") == "取值 unknown 无效，可填：male(男), female(女)"
 
 
 def test_bad_multi_value(tmp_path):
