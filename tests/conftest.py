@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import sys
 from pathlib import Path
 
@@ -19,6 +18,8 @@ for _folder in sorted(Path(__file__).parent.iterdir()):
         if str(_folder) not in sys.path:
             sys.path.append(str(_folder))
 
+from tests.serve_helpers import free_port  # noqa: E402  (needs ROOT on sys.path)
+
 
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch, tmp_path_factory):
@@ -28,13 +29,6 @@ def _isolated_env(monkeypatch, tmp_path_factory):
     monkeypatch.setenv("PBKIT_DATA_DIR", str(tmp_path_factory.mktemp("pbkit-data")))
     monkeypatch.setenv("MPLBACKEND", "Agg")
     yield
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture

@@ -13,6 +13,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def wait_for_port(host: str, port: int, timeout: float, proc: subprocess.Popen) -> None:
     """Wait until something accepts TCP connections (a GET would start a kernel)."""
     deadline = time.monotonic() + timeout

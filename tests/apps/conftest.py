@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,7 +22,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.serve_helpers import stop, wait_for_port
+from tests.serve_helpers import free_port, stop, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -39,12 +38,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TRAINER_TOKEN = "e2e-trainer-token-4f9a"
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

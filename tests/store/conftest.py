@@ -12,7 +12,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -20,6 +19,8 @@ from pathlib import Path
 
 import pytest
 from store_helpers import make_score
+
+from tests.serve_helpers import free_port
 
 PG_MARKS = [pytest.mark.postgres, pytest.mark.xdist_group("store_postgres")]
 
@@ -32,12 +33,6 @@ def _pg_bindir() -> Path | None:
         return Path(candidates[-1]).parent
     found = shutil.which("initdb")
     return Path(found).parent if found else None
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _as_postgres(args: list[str]) -> list[str]:
@@ -58,7 +53,7 @@ def pg_server():
     data = root / "data"
     if os.geteuid() == 0:
         shutil.chown(root, user="postgres", group="postgres")
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "LC_ALL": "C"}
     try:
         subprocess.run(_as_postgres([str(bindir / "initdb"), "-D", str(data), "-A", "trust",
