@@ -2,7 +2,7 @@
 
 For each app (role-play, planner, dashboard, trainer console) the pbkit side opens the app
 served by ``pbkit serve`` in headless Chromium (Debian's ``/usr/bin/chromium`` driven by
-Playwright, every request not to 127.0.0.1 aborted) and waits for the app's first widgets
+Playwright; hosts other than 127.0.0.1 unresolvable, any request to them fails the run) and waits for the app's first widgets
 (its title, ``.pbkit-app h2``). The baseline, measured in the same run, is a one-cell
 ipywidgets notebook (one button) under plain Voila 0.5 with the same flags a user would pass
 (``--strip_sources=True``), waiting for ``.jupyter-widgets``.
@@ -185,13 +185,19 @@ def _start(kind: str, preheat: int = 0) -> dict:
         tempfile.mkdtemp(prefix="pbkit-bench-chromium-"), executable_path=CHROMIUM,
         headless=True, args=CHROMIUM_ARGS, viewport={"width": 1366, "height": 900})
 
-    def route(r):
-        if r.request.url.startswith(f"http://127.0.0.1:{port}/"):
-            r.continue_()
-        else:
-            r.abort()
+    # No request interception: Playwright's routing turns the browser's HTTP cache off,
+    # which a trainee's browser has. Chromium's host-resolver rules above already make any
+    # host but 127.0.0.1 unreachable; requests elsewhere are counted and fail the run.
+    foreign: list[str] = []
 
-    ctx.route("**/*", route)
+    def watch(request):
+        from urllib.parse import urlsplit
+
+        url = urlsplit(request.url)  # blob: and data: URLs are the page's own
+        if url.scheme in ("http", "https", "ws", "wss") and url.hostname != "127.0.0.1":
+            foreign.append(request.url)
+
+    ctx.on("request", watch)
     # warm the browser's cache of Voila's static assets, as a returning trainee has it
     page = ctx.new_page()
     page.goto(f"http://127.0.0.1:{port}/" + (f"?token={TOKEN}" if kind == "trainer" else ""),
@@ -207,7 +213,7 @@ def _start(kind: str, preheat: int = 0) -> dict:
             log.close()
 
     util.Finalize(None, cleanup, exitpriority=10)
-    return {"port": port, "proc": proc, "ctx": ctx, "data": data}
+    return {"port": port, "proc": proc, "ctx": ctx, "data": data, "foreign": foreign}
 
 
 def _open(kind: str, path: str, selector: str, preheat: int = 0) -> dict:
@@ -225,6 +231,8 @@ def _open(kind: str, path: str, selector: str, preheat: int = 0) -> dict:
               timeout=TIMEOUT_MS)
     page.wait_for_selector(selector, timeout=TIMEOUT_MS)
     seconds = time.perf_counter() - t0
+    if state["foreign"] and kind != "baseline":  # plain Voila links a public CDN
+        raise RuntimeError(f"requests left 127.0.0.1: {state['foreign'][:3]}")
     kernels = _kernels(state["proc"].pid)
     newest = max(kernels, key=lambda k: k.create_time()) if kernels else None
     rss, uss = _memory(newest)
@@ -233,7 +241,8 @@ def _open(kind: str, path: str, selector: str, preheat: int = 0) -> dict:
     state.setdefault("pages", []).append(page)
     return {"first_widget_s": round(seconds, 3), "kernel_rss_mb": rss, "kernel_uss_mb": uss,
             "session_rss_mb": settled[0], "session_uss_mb": settled[1],
-            "kernels": len(kernels), "load1": round(os.getloadavg()[0], 1)}
+            "kernels": len(kernels), "load1": round(os.getloadavg()[0], 1),
+            "foreign_requests": len(state["foreign"])}
 
 
 def _memory(kernel) -> tuple[float | None, float | None]:

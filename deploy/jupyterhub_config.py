@@ -41,6 +41,9 @@ c.Spawner.args = [
     "{--}MappingKernelManager.cull_idle_timeout=120",
     "{--}preheat_kernel=True",
     "{--}pool_size=1",
+    # only the widget front-end (pbkit.serving.APP_EXTENSIONS): fewer bundles per page open
+    "{--}VoilaConfiguration.extension_allowlist=@jupyter-widgets/jupyterlab-manager",
+    "{--}VoilaConfiguration.extension_allowlist=@voila-dashboards/widgets-manager8",
 ]
 c.Spawner.environment = {
     "PBKIT_LANG": "zh",

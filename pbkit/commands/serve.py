@@ -48,7 +48,15 @@ def check_port(host: str, port: int) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pbkit.serving import apps_dir, data_dir, list_apps, new_token, prepare_share, voila_command
+    from pbkit.serving import (
+        apps_dir,
+        data_dir,
+        list_apps,
+        new_token,
+        prepare_share,
+        voila_command,
+        write_voila_config,
+    )
 
     lang = resolve_lang(getattr(args, "lang", None))
     if args.write_template:
@@ -84,6 +92,9 @@ def run(args: argparse.Namespace) -> int:
     share = prepare_share(runtime / "share", apps, _heading(args.trainer),
                           t("serve.landing.intro"))
     env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(share), env.get("JUPYTER_PATH")]))
+    config = write_voila_config(runtime / "config")
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+        filter(None, [str(config), env.get("JUPYTER_CONFIG_PATH")]))
     env["JUPYTER_RUNTIME_DIR"] = str(runtime / "runtime")
     env["PBKIT_LANG"] = lang
     env["PBKIT_DATA_DIR"] = str(store_dir)

@@ -32,6 +32,8 @@ __all__ = [
     "voila_command",
     "lab_command",
     "prepare_share",
+    "write_voila_config",
+    "APP_EXTENSIONS",
     "new_token",
     "data_dir",
     "TEMPLATE_DIR",
@@ -43,6 +45,12 @@ TEMPLATE_DIR = Path(__file__).with_name("share") / "voila" / "templates" / "pbki
 CELL_TIMEOUT_S = 120
 CULL_INTERVAL_S = 60
 CULL_IDLE_TIMEOUT_S = 120
+
+# The only front-end extensions the apps need. Voila loads every JupyterLab extension
+# installed in the environment unless told otherwise; jupytext (for the lesson sources) and
+# jupyterlab_pygments (code highlighting, nothing to highlight with sources stripped) would
+# add two federated bundles and six more requests to every page open.
+APP_EXTENSIONS = ("@jupyter-widgets/jupyterlab-manager", "@voila-dashboards/widgets-manager8")
 
 
 @dataclass(frozen=True)
@@ -132,6 +140,30 @@ def prepare_share(target: Path, apps: list[AppEntry], heading: str, intro: str) 
     return Path(target)
 
 
+def write_voila_config(target: Path, base_url: str = "/") -> Path:
+    """Write ``voila.json`` into ``target`` and return ``target`` (for ``JUPYTER_CONFIG_PATH``).
+
+    It marks the JupyterLab extension bundles under ``{base_url}voila/labextensions/`` as
+    immutable for the browser (``Cache-Control: public, max-age=31536000, immutable``,
+    jupyter-server's ``static_immutable_cache`` setting). Their file names carry a content
+    hash (``remoteEntry.<hash>.js``, ``<chunk>.<hash>.js?v=<hash>``), so a new version is a new
+    URL; Voila otherwise serves them ``no-cache`` and a returning trainee's browser asks the
+    server again for each of them on every page open.
+
+    >>> import tempfile
+    >>> folder = write_voila_config(Path(tempfile.mkdtemp()))
+    >>> json.loads((folder / "voila.json").read_text())["Voila"]["tornado_settings"]
+    {'static_immutable_cache': ['/voila/labextensions/']}
+    """
+    prefix = "/" + base_url.strip("/") + "/" if base_url.strip("/") else "/"
+    config = {"Voila": {"tornado_settings": {
+        "static_immutable_cache": [prefix + "voila/labextensions/"]}}}
+    target = Path(target)
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "voila.json").write_text(json.dumps(config, indent=2), encoding="utf-8")
+    return target
+
+
 def new_token() -> str:
     """A random URL-safe token for the trainer console."""
     return secrets.token_urlsafe(24)
@@ -150,6 +182,7 @@ def voila_command(directory: Path, *, host: str, port: int, share_dir: Path,
         f"--MappingKernelManager.cull_interval={CULL_INTERVAL_S}",
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT_S}",
         "--MappingKernelManager.cull_connected=False",
+        *(f"--VoilaConfiguration.extension_allowlist={name}" for name in APP_EXTENSIONS),
     ]
     if not open_browser:
         cmd.append("--no-browser")

@@ -78,3 +78,44 @@ def _session_members(sid: int) -> list[int]:
         except OSError:
             pass
     return members
+
+
+def test_app_pages_load_only_the_widget_extensions_and_cache_them(port):
+    """The page config lists only pbkit's front-end extensions, and their content-hashed
+    bundles are served immutable, so a returning browser does not ask for them again."""
+    import json
+    import re
+
+    from pbkit.serving import APP_EXTENSIONS
+
+    with pbkit_server(port):
+        status, page = _get(f"http://127.0.0.1:{port}/voila/render/roleplay.ipynb")
+        assert status == 200
+        match = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)'
+                          r"</script>", page, re.S)
+        assert match, "no page config in the app page"
+        # nothing is fetched from another host (Voila's lab template links a public CDN)
+        foreign = re.findall(r'(?:href|src)="(https?://[^"]+)"', page)
+        assert foreign == [], foreign
+        assert "cdn.jsdelivr.net" not in page
+        assert "voila-style.js" in page  # the bundled icons and styles are still there
+        status, landing = _get(f"http://127.0.0.1:{port}/")
+        assert status == 200
+        assert re.findall(r'(?:href|src)="(https?://[^"]+)"', landing) == []
+        status, missing = _get(f"http://127.0.0.1:{port}/voila/render/no-such-app.ipynb")
+        assert status == 404
+        assert "<body" in missing
+        assert re.findall(r'(?:href|src)="(https?://[^"]+)"', missing) == []
+        extensions = json.loads(match.group(1))["federated_extensions"]
+        assert sorted(e["name"] for e in extensions) == sorted(APP_EXTENSIONS)
+        manager = next(e for e in extensions
+                       if e["name"] == "@jupyter-widgets/jupyterlab-manager")
+        url = (f"http://127.0.0.1:{port}/voila/labextensions/{manager['name']}/"
+               f"{manager['load']}")
+        with urllib.request.urlopen(url, timeout=30) as resp:
+            assert resp.status == 200
+            assert resp.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        # the rendered page itself is never cached
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/voila/render/roleplay.ipynb",
+                                    timeout=60) as resp:
+            assert "immutable" not in (resp.headers.get("Cache-Control") or "")
