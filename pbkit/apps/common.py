@@ -107,6 +107,7 @@ mark.pbkit-evidence { background: #ffe680; padding: 0 2px; }
   margin: 4px 0; white-space: pre-wrap; }
 .pbkit-you { background: #e3f2fd; border-left: 5px solid #1e88e5; padding: 6px 10px;
   margin: 4px 0; white-space: pre-wrap; }
+.pbkit-nowrap { white-space: nowrap; }
 .pbkit-bar { display: inline-block; height: 0.8em; background: #1a73e8; }
 .pbkit-bar-bg { display: inline-block; height: 0.8em; background: #e0e0e0; width: 8em; }
 .pbkit-spinner { display: inline-block; width: 1em; height: 1em; vertical-align: middle;

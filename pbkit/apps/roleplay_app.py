@@ -281,7 +281,7 @@ class RolePlayApp(AppShell):
             quotes = self._evidence_html(crit.evidence)
             rows.append(
                 f"<tr><td><b>{esc(names.get(crit.id, crit.id))}</b></td>"
-                f"<td>{bar} {crit.level} / {crit.max_level}</td>"
+                f'<td class="pbkit-nowrap">{bar} {crit.level} / {crit.max_level}</td>'
                 f"<td>{quotes}</td><td>{esc(crit.feedback)}</td></tr>")
         head = "".join(f"<th>{esc(self.tr(k))}</th>" for k in (
             "apps.roleplay.col_criterion", "apps.roleplay.col_level",
