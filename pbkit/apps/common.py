@@ -60,6 +60,7 @@ __all__ = [
     "new_figure",
     "figure_png",
     "query_params",
+    "when_link_known",
     "log_error",
     "enum_label",
     "options_for",
@@ -238,6 +239,37 @@ def query_params() -> dict[str, str]:
     """
     raw = os.environ.get("QUERY_STRING", "")
     return {k: v[0] for k, v in parse_qs(raw, keep_blank_values=False).items() if v}
+
+
+def when_link_known(callback: Callable[[dict[str, str]], None]) -> bool:
+    """Call ``callback(query_params())`` once the page's link is known to a preheated kernel.
+
+    A preheated kernel (``pbkit serve --preheat N``) runs the app before anyone asks for
+    the page, so ``QUERY_STRING`` is not set when the app is built. Voila sends the
+    request's details to that kernel when a page takes it; this waits for them in a daemon
+    thread (Voila's ``wait_for_request``) and then calls ``callback`` with the parameters.
+    Returns ``True`` if a wait was started, ``False`` for an ordinary kernel, whose link
+    was already known when the app was built.
+
+    >>> os.environ.pop("VOILA_PREHEAT", None) and None
+    >>> when_link_known(print)
+    False
+    """
+    if os.environ.get("VOILA_PREHEAT", "False") == "False":
+        return False
+
+    def wait() -> None:
+        try:
+            from voila.utils import wait_for_request
+
+            wait_for_request()
+            callback(query_params())
+        except Exception as exc:  # a missing link only loses the prefill, never the app
+            print(f"pbkit.apps: page link not received: {type(exc).__name__}: {exc}",
+                  file=sys.__stderr__, flush=True)
+
+    threading.Thread(target=wait, name="pbkit-page-link", daemon=True).start()
+    return True
 
 
 # ---------------------------------------------------------------------------- charts

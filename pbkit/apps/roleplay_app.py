@@ -27,7 +27,7 @@ from typing import Any
 
 import ipywidgets as W
 
-from pbkit.apps.common import AppShell, esc, guarded, query_params
+from pbkit.apps.common import AppShell, esc, guarded, query_params, when_link_known
 from pbkit.errors import PbkitError
 
 __all__ = ["RolePlayApp", "Attempt", "highlight"]
@@ -194,6 +194,17 @@ class RolePlayApp(AppShell):
         self.retry.add_class("pbkit-retry")
         self.relabel()
         self._reset_view()
+        if trainee_id is None and cohort_id is None:
+            when_link_known(self.apply_link)
+
+    def apply_link(self, params: dict[str, str]) -> None:
+        """Fill the trainee code and class from the page link (``?trainee=...&cohort=...``)
+        where the app has none yet: a preheated kernel learns the link only after the app
+        is built. What the trainee already typed is kept."""
+        if params.get("cohort") and not self.cohort_id:
+            self.cohort_id = params["cohort"]
+        if params.get("trainee") and not self.trainee.value.strip():
+            self.trainee.value = params["trainee"]
 
     def _warm_scorer(self, scenario_id: str) -> None:
         """Build the scorer of a scenario ahead of the first submission (it trains a small

@@ -238,3 +238,48 @@ def test_trainer_console_refuses_a_request_without_the_token(browser, trainer_se
     assert not visible_errors(page)
     page.close()
     assert_clean_log(trainer_server)
+
+
+def _pool_ready(server, kernels: int, timeout: float = 180) -> None:
+    """Wait until ``kernels`` kernels of this server exist and have stopped using CPU."""
+    import time
+
+    from tests.apps.conftest import processes_with_env
+
+    def cpu(pid: int) -> int:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            return 0
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        pids = [p for p in processes_with_env(str(server.data_dir))
+                if b"ipykernel" in Path(f"/proc/{p}/cmdline").read_bytes()]
+        if len(pids) >= kernels:
+            before = sum(cpu(p) for p in pids)
+            time.sleep(1.5)
+            if sum(cpu(p) for p in pids) == before:
+                return
+        time.sleep(0.5)
+    raise AssertionError(f"preheated kernels not ready: {server.output()[-2000:]}")
+
+
+def test_preheated_roleplay_takes_the_trainee_from_the_link(browser, tmp_path):
+    """With ``--preheat`` the app is built before the request; the link still fills in the
+    trainee code once the page takes the kernel."""
+    from tests.apps.conftest import prepare_store, start_server, stop_server
+
+    prepare_store(tmp_path)
+    server = start_server(tmp_path, "--preheat", "1")
+    try:
+        _pool_ready(server, kernels=3)  # one rendered kernel per app notebook
+        page = open_app(browser, server, "roleplay", trainee="T0042")
+        page.wait_for_function(
+            "document.querySelector('.widget-text input').value === 'T0042'", timeout=WAIT)
+        assert not visible_errors(page)
+        page.close()
+        assert "page link not received" not in server.output()
+    finally:
+        stop_server(server)

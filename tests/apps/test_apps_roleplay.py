@@ -212,6 +212,21 @@ def test_trainee_and_cohort_from_the_link_register_the_trainee(store, monkeypatc
     assert len(store.attempts(trainee_id="T0100")) == 1
 
 
+def test_link_learnt_later_fills_only_what_is_still_empty(store, monkeypatch):
+    # a preheated kernel builds the app before the link is known, then learns it
+    monkeypatch.delenv("QUERY_STRING", raising=False)
+    monkeypatch.delenv("PBKIT_TRAINEE", raising=False)
+    monkeypatch.delenv("PBKIT_COHORT", raising=False)
+    app = RolePlayApp(lang="zh", store=store)
+    assert app.trainee.value == "" and app.cohort_id is None
+    app.apply_link({"trainee": "T0100", "cohort": "C1"})
+    assert app.trainee.value == "T0100" and app.cohort_id == "C1"
+    typed = RolePlayApp(lang="zh", store=store)
+    typed.trainee.value = "T0001"  # the trainee was quicker than the link
+    typed.apply_link({"trainee": "T0100"})
+    assert typed.trainee.value == "T0001"
+
+
 def test_multi_turn_villager_reacts_and_conversation_is_scored(store):
     from pbkit.roleplay import Conversation, score_conversation
 
