@@ -216,6 +216,16 @@ def _start(kind: str, preheat: int = 0) -> dict:
     return {"port": port, "proc": proc, "ctx": ctx, "data": data, "foreign": foreign}
 
 
+_PHASES_JS = """() => {
+  const nav = performance.getEntriesByType('navigation')[0];
+  const kernel = performance.getEntriesByType('resource')
+    .find(e => e.name.includes('/api/kernels/'));
+  const s = ms => ms === undefined ? null : Math.round(ms) / 1000;
+  return {html_s: s(nav.responseEnd), dom_s: s(nav.domContentLoadedEventEnd),
+          kernel_request_s: s(kernel && kernel.startTime), widgets_s: s(performance.now())};
+}"""
+
+
 def _open(kind: str, path: str, selector: str, preheat: int = 0) -> dict:
     """Open ``path`` in a fresh page; return the time to ``selector`` and kernel memory."""
     if kind not in _STATE:
@@ -231,6 +241,10 @@ def _open(kind: str, path: str, selector: str, preheat: int = 0) -> dict:
               timeout=TIMEOUT_MS)
     page.wait_for_selector(selector, timeout=TIMEOUT_MS)
     seconds = time.perf_counter() - t0
+    # where the time went, from the page's own clock (ms since navigation start): the
+    # server's HTML, the DOM parsed, the kernel asked for (Voila's front end booted), first
+    # widgets
+    phases = page.evaluate(_PHASES_JS)
     if state["foreign"] and kind != "baseline":  # plain Voila links a public CDN
         raise RuntimeError(f"requests left 127.0.0.1: {state['foreign'][:3]}")
     kernels = _kernels(state["proc"].pid)
@@ -242,7 +256,7 @@ def _open(kind: str, path: str, selector: str, preheat: int = 0) -> dict:
     return {"first_widget_s": round(seconds, 3), "kernel_rss_mb": rss, "kernel_uss_mb": uss,
             "session_rss_mb": settled[0], "session_uss_mb": settled[1],
             "kernels": len(kernels), "load1": round(os.getloadavg()[0], 1),
-            "foreign_requests": len(state["foreign"])}
+            "foreign_requests": len(state["foreign"]), **phases}
 
 
 def _memory(kernel) -> tuple[float | None, float | None]:
