@@ -4,7 +4,9 @@
 refuse identifiers, check references, duplicates and impossible values, build typed frames)
 against ``pandas.read_csv`` of each CSV file of the same folder, with pandas' default type
 inference and nothing else. Target: ratio <= 2 at county scale (about 50k people, 100k
-households, 300k activities). Peak memory of each side is reported by the harness.
+households, 300k activities). Peak memory of each side is reported by the harness; the
+CPU time of the last run of each side is reported as ``cpu_s`` / ``baseline_cpu_s`` (pbkit
+reads and checks files side by side on several cores, ``pandas.read_csv`` uses one).
 
 The dataset is ``pbkit.data.synth.synthesize(scale, seed=0).write_csv(...)``, cached in the
 temp folder so both sides (separate processes) read the same files; if the generator is not
@@ -101,22 +103,31 @@ def _setup(scale: str) -> Path:
 
 
 def _pbkit(folder: Path) -> dict:
+    import time
+
     from pbkit.data.io import load_dataset
 
+    cpu = time.process_time()
     ds = load_dataset(folder)
+    cpu = time.process_time() - cpu
     rows = {name: len(frame) for name, frame in ds.tables().items()}
-    return {"rows": rows, "warnings": len(ds.report.warnings) if ds.report else 0}
+    return {"rows": rows, "warnings": len(ds.report.warnings) if ds.report else 0,
+            "cpu_s": round(cpu, 3)}
 
 
 def _baseline(folder: Path) -> dict:
+    import time
     import warnings
 
     import pandas as pd
 
+    cpu = time.process_time()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # mixed-type columns (DtypeWarning)
         frames = {p.stem: pd.read_csv(p) for p in sorted(folder.glob("*.csv"))}
-    return {"rows": {name: len(frame) for name, frame in frames.items()}}
+    cpu = time.process_time() - cpu
+    return {"rows": {name: len(frame) for name, frame in frames.items()},
+            "cpu_s": round(cpu, 3)}
 
 
 def _check(mine: dict, base: dict) -> None:

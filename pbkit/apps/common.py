@@ -61,6 +61,7 @@ __all__ = [
     "figure_png",
     "query_params",
     "when_link_known",
+    "first_view_event",
     "log_error",
     "enum_label",
     "options_for",
@@ -76,6 +77,8 @@ MAX_UPLOAD_BYTES = 8 * 1024 * 1024
 #: Largest file offered as a download link (a base64 ``data:`` URI grows by a third and
 #: travels in one widget message, which must stay under the same websocket limit).
 MAX_DOWNLOAD_BYTES = 5 * 1024 * 1024
+# seconds a loader started with AppShell.run_when_shown waits for the browser's first view
+FIRST_VIEW_WAIT_S = 4.0
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 STYLE = """<style>
@@ -567,6 +570,28 @@ class AppShell:
         self._threads.append(thread)
         return thread
 
+    def run_when_shown(self, fn: Callable[..., Any], *args: Any,
+                       wait_s: float = FIRST_VIEW_WAIT_S) -> threading.Thread | None:
+        """Like :meth:`run_later`, but the thread starts ``fn`` only once the browser shows
+        the app (or after ``wait_s`` seconds without a view, e.g. on a preheated kernel
+        nobody has opened yet).
+
+        Slow first work started right away competes with the page's own start-up for the
+        kernel (Python's GIL) and, on a small server, for the CPU: the browser would wait
+        longer for the widget state it needs to draw anything. Waiting for the first view
+        puts the page first and the data a moment later, with the progress indicator shown.
+        """
+        if not _in_kernel() or os.environ.get("PBKIT_APPS_SYNC") == "1":
+            fn(*args)
+            return None
+        shown = first_view_event(self.root)
+
+        def later() -> None:
+            shown.wait(wait_s)
+            fn(*args)
+
+        return self.run_later(later)
+
     def wait_background(self, timeout: float | None = None) -> None:
         """Wait for background work started by :meth:`run_later`."""
         for thread in list(self._threads):
@@ -666,6 +691,36 @@ def log_error(context: str) -> None:
     stderr, which Voila's log receives), never to the page."""
     print(f"pbkit.apps error in {context}:\n{traceback.format_exc()}", file=sys.__stderr__,
           flush=True)
+
+
+def first_view_event(widget: W.DOMWidget) -> threading.Event:
+    """An event set when the front end has drawn a first view of ``widget``.
+
+    Uses ipywidgets' view tracking: once ``_view_count`` is a number, the front end adds
+    one to it (and sends it back to the kernel) whenever it creates a view of the widget.
+
+    >>> box = W.VBox()
+    >>> shown = first_view_event(box)
+    >>> shown.is_set()
+    False
+    >>> box._view_count = 1  # what the browser sends when it draws the box
+    >>> shown.is_set()
+    True
+    """
+    event = threading.Event()
+    if widget._view_count is None:
+        widget._view_count = 0
+
+    def seen(change: dict) -> None:
+        if change["new"]:
+            event.set()
+            widget.unobserve(seen, "_view_count")
+
+    if widget._view_count:
+        event.set()
+    else:
+        widget.observe(seen, "_view_count")
+    return event
 
 
 def _in_kernel() -> bool:

@@ -93,7 +93,8 @@ class DashboardApp(AppShell):
         self.relabel()
         self.branch.observe(self._on_select, "value")
         self.year.observe(self._on_select, "value")
-        self.run_later(self._load)  # the page shows at once, with progress, while loading
+        # the page shows at once, with progress; loading starts once the browser has drawn it
+        self.run_when_shown(self._load)
 
     # -- data ------------------------------------------------------------------------
 

@@ -123,7 +123,7 @@ class TrainerApp(AppShell):
         self.save_btn.add_class("pbkit-save-human")
         self.relabel()
         # opening the database and reading the cohort takes a moment: show the page first
-        self.run_later(self._first_load)
+        self.run_when_shown(self._first_load)
 
     @guarded(busy="apps.trainer.busy_loading")
     def _first_load(self) -> None:

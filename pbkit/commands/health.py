@@ -1,5 +1,11 @@
 """``pbkit health PATH [--json] [--xlsx OUT] [--lang zh|en] [--rules FILE] [--scorecard FILE]
-[--year Y] [--as-of DATE] [--charts DIR]``: the branch-health report of a dataset.
+[--year Y] [--as-of DATE] [--charts DIR] [--engine pandas|dask [--scheduler ADDRESS]]``: the
+branch-health report of a dataset.
+
+``--engine dask`` computes the report with Dask (:mod:`pbkit.scale.health`) from a Parquet
+dataset (``pbkit convert PATH OUT --format parquet``); any other dataset is converted to a
+temporary Parquet folder first. A local cluster on 127.0.0.1 is started unless
+``--scheduler`` gives the address of a running one. Both engines give the same report.
 
 Without ``--json`` a short summary is printed (weakest branches, flags, fairness). With
 ``--json`` the whole report goes to stdout as JSON (every view; ``scorecard`` is a list
@@ -31,6 +37,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--year", type=int, metavar="Y", help=t("health.cli.year"))
     parser.add_argument("--as-of", dest="as_of", metavar="DATE", help=t("health.cli.as_of"))
     parser.add_argument("--charts", metavar="DIR", help=t("health.cli.charts"))
+    parser.add_argument("--engine", choices=("pandas", "dask"), default="pandas",
+                        help=t("scale.cli.engine"))
+    parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                        help=t("scale.cli.scheduler"))
 
 
 def summary_text(report, lang: str | None = None, top: int = 10) -> str:
@@ -65,10 +75,17 @@ def summary_text(report, lang: str | None = None, top: int = 10) -> str:
     return "\n".join(lines)
 
 
+def _load(path: str):
+    """A dataset path as a pandas Dataset (a Parquet folder too)."""
+    from pbkit.data.io import load_dataset
+    from pbkit.data.parquet import is_parquet_dataset, read_parquet
+
+    return read_parquet(path) if is_parquet_dataset(path) else load_dataset(path)
+
+
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from pbkit.data.io import load_dataset
     from pbkit.health.report import health_report
     from pbkit.health.rules import load_rules
     from pbkit.health.scorecard import load_scorecard
@@ -78,14 +95,30 @@ def run(args: argparse.Namespace) -> int:
     def say(key: str, **params) -> None:
         print(t(key, lang=lang, **params), file=sys.stderr, flush=True)
 
+    from pbkit.errors import UsageError
+
+    engine = getattr(args, "engine", "pandas")
+    scheduler = getattr(args, "scheduler", None)
+    if scheduler and engine != "dask":
+        raise UsageError("scale.err.scheduler_needs_dask")
     # configuration first: a bad rule file is reported before a long load
     rules = load_rules(args.rules) if args.rules else None
     card = load_scorecard(args.scorecard) if args.scorecard else None
-    say("health.cli.progress.loading", path=args.path)
-    ds = load_dataset(args.path)
-    say("health.cli.progress.computing")
-    report = health_report(ds, rules=rules, scorecard=card, year=args.year,
-                           as_of=args.as_of, lang=lang)
+    if engine == "dask":
+        from pbkit.data.parquet import is_parquet_dataset
+        from pbkit.scale.health import health_report as scaled_report
+
+        if Path(args.path).exists() and not is_parquet_dataset(args.path):
+            say("scale.cli.converting", path=args.path)
+        say("scale.cli.dask_start", where=scheduler or "127.0.0.1")
+        report = scaled_report(args.path, engine="dask", scheduler=scheduler, rules=rules,
+                               scorecard=card, year=args.year, as_of=args.as_of, lang=lang)
+    else:
+        say("health.cli.progress.loading", path=args.path)
+        ds = _load(args.path)
+        say("health.cli.progress.computing")
+        report = health_report(ds, rules=rules, scorecard=card, year=args.year,
+                               as_of=args.as_of, lang=lang)
     if args.rules or args.scorecard:
         meta = dict(report.meta)
         meta["rules"] = args.rules or meta["rules"]

@@ -1,5 +1,9 @@
-"""``pbkit metrics PATH [--json] [--xlsx OUT] [--as-of DATE] [--seed N]``: pairing-network
-metrics of a dataset.
+"""``pbkit metrics PATH [--json] [--xlsx OUT] [--as-of DATE] [--seed N] [--engine pandas|dask
+[--scheduler ADDRESS]]``: pairing-network metrics of a dataset.
+
+``--engine dask`` computes the aggregations on Dask (:mod:`pbkit.scale.metrics`) from a
+Parquet dataset (other datasets are converted to a temporary Parquet folder first); a
+local cluster on 127.0.0.1 unless ``--scheduler`` names a running one. Same report as pandas.
 
 Without ``--json`` a short summary is printed (coverage, uncovered households, helper load,
 robustness if migrant members are away, reach, structure). With ``--json`` the whole report
@@ -27,6 +31,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--xlsx", metavar="OUT", help=t("networks.cli.xlsx"))
     parser.add_argument("--as-of", metavar="DATE", help=t("networks.cli.as_of"))
     parser.add_argument("--seed", type=int, default=0, help=t("networks.cli.seed"))
+    parser.add_argument("--engine", choices=("pandas", "dask"), default="pandas",
+                        help=t("scale.cli.engine"))
+    parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                        help=t("scale.cli.scheduler"))
 
 
 def _pct(value) -> str:
@@ -76,6 +84,7 @@ def _as_of(value):
 
 def run(args: argparse.Namespace) -> int:
     import json
+    import os
 
     from pbkit.data.io import load_dataset
     from pbkit.i18n import resolve_lang
@@ -87,10 +96,33 @@ def run(args: argparse.Namespace) -> int:
         from pbkit.errors import UsageError
 
         raise UsageError("networks.err.bad_output", file=args.xlsx, choices=".xlsx")
-    print(t("networks.cli.loading", lang=lang, path=args.path), file=sys.stderr, flush=True)
-    ds = load_dataset(args.path)
-    print(t("networks.cli.computing", lang=lang), file=sys.stderr, flush=True)
-    report = metrics_report(ds, as_of=as_of, seed=args.seed)
+    engine = getattr(args, "engine", "pandas")
+    scheduler = getattr(args, "scheduler", None)
+    if scheduler and engine != "dask":
+        from pbkit.errors import UsageError
+
+        raise UsageError("scale.err.scheduler_needs_dask")
+    if engine == "dask":
+        from pbkit.data.parquet import is_parquet_dataset
+        from pbkit.scale.metrics import metrics_report as scaled_report
+
+        if os.path.exists(args.path) and not is_parquet_dataset(args.path):
+            print(t("scale.cli.converting", lang=lang, path=args.path), file=sys.stderr,
+                  flush=True)
+        print(t("scale.cli.dask_start", lang=lang, where=scheduler or "127.0.0.1"),
+              file=sys.stderr, flush=True)
+        report = scaled_report(args.path, engine="dask", scheduler=scheduler, as_of=as_of,
+                               seed=args.seed)
+    else:
+        from pbkit.data.parquet import is_parquet_dataset, read_parquet
+        from pbkit.scale.metrics import METRIC_TABLES
+
+        print(t("networks.cli.loading", lang=lang, path=args.path), file=sys.stderr,
+              flush=True)
+        ds = (read_parquet(args.path, tables=METRIC_TABLES) if is_parquet_dataset(args.path)
+              else load_dataset(args.path))
+        print(t("networks.cli.computing", lang=lang), file=sys.stderr, flush=True)
+        report = metrics_report(ds, as_of=as_of, seed=args.seed)
     if args.xlsx:
         report.to_xlsx(args.xlsx)
         print(t("networks.cli.written", lang=lang, path=args.xlsx), file=sys.stderr, flush=True)

@@ -91,13 +91,12 @@ def load_dataset(path: str | os.PathLike, *, encoding: str | None = None,
     pbkit.errors.ValidationFailed: ...
     """
     from pbkit.data.parquet import is_parquet_dataset, read_parquet
-    from pbkit.data.readers import read_source
-    from pbkit.data.validation import check_source
+    from pbkit.data.validation import read_and_check
 
     if is_parquet_dataset(path):
         return read_parquet(path)
-    source = read_source(path, encoding=encoding, limits=limits)
-    report, frames = check_source(source, limits=limits, today=today)
+    source, report, frames = read_and_check(path, encoding=encoding, limits=limits,
+                                            today=today)
     if report.has_errors:
         if any(_is_privacy(i.key) for i in report.errors):
             raise IdentifiersRefused(report, file=source.name)

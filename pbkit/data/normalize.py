@@ -56,6 +56,8 @@ __all__ = [
     "factorize_text",
     "factorize_codes",
     "allowed_text",
+    "arrow_filled",
+    "STR_DTYPE",
 ]
 
 # Further spellings of enum codes seen in real exports (code -> spellings). Data, not logic.
@@ -168,9 +170,12 @@ _MAX_PARSE_LEN = 40  # numbers and dates longer than this are refused without pa
 _THOUSANDS = r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$"
 
 
+STR_DTYPE = pd.api.types.pandas_dtype("str")  # the dtype object, looked up once
+
+
 def _arrow(series: pd.Series):
     """The pyarrow array behind an arrow-backed text Series (zero copy), else ``None``."""
-    if series.dtype == "str" and getattr(series.dtype, "storage", "") == "pyarrow":
+    if series.dtype == STR_DTYPE and getattr(series.dtype, "storage", "") == "pyarrow":
         import pyarrow as pa
 
         return pa.array(series)
@@ -186,7 +191,7 @@ def clean_text(series: pd.Series) -> pd.Series:
     >>> clean_text(pd.Series(["  a ", None, "ｂ\\u200b"])).tolist()
     ['a', '', 'b']
     """
-    s = series if series.dtype == "str" else series.astype("str")
+    s = series if series.dtype == "str" else series.astype(STR_DTYPE)
     if s.hasnans:
         s = s.fillna("")
     if len(s) == 0:
@@ -200,8 +205,8 @@ def clean_text(series: pd.Series) -> pd.Series:
         if pc.all(pc.string_is_ascii(arr)).as_py() is not False:
             out = pc.utf8_trim_whitespace(arr)
             if pc.any(pc.starts_with(out, '="')).as_py():
-                return _unquote(pd.Series(out, dtype="str", index=s.index))
-            return pd.Series(out, dtype="str", index=s.index)
+                return _unquote(pd.Series(out, dtype=STR_DTYPE, index=s.index))
+            return pd.Series(out, dtype=STR_DTYPE, index=s.index)
     elif s.str.isascii().all():
         return _unquote(s.str.strip())
     s = s.str.normalize("NFKC").str.replace(_ZERO_WIDTH, "", regex=True)
@@ -233,6 +238,8 @@ def _already_clean(arr) -> bool:
         data = np.frombuffer(bufs[2], dtype=np.uint8)[offsets[0]: offsets[-1]]
         if data.size and data.max() >= 128:
             return False
+        if not data.size or (data.min() > 32 and not (data == 61).any()):
+            continue  # no space, control character or "=" anywhere: no cell edge to fix
         starts, ends = offsets[:-1], offsets[1:]
         filled = ends > starts
         if not filled.any():
@@ -252,9 +259,53 @@ def _unquote(s: pd.Series) -> pd.Series:
 
 
 def _nonempty(s: pd.Series) -> np.ndarray:
+    if s.dtype == np.float64:
+        return ~np.isnan(s.to_numpy())
     if s.dtype.kind in "iufb":
         return s.notna().to_numpy(dtype=bool)
+    arr = _arrow(s)
+    if arr is not None:
+        filled = arrow_filled(arr)
+        if arr.null_count:  # as ``s != ""`` has it: a missing value is not ""
+            filled |= np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+        return filled
     return (s != "").to_numpy(dtype=bool, na_value=False)
+
+
+def arrow_filled(arr) -> np.ndarray:
+    """Cells of a pyarrow text array that are neither null nor ``""``, as a bool array.
+
+    Read from the offsets buffer (a cell is filled when its end offset is past its start),
+    so no comparison kernel and no copy of the text.
+
+    >>> import pyarrow as pa
+    >>> arrow_filled(pa.array(["a", "", None, "bc"])).tolist()
+    [True, False, False, True]
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    parts = []
+    for chunk in chunks:
+        n = len(chunk)
+        if n == 0:
+            continue
+        if chunk.type not in (pa.string(), pa.large_string()):
+            parts.append(np.asarray(pc.fill_null(pc.not_equal(chunk.cast(pa.string()), ""),
+                                                 False).to_numpy(zero_copy_only=False),
+                                    dtype=bool))
+            continue
+        width = np.int64 if chunk.type == pa.large_string() else np.int32
+        offsets = np.frombuffer(chunk.buffers()[1], dtype=width)[chunk.offset:
+                                                                  chunk.offset + n + 1]
+        filled = offsets[1:] > offsets[:-1]
+        if chunk.null_count:
+            filled &= np.asarray(chunk.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        parts.append(filled)
+    if not parts:
+        return np.zeros(0, dtype=bool)
+    return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
 
 def _arrow_cast(s: pd.Series, target: str) -> pd.Series | None:
@@ -265,70 +316,64 @@ def _arrow_cast(s: pd.Series, target: str) -> pd.Series | None:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
     try:
-        if target == "date":
+        if target == "date":  # empty cells are handled there without copying the text
             stamps = _iso_dates(arr)
             return None if stamps is None else pd.Series(stamps, index=s.index)
+        arr = pc.if_else(pc.equal(arr, ""), pa.scalar(None, pa.string()), arr)
         out = pc.cast(arr, pa.float64())
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError, ValueError):
         return None
     return pd.Series(out.to_numpy(zero_copy_only=False), index=s.index, dtype="float64")
 
 
-def _iso_dates(arr) -> np.ndarray | None:
-    """Parse a text column that is all ``YYYY-MM-DD`` (or empty) with numpy, else ``None``.
+_DAY_NS = 86_400 * 10**9
+# date32 day numbers of the first and last day datetime64[ns] holds in whole years
+_DAY_MIN = int((np.datetime64("1678-01-01") - np.datetime64("1970-01-01")).astype(np.int64))
+_DAY_MAX = int((np.datetime64("2261-12-31") - np.datetime64("1970-01-01")).astype(np.int64))
 
-    The fixed-width bytes are read as a matrix of digits; month and day are checked against
-    the calendar (``2024-02-30`` is refused).
+
+def _iso_dates(arr) -> np.ndarray | None:
+    """Parse a text column that is all ``YYYY-MM-DD`` (or empty) in C, else ``None``.
+
+    pyarrow's ISO parser takes exactly ``YYYY-MM-DD`` and checks month and day against the
+    calendar (``2024-02-30`` is refused); years outside 1678-2261 (what ``datetime64[ns]``
+    holds) are left to the slow path, which reports them. Empty and null cells are NaT.
     """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     arr = pa.chunked_array([arr]) if isinstance(arr, pa.Array) else arr
-    arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
-    n = len(arr)
-    valid = ~np.asarray(arr.is_null().to_numpy(zero_copy_only=False), dtype=bool)
     if arr.type not in (pa.string(), pa.large_string()):
         arr = arr.cast(pa.string())
-    lengths = pc.fill_null(pc.binary_length(arr), 0).to_numpy(zero_copy_only=False)
-    if not np.all((lengths == 10) | (lengths == 0)):
-        return None
-    full = lengths == 10
-    offsets_type = np.int64 if arr.type == pa.large_string() else np.int32
-    offsets = np.frombuffer(arr.buffers()[1], dtype=offsets_type)[arr.offset: arr.offset + n + 1]
-    data = np.frombuffer(arr.buffers()[2], dtype=np.uint8) if arr.buffers()[2] else \
-        np.zeros(0, dtype=np.uint8)
+    n = len(arr)
+    filled = arrow_filled(arr)
     out = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    if not full.any():
+    if not filled.any():
         return out
-    if full.all() and offsets[-1] - offsets[0] == 10 * n:  # contiguous: a zero-copy view
-        chars = data[offsets[0]: offsets[-1]].reshape(n, 10)
-    else:
-        starts = offsets[:-1][full].astype(np.int64)
-        chars = data[starts[:, None] + np.arange(10)[None, :]]
-    if not ((chars[:, 4] == 45).all() and (chars[:, 7] == 45).all()):
+    whole = bool(filled.all())
+    cells = arr if whole else arr.filter(pa.array(filled))
+    span = pc.min_max(pc.binary_length(cells))
+    if span["min"].as_py() != 10 or span["max"].as_py() != 10:
         return None
-    digits = chars.astype(np.int16) - 48
-    digit_pos = [0, 1, 2, 3, 5, 6, 8, 9]
-    if not (digits[:, digit_pos].astype(np.uint16) <= 9).all():  # negatives wrap to large
+    try:
+        days = pc.cast(pc.cast(cells, pa.date32()), pa.int32())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
-    month = digits[:, 5] * 10 + digits[:, 6]
-    day = digits[:, 8] * 10 + digits[:, 9]
-    if not ((month >= 1) & (month <= 12) & (day >= 1) & (year >= 1678) & (year <= 2261)).all():
+    bounds = pc.min_max(days)
+    if bounds["min"].as_py() < _DAY_MIN or bounds["max"].as_py() > _DAY_MAX:
         return None
-    months = ((year.astype(np.int64) - 1970) * 12 + (month - 1)).astype("datetime64[M]")
-    first = months.astype("datetime64[D]")
-    days_in_month = ((months + 1).astype("datetime64[D]") - first).astype(np.int64)
-    if (day > days_in_month).any():
-        return None
-    out[full] = (first + (day - 1).astype("timedelta64[D]")).astype("datetime64[ns]")
-    del valid
+    count = np.asarray(days.to_numpy(), dtype=np.int64)
+    stamps = (count * _DAY_NS).view("datetime64[ns]")
+    if whole:
+        return stamps
+    out[filled] = stamps
     return out
 
 
 def _numeric(s: pd.Series, allow_units: bool) -> pd.Series:
+    if s.dtype == np.float64:
+        return s
     if s.dtype.kind in "iuf":
         return s.astype("float64")
     fast = _arrow_cast(s, "float")
@@ -360,12 +405,10 @@ def parse_int(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     s = series
     floats = _numeric(s, allow_units=True)
     arr = floats.to_numpy()
-    finite = np.isfinite(arr)
-    integral = finite & (np.abs(arr) < 2**53)
-    integral[integral] = np.floor(arr[integral]) == arr[integral]
+    with np.errstate(invalid="ignore"):
+        integral = (np.abs(arr) < 2**53) & (np.floor(arr) == arr)  # NaN and inf fail both
     bad = _nonempty(s) & ~integral
-    out = pd.array(np.where(integral, arr, 0).astype("int64"), dtype="Int64")
-    out[~integral] = pd.NA
+    out = pd.arrays.IntegerArray(np.where(integral, arr, 0).astype("int64"), ~integral)
     return pd.Series(out, index=s.index), bad
 
 
@@ -391,6 +434,19 @@ def parse_bool(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     ([True, False, True, False, True, <NA>, <NA>], [False, False, False, False, False, True, False])
     """
     s = series
+    arr = _arrow(s)
+    if arr is not None and len(s) and not arr.null_count:
+        import pyarrow.compute as pc
+
+        # pbkit's own exports write true/false: two comparisons instead of a hash pass
+        filled = arrow_filled(arr)
+        yes = np.asarray(pc.fill_null(pc.equal(arr, "true"), False).to_numpy(
+            zero_copy_only=False), dtype=bool)
+        no = np.asarray(pc.fill_null(pc.equal(arr, "false"), False).to_numpy(
+            zero_copy_only=False), dtype=bool)
+        if ((yes | no) == filled).all():
+            out = pd.arrays.BooleanArray(yes, ~filled)
+            return pd.Series(out, index=s.index), np.zeros(len(s), dtype=bool)
     codes, uniques = factorize_text(s)
     mapped = [_BOOL_MAP.get(str(u).lower()) if u else None for u in uniques] + [None]
     truth = np.array([bool(m) for m in mapped], dtype=bool)[codes]
@@ -548,19 +604,35 @@ def parse_enum(series: pd.Series, column: Column) -> tuple[pd.Series, np.ndarray
     """
     lookup = enum_lookup(tuple(column.values))
     s = series
+    arr = _arrow(s)
+    if arr is not None and len(s) and not arr.null_count:
+        # Fast path: every filled cell already is a canonical code (as pbkit writes them),
+        # so the mapping is the identity (enum_lookup maps each code to itself).
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        filled = arrow_filled(arr)
+        known = pc.is_in(arr, value_set=pa.array(list(column.values), type=arr.type))
+        known = np.asarray(pc.fill_null(known, False).to_numpy(zero_copy_only=False),
+                           dtype=bool)
+        if (known == filled).all():
+            if filled.all():
+                return s, np.zeros(len(s), dtype=bool)
+            blanked = pc.if_else(pa.array(filled), arr, pa.scalar(None, arr.type))
+            return (pd.Series(blanked, index=s.index, dtype=STR_DTYPE),
+                    np.zeros(len(s), dtype=bool))
     idx, uniques = factorize_text(s)
     mapped = [lookup.get(_fold_value(u)) if u else None for u in uniques] + [None]
-    arr = _arrow(s)
     if arr is not None:  # take from the few mapped values, in C
         import pyarrow as pa
 
         table = pa.array(mapped, type=pa.string())
         codes = pd.Series(table.take(pa.array(np.where(idx < 0, len(mapped) - 1, idx))),
-                          index=s.index, dtype="str")
+                          index=s.index, dtype=STR_DTYPE)
     else:
         values = np.empty(len(mapped), dtype=object)
         values[:] = mapped
-        codes = pd.Series(values[idx], index=s.index, dtype="object").astype("str")
+        codes = pd.Series(values[idx], index=s.index, dtype="object").astype(STR_DTYPE)
     bad = _nonempty(s) & codes.isna().to_numpy()
     return codes, bad
 
@@ -602,10 +674,14 @@ def parse_multi(series: pd.Series, column: Column) -> tuple[pd.Series, np.ndarra
     results = [one(u) for u in uniques] + [((), "")]
     vals = np.empty(len(results), dtype=object)
     vals[:] = [r[0] for r in results]
-    extra = np.array([r[1] for r in results], dtype=object)
     values = pd.Series(vals[codes], index=series.index, dtype="object")
-    parts = pd.Series(extra[codes], index=series.index, dtype="str")
-    bad = (parts != "").to_numpy(dtype=bool)
+    # the unrecognised parts, taken from the few distinct cells (in C, no object array)
+    import pyarrow as pa
+
+    extra = pa.array([r[1] for r in results], type=pa.large_string())
+    parts = pd.Series(extra.take(pa.array(np.where(codes < 0, len(results) - 1, codes))),
+                      index=series.index, dtype=STR_DTYPE)
+    bad = np.array([r[1] != "" for r in results], dtype=bool)[codes]
     return values, bad, parts
 
 

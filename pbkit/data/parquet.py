@@ -28,6 +28,7 @@ import json
 import os
 import shutil
 import tempfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -131,19 +132,22 @@ def _files(root: Path, name: str, only: list[str] | None) -> list[Path]:
     return [f for folder in folders for f in sorted(folder.glob("part-*.parquet"))]
 
 
-def read_parquet(path: str | os.PathLike, townships: list[str] | None = None) -> Dataset:
+def read_parquet(path: str | os.PathLike, townships: list[str] | None = None,
+                 tables: Iterable[str] | None = None) -> Dataset:
     """Read a folder written by :func:`write_parquet` into a pandas :class:`Dataset`.
 
     ``townships`` limits the read to those townships' files (``""``: rows above townships).
-    Rows come back grouped by township, in township order.
+    Rows come back grouped by township, in township order. ``tables`` limits the read to
+    those tables (the others come back empty).
     """
     import pandas as pd
 
     root = Path(path)
     meta = _manifest(root)
     frames = {}
+    wanted = set(TABLE_ORDER if tables is None else tables)
     for name in TABLE_ORDER:
-        files = _files(root, name, townships)
+        files = _files(root, name, townships) if name in wanted else []
         frame = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True) if files \
             else pd.DataFrame(columns=list(TABLES[name].names))
         frames[name] = frame
@@ -167,7 +171,11 @@ class DaskTables:
 
     def small(self, name: str):
         """A small table computed to a typed pandas frame (orgs, people, households...)."""
-        return cast_table(name, self.table(name).compute())
+        frame = self.table(name).compute()
+        # Dask reads text as Arrow strings: mapping those to tuples would give lists
+        multi = [c.name for c in TABLES[name].columns
+                 if c.kind in ("multi", "tags") and c.name in frame.columns]
+        return cast_table(name, frame.astype({c: object for c in multi}))
 
 
 def read_dask(path: str | os.PathLike) -> DaskTables:

@@ -30,14 +30,23 @@ import os
 import re
 import warnings
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from pbkit.data.limits import DEFAULT_LIMITS, Limits, check_archive, check_file_size
-from pbkit.data.normalize import clean_text
+from pbkit.data.normalize import (
+    STR_DTYPE,
+    _already_clean,
+    _nonempty,
+    arrow_filled,
+    clean_text,
+)
 from pbkit.data.report import Issue
 from pbkit.data.schema import TABLE_ORDER, TABLES, fold_header
 from pbkit.errors import DataError, DataLimitError, UsageError
@@ -99,10 +108,13 @@ class RawSource:
     kind: str
     tables: dict[str, RawTable] = field(default_factory=dict)
     issues: list[Issue] = field(default_factory=list)
+    #: table -> what ``read_source(prepare=...)`` returned for that table's RawTable
+    prepared: dict[str, Any] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------- table names
 
+@cache
 def _table_names() -> dict[str, str]:
     names = {}
     for tname, table in TABLES.items():
@@ -320,7 +332,7 @@ def _arrow_grid(data: bytes, sep: str, width: int) -> pd.DataFrame:
     )
     if table.num_columns != width:
         raise ValueError("column count")
-    return pd.DataFrame({j: pd.Series(table.column(j), dtype="str") for j in range(width)})
+    return pd.DataFrame({j: pd.Series(table.column(j), dtype=STR_DTYPE) for j in range(width)})
 
 
 def _csv_grid(text: str, raw: bytes | None, codec: str) -> pd.DataFrame:
@@ -348,7 +360,7 @@ def _csv_grid(text: str, raw: bytes | None, codec: str) -> pd.DataFrame:
     records = list(reader)
     width = max((len(r) for r in records), default=0)
     cols = {j: [r[j] if j < len(r) else "" for r in records] for j in range(width)}
-    return pd.DataFrame({j: pd.Series(v, dtype="str") for j, v in cols.items()})
+    return pd.DataFrame({j: pd.Series(v, dtype=STR_DTYPE) for j, v in cols.items()})
 
 
 def _grid_to_table(grid: pd.DataFrame, table: str, file: str, sheet: str | None,
@@ -414,20 +426,26 @@ def _grid_to_table(grid: pd.DataFrame, table: str, file: str, sheet: str | None,
 # ---------------------------------------------------------------- CSV
 
 def _read_csv_bytes(raw: bytes, file: str, table: str, encoding: str | None,
-                    issues: list[Issue], limits: Limits) -> RawTable | None:
+                    issues: list[Issue], limits: Limits, threads: bool = True
+                    ) -> RawTable | None:
+    # ``raw`` is ``bytes`` or a read-only memory map of the file (see :func:`_map_file`)
     if len(raw) > 2 * limits.max_rows:  # a row takes at least 2 bytes: count only then
-        if raw.count(b"\n") > limits.max_rows + 1 + max(1000, limits.max_rows // 10):
+        # counted before any parsing, so a file with far too many (tiny) rows is refused
+        # before its cells are held in memory
+        if _count_lines(raw) > limits.max_rows + 1 + max(1000, limits.max_rows // 10):
             raise DataLimitError("data.too_many_rows", file=file, table=table,
                                  limit=limits.max_rows)
-    if encoding is None and not raw.startswith(tuple(bom for bom, _ in _BOMS)):
+    if encoding is None and not raw[:4].startswith(tuple(bom for bom, _ in _BOMS)):
         # Common case first: UTF-8 read in one typed pass. pyarrow checks that every text
         # cell is valid UTF-8, and the header is decoded strictly here; anything else
         # (GB18030 bytes, an irregular file) goes the decoding route below.
         head = _utf8_head(raw)
         if head is not None:
-            fast = _typed_fast_path(raw, head, table, file, issues, limits)
+            fast = _typed_fast_path(raw, head, table, file, issues, limits, threads)
             if fast is not None:
                 return fast
+    if not isinstance(raw, bytes):  # a memory map: the decoding readers want bytes
+        raw = raw[:]
     try:
         text, codec = decode_bytes(raw, encoding)
     except _DecodeProblem as exc:
@@ -438,12 +456,19 @@ def _read_csv_bytes(raw: bytes, file: str, table: str, encoding: str | None,
         return RawTable(table, file, None, (), pd.DataFrame(), np.array([], dtype=np.int64))
     raw_for_parser = raw if codec in ("utf-8", "utf-8-sig") else None
     fast = _typed_fast_path(raw_for_parser if raw_for_parser is not None
-                            else text.encode("utf-8"), text, table, file, issues, limits)
+                            else text.encode("utf-8"), text, table, file, issues, limits,
+                            threads)
     if fast is not None:
         return fast
     grid = _csv_grid(text, raw_for_parser, codec)
     del text
     return _grid_to_table(grid, table, file, None, issues, limits)
+
+
+def _count_lines(raw: bytes, step: int = 1 << 24) -> int:
+    """Number of ``\\n`` bytes, counted slice by slice (no temporary as big as the file)."""
+    view = np.frombuffer(raw, dtype=np.uint8)
+    return sum(int(np.count_nonzero(view[i: i + step] == 10)) for i in range(0, len(view), step))
 
 
 def _utf8_head(raw: bytes, size: int = 65536) -> str | None:
@@ -461,13 +486,14 @@ def _utf8_head(raw: bytes, size: int = 65536) -> str | None:
 
 
 def _typed_fast_path(data: bytes, text: str, table: str, file: str, issues: list[Issue],
-                     limits: Limits) -> RawTable | None:
+                     limits: Limits, threads: bool = True) -> RawTable | None:
     """Read a well-formed CSV in one typed pass (pyarrow), or ``None`` to use the grid path.
 
     Taken when the first record is a header naming at least one column of ``table`` and
     every row parses: whole/real-number columns as numbers, everything else as text.
     Any irregularity (ragged rows, a number column holding text, a multi-line header)
-    returns ``None`` and the forgiving grid readers take over.
+    returns ``None`` and the forgiving grid readers take over. ``threads=False`` when
+    other files are being read at the same time (each file then keeps to one thread).
     """
     from pbkit.data.schema import TABLES
 
@@ -483,7 +509,7 @@ def _typed_fast_path(data: bytes, text: str, table: str, file: str, issues: list
     if len(first) > limits.max_columns:
         raise DataLimitError("data.too_many_columns", file=file, table=table,
                              count=len(first), limit=limits.max_columns)
-    headers = clean_text(pd.Series(first, dtype="str")).tolist()
+    headers = clean_text(pd.Series(first, dtype=STR_DTYPE)).tolist()
     spec = TABLES[table]
     resolved = [resolve_header(spec, h) if h else None for h in headers]
     if not any(resolved):
@@ -496,17 +522,18 @@ def _typed_fast_path(data: bytes, text: str, table: str, file: str, issues: list
         types = {}
         for name, canonical in zip(names, resolved):
             kind = spec.column(canonical).kind if canonical else None
-            types[name] = pa.float64() if kind in ("int", "float") else pa.string()
-        if data.startswith(codecs.BOM_UTF8):
+            # large_string is what pandas keeps text in: no conversion when wrapping it
+            types[name] = pa.float64() if kind in ("int", "float") else pa.large_string()
+        if data[:3] == codecs.BOM_UTF8:
             data = data[len(codecs.BOM_UTF8):]
         tb = pacsv.read_csv(
-            io.BytesIO(data),
+            pa.BufferReader(pa.py_buffer(data)),  # bytes or a memory map, not copied
             # threads pay off on big files only; small ones read faster on one thread
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
-                                           use_threads=len(data) > (8 << 20),
+                                           use_threads=threads and len(data) > _ARROW_THREADS_BYTES,
                                            block_size=1 << 22),
             parse_options=pacsv.ParseOptions(delimiter=sep, ignore_empty_lines=False,
-                                             newlines_in_values=b'"' in data),
+                                             newlines_in_values=data.find(b'"') >= 0),
             convert_options=pacsv.ConvertOptions(column_types=types, null_values=[""],
                                                  strings_can_be_null=False,
                                                  quoted_strings_can_be_null=False),
@@ -519,17 +546,27 @@ def _typed_fast_path(data: bytes, text: str, table: str, file: str, issues: list
                              limit=limits.max_rows)
     columns: dict[int, pd.Series] = {}
     nonblank = np.zeros(n, dtype=bool)
+    every_row = False  # once a column is filled on every row, no row is blank
     for j, name in enumerate(names):
         col = tb.column(name)
-        if types[name] == pa.string():
-            series = clean_text(pd.Series(col, dtype="str"))
-            filled = (series != "").to_numpy(dtype=bool, na_value=False)
+        if types[name] == pa.large_string():
+            if _already_clean(col):  # the common case: wrap the arrow data as it is
+                series = pd.Series(col, dtype=STR_DTYPE)
+                filled = None if every_row else arrow_filled(col)
+            else:
+                series = clean_text(pd.Series(col, dtype=STR_DTYPE))
+                filled = None if every_row else _nonempty(series)
         else:
             series = pd.Series(col.to_numpy(), dtype="float64")
-            filled = series.notna().to_numpy()
+            filled = None if every_row else series.notna().to_numpy()
         columns[j] = series
-        nonblank |= filled
-    positions = np.flatnonzero(nonblank)
+        if filled is not None:
+            if filled.all():
+                every_row = True
+                nonblank[:] = True
+            else:
+                nonblank |= filled
+    positions = np.arange(n) if every_row else np.flatnonzero(nonblank)
     keep = []
     for j, header in enumerate(headers):
         if header:
@@ -543,9 +580,9 @@ def _typed_fast_path(data: bytes, text: str, table: str, file: str, issues: list
                                 params={"index": column_letter(j)}))
     if len(positions) != n:
         frame = pd.DataFrame({i: columns[j].iloc[positions].reset_index(drop=True)
-                              for i, j in enumerate(keep)})
+                              for i, j in enumerate(keep)}, copy=False)
     else:
-        frame = pd.DataFrame({i: columns[j] for i, j in enumerate(keep)})
+        frame = pd.DataFrame({i: columns[j] for i, j in enumerate(keep)}, copy=False)
     return RawTable(table, file, None, tuple(headers[j] for j in keep), frame,
                     (positions + 2).astype(np.int64), 1)
 
@@ -578,30 +615,43 @@ def _guard(source: RawSource, file: str, table: str | None, key: str, fn):
 
 
 _PARALLEL_BYTES = 4 << 20  # read CSV files side by side when they hold more than this
+_ARROW_THREADS_BYTES = 8 << 20  # a file this big is also parsed on several threads
 
 
-def _read_one_csv(p: Path, encoding: str | None, limits: Limits) -> RawSource:
+def _read_one_csv(p: Path, encoding: str | None, limits: Limits,
+                  prepare: Callable[[RawTable], Any] | None = None,
+                  threads: bool = True) -> RawSource:
     part = RawSource(p.name, "csv")
-    _read_csv_file(p, p.name, part, encoding, limits)
+    _read_csv_file(p, p.name, part, encoding, limits, threads)
+    if prepare is not None:
+        for name, rt in part.tables.items():
+            part.prepared[name] = prepare(rt)
     return part
 
 
-def _read_folder(path: Path, source: RawSource, encoding: str | None, limits: Limits) -> None:
+def _read_folder(path: Path, source: RawSource, encoding: str | None, limits: Limits,
+                 prepare: Callable[[RawTable], Any] | None = None) -> None:
     entries = sorted(p for p in path.iterdir()
                      if not p.name.startswith((".", "~$")) and p.is_file())
     csv_files = [p for p in entries if p.suffix.lower() in CSV_SUFFIXES]
     parts: dict[Path, RawSource]
-    if len(csv_files) > 1 and sum(p.stat().st_size for p in csv_files) > _PARALLEL_BYTES:
-        # pyarrow and numpy release the GIL: files are read side by side, and their tables
-        # and issues merged back in file order, so the result does not depend on timing
+    sizes = {p: p.stat().st_size for p in csv_files}
+    if len(csv_files) > 1 and sum(sizes.values()) > _PARALLEL_BYTES:
+        # pyarrow and numpy release the GIL: files are read (and prepared) side by side,
+        # and their tables and issues merged back in file order, so the result does not
+        # depend on timing
         from concurrent.futures import ThreadPoolExecutor
 
         workers = min(len(csv_files), max(1, min(4, os.cpu_count() or 1)))
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = {p: pool.submit(_read_one_csv, p, encoding, limits) for p in csv_files}
-            parts = {p: f.result() for p, f in futures.items()}
+            # largest first, so that the longest file does not start last
+            # one thread per file: several files at once use the cores better than
+            # several threads inside each file (measured)
+            futures = {p: pool.submit(_read_one_csv, p, encoding, limits, prepare, False)
+                       for p in sorted(csv_files, key=lambda p: -sizes[p])}
+            parts = {p: futures[p].result() for p in csv_files}
     else:
-        parts = {p: _read_one_csv(p, encoding, limits) for p in csv_files}
+        parts = {p: _read_one_csv(p, encoding, limits, prepare) for p in csv_files}
     for p in entries:
         suffix = p.suffix.lower()
         if suffix in CSV_SUFFIXES:
@@ -609,22 +659,39 @@ def _read_folder(path: Path, source: RawSource, encoding: str | None, limits: Li
             source.issues.extend(part.issues)
             for rt in part.tables.values():
                 _add_table(source, rt)
+                if source.tables.get(rt.table) is rt and rt.table in part.prepared:
+                    source.prepared[rt.table] = part.prepared[rt.table]
         elif suffix in (*XLSX_SUFFIXES, ".xls"):
             source.issues.append(Issue("warning", "data.ignored_file", file=p.name))
 
 
 def _read_csv_file(p: Path, display: str, source: RawSource, encoding: str | None,
-                   limits: Limits) -> None:
+                   limits: Limits, threads: bool = True) -> None:
     table = detect_table(p.name)
     if table is None:
         source.issues.append(Issue("warning", "data.unknown_file", file=display,
                                    params={"tables": _table_list()}))
         return
     check_file_size(p, display, limits, table)
-    raw = p.read_bytes()
+    raw = _map_file(p)
     rt = _guard(source, display, table, "data.bad_csv",
-                lambda: _read_csv_bytes(raw, display, table, encoding, source.issues, limits))
+                lambda: _read_csv_bytes(raw, display, table, encoding, source.issues, limits,
+                                        threads))
     _add_table(source, rt)
+
+
+def _map_file(p: Path):
+    """The file's bytes as a read-only memory map (``b""`` when empty).
+
+    The typed CSV pass parses straight from the map, so a large file is not first copied
+    into a Python ``bytes`` object; the slower readers take a copy when they need one.
+    """
+    import mmap
+
+    with open(p, "rb") as fh:
+        if os.fstat(fh.fileno()).st_size == 0:
+            return b""
+        return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 def _member_name(info: zipfile.ZipInfo) -> str:
@@ -769,7 +836,7 @@ def _sheet_grid(ws, file: str, table: str | None,
                                      count=width, limit=limits.max_columns)
     cols = {}
     for j in range(width):
-        cols[j] = pd.Series([_cell_text(r.get(j + 1)) for r in rows], dtype="str")
+        cols[j] = pd.Series([_cell_text(r.get(j + 1)) for r in rows], dtype=STR_DTYPE)
     return (pd.DataFrame(cols, index=pd.RangeIndex(len(rows))),
             np.asarray(numbers, dtype=np.int64))
 
@@ -828,7 +895,8 @@ def _read_xlsx(path: Path, display: str, source: RawSource, limits: Limits) -> N
 # ---------------------------------------------------------------- entry point
 
 def read_source(path: str | os.PathLike, *, encoding: str | None = None,
-                limits: Limits | None = None) -> RawSource:
+                limits: Limits | None = None,
+                prepare: Callable[[RawTable], Any] | None = None) -> RawSource:
     """Read every table of a dataset path without typing or validating it.
 
     Parameters
@@ -840,6 +908,11 @@ def read_source(path: str | os.PathLike, *, encoding: str | None = None,
         Encoding of the CSV files; default: detected (BOM, UTF-8, GB18030).
     limits : Limits, optional
         Size bounds (default :data:`pbkit.data.limits.DEFAULT_LIMITS`).
+    prepare : callable, optional
+        Called with each table of a folder of CSV files as soon as it is read, in the
+        thread that read it (so later tables are read while earlier ones are prepared);
+        its results are kept in ``RawSource.prepared`` by table. Used by the validator to
+        check each table's columns while the other files are still being read.
 
     Returns
     -------
@@ -872,7 +945,7 @@ def read_source(path: str | os.PathLike, *, encoding: str | None = None,
     if p.is_dir():
         source = RawSource(display, "folder")
         try:
-            _read_folder(p, source, encoding, limits)
+            _read_folder(p, source, encoding, limits, prepare)
         except PermissionError as exc:
             raise DataError("data.path_unreadable", file=str(path), path=str(path),
                             detail=exc.strerror or str(exc)) from None

@@ -148,8 +148,8 @@ class ScaleSpec:
 
 SCALES: dict[str, ScaleSpec] = {
     "township": ScaleSpec("township", 0, 1, (1, 1), (12, 12), 46.0, 0.53, (2, 2), 6),
-    "county": ScaleSpec("county", 0, 1, (18, 18), (28, 39), 78.0, 1.95, (2, 4), 6),
-    "province": ScaleSpec("province", 3, 5, (16, 20), (28, 39), 78.0, 1.95, (2, 4), 7),
+    "county": ScaleSpec("county", 0, 1, (18, 18), (28, 39), 85.0, 1.9, (2, 4), 6),
+    "province": ScaleSpec("province", 3, 5, (16, 20), (28, 39), 85.0, 1.9, (2, 4), 7),
 }
 
 # Quasi-identifier profile distributions: age band probabilities by kind of branch.
@@ -1121,7 +1121,7 @@ def synthesize(scale: str = "township", seed: int = 0,
     scale : {"township", "county", "province"}
         ``township``: one township of 12 village-level units (~600 people, ~300 needy
         households). ``county``: ~18 townships, ~600 villages, ~50k people, ~100k
-        households, ~250-300k activities. ``province``: 15 counties in 3 cities (~750k people,
+        households, ~300k activities. ``province``: 15 counties in 3 cities (~800k people,
         ~1.5M households), generated county by county.
     seed : int
         Seed of the numpy ``Generator``; the same seed gives identical tables.

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -50,8 +51,11 @@ from pbkit.data.identifiers import (
 )
 from pbkit.data.limits import DEFAULT_LIMITS, Limits
 from pbkit.data.normalize import (
+    STR_DTYPE,
+    _nonempty,
     allowed_text,
     factorize_codes,
+    factorize_text,
     parse_bool,
     parse_date,
     parse_enum,
@@ -65,7 +69,7 @@ from pbkit.data.report import Issue, ValidationReport
 from pbkit.data.schema import PANDAS_DTYPES, TABLE_ORDER, TABLES, Column
 from pbkit.errors import DataLimitError
 
-__all__ = ["validate", "check_source", "REQUIRED_TABLES", "PAIRING_ENDS", "TEXT_KINDS"]
+__all__ = ["validate", "check_source", "read_and_check", "REQUIRED_TABLES", "PAIRING_ENDS", "TEXT_KINDS"]
 
 REQUIRED_TABLES: tuple[str, ...] = ("orgs", "people")
 
@@ -101,36 +105,78 @@ def _number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else float(value)
 
 
-def _long_cells(cells: pd.Series, n: int) -> np.ndarray:
-    """Cells at least ``n`` bytes long (a character is at least one byte), vectorised."""
-    if cells.dtype == "str" and getattr(cells.dtype, "storage", "") == "pyarrow":
-        import pyarrow as pa
-        import pyarrow.compute as pc
+_ID_DIGITS = 11  # the identifier pre-filter needs 11 digits (a mobile number; IDs have 17+)
 
-        lengths = pc.binary_length(pa.array(cells))
-        return np.asarray(pc.fill_null(pc.greater_equal(lengths, n), False).to_numpy(
-            zero_copy_only=False), dtype=bool)
-    return (cells.str.len() >= n).to_numpy(dtype=bool, na_value=False)
+
+def _id_candidates(cells: pd.Series) -> np.ndarray:
+    """Cells that can hold a resident ID or mobile number: 11 digits or more, vectorised.
+
+    Digits are ASCII or full-width (``０-９``, three UTF-8 bytes starting with 0xEF); a
+    cell's count of ASCII digit bytes plus 0xEF bytes is at least its number of digits, so
+    a cell where that count is under 11 cannot match :data:`PREFILTER_PATTERN`. Counted on
+    the raw text buffers, without looking at cells one by one.
+    """
+    if cells.dtype == STR_DTYPE and getattr(cells.dtype, "storage", "") == "pyarrow":
+        import pyarrow as pa
+
+        arr = pa.array(cells)
+        parts = []
+        for chunk in (arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]):
+            size = len(chunk)
+            if size == 0:
+                continue
+            if chunk.type not in (pa.string(), pa.large_string()):
+                return (cells.str.len() >= _ID_DIGITS).to_numpy(dtype=bool, na_value=False)
+            bufs = chunk.buffers()
+            width = np.int64 if chunk.type == pa.large_string() else np.int32
+            offsets = np.frombuffer(bufs[1], dtype=width)[chunk.offset: chunk.offset + size + 1]
+            long = (offsets[1:] - offsets[:-1]) >= _ID_DIGITS
+            if chunk.null_count:
+                long &= np.asarray(chunk.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+            rows = np.flatnonzero(long)
+            if len(rows) and bufs[2] is not None:
+                data = np.frombuffer(bufs[2], dtype=np.uint8)[offsets[0]: offsets[-1]]
+                digits = ((data >= 48) & (data <= 57)) | (data == 0xEF)
+                if not digits.any():
+                    long[:] = False
+                else:
+                    small = len(digits) < 2**31 - 1  # a running count per byte: 4 bytes
+                    total = np.zeros(len(digits) + 1, dtype=np.int32 if small else np.int64)
+                    np.cumsum(digits, out=total[1:])
+                    rel = offsets.astype(np.int64) - int(offsets[0])
+                    counts = total[rel[1:][rows]] - total[rel[:-1][rows]]
+                    long[rows] = counts >= _ID_DIGITS
+            parts.append(long)
+        if not parts:
+            return np.zeros(0, dtype=bool)
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+    return (cells.str.len() >= _ID_DIGITS).to_numpy(dtype=bool, na_value=False)
 
 
 def _may_have_duplicates(values: pd.Series) -> bool:
     """Cheap sort-based test (text columns): ``False`` means every value is distinct."""
-    if len(values) < 2 or not (values.dtype == "str"
+    if len(values) < 2 or not (values.dtype == STR_DTYPE
                                and getattr(values.dtype, "storage", "") == "pyarrow"):
         return True
     import pyarrow as pa
     import pyarrow.compute as pc
 
     arr = pa.array(values, type=pa.string())
+    n = len(arr)
+    if arr.null_count == 0:
+        # ids are often written in order: strictly increasing means all distinct, and
+        # testing that is one pass instead of a sort
+        increasing = pc.less(arr.slice(0, n - 1), arr.slice(1))
+        if pc.all(increasing).as_py():
+            return False
     ordered = arr.take(pc.sort_indices(arr))
-    n = len(ordered)
     same = pc.equal(ordered.slice(1), ordered.slice(0, n - 1))
     return bool(pc.any(same).as_py())
 
 
 def _isin(values: pd.Series, known: pd.Series) -> np.ndarray:
     """``values.isin(known)`` as a bool array, in C for arrow-backed text."""
-    if values.dtype == "str" and getattr(values.dtype, "storage", "") == "pyarrow":
+    if values.dtype == STR_DTYPE and getattr(values.dtype, "storage", "") == "pyarrow":
         import pyarrow as pa
         import pyarrow.compute as pc
 
@@ -148,6 +194,67 @@ def _show(value: object) -> str:
     return text if len(text) <= _SHOW_MAX else text[: _SHOW_MAX - 1] + "…"
 
 
+def _pairing_rows(pairs) -> dict[tuple[str, str, str], np.ndarray]:
+    """Rows of pairings whose mechanism sends each end to each table (by key)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    rows: dict[tuple[str, str, str], np.ndarray] = {}
+    if pairs is None or "mechanism" not in pairs.typed:
+        return rows
+    mech = pa.array(pairs.typed["mechanism"])
+    for side, column in ((0, "source_id"), (1, "target_id")):
+        for target in ("orgs", "people", "households"):
+            names = [m for m, ends in PAIRING_ENDS.items() if ends[side] == target]
+            if not names:
+                continue
+            wanted = pc.is_in(mech, value_set=pa.array(names, type=mech.type))
+            rows[("pairings", column, target)] = np.asarray(
+                pc.fill_null(wanted, False).to_numpy(zero_copy_only=False), dtype=bool)
+    return rows
+
+
+def _probe(tables: dict, known: pd.Series, target: str, columns: list[tuple[str, str]],
+           rows: dict) -> dict[tuple[str, str, str], np.ndarray]:
+    """Membership of each text column ``(table, column)`` in ``known`` (one ``is_in``).
+
+    Where ``rows`` has a mask for ``(table, column, target)`` only those rows are probed
+    (the others come out ``False``).
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    present = [(t, c) for t, c in columns
+               if t in tables and c in tables[t].typed
+               and tables[t].typed[c].dtype == STR_DTYPE]
+    if not present:
+        return {}
+    arrays = []
+    for t, c in present:
+        a = pa.array(tables[t].typed[c], type=pa.string())
+        mask = rows.get((t, c, target))
+        if mask is not None and not mask.all():
+            a = a.filter(pa.array(mask))
+        arrays.append(a)
+    chunks = [chunk for a in arrays
+              for chunk in (a.chunks if isinstance(a, pa.ChunkedArray) else [a])]
+    hit = pc.is_in(pa.chunked_array(chunks, type=pa.string()),
+                   value_set=pa.array(known, type=pa.string()))
+    flags = np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
+    out: dict[tuple[str, str, str], np.ndarray] = {}
+    start = 0
+    for (t, c), a in zip(present, arrays):
+        part = flags[start: start + len(a)]
+        start += len(a)
+        mask = rows.get((t, c, target))
+        if mask is not None and not mask.all():
+            full = np.zeros(len(mask), dtype=bool)
+            full[mask] = part
+            part = full
+        out[(t, c, target)] = part
+    return out
+
+
 @dataclass
 class _Table:
     raw: RawTable
@@ -156,6 +263,7 @@ class _Table:
     cells: dict[str, pd.Series] = field(default_factory=dict)  # canonical -> cleaned text
     typed: dict[str, pd.Series] = field(default_factory=dict)
     blocked: dict[str, np.ndarray] = field(default_factory=dict)  # cells already reported
+    frame: pd.DataFrame | None = None  # typed frame, built once the columns are checked
 
     @property
     def n(self) -> int:
@@ -236,17 +344,18 @@ class _Checker:
         if len(cells) == 0:
             return hits
         if cells.dtype.kind == "f":  # numbers read as numbers: only 11+ digit ones matter
-            big = (cells.abs() >= 1e10).to_numpy(dtype=bool, na_value=False)
+            with np.errstate(invalid="ignore"):
+                big = np.abs(cells.to_numpy(dtype="float64", na_value=np.nan)) >= 1e10
             if only is not None:
                 big = big & only
             if not big.any():
                 return hits
-            text = pd.Series("", index=cells.index, dtype="str")
+            text = pd.Series("", index=cells.index, dtype=STR_DTYPE)
             text[big] = [format(v, ".0f") if float(v).is_integer() else repr(v)
                          for v in cells[big]]
             cells = text
-        # an identifier needs at least 11 characters: test the pattern on those cells only
-        candidates = _long_cells(cells, 11)
+        # an identifier needs at least 11 digits: test the pattern on those cells only
+        candidates = _id_candidates(cells)
         if only is not None:
             candidates = candidates & only
         if not candidates.any():
@@ -281,14 +390,14 @@ class _Checker:
             ident = self.scan_cells(tab, header, cells, None)
         else:
             ident = np.zeros(len(cells), dtype=bool)
-        if cells.dtype.kind == "f":
-            empty = cells.isna().to_numpy()
-        else:
-            empty = (cells == "").to_numpy(dtype=bool, na_value=True)
+        empty = ~_nonempty(cells)
         bad = np.zeros(len(cells), dtype=bool)
         extra = None
         if kind in ("id", "ref", "str"):
-            typed = cells.where(~empty, None).astype("str")
+            if empty.any() or cells.dtype != STR_DTYPE:
+                typed = cells.where(~empty, None).astype(STR_DTYPE)
+            else:  # nothing to blank out: the cleaned text column is the typed one
+                typed = cells
         elif kind == "enum":
             typed, bad = parse_enum(cells, col)
         elif kind == "multi":
@@ -375,7 +484,7 @@ class _Checker:
         if tab is None:
             # an absent optional table is empty: every reference to it dangles; an absent
             # required table is already an error, so its references are not checked
-            known = None if table in REQUIRED_TABLES else pd.Series([], dtype="str")
+            known = None if table in REQUIRED_TABLES else pd.Series([], dtype=STR_DTYPE)
         else:
             known = tab.typed[key].dropna() if key in tab.typed else None
         self._ids[table] = known
@@ -393,39 +502,52 @@ class _Checker:
 
         Pairings and visits look up the same people/households ids from several columns;
         one ``is_in`` per referenced table over all those columns builds each hash set once.
+        Only the rows that need an answer are probed: a pairing's ``source_id`` and
+        ``target_id`` against the table its mechanism names, a visit's ``target_id``
+        against households only when it is not an organisation. The cached membership of
+        such a column is therefore ``False`` on rows that were not asked about, which the
+        checks that read it (:meth:`pairings`, :meth:`visit_targets`) never look at.
         """
-        try:
-            import pyarrow as pa
-            import pyarrow.compute as pc
-        except ImportError:  # pragma: no cover - pyarrow ships with pandas here
-            return
-        probes: dict[str, list[tuple[str, str]]] = {}
+        probes: dict[str, list[tuple[str, str]]] = {"orgs": [], "people": [],
+                                                    "households": []}
         for (table, column), target in SIMPLE_REFS.items():
-            probes.setdefault(target, []).append((table, column))
-        for side, column in ((0, "source_id"), (1, "target_id")):
-            for target in {ends[side] for ends in PAIRING_ENDS.values()}:
-                probes.setdefault(target, []).append(("pairings", column))
-        for target in ("orgs", "households"):
-            probes.setdefault(target, []).append(("visits", "target_id"))
-        for target, columns in probes.items():
+            probes[target].append((table, column))
+        rows = _pairing_rows(self.tables.get("pairings"))
+        for (_table, column, target) in rows:
+            probes[target].append(("pairings", column))
+        probes["orgs"].append(("visits", "target_id"))
+        probes["households"].append(("visits", "target_id"))
+
+        def probe(target: str) -> dict[tuple[str, str, str], np.ndarray]:
             known = self.ids(target)
             if known is None:
-                continue
-            present = [(t, c) for t, c in dict.fromkeys(columns)
-                       if t in self.tables and c in self.tables[t].typed
-                       and self.tables[t].typed[c].dtype == "str"]
-            if not present:
-                continue
-            arrays = [pa.array(self.tables[t].typed[c], type=pa.string()) for t, c in present]
-            chunks = [chunk for a in arrays
-                      for chunk in (a.chunks if isinstance(a, pa.ChunkedArray) else [a])]
-            hit = pc.is_in(pa.chunked_array(chunks, type=pa.string()),
-                           value_set=pa.array(known, type=pa.string()))
-            flags = np.asarray(hit.to_numpy(zero_copy_only=False), dtype=bool)
-            start = 0
-            for (t, c), a in zip(present, arrays):
-                self._members[(t, c, target)] = flags[start: start + len(a)]
-                start += len(a)
+                return {}
+            return _probe(self.tables, known, target, list(dict.fromkeys(probes[target])),
+                          rows)
+
+        def households_after_orgs() -> dict[tuple[str, str, str], np.ndarray]:
+            in_orgs = orgs_done.get(("visits", "target_id", "orgs"))
+            if in_orgs is not None:  # a visit to an organisation needs no household look-up
+                rows[("visits", "target_id", "households")] = ~in_orgs
+            return probe("households")
+
+        for target in ("orgs", "people", "households"):
+            self.ids(target)  # filled here, not from two threads at once
+        size = sum(len(self.tables[t].raw.rows) for t in ("visits", "pairings", "activities")
+                   if t in self.tables)
+        if size > _PARALLEL_ROWS:
+            # the look-ups release the GIL: people runs beside orgs then households
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=2) as pool:
+                people = pool.submit(probe, "people")
+                orgs_done = probe("orgs")
+                homes = households_after_orgs()
+                found = {**orgs_done, **people.result(), **homes}
+        else:
+            orgs_done = probe("orgs")
+            found = {**orgs_done, **probe("people"), **households_after_orgs()}
+        self._members.update(found)
 
     def refs(self) -> None:
         self._batch_members()
@@ -484,6 +606,7 @@ class _Checker:
         if tab is None or "mechanism" not in tab.typed:
             return
         mech = tab.typed["mechanism"]
+        mech_codes, mech_names = factorize_text(mech)  # one pass, not one per mechanism
         for side_index, column in ((0, "source_id"), (1, "target_id")):
             if column not in tab.typed:
                 continue
@@ -497,9 +620,9 @@ class _Checker:
                 known = self.ids(target)
                 if known is None:
                     continue
-                rows = (mech == mechanism).to_numpy(dtype=bool, na_value=False)
-                if not rows.any():
+                if mechanism not in mech_names:
                     continue
+                rows = mech_codes == mech_names.index(mechanism)
                 if target not in member:
                     member[target] = self.member("pairings", column, target)
                 missing = rows & present & ~member[target]
@@ -615,37 +738,130 @@ class _Checker:
         out = {}
         for name in TABLE_ORDER:
             tab = self.tables.get(name)
-            n = tab.n if tab is not None else 0
-            cols = {}
-            for col in TABLES[name].columns:
-                dtype = PANDAS_DTYPES[col.kind]
-                if tab is not None and col.name in tab.typed:
-                    s = tab.typed[col.name].reset_index(drop=True)
-                    if str(s.dtype) != dtype and dtype != "object":
-                        s = s.astype(dtype)
-                elif col.kind in ("multi", "tags"):
-                    s = pd.Series([()] * n, dtype="object")
-                else:
-                    s = pd.Series([None] * n, dtype="object").astype(dtype)
-                cols[col.name] = s
-            out[name] = pd.DataFrame(cols, index=pd.RangeIndex(n))
+            if tab is not None and tab.frame is not None:
+                out[name] = tab.frame
+            else:
+                out[name] = _typed_frame(name, tab)
         return out
+
+    def _check_one(self, raw: RawTable) -> _Checker:
+        return _check_table(raw, self.limits, self.today).checker
+
+    def _prepared(self, raw: RawTable) -> _Checker | None:
+        """The checker that already checked ``raw`` while it was read, if any."""
+        done = self.source.prepared.get(raw.table)
+        if (isinstance(done, _TableChecked) and done.checker.tables[raw.table].raw is raw
+                and done.limits == self.limits and done.today == self.today):
+            return done.checker
+        return None
 
     def run(self) -> None:
         # a table whose file could not be read, or an unreadable archive, is already an
         # error: do not add "missing table" on top of it
         unreadable = {i.table for i in self.source.issues if i.severity == "error"}
         whole = any(i.table is None and i.severity == "error" for i in self.source.issues)
+        done: dict[str, _Checker] = {}
+        for name, raw in self.source.tables.items():
+            checker = self._prepared(raw)
+            if checker is not None:
+                done[name] = checker
+        present = [self.source.tables[n] for n in TABLE_ORDER
+                   if n in self.source.tables and n not in done]
+        if len(present) > 1 and sum(len(r.rows) for r in present) > _PARALLEL_ROWS:
+            # tables are checked side by side (pyarrow and numpy release the GIL); each has
+            # its own issue list, merged below in table order, so the report does not
+            # depend on timing
+            from concurrent.futures import ThreadPoolExecutor
+
+            workers = max(1, min(len(present), os.cpu_count() or 1, 4))
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                # largest first, so the longest table does not start last
+                order = sorted(present, key=lambda r: -len(r.rows))
+                futures = {r.table: pool.submit(self._check_one, r) for r in order}
+                done.update({name: f.result() for name, f in futures.items()})
+        else:
+            done.update({r.table: self._check_one(r) for r in present})
         for name in TABLE_ORDER:
-            raw = self.source.tables.get(name)
-            if raw is not None:
-                self.table(raw)
+            if name in done:
+                child = done[name]
+                self.issues.extend(child.issues)
+                self.identifier_columns.extend(child.identifier_columns)
+                self.identifier_cells += child.identifier_cells
+                self.tables[name] = child.tables[name]
             elif name in REQUIRED_TABLES and name not in unreadable and not whole:
                 self.issues.append(Issue("error", "data.missing_table", file=self.source.name,
                                          table=name,
                                          params={"table": name, "zh": TABLES[name].zh}))
         self.refs()
         self.impossible()
+
+
+_PARALLEL_ROWS = 50_000  # check tables side by side above this many rows in all
+
+
+@dataclass(frozen=True)
+class _TableChecked:
+    """One table checked on its own (columns, duplicates, typed frame), with its settings."""
+
+    checker: _Checker
+    limits: Limits
+    today: pd.Timestamp
+
+
+def _check_table(raw: RawTable, limits: Limits, today: pd.Timestamp) -> _TableChecked:
+    """Check one table's columns and ids in a checker of its own (issues kept apart)."""
+    checker = _Checker(RawSource(raw.file, "table"), limits, today)
+    tab = checker.table(raw)
+    tab.frame = _typed_frame(raw.table, tab)  # typed columns are final from here on
+    return _TableChecked(checker, limits, today)
+
+
+def _table_preparer(limits: Limits | None, today) -> Callable[[RawTable], _TableChecked]:
+    """For ``read_source(prepare=...)``: check each table in the thread that read it."""
+    limits = limits or DEFAULT_LIMITS
+    when = _today(today)
+    return lambda raw: _check_table(raw, limits, when)
+
+
+def read_and_check(path: str | os.PathLike, *, encoding: str | None = None,
+                   limits: Limits | None = None, today: _dt.date | str | None = None
+                   ) -> tuple[RawSource, ValidationReport, dict[str, pd.DataFrame]]:
+    """Read ``path`` and check it: (what was read, report, typed frames).
+
+    The same result as :func:`~pbkit.data.readers.read_source` followed by
+    :func:`check_source`; for a folder of CSV files each table is checked in the thread
+    that read it while the other files are still being read. Size limits raise
+    :class:`~pbkit.errors.DataLimitError` as ``read_source`` does.
+
+    >>> import tempfile, pathlib
+    >>> d = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (d / "orgs.csv").write_text("org_id,level\\nV1,村\\n", encoding="utf-8")
+    >>> source, report, frames = read_and_check(d)
+    >>> [i.key for i in report], frames["orgs"]["level"].tolist()
+    (['data.missing_table'], ['village'])
+    """
+    source = read_source(path, encoding=encoding, limits=limits,
+                         prepare=_table_preparer(limits, today))
+    report, frames = check_source(source, limits=limits, today=today)
+    return source, report, frames
+
+
+def _typed_frame(name: str, tab: _Table | None) -> pd.DataFrame:
+    """The frame of table ``name`` in schema dtypes (absent columns all missing)."""
+    n = tab.n if tab is not None else 0
+    cols = {}
+    for col in TABLES[name].columns:
+        dtype = PANDAS_DTYPES[col.kind]
+        if tab is not None and col.name in tab.typed:
+            s = tab.typed[col.name].reset_index(drop=True)
+            if str(s.dtype) != dtype and dtype != "object":
+                s = s.astype(dtype)
+        elif col.kind in ("multi", "tags"):
+            s = pd.Series([()] * n, dtype="object")
+        else:
+            s = pd.Series([None] * n, dtype="object").astype(dtype)
+        cols[col.name] = s
+    return pd.DataFrame(cols, index=pd.RangeIndex(n), copy=False)
 
 
 def _today(today) -> pd.Timestamp:
@@ -683,12 +899,12 @@ def analyse(path: str | os.PathLike, *, encoding: str | None = None,
     """Read, normalise and check ``path``: (report, frames or ``None``, dataset name)."""
     name = os.path.basename(os.path.normpath(os.fspath(path)))
     try:
-        source = read_source(path, encoding=encoding, limits=limits)
+        source, report, frames = read_and_check(path, encoding=encoding, limits=limits,
+                                                today=today)
     except DataLimitError as exc:
         issue = Issue("error", exc.key, file=exc.file, table=exc.table, row=exc.row,
                       column=exc.column, params=exc.params)
         return ValidationReport([issue]), None, name
-    report, frames = check_source(source, limits=limits, today=today)
     return report, frames, source.name
 
 

@@ -44,6 +44,10 @@ __all__ = [
     "meeting_calendar",
     "perfunctory",
     "year_activities",
+    "year_rows",
+    "activity_totals",
+    "combine_totals",
+    "low_attendance_rows",
     "PERFUNCTORY_REASONS",
 ]
 
@@ -78,12 +82,63 @@ def period_table(rules: HealthRules, year: int) -> pd.DataFrame:
 
 def year_activities(ds: Dataset, rules: HealthRules, year: int) -> pd.DataFrame:
     """Activities of ``year`` whose kind is in the rule table, with ``period_no`` added."""
-    acts = ds.activities
+    return year_rows(ds.activities, rules, year)
+
+
+def year_rows(acts: pd.DataFrame, rules: HealthRules, year: int) -> pd.DataFrame:
+    """:func:`year_activities` of an activities frame (a whole table or a part of it)."""
     acts = acts[(acts["date"].dt.year == year) & acts["kind"].isin(rules.kinds)]
     steps = {m.kind: 12 // FREQUENCIES[m.frequency] for m in rules.meetings}
     step = acts["kind"].map(steps).astype("int64")
     out = acts.assign(period_no=((acts["date"].dt.month - 1) // step + 1).astype("int64"))
     return out
+
+
+TOTAL_KEYS = ["org_id", "kind", "month"]
+
+
+def activity_totals(acts: pd.DataFrame) -> pd.DataFrame:
+    """Meetings per organisation, kind and month: ``org_id, kind, month, held, expected,
+    attended`` (``held`` = meetings recorded, the others summed; missing counts skipped),
+    sorted by the keys. Totals of disjoint parts add up (:func:`combine_totals`), which
+    is how the Dask engine computes them file by file.
+
+    >>> import pandas as pd
+    >>> acts = pd.DataFrame({"org_id": ["V1", "V1"], "kind": "party_lesson",
+    ...     "date": pd.to_datetime(["2024-03-01", "2024-03-20"]),
+    ...     "expected": pd.array([5, 6], dtype="Int64"), "attended": pd.array([4, None],
+    ...     dtype="Int64")})
+    >>> activity_totals(acts).values.tolist()
+    [['V1', 'party_lesson', 3, 2, 11, 4]]
+    """
+    frame = pd.DataFrame({
+        "org_id": acts["org_id"], "kind": acts["kind"],
+        "month": acts["date"].dt.month, "held": np.ones(len(acts), dtype="int64"),
+        "expected": acts["expected"].astype("Int64"),
+        "attended": acts["attended"].astype("Int64")})
+    return combine_totals([frame])
+
+
+def combine_totals(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """Add up :func:`activity_totals` frames of disjoint parts of the activities."""
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    out = frame.groupby(TOTAL_KEYS, observed=True)[["held", "expected", "attended"]].sum()
+    out = out.reset_index()
+    return out.astype({"org_id": "str", "kind": "str", "month": "int64", "held": "int64",
+                       "expected": "int64", "attended": "int64"})
+
+
+def low_attendance_rows(acts: pd.DataFrame, rules: HealthRules) -> pd.DataFrame:
+    """Meetings with ``attended / expected`` below their kind's ``min_attendance``:
+    ``org_id, activity_id, kind, date, expected, attended, attendance_rate`` (row order
+    kept; a meeting with nobody expected has no rate and is never low)."""
+    minimum = acts["kind"].map({m.kind: m.min_attendance for m in rules.meetings}).astype(
+        "float64")
+    den = acts["expected"].astype("float64")
+    rate = acts["attended"].astype("float64") / den.where(den > 0)
+    low = acts.assign(attendance_rate=rate)[rate < minimum]
+    return low[["org_id", "activity_id", "kind", "date", "expected", "attended",
+                "attendance_rate"]]
 
 
 def _resolve(ds: Dataset, rules, year) -> tuple[HealthRules, int]:
@@ -97,7 +152,8 @@ def _resolve(ds: Dataset, rules, year) -> tuple[HealthRules, int]:
 
 
 def compliance(ds: Dataset, *, rules: HealthRules | str | None = None, year: int | None = None,
-               as_of: pd.Timestamp | str | None = None) -> pd.DataFrame:
+               as_of: pd.Timestamp | str | None = None,
+               totals: pd.DataFrame | None = None) -> pd.DataFrame:
     """Required, held and missing meetings per branch, kind and period.
 
     Parameters
@@ -109,6 +165,9 @@ def compliance(ds: Dataset, *, rules: HealthRules | str | None = None, year: int
         Year assessed (default: the latest year with activities).
     as_of : date, optional
         Periods starting after this date are left out (not yet due).
+    totals : DataFrame, optional
+        :func:`activity_totals` of the year's activities, if already computed (by a
+        context or the Dask engine); by default computed from ``ds``.
 
     Returns
     -------
@@ -126,12 +185,13 @@ def compliance(ds: Dataset, *, rules: HealthRules | str | None = None, year: int
     applies = pd.DataFrame([(m.kind, lv) for m in rules.meetings for lv in m.levels],
                            columns=["kind", "level"]).drop_duplicates()
     grid = orgs.merge(applies, on="level").merge(periods.drop(columns="levels"), on="kind")
-    acts = year_activities(ds, rules, year)
-    held = acts.groupby(["org_id", "kind", "period_no"], observed=True).agg(
-        held=("activity_id", "size"),
-        expected=("expected", "sum"),
-        attended=("attended", "sum"),
-    ).reset_index()
+    if totals is None:
+        totals = activity_totals(year_activities(ds, rules, year))
+    steps = {m.kind: 12 // FREQUENCIES[m.frequency] for m in rules.meetings}
+    step = totals["kind"].map(steps).astype("int64")
+    per = totals.assign(period_no=((totals["month"] - 1) // step + 1).astype("int64"))
+    held = per.groupby(["org_id", "kind", "period_no"], observed=True)[
+        ["held", "expected", "attended"]].sum().reset_index()
     out = grid.merge(held, on=["org_id", "kind", "period_no"], how="left")
     out["held"] = out["held"].fillna(0).astype("int64")
     out["expected"] = out["expected"].fillna(0).astype("int64")
@@ -223,8 +283,8 @@ def meeting_calendar(ds: Dataset, org_id: str, year: int | None = None, *,
 
 
 def perfunctory(ds: Dataset, *, rules: HealthRules | str | None = None, year: int | None = None,
-                lang: str | None = None, member_table: pd.DataFrame | None = None
-                ) -> pd.DataFrame:
+                lang: str | None = None, member_table: pd.DataFrame | None = None,
+                member_counts: pd.DataFrame | None = None) -> pd.DataFrame:
     """Branches whose meeting records look written up rather than held, with the reason.
 
     Checked over a branch's meetings of the year (kinds in the rule table), when at least
@@ -239,7 +299,9 @@ def perfunctory(ds: Dataset, *, rules: HealthRules | str | None = None, year: in
     - ``bundled_dates``: at least ``bundled_share`` of the meetings fall on dates on which
       ``bundled_kinds`` or more different kinds were "held".
 
-    ``member_table`` may pass an already computed :func:`~pbkit.health.branches.members`.
+    ``member_table`` may pass an already computed :func:`~pbkit.health.branches.members`,
+    or ``member_counts`` just the members at home and away per organisation (columns
+    ``home``, ``away`` indexed by ``org_id``: all that this check needs of them).
 
     Returns
     -------
@@ -307,9 +369,12 @@ def perfunctory(ds: Dataset, *, rules: HealthRules | str | None = None, year: in
         same = per[per["day_mode_n"] >= cfg.same_day_share * per["n"]]
         add(same, "all", "same_day_of_month", same["day_mode"].astype("int64"))
     if cfg.full_attendance_with_migrants:
-        mem = members(ds) if member_table is None else member_table
-        home = mem[~mem["is_migrant"]].groupby("org_id").size()
-        away = mem[mem["is_migrant"]].groupby("org_id").size()
+        if member_counts is not None:
+            home, away = member_counts["home"], member_counts["away"]
+        else:
+            mem = members(ds) if member_table is None else member_table
+            home = mem[~mem["is_migrant"]].groupby("org_id").size()
+            away = mem[mem["is_migrant"]].groupby("org_id").size()
         home = home.reindex(per.index, fill_value=0)
         away = away.reindex(per.index, fill_value=0)
         sus = per[per["all_full"] & (away > 0) & (per["max_att"] > home)]

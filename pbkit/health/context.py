@@ -5,6 +5,13 @@ needy households with their coverage, visits of the year, migrant-member contact
 :class:`HealthContext` computes each once, on first use, so the full report does not
 repeat work. Contexts are cheap to create and are not shared between calls.
 
+The views read the big tables (activities, people, households, pairings, visits) only
+through the methods of the section "engine contract" below: aggregations per organisation
+(meeting totals per month, member counts, household and visit totals) and the few rows
+kept as evidence. Each is computed here with pandas; :mod:`pbkit.scale.health` computes the
+same frames with Dask from a Parquet dataset, so the rest of the report runs unchanged on
+either engine.
+
 >>> import pandas as pd
 >>> from pbkit.data.dataset import Dataset
 >>> ds = Dataset.from_frames(
@@ -41,7 +48,45 @@ from pbkit.health.branches import (
 )
 from pbkit.health.rules import HealthRules
 
-__all__ = ["HealthContext"]
+__all__ = ["HealthContext", "visit_totals", "unsolved_order", "as_of_timestamp"]
+
+
+def as_of_timestamp(as_of: object) -> pd.Timestamp:
+    """The review date ``as_of`` as a timestamp; a clear error if it is not a date.
+
+    >>> as_of_timestamp("2025-06-30")
+    Timestamp('2025-06-30 00:00:00')
+    """
+    from pbkit.errors import UsageError
+
+    try:
+        when = pd.Timestamp(as_of)
+    except (TypeError, ValueError):
+        raise UsageError("health.err.bad_date", value=str(as_of)) from None
+    if pd.isna(when):
+        raise UsageError("health.err.bad_date", value=str(as_of))
+    return when
+
+
+def unsolved_order(v: pd.DataFrame) -> pd.DataFrame:
+    """Visit rows by ``org_id``, ``date`` and ``visit_id`` (missing last)."""
+    return v.sort_values(["org_id", "date", "visit_id"], kind="stable", na_position="last")
+
+
+def visit_totals(v: pd.DataFrame) -> pd.DataFrame:
+    """``visits``, ``solved`` and ``recorded`` per ``org_id`` of visit rows (int64).
+
+    >>> v = pd.DataFrame({"org_id": ["V1", "V1", "V2"],
+    ...                   "problem_solved": pd.array([True, None, False], dtype="boolean")})
+    >>> visit_totals(v).values.tolist()
+    [[2, 1, 1], [1, 0, 1]]
+    """
+    frame = pd.DataFrame({
+        "org_id": v["org_id"],
+        "visits": 1,
+        "solved": v["problem_solved"].fillna(False).astype(bool).astype("int64"),
+        "recorded": v["problem_solved"].notna().astype("int64")})
+    return frame.groupby("org_id").sum().astype("int64")
 
 
 @dataclass(eq=False)
@@ -66,19 +111,10 @@ class HealthContext:
         last dated record of the year; an explicit ``as_of`` also leaves out the meeting
         periods that start after it (a mid-year review).
         """
-        from pbkit.errors import UsageError
         from pbkit.health.compliance import _resolve
 
         rules, year = _resolve(ds, rules, year)
-        if as_of is None:
-            when = reference_date(ds, year)
-        else:
-            try:
-                when = pd.Timestamp(as_of)
-            except (TypeError, ValueError):
-                raise UsageError("health.err.bad_date", value=str(as_of)) from None
-            if pd.isna(when):
-                raise UsageError("health.err.bad_date", value=str(as_of))
+        when = reference_date(ds, year) if as_of is None else as_of_timestamp(as_of)
         return cls(ds=ds, rules=rules, year=year, as_of=when, lang=lang,
                    due_only=as_of is not None)
 
@@ -106,13 +142,86 @@ class HealthContext:
             return mem[mem["join_year"].isna() | (mem["join_year"] <= self.year)]
         return self._get("members", build)
 
+    # ---- engine contract: the only reads of the big tables ----------------------------
+    def activity_totals(self) -> pd.DataFrame:
+        """Meetings of the year (kinds of the rule table) per organisation, kind and month:
+        ``org_id, kind, month, held, expected, attended`` (sums; see
+        :func:`~pbkit.health.compliance.activity_totals`)."""
+        from pbkit.health.compliance import activity_totals, year_activities
+
+        return self._get("activity_totals", lambda: activity_totals(
+            year_activities(self.ds, self.rules, self.year)))
+
+    def low_attendance(self) -> pd.DataFrame:
+        """Meetings of the year held by branches with ``attended / expected`` below their
+        kind's ``min_attendance``: ``org_id, activity_id, kind, date, expected, attended,
+        attendance_rate`` in the order of the activities table."""
+        from pbkit.health.compliance import low_attendance_rows
+
+        return self._get("low_attendance", lambda: low_attendance_rows(
+            self.activities(), self.rules))
+
+    def member_aggregates(self):
+        """:class:`~pbkit.health.membership.MemberAggregates` of :meth:`members`."""
+        from pbkit.health.membership import member_aggregates
+
+        return self._get("member_aggregates", lambda: member_aggregates(
+            self.members(), self.year, self.rules))
+
+    def migrant_members(self) -> pd.DataFrame:
+        """Migrant members of the branches: ``person_id, org_id, destination,
+        last_contact, dues_paid_until``, by branch (people table order within a branch)."""
+        def build():
+            mem = self.members()
+            mig = mem[mem["is_migrant"]][["person_id", "org_id", "destination",
+                                          "last_contact", "dues_paid_until"]]
+            return mig.sort_values("org_id", kind="stable").reset_index(drop=True)
+        return self._get("migrant_members", build)
+
+    def household_stats(self) -> pd.DataFrame:
+        """Needy households per organisation (any level): ``needy``, ``covered``,
+        ``visited`` (int64, indexed by ``org_id``)."""
+        def build():
+            hh = self.households()
+            g = hh.groupby("org_id")
+            return pd.DataFrame({"needy": g.size(), "covered": g["covered"].sum(),
+                                 "visited": g["visited"].sum()}).astype("int64")
+        return self._get("household_stats", build)
+
+    def household_problems(self) -> pd.DataFrame:
+        """Rows of :meth:`households` not covered or not visited (the evidence rows)."""
+        def build():
+            hh = self.households()
+            return hh[~hh["covered"] | ~hh["visited"]]
+        return self._get("household_problems", build)
+
+    def visit_totals(self) -> pd.DataFrame:
+        """Visits of the year per organisation they concern (:meth:`visits`): ``visits``,
+        ``solved`` (problem solved) and ``recorded`` (an outcome recorded), indexed by
+        ``org_id``."""
+        def build():
+            v = self.visits()
+            return visit_totals(v)
+        return self._get("visit_totals", build)
+
+    def unsolved_visits(self) -> pd.DataFrame:
+        """Visits of the year to branches whose recorded outcome is "not solved" (rows of
+        :meth:`visits`), by branch, date and visit id: an order that does not depend on how
+        the visits table is stored (visits are filed with the visitor, who may belong to
+        another township than the branch visited)."""
+        def build():
+            v = self.visits()
+            v = v[v["problem_solved"].notna() & v["org_id"].isin(self.branch_ids())]
+            return unsolved_order(v[~v["problem_solved"].astype(bool)])
+        return self._get("unsolved_visits", build)
+
     # ---- meetings ---------------------------------------------------------------------
     def compliance(self) -> pd.DataFrame:
         from pbkit.health.compliance import compliance
 
         return self._get("compliance", lambda: compliance(
             self.ds, rules=self.rules, year=self.year,
-            as_of=self.as_of if self.due_only else None))
+            as_of=self.as_of if self.due_only else None, totals=self.activity_totals()))
 
     def compliance_summary(self) -> pd.DataFrame:
         from pbkit.health.compliance import compliance_summary
@@ -137,11 +246,21 @@ class HealthContext:
 
     # ---- membership -------------------------------------------------------------------
     def membership(self):
-        from pbkit.health.membership import membership_structure
+        from pbkit.health.membership import membership_from_aggregates
 
-        return self._get("membership", lambda: membership_structure(
-            self.ds, rules=self.rules, year=self.year,
-            prepared=(self.branches(), self.members().reset_index(drop=True))))
+        return self._get("membership", lambda: membership_from_aggregates(
+            self.branches(), self.member_aggregates(), rules=self.rules, year=self.year))
+
+    def development(self, window_years: int | None = None) -> pd.DataFrame:
+        """The development view (new members per year) over ``window_years``."""
+        from pbkit.health.membership import _Prepared, development
+
+        if window_years is None or window_years == self.rules.development.window_years:
+            return self.membership().development
+        return self._get(f"development_{window_years}", lambda: development(
+            Dataset(), rules=_Prepared(self.rules, self.year, self.branches(),
+                                       self.member_aggregates()),
+            year=self.year, window_years=window_years))
 
     # ---- households, pairings and visits ----------------------------------------------
     def visits(self) -> pd.DataFrame:
@@ -196,9 +315,7 @@ class HealthContext:
         """
         def build():
             cfg = self.rules.migrant
-            mem = self.members()
-            mig = mem[mem["is_migrant"]][["person_id", "org_id", "destination", "last_contact",
-                                          "dues_paid_until"]].copy()
+            mig = self.migrant_members().copy()
             since = month_diff(self.as_of, mig["last_contact"])
             unpaid = month_diff(self.as_of, mig["dues_paid_until"])
             cutoff = self.as_of - pd.DateOffset(months=cfg.contact_months)

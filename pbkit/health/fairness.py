@@ -129,14 +129,11 @@ def fairness_context(ctx: HealthContext) -> FairnessResult:
     vil = ctx.ds.villages()[["org_id", "parent_id", "households"]].rename(
         columns={"households": "resident_households"})
     vil = vil.sort_values("org_id", kind="stable").reset_index(drop=True)
-    hh = ctx.ds.households
-    needy = hh.groupby("org_id").size()
+    needy = ctx.household_stats()["needy"]
     vil["needy_households"] = vil["org_id"].map(needy).fillna(0).astype("int64")
-    v = ctx.visits()
-    v = v[v["org_id"].isin(vil["org_id"])]
-    vil["visits"] = vil["org_id"].map(v.groupby("org_id").size()).fillna(0).astype("int64")
-    solved = v["problem_solved"].fillna(False).astype(bool).groupby(v["org_id"]).sum()
-    vil["solved"] = vil["org_id"].map(solved).fillna(0).astype("int64")
+    vt = ctx.visit_totals()
+    vil["visits"] = vil["org_id"].map(vt["visits"]).fillna(0).astype("int64")
+    vil["solved"] = vil["org_id"].map(vt["solved"]).fillna(0).astype("int64")
     den_col = "needy_households" if cfg.denominator == "needy" else "resident_households"
     den = vil[den_col].astype("float64")
     den = den.where(den > 0)

@@ -45,31 +45,127 @@ __all__ = [
     "age_pyramid",
     "education_mix",
     "development",
+    "MemberAggregates",
+    "member_aggregates",
+    "combine_aggregates",
+    "membership_from_aggregates",
 ]
 
 
-def _setup(ds: Dataset, rules, year) -> tuple[HealthRules, int, pd.DataFrame, pd.DataFrame]:
+def _setup(ds: Dataset, rules, year) -> tuple[HealthRules, int, pd.DataFrame, MemberAggregates]:
     from pbkit.health.compliance import _resolve
 
     if isinstance(rules, _Prepared):
-        return rules.rules, rules.year, rules.orgs, rules.mem
+        return rules.rules, rules.year, rules.orgs, rules.aggs
     rules, year = _resolve(ds, rules, year)
     orgs = branches(ds, rules.branch_levels)
     mem = members(ds)
     mem = mem[mem["org_id"].isin(orgs["org_id"])]
     # members who joined after the reference year were not yet members then
     mem = mem[mem["join_year"].isna() | (mem["join_year"] <= year)]
-    return rules, year, orgs, mem.reset_index(drop=True)
+    return rules, year, orgs, member_aggregates(mem.reset_index(drop=True), year, rules)
 
 
 @dataclass(frozen=True)
 class _Prepared:
-    """Rules, year, branches and members computed once for several views."""
+    """Rules, year, branches and member aggregates computed once for several views."""
 
     rules: HealthRules
     year: int
     orgs: pd.DataFrame
-    mem: pd.DataFrame
+    aggs: MemberAggregates
+
+
+_SUMS = ("one", "probationary", "female", "age_known", "old", "edu_known", "senior", "migrant",
+         "age_sum", "age_n")
+
+
+@dataclass(frozen=True)
+class MemberAggregates:
+    """Member counts per branch, the only input the membership views need.
+
+    Every field is a sum over members, so aggregates of parts of a dataset (Parquet files,
+    townships, Dask partitions) add up to those of the whole (:func:`combine_aggregates`):
+    this is the contract both engines implement.
+
+    Attributes
+    ----------
+    pyramid : Series
+        Members per ``(org_id, age_band, gender)``.
+    education : Series
+        Members per ``(org_id, education)`` (``unknown`` for an empty cell).
+    joins : Series
+        Members per ``(org_id, join_year)`` (members with a join year).
+    sums : DataFrame
+        Per ``org_id``: ``one`` (members), ``probationary``, ``female``, ``age_known``,
+        ``old`` (aged ``old_age``+), ``edu_known``, ``senior`` (senior high or more),
+        ``migrant``, ``age_sum`` and ``age_n`` (sum and count of known ages
+        ``year - birth_year``).
+    """
+
+    pyramid: pd.Series
+    education: pd.Series
+    joins: pd.Series
+    sums: pd.DataFrame
+
+
+def member_aggregates(mem: pd.DataFrame, year: int, rules: HealthRules) -> MemberAggregates:
+    """Aggregate a members frame (:func:`~pbkit.health.branches.members` rows of branches
+    who had joined by ``year``) into :class:`MemberAggregates`.
+
+    >>> import pandas as pd
+    >>> from pbkit.health.rules import load_rules
+    >>> mem = pd.DataFrame({"org_id": ["V1", "V1"], "birth_year": pd.array([1950, None],
+    ...     dtype="Int64"), "age_band": [None, "60-69"], "gender": ["male", "female"],
+    ...     "education": ["primary", None], "join_year": pd.array([1980, 2024], dtype="Int64"),
+    ...     "probationary": [False, True], "is_migrant": [False, True]})
+    >>> a = member_aggregates(mem, 2024, load_rules())
+    >>> a.sums.loc["V1", ["one", "old", "age_n"]].tolist(), float(a.sums.loc["V1", "age_sum"])
+    ([2, 2, 1], 74.0)
+    """
+    old_age = rules.membership.old_age
+    age = (year - mem["birth_year"].astype("float64"))
+    lows = {b: float(b.rstrip("+").split("-")[0]) for b in AGE_BANDS}
+    band_low = mem["age_band"].map(lows).astype("float64")
+    age_known = age.where(age.notna(), band_low)
+    edu = mem["education"]
+    frame = pd.DataFrame({
+        "org_id": mem["org_id"],
+        "one": 1,
+        "probationary": mem["probationary"].astype("int64"),
+        "female": (mem["gender"] == "female").fillna(False).astype("int64"),
+        "age_known": age_known.notna().astype("int64"),
+        "old": (age_known >= old_age).fillna(False).astype("int64"),
+        "edu_known": edu.notna().astype("int64"),
+        "senior": edu.isin(rules.membership.senior_high_plus).astype("int64"),
+        "migrant": mem["is_migrant"].astype("int64"),
+        "age_sum": age.fillna(0.0).astype("float64"),
+        "age_n": age.notna().astype("int64"),
+    })
+    sums = frame.groupby("org_id")[list(_SUMS)].sum()
+    banded = mem.assign(age_band=age_band_of(mem, year))
+    pyramid = banded.groupby(["org_id", "age_band", "gender"], observed=True).size()
+    edu_filled = edu.astype("object").where(edu.notna(), "unknown")
+    education = mem.assign(education=edu_filled).groupby(
+        ["org_id", "education"], observed=True).size()
+    joins = mem.groupby(["org_id", "join_year"], observed=True).size()
+    return MemberAggregates(pyramid=pyramid, education=education, joins=joins, sums=sums)
+
+
+def combine_aggregates(parts: list[MemberAggregates]) -> MemberAggregates:
+    """Add up the aggregates of disjoint parts of the members (sums of counts)."""
+    if len(parts) == 1:
+        return parts[0]
+
+    def add(name: str):
+        found = [getattr(p, name) for p in parts if len(getattr(p, name))]
+        if not found:
+            return getattr(parts[0], name)
+        joined = pd.concat(found)
+        return joined.groupby(level=list(range(joined.index.nlevels)), sort=True).sum()
+
+    return MemberAggregates(pyramid=add("pyramid"), education=add("education"),
+                            joins=add("joins"), sums=add("sums"))
 
 
 def _with_all(frame: pd.DataFrame, keys: list[str], value_cols: list[str]) -> pd.DataFrame:
@@ -103,9 +199,8 @@ def age_pyramid(ds: Dataset, *, rules: HealthRules | str | None = None, year: in
     >>> p[(p.org_id == "V1") & (p.members > 0)][["age_band", "gender"]].values.tolist()
     [['70-79', 'male'], ['70-79', 'female']]
     """
-    rules, year, orgs, mem = _setup(ds, rules, year)
-    mem = mem.assign(age_band=age_band_of(mem, year))
-    counts = mem.groupby(["org_id", "age_band", "gender"], observed=True).size()
+    rules, year, orgs, aggs = _setup(ds, rules, year)
+    counts = aggs.pyramid
     full = pd.MultiIndex.from_product([orgs["org_id"], AGE_BANDS, GENDERS],
                                       names=["org_id", "age_band", "gender"])
     out = counts.reindex(full, fill_value=0).rename("members").reset_index()
@@ -137,10 +232,11 @@ def education_mix(ds: Dataset, *, rules: HealthRules | str | None = None,
     >>> float(e.loc[(e.org_id == "V1") & (e.education == "primary"), "share"].iloc[0])
     0.75
     """
-    rules, year, orgs, mem = _setup(ds, rules, year)
-    edu = mem["education"].astype("object").where(mem["education"].notna(), "unknown")
-    levels = list(EDUCATION) + (["unknown"] if (edu == "unknown").any() else [])
-    counts = mem.assign(education=edu).groupby(["org_id", "education"], observed=True).size()
+    rules, year, orgs, aggs = _setup(ds, rules, year)
+    counts = aggs.education
+    has_unknown = len(counts) > 0 and bool((counts.index.get_level_values("education")
+                                             == "unknown").any())
+    levels = list(EDUCATION) + (["unknown"] if has_unknown else [])
     full = pd.MultiIndex.from_product([orgs["org_id"], levels], names=["org_id", "education"])
     out = counts.reindex(full, fill_value=0).rename("members").reset_index()
     out = _with_all(out, ["education"], ["members"])
@@ -179,12 +275,13 @@ def development(ds: Dataset, *, rules: HealthRules | str | None = None, year: in
     >>> d[d.org_id == "V1"][["year", "new_members", "status"]].values.tolist()
     [[2022, 0, 'below'], [2023, 0, 'below'], [2024, 3, 'within']]
     """
-    rules, year, orgs, mem = _setup(ds, rules, year)
+    rules, year, orgs, aggs = _setup(ds, rules, year)
     dev = rules.development
     window = window_years or dev.window_years
     years = list(range(year - window + 1, year + 1))
-    joined = mem[mem["join_year"].isin(years)]
-    counts = joined.groupby(["org_id", "join_year"], observed=True).size()
+    counts = aggs.joins
+    if len(counts):
+        counts = counts[counts.index.get_level_values("join_year").isin(years)]
     full = pd.MultiIndex.from_product([orgs["org_id"], years], names=["org_id", "join_year"])
     out = counts.reindex(full, fill_value=0).rename("new_members").reset_index()
     out = out.rename(columns={"join_year": "year"})
@@ -228,43 +325,43 @@ def membership_summary(ds: Dataset, *, rules: HealthRules | str | None = None,
     -------
     pandas.DataFrame
     """
-    rules, year, orgs, mem = _setup(ds, rules, year)
-    old_age = rules.membership.old_age
+    rules, year, orgs, aggs = _setup(ds, rules, year)
     window = rules.development.window_years
-    age = (year - mem["birth_year"].astype("float64"))
-    lows = {b: float(b.rstrip("+").split("-")[0]) for b in AGE_BANDS}
-    band_low = mem["age_band"].map(lows).astype("float64")
-    age_known = age.where(age.notna(), band_low)
-    edu = mem["education"]
-    frame = pd.DataFrame({
-        "org_id": mem["org_id"],
-        "one": 1,
-        "probationary": mem["probationary"].astype("int64"),
-        "female": (mem["gender"] == "female").fillna(False).astype("int64"),
-        "age": age,
-        "age_known": age_known.notna().astype("int64"),
-        "old": (age_known >= old_age).fillna(False).astype("int64"),
-        "edu_known": edu.notna().astype("int64"),
-        "senior": edu.isin(rules.membership.senior_high_plus).astype("int64"),
-        "migrant": mem["is_migrant"].astype("int64"),
-        "new": (mem["join_year"] == year).fillna(False).astype("int64"),
-        "new_window": mem["join_year"].between(year - window + 1, year).fillna(False)
-        .astype("int64"),
-        "join_year": mem["join_year"].astype("float64"),
-    })
     sums = ["one", "probationary", "female", "age_known", "old", "edu_known", "senior",
             "migrant", "new", "new_window"]
+    joins = aggs.joins
+    if len(joins):
+        jy = joins.index.get_level_values("join_year").astype("float64")
+        counts = joins.to_numpy(dtype="int64")
+        jframe = pd.DataFrame({
+            "org_id": joins.index.get_level_values("org_id"),
+            "new": np.where(jy == year, counts, 0),
+            "new_window": np.where((jy >= year - window + 1) & (jy <= year), counts, 0),
+            "last_join_year": jy})
+    else:
+        jframe = pd.DataFrame({"org_id": pd.Series(dtype="str"),
+                               "new": pd.Series(dtype="int64"),
+                               "new_window": pd.Series(dtype="int64"),
+                               "last_join_year": pd.Series(dtype="float64")})
 
-    def summarise(g) -> pd.DataFrame:
-        s = g[sums].sum()
-        s["mean_age"] = g["age"].mean()
-        s["last_join_year"] = g["join_year"].max()
-        return s
+    def summarise(base: pd.DataFrame, jf: pd.DataFrame) -> pd.DataFrame:
+        """Per-key sums, ``mean_age = age_sum / age_n`` and the latest join year."""
+        out = base[sums[:8]].copy()
+        gj = jf.groupby("org_id")
+        out["new"] = gj["new"].sum().reindex(out.index).fillna(0)
+        out["new_window"] = gj["new_window"].sum().reindex(out.index).fillna(0)
+        n = base["age_n"].astype("float64")
+        out["mean_age"] = base["age_sum"].astype("float64") / n.where(n > 0)
+        out["last_join_year"] = gj["last_join_year"].max().reindex(out.index)
+        return out
 
-    per = summarise(frame.groupby("org_id")).reindex(orgs["org_id"])
+    base = aggs.sums
+    per = summarise(base, jframe).reindex(orgs["org_id"])
     per[sums] = per[sums].fillna(0)
-    overall = summarise(frame.assign(org_id=ALL).groupby("org_id"))
-    if overall.empty:
+    if len(base):
+        overall = summarise(base.sum().to_frame(ALL).T.rename_axis("org_id"),
+                            jframe.assign(org_id=ALL))
+    else:
         overall = pd.DataFrame({c: [0] for c in sums}, index=pd.Index([ALL], name="org_id"))
         overall["mean_age"] = np.nan
         overall["last_join_year"] = np.nan
@@ -334,13 +431,24 @@ def membership_structure(ds: Dataset, *, rules: HealthRules | str | None = None,
     if year is None:
         year = reference_year(ds)
     if prepared is not None:  # (branches, members) already computed by a HealthContext
-        prep = _Prepared(rules, int(year), *prepared)
-    else:
-        prep = _Prepared(*_setup(ds, rules, year))
+        orgs, mem = prepared
+        return membership_from_aggregates(orgs, member_aggregates(mem, int(year), rules),
+                                          rules=rules, year=int(year))
+    prep = _Prepared(*_setup(ds, rules, year))
+    return membership_from_aggregates(prep.orgs, prep.aggs, rules=prep.rules, year=prep.year)
+
+
+def membership_from_aggregates(orgs: pd.DataFrame, aggs: MemberAggregates, *,
+                               rules: HealthRules, year: int) -> MembershipStructure:
+    """Every membership view from branch rows and :class:`MemberAggregates` (the step both
+    engines share: pandas aggregates the members in process, Dask partition by partition).
+    """
+    prep = _Prepared(rules, int(year), orgs, aggs)
+    empty = Dataset()
     return MembershipStructure(
         year=prep.year,
-        summary=membership_summary(ds, rules=prep, year=prep.year),
-        age_pyramid=age_pyramid(ds, rules=prep, year=prep.year),
-        education=education_mix(ds, rules=prep, year=prep.year),
-        development=development(ds, rules=prep, year=prep.year),
+        summary=membership_summary(empty, rules=prep, year=prep.year),
+        age_pyramid=age_pyramid(empty, rules=prep, year=prep.year),
+        education=education_mix(empty, rules=prep, year=prep.year),
+        development=development(empty, rules=prep, year=prep.year),
     )

@@ -44,7 +44,7 @@ from pbkit.health.scorecard import (
     score_context,
 )
 
-__all__ = ["HealthReport", "health_report", "VIEW_ORDER", "CODE_COLUMNS", "display_frame",
+__all__ = ["HealthReport", "health_report", "report_from_context", "VIEW_ORDER", "CODE_COLUMNS", "display_frame",
            "calendar_long", "LazyViews"]
 
 # Views in report order (sheet order of the workbook).
@@ -75,12 +75,12 @@ def calendar_long(ctx: HealthContext) -> pd.DataFrame:
     >>> calendar_long(HealthContext.create(ds)).values.tolist()
     [['V1', 3, 'party_lesson', 2]]
     """
-    acts = ctx.activities()
-    if acts.empty:
+    tot = ctx.activity_totals()
+    tot = tot[tot["org_id"].isin(ctx.branch_ids())]
+    if tot.empty:
         return pd.DataFrame({"org_id": pd.Series(dtype="str"), "month": pd.Series(dtype="int64"),
                              "kind": pd.Series(dtype="str"), "held": pd.Series(dtype="int64")})
-    out = acts.groupby([acts["org_id"], acts["date"].dt.month.rename("month"), acts["kind"]],
-                       observed=True).size().rename("held").reset_index()
+    out = tot[["org_id", "month", "kind", "held"]]
     order = {k: i for i, k in enumerate(ctx.rules.kinds)}
     out = out.assign(_k=out["kind"].map(order)).sort_values(
         ["org_id", "month", "_k"], kind="stable").drop(columns="_k")
@@ -250,12 +250,23 @@ def health_report(ds: Dataset, *, rules: HealthRules | str | Path | None = None,
     -------
     HealthReport
     """
-    from pbkit.health.fairness import fairness_context
-    from pbkit.health.weak import weak_context
     from pbkit.i18n import resolve_lang
 
     lang = resolve_lang(lang)
     ctx = HealthContext.create(ds, rules=rules, year=year, as_of=as_of, lang=lang)
+    return report_from_context(ctx, rules=rules, scorecard=scorecard)
+
+
+def report_from_context(ctx: HealthContext, *, rules: HealthRules | str | Path | None = None,
+                        scorecard: Scorecard | str | Path | None = None) -> HealthReport:
+    """Every view from a prepared context (``rules`` and ``scorecard`` as given by the
+    caller, for the report's metadata). The step both engines share: the pandas context
+    reads a :class:`~pbkit.data.dataset.Dataset`, the Dask one
+    (:mod:`pbkit.scale.health`) a Parquet dataset."""
+    from pbkit.health.fairness import fairness_context
+    from pbkit.health.weak import weak_context
+
+    lang = ctx.lang
     scores = score_context(ctx, scorecard)
     weak = weak_context(ctx, scores.totals)
     fair = fairness_context(ctx)
@@ -288,7 +299,7 @@ def health_report(ds: Dataset, *, rules: HealthRules | str | Path | None = None,
     card_source = scorecard if isinstance(scorecard, (str, Path)) else (
         scorecard.source if isinstance(scorecard, Scorecard) else "default")
     meta = {
-        "dataset": ds.name,
+        "dataset": ctx.ds.name,
         "year": ctx.year,
         "as_of": ctx.as_of.strftime("%Y-%m-%d"),
         "rules": str(rules) if isinstance(rules, (str, Path)) else (

@@ -120,20 +120,16 @@ def _m_missing_meetings(ctx: HealthContext, params: Mapping[str, Any]) -> Measur
 
 def _m_attendance_rate(ctx: HealthContext, params: Mapping[str, Any]) -> MeasureResult:
     kinds = params.get("kinds") or ctx.rules.kinds
-    acts = ctx.activities()
-    acts = acts[acts["kind"].isin(kinds)]
-    g = acts.groupby("org_id")
+    tot = ctx.activity_totals()
+    tot = tot[tot["org_id"].isin(ctx.branch_ids()) & tot["kind"].isin(kinds)]
+    g = tot.groupby("org_id")
     value = _ratio(g["attended"].sum(), g["expected"].sum())
-    minimum = acts["kind"].map({m.kind: m.min_attendance for m in ctx.rules.meetings}).astype(
-        "float64")
-    rate = _ratio(acts["attended"], acts["expected"])
-    low = acts.assign(attendance_rate=rate)[rate < minimum]
-    ev = low[["org_id", "activity_id", "kind", "date", "expected", "attended",
-              "attendance_rate"]].assign(reason="low_attendance")
+    low = ctx.low_attendance()
+    ev = low[low["kind"].isin(kinds)].assign(reason="low_attendance")
     # a branch that held none of these meetings has no attendance at all
     applicable = ctx.compliance()
     applicable = pd.Index(applicable.loc[applicable["kind"].isin(kinds), "org_id"].unique())
-    none_held = applicable.difference(pd.Index(acts["org_id"].unique()))
+    none_held = applicable.difference(pd.Index(tot["org_id"].unique()))
     value = value.reindex(value.index.union(none_held))
     value.loc[none_held] = 0.0
     if len(none_held):
@@ -145,14 +141,8 @@ def _m_attendance_rate(ctx: HealthContext, params: Mapping[str, Any]) -> Measure
 
 def _m_new_members(ctx: HealthContext, params: Mapping[str, Any]) -> MeasureResult:
     from pbkit.health.branches import ALL
-    from pbkit.health.membership import development
 
-    years = params.get("years")
-    if years is None or years == ctx.rules.development.window_years:
-        dev = ctx.membership().development
-    else:
-        dev = ctx._get(f"development_{years}", lambda: development(
-            ctx.ds, rules=ctx.rules, year=ctx.year, window_years=years))
+    dev = ctx.development(params.get("years"))
     dev = dev[(dev["org_id"] != ALL) & dev["target_min"].notna()]
     value = dev.groupby("org_id")["new_members"].mean()
     ev = dev.loc[dev["status"] == "below", ["org_id", "year", "new_members", "target_min"]]
@@ -160,13 +150,14 @@ def _m_new_members(ctx: HealthContext, params: Mapping[str, Any]) -> MeasureResu
 
 
 def _household_measure(ctx: HealthContext, flag: str) -> MeasureResult:
-    hh = ctx.households()
-    g = hh.groupby("org_id")
-    value = g[flag].mean().astype("float64")
+    stats = ctx.household_stats()
+    value = _ratio(stats[flag], stats["needy"])
+    count = stats["needy"] - stats[flag]
+    hh = ctx.household_problems()
     bad = hh[~hh[flag]]
     ev = bad[["org_id", "household_id", "needs", "visits"]].assign(
         reason="uncovered" if flag == "covered" else "not_visited")
-    return MeasureResult(value, bad.groupby("org_id").size(), ev.reset_index(drop=True))
+    return MeasureResult(value, count[count > 0], ev.reset_index(drop=True))
 
 
 def _m_one_on_one(ctx: HealthContext, params: Mapping[str, Any]) -> MeasureResult:
@@ -178,13 +169,13 @@ def _m_visit_coverage(ctx: HealthContext, params: Mapping[str, Any]) -> MeasureR
 
 
 def _m_problems_solved(ctx: HealthContext, params: Mapping[str, Any]) -> MeasureResult:
-    v = ctx.visits()
-    v = v[v["problem_solved"].notna() & v["org_id"].isin(ctx.branch_ids())]
-    solved = v["problem_solved"].astype(bool)
-    value = solved.groupby(v["org_id"]).mean().astype("float64")
-    bad = v[~solved]
+    tot = ctx.visit_totals()
+    tot = tot[tot.index.isin(ctx.branch_ids()) & (tot["recorded"] > 0)]
+    value = _ratio(tot["solved"], tot["recorded"])
+    count = tot["recorded"] - tot["solved"]
+    bad = ctx.unsolved_visits()
     ev = bad[["org_id", "visit_id", "target_id", "date", "topic"]].assign(reason="unsolved")
-    return MeasureResult(value, bad.groupby("org_id").size(), ev.reset_index(drop=True))
+    return MeasureResult(value, count[count > 0], ev.reset_index(drop=True))
 
 
 def _m_migrant_contact(ctx: HealthContext, params: Mapping[str, Any]) -> MeasureResult:

@@ -97,8 +97,8 @@ def indicators(ctx: HealthContext, scores: pd.DataFrame | None = None) -> pd.Dat
     out["required"] = g["required"].sum().reindex(ids).fillna(0).astype("int64")
     out["missing"] = g["missing"].sum().reindex(ids).fillna(0).astype("int64")
     out["missing_share"] = _ratio(out["missing"], out["required"])
-    acts = ctx.activities()
-    ga = acts.groupby("org_id")
+    tot = ctx.activity_totals()
+    ga = tot[tot["org_id"].isin(ids)].groupby("org_id")
     out["attendance_rate"] = _ratio(ga["attended"].sum(), ga["expected"].sum()).reindex(ids)
     out.loc[out["required"].gt(0) & out["attendance_rate"].isna(), "attendance_rate"] = 0.0
 
@@ -110,18 +110,14 @@ def indicators(ctx: HealthContext, scores: pd.DataFrame | None = None) -> pd.Dat
     old = (summ["share_old"] * summ["members"]).round()
     out["old_members"] = old.fillna(0).astype("int64")
 
-    hh = ctx.households()
-    gh = hh.groupby("org_id")
-    out["needy"] = gh.size().reindex(ids).fillna(0).astype("int64")
-    out["covered"] = gh["covered"].sum().reindex(ids).fillna(0).astype("int64")
+    hs = ctx.household_stats()
+    out["needy"] = hs["needy"].reindex(ids).fillna(0).astype("int64")
+    out["covered"] = hs["covered"].reindex(ids).fillna(0).astype("int64")
     out["one_on_one_coverage"] = _ratio(out["covered"], out["needy"])
-    v = ctx.visits()
-    v = v[v["org_id"].isin(ids)]
-    out["visits"] = v.groupby("org_id").size().reindex(ids).fillna(0).astype("int64")
+    vt = ctx.visit_totals()
+    out["visits"] = vt["visits"].reindex(ids).fillna(0).astype("int64")
     out["visits_per_household"] = _ratio(out["visits"], out["needy"])
-    rec = v[v["problem_solved"].notna()]
-    out["solved_rate"] = _ratio(rec["problem_solved"].astype(bool).groupby(rec["org_id"]).sum(),
-                                rec.groupby("org_id").size()).reindex(ids)
+    out["solved_rate"] = _ratio(vt["solved"], vt["recorded"]).reindex(ids)
 
     ms = ctx.migrant_status()
     gm = ms.groupby("org_id")

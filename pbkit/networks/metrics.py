@@ -38,6 +38,11 @@ from pbkit.networks import eligibility as el
 from pbkit.networks.mechanisms import get_mechanism
 
 __all__ = [
+    "household_places",
+    "coverage_counts",
+    "coverage_finish",
+    "helper_rows",
+    "helper_finish",
     "coverage",
     "uncovered_households",
     "helper_load",
@@ -95,12 +100,20 @@ class _Ctx:
         self.places = el.org_places(ds.orgs)
         self.active = el.active_pairings(ds, None, as_of)
         self.one = self.active[self.active["mechanism"] == "one_on_one"]
-        h = ds.households
-        pl = self.places.reindex(h["org_id"].to_numpy(dtype=object))
-        village = pd.Series(pl["village"].to_numpy(dtype=object), index=h.index)
-        self.households = pd.DataFrame({
-            "household_id": h["household_id"], "village": village.fillna(h["org_id"]),
-            "township": pl["township"].to_numpy(dtype=object), "needs": h["needs"]})
+        self.households = household_places(ds.households, self.places)
+
+
+def household_places(h: pd.DataFrame, places: pd.DataFrame) -> pd.DataFrame:
+    """Households with their village and township: ``household_id, village, township,
+    needs`` (the village is the household's org when that is not in a village)."""
+    pl = places.reindex(h["org_id"].to_numpy(dtype=object))
+    village = pd.Series(pl["village"].to_numpy(dtype=object), index=h.index)
+    # text columns always typed "str" (missing = NaN), whatever rows a part holds
+    return pd.DataFrame({
+        "household_id": h["household_id"], "village": village.fillna(h["org_id"]).astype("str"),
+        "township": pd.Series(pl["township"].to_numpy(dtype=object), index=h.index,
+                              dtype="str"),
+        "needs": h["needs"]})
 
 
 def _get_ctx(ds, as_of, ctx) -> _Ctx:
@@ -136,6 +149,13 @@ def coverage(ds, by: str = "village", *, as_of=None, _ctx=None) -> pd.DataFrame:
     h = ctx.households.copy()
     helpers = _covered_set(ctx)
     h["covered"] = el.isin(h["household_id"], helpers.index)
+    grouped, keys = coverage_counts(h, by)
+    return coverage_finish(grouped, keys, by)
+
+
+def coverage_counts(h: pd.DataFrame, by: str) -> tuple[pd.DataFrame, list[str]]:
+    """``size`` (needy) and ``sum`` (covered) per group of households with a ``covered``
+    column; counts of disjoint parts add up (the Dask engine sums them file by file)."""
     if by == "need":
         ex = h.explode("needs")
         ex = ex[ex["needs"].notna()]
@@ -153,6 +173,11 @@ def coverage(ds, by: str = "village", *, as_of=None, _ctx=None) -> pd.DataFrame:
         from pbkit.errors import UsageError
 
         raise UsageError("networks.err.bad_by", by=by, choices="village, township, need, all")
+    return grouped, keys
+
+
+def coverage_finish(grouped: pd.DataFrame, keys: list[str], by: str) -> pd.DataFrame:
+    """The coverage table from :func:`coverage_counts` (rates, sorting)."""
     out = grouped.reset_index() if keys else grouped
     out = out.rename(columns={"size": "needy", "sum": "covered"})
     out["needy"] = out["needy"].astype("int64")
@@ -221,28 +246,47 @@ def helper_load(ds, *, as_of=None, _ctx=None) -> pd.DataFrame:
     [['P1', 2, True], ['P2', 1, False]]
     """
     ctx = _get_ctx(ds, as_of, _ctx)
-    mech = get_mechanism("one_on_one")
-    people = ds.people
     act = ctx.one.drop_duplicates(["source_id", "target_id"])
     counts = act.groupby("source_id").size()
+    out = helper_rows(ds, ctx.places, counts, as_of)
+    # sources of pairs who are not in the people table at all
+    unknown = counts[~el.isin(counts.index, ds.people["person_id"])]
+    return helper_finish(out, unknown)
+
+
+def helper_rows(ds, places: pd.DataFrame, counts: pd.Series, as_of=None) -> pd.DataFrame:
+    """Helper rows of ``ds.people`` (a whole table or a part): the people the one_on_one
+    mechanism admits with capacity > 0, plus the sources in ``counts`` (pairs per
+    source); see :func:`helper_load`."""
+    mech = get_mechanism("one_on_one")
+    people = ds.people
     eligible = el.select(ds, mech.source, as_of)
     cap_all = people[mech.capacity_column].astype("Float64").fillna(mech.capacity_default)
-    keep = (eligible.to_numpy() & (cap_all.to_numpy(dtype="float64") > 0)) | el.isin(
-        people["person_id"], counts.index)
+    # one hash lookup in the (unique) index of pair sources: its hash table is built once
+    # and kept with ``counts``, which matters when this runs once per Parquet file
+    pos = counts.index.get_indexer(people["person_id"].to_numpy(dtype=object))
+    keep = (eligible.to_numpy() & (cap_all.to_numpy(dtype="float64") > 0)) | (pos >= 0)
     rows = people[keep]
-    places = ctx.places
     cap = cap_all[keep]
     out = pd.DataFrame({
-        "person_id": rows["person_id"].to_numpy(dtype=object),
-        "org_id": rows["org_id"].to_numpy(dtype=object),
-        "village": places.reindex(rows["org_id"].to_numpy(dtype=object))["village"].to_numpy(
-            dtype=object),
+        "person_id": pd.Series(rows["person_id"].to_numpy(dtype=object), dtype="str"),
+        "org_id": pd.Series(rows["org_id"].to_numpy(dtype=object), dtype="str"),
+        "village": pd.Series(places.reindex(rows["org_id"].to_numpy(dtype=object))[
+            "village"].to_numpy(dtype=object), dtype="str"),
         "capacity": cap.astype("int64").to_numpy(),
         "migrant": rows["migrant"].fillna(False).astype(bool).to_numpy(),
     })
-    out["pairs"] = out["person_id"].map(counts).fillna(0).astype("int64").to_numpy()
-    # sources of pairs who are not in the people table at all
-    unknown = counts[~el.isin(counts.index, people["person_id"])]
+    pos = pos[keep]
+    values = counts.to_numpy(dtype="int64")
+    out["pairs"] = np.where(pos >= 0, values[np.maximum(pos, 0)] if len(values) else 0, 0)
+    out["pairs"] = out["pairs"].astype("int64")
+    return out
+
+
+def helper_finish(out: pd.DataFrame, unknown: pd.Series) -> pd.DataFrame:
+    """Add ``unknown`` sources (pairs per source not in the people table) to helper rows,
+    compute load ratio, spare capacity and overload, and sort (see :func:`helper_load`)."""
+    mech = get_mechanism("one_on_one")
     if len(unknown):
         out = pd.concat([out, pd.DataFrame({
             "person_id": unknown.index.to_numpy(dtype=object), "org_id": None, "village": None,
@@ -823,7 +867,8 @@ def _jsonable(value: Any) -> Any:
 
 
 def metrics_report(ds, *, as_of=None, seed: int = 0, k: int | None = 64,
-                   removed: Iterable[str] | None = None) -> MetricsReport:
+                   removed: Iterable[str] | None = None, _ctx: _Ctx | None = None,
+                   _pre: Mapping[str, pd.DataFrame] | None = None) -> MetricsReport:
     """Compute every metric (see each function for its formula).
 
     Parameters
@@ -837,6 +882,10 @@ def metrics_report(ds, *, as_of=None, seed: int = 0, k: int | None = 64,
         Source samples for betweenness in components above ``k`` nodes (``None`` = exact).
     removed : iterable of person_id, optional
         People assumed away for the robustness views (default: migrant members).
+    _ctx, _pre
+        Used by the Dask engine (:mod:`pbkit.scale.metrics`): a prepared context, and
+        views it already computed (``coverage_by_village``, ``coverage_by_need``,
+        ``coverage_all``, ``uncovered``, ``helper_load``) instead of computing them here.
 
     Examples
     --------
@@ -847,20 +896,26 @@ def metrics_report(ds, *, as_of=None, seed: int = 0, k: int | None = 64,
     timings: dict[str, float] = {}
     views: dict[str, pd.DataFrame] = {}
     t0 = time.perf_counter()
-    ctx = _Ctx(ds, as_of)
+    ctx = _Ctx(ds, as_of) if _ctx is None else _ctx
     timings["prepare"] = time.perf_counter() - t0
+    pre = dict(_pre or {})
 
-    def timed(name: str, fn):
+    def timed(name: str, fn, view: str | None = None):
+        if view in pre:
+            return pre[view]
         t0 = time.perf_counter()
         value = fn()
         timings[name] = timings.get(name, 0.0) + time.perf_counter() - t0
         return value
 
-    views["coverage_by_village"] = timed("coverage", lambda: coverage(ds, as_of=as_of, _ctx=ctx))
-    views["coverage_by_need"] = timed("coverage", lambda: coverage(ds, "need", as_of=as_of, _ctx=ctx))
-    total = timed("coverage", lambda: coverage(ds, "all", as_of=as_of, _ctx=ctx))
-    views["uncovered"] = timed("coverage", lambda: uncovered_households(ds, as_of=as_of, _ctx=ctx))
-    load = timed("helper_load", lambda: helper_load(ds, as_of=as_of, _ctx=ctx))
+    views["coverage_by_village"] = timed("coverage", lambda: coverage(ds, as_of=as_of, _ctx=ctx),
+                                         "coverage_by_village")
+    views["coverage_by_need"] = timed("coverage", lambda: coverage(ds, "need", as_of=as_of,
+                                                                   _ctx=ctx), "coverage_by_need")
+    total = timed("coverage", lambda: coverage(ds, "all", as_of=as_of, _ctx=ctx), "coverage_all")
+    views["uncovered"] = timed("coverage", lambda: uncovered_households(ds, as_of=as_of, _ctx=ctx),
+                               "uncovered")
+    load = timed("helper_load", lambda: helper_load(ds, as_of=as_of, _ctx=ctx), "helper_load")
     views["helper_load"] = load
     views["overloaded"] = load[load["overloaded"]].reset_index(drop=True)
     overall = timed("helper_load", lambda: load_summary(ds, as_of=as_of, load=load))

@@ -1,4 +1,4 @@
-"""Beyond one machine: Dask scheduling of per-township work.
+"""Beyond one machine: township plans, the health report and the pairing metrics on Dask.
 
 ``import pbkit.scale`` is light; Dask is imported only when a Dask engine is used.
 """
@@ -12,6 +12,9 @@ _LAZY = {
     "ENGINES": "pbkit.scale.engine",
     "plan_by_township": "pbkit.scale.plan",
     "merge_plans": "pbkit.scale.plan",
+    "health_report": "pbkit.scale.health",
+    "DaskHealthContext": "pbkit.scale.health",
+    "metrics_report": "pbkit.scale.metrics",
 }
 
 __all__ = list(_LAZY)

@@ -8,14 +8,17 @@ address (``tcp://host:8786``) the existing scheduler is used.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from pbkit.errors import UsageError
 
-__all__ = ["ENGINES", "check_engine", "dask_client"]
+__all__ = ["ENGINES", "CONNECT_TIMEOUT", "check_engine", "dask_client"]
 
 ENGINES = ("pandas", "dask")
+# how long to try reaching a scheduler address before giving up (distributed time string)
+CONNECT_TIMEOUT = "10s"
 
 
 def check_engine(engine: str) -> str:
@@ -34,7 +37,7 @@ def dask_client(scheduler: str | None = None, *, workers: int | None = None) -> 
         raise UsageError("scale.no_dask") from None
     if scheduler:
         try:
-            client = Client(scheduler, timeout="10s")
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
         except OSError as exc:
             raise UsageError("scale.no_scheduler", address=scheduler, reason=str(exc)) from None
         try:
@@ -43,7 +46,11 @@ def dask_client(scheduler: str | None = None, *, workers: int | None = None) -> 
             client.close()
         return
     n = workers or max(1, min(os.cpu_count() or 1, 4))
-    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None, silence_logs=40) as cluster, \
-            Client(cluster) as client:
+    with warnings.catch_warnings():
+        # "Port 8787 is already in use": a second cluster's web port, not the user's concern
+        warnings.filterwarnings("ignore", message="Port .* is already in use")
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None, silence_logs=40)
+    with cluster, Client(cluster) as client:
         yield client
+

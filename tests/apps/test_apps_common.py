@@ -209,3 +209,28 @@ def test_launch_shows_an_error_box_when_the_app_cannot_start(capfd, monkeypatch)
     assert 'class="pbkit-msg pbkit-msg-error"' in html
     assert StoreError("store.err.answer_empty").render("zh") in html
     assert "Traceback" not in html
+
+
+def test_first_view_event_waits_for_the_browser_to_draw_the_widget():
+    import ipywidgets as W
+
+    from pbkit.apps.common import first_view_event
+
+    box = W.VBox()
+    shown = first_view_event(box)
+    assert box._view_count == 0  # view tracking switched on for the front end
+    assert not shown.is_set()
+    box._view_count = 1  # the browser reports its first view
+    assert shown.is_set()
+    already = W.HTML()
+    already._view_count = 2
+    assert first_view_event(already).is_set()
+
+
+def test_run_when_shown_outside_a_kernel_runs_at_once():
+    from pbkit.apps.common import AppShell
+
+    shell = AppShell(lang="en")
+    calls = []
+    assert shell.run_when_shown(calls.append, "loaded") is None
+    assert calls == ["loaded"]

@@ -7,26 +7,13 @@ import pytest
 
 from pbkit.data.dataset import Dataset
 from pbkit.data.partition import split_by_township, township_of
-from pbkit.data.schema import TABLES
 from pbkit.data.synth import synthesize
 from pbkit.errors import UsageError
 from pbkit.networks import plan
 from pbkit.scale.plan import plan_by_township
+from tests.scale.conftest import _relabel
 
 AS_OF = "2025-12-31"
-
-
-def _relabel(ds: Dataset, prefix: str) -> dict[str, pd.DataFrame]:
-    """Copy of ``ds``'s tables with every identifier prefixed (a distinct township)."""
-    out = {}
-    for name, frame in ds.tables().items():
-        frame = frame.copy()
-        for col in TABLES[name].columns:
-            if col.kind in ("id", "ref") or col.name == "group_id":
-                frame[col.name] = frame[col.name].map(
-                    lambda v: f"{prefix}{v}" if isinstance(v, str) else v).astype("str")
-        out[name] = frame
-    return out
 
 
 @pytest.fixture(scope="module")
