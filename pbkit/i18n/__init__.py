@@ -81,9 +81,12 @@ def catalog() -> dict[str, dict[str, str]]:
     """All message templates, merged from every catalog file (key -> {lang: template})."""
     import yaml
 
+    # libyaml's safe loader when PyYAML was built with it: ~10x faster than the pure-Python
+    # one, and the catalogs are read at the start of every app page and CLI command
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     merged: dict[str, dict[str, str]] = {}
     for path in sorted(CATALOG_DIR.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
         for key, entry in data.items():
             if key in merged:
                 raise ValueError(f"duplicate message key {key!r} in {path.name}")
