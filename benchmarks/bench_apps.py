@@ -35,6 +35,7 @@ import time
 from functools import partial
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from benchmarks.harness import Benchmark
 
@@ -191,8 +192,6 @@ def _start(kind: str, preheat: int = 0) -> dict:
     foreign: list[str] = []
 
     def watch(request):
-        from urllib.parse import urlsplit
-
         url = urlsplit(request.url)  # blob: and data: URLs are the page's own
         if url.scheme in ("http", "https", "ws", "wss") and url.hostname != "127.0.0.1":
             foreign.append(request.url)

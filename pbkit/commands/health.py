@@ -21,6 +21,7 @@ import argparse
 import sys
 
 from pbkit.i18n import resolve_lang, t
+from pbkit.scale.engine import add_engine_arguments, engine_choice
 
 __all__ = ["NAME", "HELP", "add_arguments", "run", "summary_text"]
 
@@ -37,10 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--year", type=int, metavar="Y", help=t("health.cli.year"))
     parser.add_argument("--as-of", dest="as_of", metavar="DATE", help=t("health.cli.as_of"))
     parser.add_argument("--charts", metavar="DIR", help=t("health.cli.charts"))
-    parser.add_argument("--engine", choices=("pandas", "dask"), default="pandas",
-                        help=t("scale.cli.engine"))
-    parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
-                        help=t("scale.cli.scheduler"))
+    add_engine_arguments(parser)
 
 
 def summary_text(report, lang: str | None = None, top: int = 10) -> str:
@@ -95,12 +93,8 @@ def run(args: argparse.Namespace) -> int:
     def say(key: str, **params) -> None:
         print(t(key, lang=lang, **params), file=sys.stderr, flush=True)
 
-    from pbkit.errors import UsageError
 
-    engine = getattr(args, "engine", "pandas")
-    scheduler = getattr(args, "scheduler", None)
-    if scheduler and engine != "dask":
-        raise UsageError("scale.err.scheduler_needs_dask")
+    engine, scheduler = engine_choice(args)
     # configuration first: a bad rule file is reported before a long load
     rules = load_rules(args.rules) if args.rules else None
     card = load_scorecard(args.scorecard) if args.scorecard else None

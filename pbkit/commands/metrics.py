@@ -18,6 +18,7 @@ import argparse
 import sys
 
 from pbkit.i18n import t
+from pbkit.scale.engine import add_engine_arguments, engine_choice
 
 __all__ = ["NAME", "HELP", "add_arguments", "run", "summary_text"]
 
@@ -31,10 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--xlsx", metavar="OUT", help=t("networks.cli.xlsx"))
     parser.add_argument("--as-of", metavar="DATE", help=t("networks.cli.as_of"))
     parser.add_argument("--seed", type=int, default=0, help=t("networks.cli.seed"))
-    parser.add_argument("--engine", choices=("pandas", "dask"), default="pandas",
-                        help=t("scale.cli.engine"))
-    parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
-                        help=t("scale.cli.scheduler"))
+    add_engine_arguments(parser)
 
 
 def _pct(value) -> str:
@@ -96,12 +94,7 @@ def run(args: argparse.Namespace) -> int:
         from pbkit.errors import UsageError
 
         raise UsageError("networks.err.bad_output", file=args.xlsx, choices=".xlsx")
-    engine = getattr(args, "engine", "pandas")
-    scheduler = getattr(args, "scheduler", None)
-    if scheduler and engine != "dask":
-        from pbkit.errors import UsageError
-
-        raise UsageError("scale.err.scheduler_needs_dask")
+    engine, scheduler = engine_choice(args)
     if engine == "dask":
         from pbkit.data.parquet import is_parquet_dataset
         from pbkit.scale.metrics import metrics_report as scaled_report

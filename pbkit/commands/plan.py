@@ -16,6 +16,7 @@ import argparse
 import sys
 
 from pbkit.i18n import t
+from pbkit.scale.engine import add_engine_arguments, engine_choice
 
 __all__ = ["NAME", "HELP", "add_arguments", "run", "parse_weights", "read_pairs"]
 
@@ -36,10 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=t("networks.cli.weight"))
     parser.add_argument("--locked", metavar="CSV", help=t("networks.cli.locked"))
     parser.add_argument("--removed", metavar="CSV", help=t("networks.cli.removed"))
-    parser.add_argument("--engine", choices=("pandas", "dask"), default="pandas",
-                        help=t("scale.cli.engine"))
-    parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
-                        help=t("scale.cli.scheduler"))
+    add_engine_arguments(parser)
 
 
 def parse_weights(items: list[str]) -> dict[str, float]:
@@ -113,8 +111,7 @@ def run(args: argparse.Namespace) -> int:
     locked = read_pairs(args.locked) if args.locked else ()
     removed = read_pairs(args.removed) if args.removed else ()
     get_mechanism(args.mechanism).with_weights(weights)  # bad weight: before loading
-    if args.scheduler and args.engine != "dask":
-        raise UsageError("scale.err.scheduler_needs_dask")
+    engine_choice(args)
     options = dict(keep_existing=args.keep_existing, radius_km=args.radius_km, lang=lang,
                    as_of=as_of, weights=weights or None, locked=locked, removed=removed)
     if args.engine == "dask":

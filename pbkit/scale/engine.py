@@ -14,7 +14,8 @@ from contextlib import contextmanager
 
 from pbkit.errors import UsageError
 
-__all__ = ["ENGINES", "CONNECT_TIMEOUT", "check_engine", "dask_client"]
+__all__ = ["ENGINES", "CONNECT_TIMEOUT", "check_engine", "dask_client", "add_engine_arguments",
+           "engine_choice"]
 
 ENGINES = ("pandas", "dask")
 # how long to try reaching a scheduler address before giving up (distributed time string)
@@ -26,6 +27,30 @@ def check_engine(engine: str) -> str:
     if engine not in ENGINES:
         raise UsageError("scale.bad_engine", engine=engine, choices=", ".join(ENGINES))
     return engine
+
+
+def add_engine_arguments(parser) -> None:
+    """``--engine pandas|dask`` and ``--scheduler ADDRESS``, as every scaled command has them."""
+    from pbkit.i18n import t
+
+    parser.add_argument("--engine", choices=ENGINES, default="pandas",
+                        help=t("scale.cli.engine"))
+    parser.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                        help=t("scale.cli.scheduler"))
+
+
+def engine_choice(args) -> tuple[str, str | None]:
+    """``(engine, scheduler)`` from parsed arguments; a scheduler needs the Dask engine.
+
+    >>> from types import SimpleNamespace
+    >>> engine_choice(SimpleNamespace(engine="dask", scheduler="tcp://127.0.0.1:8786"))
+    ('dask', 'tcp://127.0.0.1:8786')
+    """
+    engine = check_engine(getattr(args, "engine", "pandas"))
+    scheduler = getattr(args, "scheduler", None)
+    if scheduler and engine != "dask":
+        raise UsageError("scale.err.scheduler_needs_dask")
+    return engine, scheduler
 
 
 @contextmanager
