@@ -14,6 +14,9 @@ module              app                                    notebook
 ``dashboard_app``   branch-health dashboard                ``notebooks/apps/dashboard``
 ``trainer_app``     trainer console (token-protected)      ``notebooks/trainer/console``
 ==================  =====================================  ===========================
+
+``voila_login`` is not an app: the trainer console's Voila server loads it for its
+bilingual log-in page (``--Voila.identity_provider_class``).
 """
 
 from __future__ import annotations

@@ -187,7 +187,9 @@ def voila_command(directory: Path, *, host: str, port: int, share_dir: Path,
     if not open_browser:
         cmd.append("--no-browser")
     if token:
-        cmd.append(f"--token={token}")
+        # the log-in page a request without the token gets, in Chinese and English
+        cmd += [f"--token={token}",
+                "--Voila.identity_provider_class=pbkit.apps.voila_login.PbkitIdentityProvider"]
     if preheat > 0:
         cmd += ["--preheat_kernel=True", f"--pool_size={preheat}"]
     return cmd

@@ -45,8 +45,8 @@ def shot(page, name: str) -> Path:
     size = page.viewport_size
     page.evaluate("window.scrollTo(0, 0); document.querySelectorAll('*').forEach("
                   "e => { if (e.scrollTop) { e.scrollTop = 0; } })")
-    height = page.evaluate("Math.ceil(document.querySelector('.pbkit-app')"
-                           ".getBoundingClientRect().bottom) + 40")
+    height = page.evaluate("Math.ceil((document.querySelector('.pbkit-app')"
+                           " || document.body).getBoundingClientRect().bottom) + 40")
     page.set_viewport_size({"width": size["width"], "height": min(max(height, 600), 6000)})
     page.wait_for_timeout(500)
     page.screenshot(path=str(path))
@@ -230,8 +230,22 @@ def test_trainer_console_refuses_a_request_without_the_token(browser, trainer_se
     page.goto(bare, timeout=WAIT)
     assert "/login" in page.url
     assert page.query_selector(".pbkit-app") is None
-    page.close()
+    # pbkit's log-in page, Chinese first with English beside it (not Jupyter's English one)
+    heading = page.inner_text("h1")
+    assert "培训师控制台" in heading and "Trainer console" in heading, heading
+    assert "Token authentication is enabled" not in page.content()
+    page.fill("#password_input", "wrong-token")
+    page.click("#login_submit")
+    page.wait_for_selector("text=令牌不正确", timeout=WAIT)
+    assert "/login" in page.url and page.query_selector(".pbkit-app") is None
+    shot(page, "trainer-login")
     assert _kernels(trainer_server) == before  # no kernel ran for the refused requests
+    # the right token typed into the form opens the console the link asked for
+    page.fill("#password_input", TRAINER_TOKEN)
+    page.click("#login_submit")
+    page.wait_for_selector(".pbkit-app h2", timeout=WAIT)
+    assert "/voila/render/console.ipynb" in page.url
+    page.close()
     page = open_app(browser, trainer_server, "console", token=TRAINER_TOKEN)
     page.wait_for_selector("text=T0001", timeout=WAIT)
     shot(page, "trainer")
