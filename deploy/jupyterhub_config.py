@@ -44,6 +44,8 @@ c.Spawner.args = [
     # only the widget front-end (pbkit.serving.APP_EXTENSIONS): fewer bundles per page open
     "{--}VoilaConfiguration.extension_allowlist=@jupyter-widgets/jupyterlab-manager",
     "{--}VoilaConfiguration.extension_allowlist=@voila-dashboards/widgets-manager8",
+    # <html lang="zh">: Simplified Chinese glyph forms and a Chinese screen-reader voice
+    "{--}VoilaExporter.language_code=zh",
 ]
 c.Spawner.environment = {
     "PBKIT_LANG": "zh",

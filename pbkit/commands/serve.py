@@ -99,7 +99,7 @@ def run(args: argparse.Namespace) -> int:
     env["PBKIT_LANG"] = lang
     env["PBKIT_DATA_DIR"] = str(store_dir)
     cmd = voila_command(directory, host=args.host, port=port, share_dir=share, token=token,
-                        open_browser=not args.no_browser, preheat=args.preheat)
+                        open_browser=not args.no_browser, preheat=args.preheat, lang=lang)
 
     url = f"http://{args.host}:{port}/" + (f"?token={token}" if token else "")
     print(t("serve.started", url=url), flush=True)

@@ -171,8 +171,8 @@ def new_token() -> str:
 
 def voila_command(directory: Path, *, host: str, port: int, share_dir: Path,
                   token: str | None = None, open_browser: bool = False,
-                  preheat: int = 0) -> list[str]:
-    """The Voila command line for serving ``directory``."""
+                  preheat: int = 0, lang: str = "zh") -> list[str]:
+    """The Voila command line for serving ``directory`` (pages marked as ``lang``)."""
     cmd = [
         sys.executable, "-m", "voila", str(directory),
         f"--Voila.ip={host}", f"--port={port}", "--Voila.port_retries=0",
@@ -183,6 +183,9 @@ def voila_command(directory: Path, *, host: str, port: int, share_dir: Path,
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT_S}",
         "--MappingKernelManager.cull_connected=False",
         *(f"--VoilaConfiguration.extension_allowlist={name}" for name in APP_EXTENSIONS),
+        # <html lang="zh">: browsers pick the Simplified Chinese forms of Han characters
+        # (and screen readers the right voice); Voila's default is "en"
+        f"--VoilaExporter.language_code={lang}",
     ]
     if not open_browser:
         cmd.append("--no-browser")

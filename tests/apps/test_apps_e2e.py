@@ -158,6 +158,8 @@ def test_planner_upload_plan_and_download_xlsx(browser, apps_server, tmp_path):
 def test_dashboard_opens_with_scorecard_and_evidence(browser, apps_server):
     page = open_app(browser, apps_server, "dashboard")
     page.wait_for_selector("text=考核得分", timeout=WAIT)
+    # the page is marked Chinese (Simplified forms of Han characters, a Chinese voice)
+    assert page.evaluate("document.documentElement.lang") == "zh"
     page.wait_for_selector(".pbkit-app img", timeout=WAIT)
     shot(page, "dashboard")
     page.click("text=百分制考核")
@@ -232,6 +234,7 @@ def test_trainer_console_refuses_a_request_without_the_token(browser, trainer_se
     assert page.query_selector(".pbkit-app") is None
     # pbkit's log-in page, Chinese first with English beside it (not Jupyter's English one)
     heading = page.inner_text("h1")
+    assert page.evaluate("document.documentElement.lang") == "zh"
     assert "培训师控制台" in heading and "Trainer console" in heading, heading
     assert "Token authentication is enabled" not in page.content()
     page.fill("#password_input", "wrong-token")
