@@ -141,7 +141,9 @@ BENCHMARKS = [
         baseline=_baseline,
         setup=_setup,
         scales=("township", "county"),
-        repeat=3,
+        # best of 7 on each side: on a shared 2-core machine a single slow second moves a
+        # best-of-3 ratio by +-0.5; the minimum of more repeats is the machine's own speed
+        repeat=7,
         target="ratio <= 2 (county)",
         check=_check,
     ),
