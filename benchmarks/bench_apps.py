@@ -100,26 +100,11 @@ def _kernels(root_pid: int) -> list:
 
 
 def _wait_pool_idle(root_pid: int, expected: int, timeout: float = 300) -> None:
-    """Wait until ``expected`` kernels exist and have stopped using CPU (notebooks run)."""
-    import psutil
-
+    """Wait until ``expected`` kernels exist and the server is quiet (notebooks run)."""
     deadline = time.monotonic() + timeout
-    quiet_since = None
-    while time.monotonic() < deadline:
-        kernels = _kernels(root_pid)
-        busy = 0.0
-        for k in kernels:
-            try:
-                busy += k.cpu_percent(interval=0.2)
-            except psutil.Error:
-                pass
-        if len(kernels) >= expected and busy < 5.0:
-            quiet_since = quiet_since or time.monotonic()
-            if time.monotonic() - quiet_since > 2.0:
-                return
-        else:
-            quiet_since = None
+    while len(_kernels(root_pid)) < expected and time.monotonic() < deadline:
         time.sleep(0.5)
+    _wait_quiet(root_pid, timeout=max(0.0, deadline - time.monotonic()), quiet_s=2.0)
 
 
 def _wait_quiet(root_pid: int, timeout: float = 60, quiet_s: float = 1.0) -> float:

@@ -1,4 +1,4 @@
-"""`pbkit plan --engine dask` gives the same plan file as the pandas engine."""
+"""`pbkit plan|health|metrics --engine dask [--scheduler]` on the command line."""
 
 from __future__ import annotations
 
@@ -35,3 +35,21 @@ def test_scheduler_without_dask_engine_is_refused(tmp_path, capsys):
     assert code == 2
     assert capsys.readouterr().err.strip() == "pbkit plan: --scheduler needs --engine dask"
     assert not (tmp_path / "p.json").exists()
+
+
+@pytest.mark.parametrize("command", ["health", "metrics"])
+def test_cli_unreachable_scheduler_is_one_line_exit_2(command, cross_parquet, capsys,
+                                                      monkeypatch):
+    monkeypatch.setattr("pbkit.scale.engine.CONNECT_TIMEOUT", "2s")
+    assert main([command, str(cross_parquet), "--engine", "dask", "--scheduler",
+                 "tcp://127.0.0.1:9", "--lang", "en"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith(
+        f"pbkit {command}: cannot connect to the Dask scheduler tcp://127.0.0.1:9: ")
+
+
+@pytest.mark.parametrize("command", ["health", "metrics"])
+def test_cli_scheduler_needs_the_dask_engine(command, cross_parquet, capsys):
+    assert main([command, str(cross_parquet), "--scheduler", "tcp://127.0.0.1:9",
+                 "--lang", "en"]) == 2
+    assert capsys.readouterr().err.strip() == f"pbkit {command}: --scheduler needs --engine dask"

@@ -125,21 +125,6 @@ def test_cli_damaged_parquet_manifest_is_one_line_exit_2(tmp_path, capsys):
                        "(_pbkit.json missing or unreadable)")
 
 
-def test_cli_unreachable_scheduler_is_one_line_exit_2(cross_parquet, capsys, monkeypatch):
-    monkeypatch.setattr("pbkit.scale.engine.CONNECT_TIMEOUT", "2s")
-    assert main(["health", str(cross_parquet), "--engine", "dask", "--scheduler",
-                 "tcp://127.0.0.1:9", "--lang", "en"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert err[-1].startswith(
-        "pbkit health: cannot connect to the Dask scheduler tcp://127.0.0.1:9: ")
-
-
-def test_cli_scheduler_needs_the_dask_engine(cross_parquet, capsys):
-    assert main(["health", str(cross_parquet), "--scheduler", "tcp://127.0.0.1:9",
-                 "--lang", "en"]) == 2
-    assert capsys.readouterr().err.strip() == "pbkit health: --scheduler needs --engine dask"
-
-
 def test_dataset_without_townships_people_or_visits(tmp_path, scheduler):
     """Every organisation above no township, empty tables: the same (small) report."""
     from pbkit.data.dataset import Dataset

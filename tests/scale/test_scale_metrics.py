@@ -92,20 +92,6 @@ def test_cli_missing_path_is_one_line_exit_2(tmp_path, capsys):
         f"pbkit metrics: {missing}: no such file or folder")
 
 
-def test_cli_unreachable_scheduler_is_one_line_exit_2(cross_parquet, capsys, monkeypatch):
-    monkeypatch.setattr("pbkit.scale.engine.CONNECT_TIMEOUT", "2s")
-    assert main(["metrics", str(cross_parquet), "--engine", "dask", "--scheduler",
-                 "tcp://127.0.0.1:9", "--lang", "en"]) == 2
-    assert capsys.readouterr().err.strip().splitlines()[-1].startswith(
-        "pbkit metrics: cannot connect to the Dask scheduler tcp://127.0.0.1:9: ")
-
-
-def test_cli_scheduler_needs_the_dask_engine(cross_parquet, capsys):
-    assert main(["metrics", str(cross_parquet), "--scheduler", "tcp://127.0.0.1:9",
-                 "--lang", "en"]) == 2
-    assert capsys.readouterr().err.strip() == "pbkit metrics: --scheduler needs --engine dask"
-
-
 def test_dataset_without_pairings(tmp_path, scheduler):
     from pbkit.data.dataset import Dataset
     from pbkit.data.parquet import write_parquet
