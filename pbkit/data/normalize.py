@@ -57,6 +57,9 @@ __all__ = [
     "factorize_codes",
     "allowed_text",
     "arrow_filled",
+    "arrow_ints",
+    "arrow_dates",
+    "number_span",
     "STR_DTYPE",
 ]
 
@@ -261,7 +264,7 @@ def _unquote(s: pd.Series) -> pd.Series:
 def _nonempty(s: pd.Series) -> np.ndarray:
     if s.dtype == np.float64:
         return ~np.isnan(s.to_numpy())
-    if s.dtype.kind in "iufb":
+    if s.dtype.kind in "iufbM":
         return s.notna().to_numpy(dtype=bool)
     arr = _arrow(s)
     if arr is not None:
@@ -371,6 +374,78 @@ def _iso_dates(arr) -> np.ndarray | None:
     return out
 
 
+def arrow_dates(col) -> pd.Series | None:
+    """A pyarrow ``date32`` column as ``datetime64[ns]`` (NaT where null), or ``None``.
+
+    For the CSV reader's typed pass, which parses ``YYYY-MM-DD`` cells as dates in C (the
+    same calendar check as :func:`parse_date`'s ISO path). ``None`` when a date lies outside
+    1678-2261, the years ``datetime64[ns]`` holds: such a column is read as text instead, so
+    those cells are reported as bad dates as they are written.
+
+    >>> import pyarrow as pa, datetime as dt
+    >>> arrow_dates(pa.array([dt.date(2024, 3, 5), None])).tolist()
+    [Timestamp('2024-03-05 00:00:00'), NaT]
+    >>> arrow_dates(pa.array([dt.date(1600, 1, 1)])) is None
+    True
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    days = pc.cast(col, pa.int32())
+    bounds = pc.min_max(days)
+    low, high = bounds["min"].as_py(), bounds["max"].as_py()
+    if low is not None and (low < _DAY_MIN or high > _DAY_MAX):
+        return None
+    count = np.asarray(pc.fill_null(days, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+    stamps = (count * _DAY_NS).view("datetime64[ns]")
+    if days.null_count:
+        stamps[np.asarray(days.is_null().to_numpy(zero_copy_only=False), dtype=bool)] = \
+            np.datetime64("NaT")
+    return pd.Series(stamps, dtype="datetime64[ns]")
+
+
+def arrow_ints(col) -> pd.Series:
+    """A pyarrow ``int64`` column as a pandas Series: ``int64``, or ``Int64`` with nulls.
+
+    A column without empty cells stays a plain numpy ``int64`` array, so the checks that
+    follow (bounds, identifiers) are single numpy reductions.
+
+    >>> import pyarrow as pa
+    >>> arrow_ints(pa.chunked_array([[1, None], [3]])).tolist()
+    [1, <NA>, 3]
+    >>> str(arrow_ints(pa.array([1, 2])).dtype)
+    'int64'
+    """
+    import pyarrow.compute as pc
+
+    values = np.asarray(pc.fill_null(col, 0).to_numpy(zero_copy_only=False), dtype=np.int64)
+    if not values.flags.writeable:  # a zero-copy view of arrow memory: pandas may write
+        values = values.copy()
+    if not col.null_count:
+        return pd.Series(values, dtype="int64")
+    missing = np.asarray(col.is_null().to_numpy(zero_copy_only=False), dtype=bool)
+    return pd.Series(pd.arrays.IntegerArray(values, missing))
+
+
+def number_span(values: pd.Series) -> tuple[float, float] | None:
+    """(smallest, largest) of a number column, missing values skipped; ``None`` if none.
+
+    >>> number_span(pd.Series([3.0, None, -1.5])), number_span(pd.Series([None], dtype="Int64"))
+    ((-1.5, 3.0), None)
+    """
+    if len(values) == 0:
+        return None
+    if isinstance(values.dtype, np.dtype):  # numpy-backed: one C reduction each
+        arr = values.to_numpy()
+        if arr.dtype.kind == "f":
+            if np.isnan(arr).all():
+                return None
+            return float(np.nanmin(arr)), float(np.nanmax(arr))
+        return float(arr.min()), float(arr.max())
+    low, high = values.min(), values.max()
+    return None if pd.isna(low) else (float(low), float(high))
+
+
 def _numeric(s: pd.Series, allow_units: bool) -> pd.Series:
     if s.dtype == np.float64:
         return s
@@ -403,6 +478,17 @@ def parse_int(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     ([3, 1200, 1965, 4, <NA>, <NA>, <NA>], [False, False, False, False, True, True, False])
     """
     s = series
+    if s.dtype.kind in "iu":  # read as whole numbers already (the CSV reader's typed pass)
+        span = number_span(s)
+        ints = s.astype("Int64")
+        if span is None or (-(2**53) < span[0] and span[1] < 2**53):
+            return ints, np.zeros(len(s), dtype=bool)
+        values = ints.to_numpy(dtype="int64", na_value=0)
+        present = ints.notna().to_numpy()
+        # the same bound as for numbers read as text: past 2**53 a float is not exact
+        huge = ((values >= 2**53) | (values <= -(2**53))) & present
+        out = pd.arrays.IntegerArray(np.where(huge, 0, values), ~present | huge)
+        return pd.Series(out, index=s.index), huge
     floats = _numeric(s, allow_units=True)
     arr = floats.to_numpy()
     with np.errstate(invalid="ignore"):
@@ -464,6 +550,8 @@ def parse_date(series: pd.Series) -> tuple[pd.Series, np.ndarray]:
     (['2024-03-05', '2024-03-05', '2024-03-05'], [False, False, False, True])
     """
     s = series
+    if s.dtype.kind == "M":  # read as dates already (the CSV reader's typed pass)
+        return s.astype("datetime64[ns]"), np.zeros(len(s), dtype=bool)
     nonempty = _nonempty(s)
     fast = _arrow_cast(s, "date")
     if fast is not None:

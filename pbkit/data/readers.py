@@ -3,7 +3,9 @@
 The readers turn files into :class:`RawTable` objects: the table each file or worksheet
 holds (detected from its name, in English or Chinese), the header cells as the user wrote
 them and the data cells as cleaned text (:func:`pbkit.data.normalize.clean_text`), with the
-row number the user sees for every data row. Blank rows and blank columns are dropped but
+row number the user sees for every data row. A well-formed UTF-8 CSV file is read in one
+typed pass instead: its number columns arrive as numbers (whole-number columns as integers
+when every cell is one) and its date columns as dates when every cell is ``YYYY-MM-DD``. Blank rows and blank columns are dropped but
 still counted, so row numbers match the spreadsheet: the header is row 1 and the first data
 row is row 2 (a title row above the header is recognised and skipped, with a warning).
 
@@ -44,7 +46,9 @@ from pbkit.data.normalize import (
     STR_DTYPE,
     _already_clean,
     _nonempty,
+    arrow_dates,
     arrow_filled,
+    arrow_ints,
     clean_text,
 )
 from pbkit.data.report import Issue
@@ -85,6 +89,9 @@ class RawTable:
         Header cells (cleaned), one per column position; ``""`` where blank.
     data : pandas.DataFrame
         Cleaned text cells (``""`` = empty), columns ``0..n-1``, non-blank data rows only.
+        From the typed CSV pass, number columns are ``float64`` (``int64``/``Int64`` when
+        every cell is a whole number) and date columns ``datetime64[ns]`` when every cell
+        is an ISO date; missing cells are then NaN/NA/NaT rather than ``""``.
     rows : numpy.ndarray
         The user-visible row number of each data row.
     header_row : int
@@ -490,9 +497,11 @@ def _typed_fast_path(data: bytes, text: str, table: str, file: str, issues: list
     """Read a well-formed CSV in one typed pass (pyarrow), or ``None`` to use the grid path.
 
     Taken when the first record is a header naming at least one column of ``table`` and
-    every row parses: whole/real-number columns as numbers, everything else as text.
-    Any irregularity (ragged rows, a number column holding text, a multi-line header)
-    returns ``None`` and the forgiving grid readers take over. ``threads=False`` when
+    every row parses: whole-number columns as int64 and date columns as dates when every
+    cell is in that form, else numbers as float64 and dates as text; everything else as
+    text. Any irregularity (ragged rows, a number column holding text, a multi-line header,
+    a number with the digits of a phone or ID number) returns ``None`` and the forgiving
+    grid readers take over. ``threads=False`` when
     other files are being read at the same time (each file then keeps to one thread).
     """
     from pbkit.data.schema import TABLES
@@ -514,32 +523,64 @@ def _typed_fast_path(data: bytes, text: str, table: str, file: str, issues: list
     resolved = [resolve_header(spec, h) if h else None for h in headers]
     if not any(resolved):
         return None
-    try:
-        import pyarrow as pa
-        import pyarrow.csv as pacsv
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
 
-        names = [f"c{j}" for j in range(len(headers))]
-        types = {}
-        for name, canonical in zip(names, resolved):
-            kind = spec.column(canonical).kind if canonical else None
-            # large_string is what pandas keeps text in: no conversion when wrapping it
-            types[name] = pa.float64() if kind in ("int", "float") else pa.large_string()
-        if data[:3] == codecs.BOM_UTF8:
-            data = data[len(codecs.BOM_UTF8):]
-        tb = pacsv.read_csv(
-            pa.BufferReader(pa.py_buffer(data)),  # bytes or a memory map, not copied
-            # threads pay off on big files only; small ones read faster on one thread
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
-                                           use_threads=threads and len(data) > _ARROW_THREADS_BYTES,
-                                           block_size=1 << 22),
-            parse_options=pacsv.ParseOptions(delimiter=sep, ignore_empty_lines=False,
-                                             newlines_in_values=data.find(b'"') >= 0),
-            convert_options=pacsv.ConvertOptions(column_types=types, null_values=[""],
-                                                 strings_can_be_null=False,
-                                                 quoted_strings_can_be_null=False),
-        )
-    except Exception:  # an irregular file: the grid path reads and reports it
+    names = [f"c{j}" for j in range(len(headers))]
+    # Two typings, tried in turn. Exact: whole-number columns as int64 and ISO dates as
+    # date32, parsed and calendar-checked in C, so the checks need not parse them again.
+    # Plain, when a cell is not in that form ("4.0", "1,200", "2024/3/5"): every number as
+    # float64 and dates as text, which the general parsers read and report cell by cell.
+    exact: dict[str, Any] = {}
+    plain: dict[str, Any] = {}
+    for name, canonical in zip(names, resolved):
+        kind = spec.column(canonical).kind if canonical else None
+        # large_string is what pandas keeps text in: no conversion when wrapping it
+        plain[name] = pa.float64() if kind in ("int", "float") else pa.large_string()
+        exact[name] = {"int": pa.int64(), "date": pa.date32()}.get(kind, plain[name])
+    if data[:3] == codecs.BOM_UTF8:
+        data = data[len(codecs.BOM_UTF8):]
+    quoted = data.find(b'"') >= 0
+    tb = dates = None
+    for types in ([exact, plain] if exact != plain else [plain]):
+        try:
+            tb = pacsv.read_csv(
+                pa.BufferReader(pa.py_buffer(data)),  # bytes or a memory map, not copied
+                # threads pay off on big files only; small ones read faster on one thread
+                read_options=pacsv.ReadOptions(
+                    column_names=names, skip_rows=1, block_size=1 << 22,
+                    use_threads=threads and len(data) > _ARROW_THREADS_BYTES),
+                parse_options=pacsv.ParseOptions(delimiter=sep, ignore_empty_lines=False,
+                                                 newlines_in_values=quoted),
+                convert_options=pacsv.ConvertOptions(column_types=types, null_values=[""],
+                                                     strings_can_be_null=False,
+                                                     quoted_strings_can_be_null=False),
+            )
+        except pa.ArrowInvalid as exc:
+            if types is exact and "conversion error" in str(exc):
+                continue  # a cell the exact typing does not take: the plain one
+            return None  # an irregular file: the grid path reads and reports it
+        except Exception:
+            return None
+        # ISO dates outside what datetime64[ns] holds: read as text, reported as written
+        dates = {name: arrow_dates(tb.column(name)) for name in names
+                 if types[name] == pa.date32()}
+        if all(d is not None for d in dates.values()):
+            break
+        tb = None
+    if tb is None:
         return None
+    for name in names:
+        if pa.types.is_integer(tb.schema.field(name).type) or \
+                pa.types.is_floating(tb.schema.field(name).type):
+            span = pc.min_max(tb.column(name))
+            low, high = span["min"].as_py(), span["max"].as_py()
+            if low is not None and (high >= _IDENTIFIER_SIZE or low <= -_IDENTIFIER_SIZE):
+                # as many digits as a mobile or resident ID number: read the file as text,
+                # so such a cell keeps every digit (a float would round a resident ID) and
+                # is found and masked as an identifier
+                return None
     n = tb.num_rows
     if n > limits.max_rows:
         raise DataLimitError("data.too_many_rows", file=file, table=table,
@@ -549,7 +590,13 @@ def _typed_fast_path(data: bytes, text: str, table: str, file: str, issues: list
     every_row = False  # once a column is filled on every row, no row is blank
     for j, name in enumerate(names):
         col = tb.column(name)
-        if types[name] == pa.large_string():
+        if name in dates:
+            series = dates[name]
+            filled = None if every_row else series.notna().to_numpy()
+        elif pa.types.is_integer(col.type):
+            series = arrow_ints(col)
+            filled = None if every_row else series.notna().to_numpy()
+        elif col.type == pa.large_string():
             if _already_clean(col):  # the common case: wrap the arrow data as it is
                 series = pd.Series(col, dtype=STR_DTYPE)
                 filled = None if every_row else arrow_filled(col)
@@ -614,6 +661,7 @@ def _guard(source: RawSource, file: str, table: str | None, key: str, fn):
         return None
 
 
+_IDENTIFIER_SIZE = 1e10  # a number this big has the digits of a mobile or ID number
 _PARALLEL_BYTES = 4 << 20  # read CSV files side by side when they hold more than this
 _ARROW_THREADS_BYTES = 8 << 20  # a file this big is also parsed on several threads
 

@@ -56,6 +56,7 @@ from pbkit.data.normalize import (
     allowed_text,
     factorize_codes,
     factorize_text,
+    number_span,
     parse_bool,
     parse_date,
     parse_enum,
@@ -343,7 +344,10 @@ class _Checker:
         hits = np.zeros(len(cells), dtype=bool)
         if len(cells) == 0:
             return hits
-        if cells.dtype.kind == "f":  # numbers read as numbers: only 11+ digit ones matter
+        if cells.dtype.kind in "iuf":  # read as numbers: only 11+ digit ones matter
+            span = number_span(cells)
+            if span is None or (-1e10 < span[0] and span[1] < 1e10):
+                return hits
             with np.errstate(invalid="ignore"):
                 big = np.abs(cells.to_numpy(dtype="float64", na_value=np.nan)) >= 1e10
             if only is not None:
@@ -351,7 +355,7 @@ class _Checker:
             if not big.any():
                 return hits
             text = pd.Series("", index=cells.index, dtype=STR_DTYPE)
-            text[big] = [format(v, ".0f") if float(v).is_integer() else repr(v)
+            text[big] = [str(int(v)) if float(v).is_integer() else repr(v)
                          for v in cells[big]]
             cells = text
         # an identifier needs at least 11 digits: test the pattern on those cells only
@@ -436,14 +440,16 @@ class _Checker:
             if missing.any():
                 self.emit("error", "data.missing_value", tab, header, np.flatnonzero(missing),
                           lambda p: {})
-        if kind in ("int", "float") and (col.min is not None or col.max is not None):
+        if kind in ("int", "float") and (col.min is not None or col.max is not None) \
+                and not self._within(cells if cells.dtype.kind in "iuf" else typed, col):
             values = typed.astype("float64").to_numpy(na_value=np.nan)
             for bound, key, op in ((col.min, "data.below_min", np.less),
                                    (col.max, "data.above_max", np.greater)):
                 if bound is None:
                     continue
                 with np.errstate(invalid="ignore"):
-                    out = op(values, bound) & ~np.isnan(values)
+                    # an identifier cell is already reported, masked: never repeat its value
+                    out = op(values, bound) & ~np.isnan(values) & ~ident
                 if out.any():
                     b = int(bound) if float(bound).is_integer() else bound
                     name = "min" if key == "data.below_min" else "max"
@@ -452,6 +458,20 @@ class _Checker:
                                                                    name: b})
                     tab.blocked[col.name] = tab.blocked[col.name] | out
         tab.typed[col.name] = typed
+
+    @staticmethod
+    def _within(values: pd.Series, col: Column) -> bool:
+        """Whether every value of a number column lies within its bounds (two reductions).
+
+        ``values`` may be the cells as read when they are numbers already: a cell that
+        is not a valid number there is reported as such, and blocked, before this.
+        """
+        span = number_span(values)
+        if span is None:
+            return True
+        low, high = span
+        return not ((col.min is not None and low < col.min)
+                    or (col.max is not None and high > col.max))
 
     def duplicates(self, tab: _Table, key: str) -> None:
         if key not in tab.typed:
@@ -578,9 +598,10 @@ class _Checker:
         if selfref.any():
             self.emit("error", "data.parent_self", tab, tab.columns["parent_id"],
                       np.flatnonzero(selfref), lambda p: {"value": _show(parents.iat[p])})
-        mapping = {i: q for i, q in zip(ids, parents) if isinstance(i, str) and isinstance(q, str)
-                   and i != q}
-        pos_of = {i: p for p, i in enumerate(ids) if isinstance(i, str)}
+        id_list, parent_list = ids.tolist(), parents.tolist()  # one conversion, not per cell
+        mapping = {i: q for i, q in zip(id_list, parent_list)
+                   if isinstance(i, str) and isinstance(q, str) and i != q}
+        pos_of = {i: p for p, i in enumerate(id_list) if isinstance(i, str)}
         done: set[str] = set()
         cycles = []
         for start in mapping:
@@ -653,11 +674,16 @@ class _Checker:
                       lambda p: {"value": _show(values.iat[p]), "targets": "households, orgs"})
 
     # ------------------------------------------------------------- impossible values
-    def impossible(self) -> None:
+    def impossible(self, table: str) -> None:
+        """Values no row of ``table`` can hold: future years and dates, join before 18,
+        more attended than expected, an end before its start (checks within one table,
+        so each runs in the thread that checked the table)."""
+        tab = self.tables.get(table)
+        if tab is None:
+            return
         year = self.today.year
-        for table, column in YEAR_COLUMNS:
-            tab = self.tables.get(table)
-            if tab is None or column not in tab.typed:
+        for name, column in YEAR_COLUMNS:
+            if name != table or column not in tab.typed:
                 continue
             v = tab.typed[column]
             future = (v > year).to_numpy(dtype=bool, na_value=False)
@@ -667,9 +693,8 @@ class _Checker:
                                                                   "year": year})
                 tab.blocked[column] = tab.blocked[column] | future
         today_text = self.today.strftime("%Y-%m-%d")
-        for table, column in PAST_DATES:
-            tab = self.tables.get(table)
-            if tab is None or column not in tab.typed:
+        for name, column in PAST_DATES:
+            if name != table or column not in tab.typed:
                 continue
             v = tab.typed[column]
             future = (v > self.today).to_numpy(dtype=bool, na_value=False)
@@ -678,8 +703,27 @@ class _Checker:
                           np.flatnonzero(future),
                           lambda p, v=v: {"value": v.iat[p].strftime("%Y-%m-%d"),
                                           "today": today_text})
-        people = self.tables.get("people")
-        if people is not None and {"birth_year", "join_year"} <= set(people.typed):
+        if table == "people":
+            self._people_years(tab, year)
+        elif table == "activities" and {"expected", "attended"} <= set(tab.typed):
+            exp, att = tab.typed["expected"], tab.typed["attended"]
+            over = (att > exp).to_numpy(dtype=bool, na_value=False)
+            over = over & ~tab.blocked["attended"] & ~tab.blocked["expected"]
+            if over.any():
+                self.emit("error", "data.attended_over_expected", tab,
+                          tab.columns["attended"], np.flatnonzero(over),
+                          lambda p: {"attended": int(att.iat[p]), "expected": int(exp.iat[p])})
+        elif table == "pairings" and {"start", "end"} <= set(tab.typed):
+            start, end = tab.typed["start"], tab.typed["end"]
+            before = (end < start).to_numpy(dtype=bool, na_value=False)
+            if before.any():
+                self.emit("error", "data.end_before_start", tab, tab.columns["end"],
+                          np.flatnonzero(before),
+                          lambda p: {"end": end.iat[p].strftime("%Y-%m-%d"),
+                                     "start": start.iat[p].strftime("%Y-%m-%d")})
+
+    def _people_years(self, people: _Table, year: int) -> None:
+        if {"birth_year", "join_year"} <= set(people.typed):
             birth, join = people.typed["birth_year"], people.typed["join_year"]
             early = (join < birth + 18).to_numpy(dtype=bool, na_value=False)
             early = early & (~people.blocked["join_year"] & ~people.blocked["birth_year"])
@@ -688,7 +732,7 @@ class _Checker:
                           np.flatnonzero(early),
                           lambda p: {"join_year": int(join.iat[p]),
                                      "birth_year": int(birth.iat[p])})
-        if people is not None and "birth_year" in people.typed:
+        if "birth_year" in people.typed:
             birth = people.typed["birth_year"]
             young = ((birth > year - 18) & (birth <= year)).to_numpy(dtype=bool, na_value=False)
             if young.any():
@@ -696,24 +740,6 @@ class _Checker:
                           np.flatnonzero(young), lambda p: {"birth_year": int(birth.iat[p])})
             if "age_band" in people.typed:
                 self.age_bands(people, year)
-        acts = self.tables.get("activities")
-        if acts is not None and {"expected", "attended"} <= set(acts.typed):
-            exp, att = acts.typed["expected"], acts.typed["attended"]
-            over = (att > exp).to_numpy(dtype=bool, na_value=False)
-            over = over & ~acts.blocked["attended"] & ~acts.blocked["expected"]
-            if over.any():
-                self.emit("error", "data.attended_over_expected", acts,
-                          acts.columns["attended"], np.flatnonzero(over),
-                          lambda p: {"attended": int(att.iat[p]), "expected": int(exp.iat[p])})
-        pairs = self.tables.get("pairings")
-        if pairs is not None and {"start", "end"} <= set(pairs.typed):
-            start, end = pairs.typed["start"], pairs.typed["end"]
-            before = (end < start).to_numpy(dtype=bool, na_value=False)
-            if before.any():
-                self.emit("error", "data.end_before_start", pairs, pairs.columns["end"],
-                          np.flatnonzero(before),
-                          lambda p: {"end": end.iat[p].strftime("%Y-%m-%d"),
-                                     "start": start.iat[p].strftime("%Y-%m-%d")})
 
     def age_bands(self, people: _Table, year: int) -> None:
         birth, band = people.typed["birth_year"], people.typed["age_band"]
@@ -793,7 +819,6 @@ class _Checker:
                                          table=name,
                                          params={"table": name, "zh": TABLES[name].zh}))
         self.refs()
-        self.impossible()
 
 
 _PARALLEL_ROWS = 50_000  # check tables side by side above this many rows in all
@@ -812,6 +837,7 @@ def _check_table(raw: RawTable, limits: Limits, today: pd.Timestamp) -> _TableCh
     """Check one table's columns and ids in a checker of its own (issues kept apart)."""
     checker = _Checker(RawSource(raw.file, "table"), limits, today)
     tab = checker.table(raw)
+    checker.impossible(raw.table)
     tab.frame = _typed_frame(raw.table, tab)  # typed columns are final from here on
     return _TableChecked(checker, limits, today)
 

@@ -302,3 +302,77 @@ def test_table_given_twice_checks_follow_the_kept_copy(tmp_path, monkeypatch):
             and i.table == "visits"] == ["P9"]
     for name, frame in frames_seq.items():
         pd.testing.assert_frame_equal(frames[name], frame, check_exact=True)
+
+
+# ------------------------------------------------- whole numbers and dates typed while read
+
+_PEOPLE_HEAD = "person_id,org_id,roles,gender,education,birth_year,join_year,capacity,last_contact\n"
+
+
+def _people(rows):
+    return _PEOPLE_HEAD + "".join(
+        f"P{k},V1,member,male,primary,{b},{j},{c},{d}\n" for k, (b, j, c, d) in enumerate(rows))
+
+
+def test_whole_numbers_and_iso_dates_arrive_typed(tmp_path):
+    folder = _write(tmp_path / "d", {"orgs": BASE["orgs"],
+                                      "people": _people([(1960, 1985, 2, "2024-03-05"),
+                                                         ("", 1990, 3, "")])})
+    raw = read_source(folder).tables["people"]
+    dtypes = dict(zip(raw.headers, (str(raw.data[j].dtype) for j in raw.data.columns)))
+    assert dtypes["capacity"] == "int64" and dtypes["birth_year"] == "Int64"
+    assert dtypes["last_contact"] == "datetime64[ns]" and dtypes["person_id"] == "str"
+    report, frames = check_source(read_source(folder), today=TODAY)
+    assert not report.has_errors
+    people = frames["people"]
+    assert people["birth_year"].tolist() == [1960, pd.NA]
+    assert people["last_contact"].tolist() == [pd.Timestamp("2024-03-05"), pd.NaT]
+
+
+@pytest.mark.parametrize("column", ["capacity", "birth_year"])
+def test_resident_id_in_a_number_column_is_found_and_masked(tmp_path, column):
+    # 18 digits: as a float it would lose its last digits and pass as a number
+    ident = "110101199003071233"
+    cells = {"capacity": (1960, 1985, ident, ""), "birth_year": (ident, 1985, 1, "")}[column]
+    folder = _write(tmp_path / "d", {"orgs": BASE["orgs"],
+                                      "people": _people([(1960, 1985, 2, ""), cells])})
+    report = validation.validate(folder, today=TODAY)
+    about = [i for i in report if i.row == 3 and i.column == column]
+    assert [(i.key, i.params) for i in about] == [
+        ("data.identifier_cell.resident_id", {"masked": "110***********1233"})]
+    assert not any(ident[:12] in i.message("en") for i in report)
+
+
+def test_mobile_number_in_a_bounded_column_is_not_repeated_as_out_of_range(tmp_path):
+    folder = _write(tmp_path / "d", {"orgs": BASE["orgs"],
+                                      "people": _people([(1960, 1985, "13812345678", ""),
+                                                         (1960, 1985, 99, "")])})
+    report = validation.validate(folder, today=TODAY)
+    found = [(i.key, i.row, i.column) for i in report if i.severity == "error"]
+    assert found == [("data.identifier_cell.mobile", 2, "capacity"),
+                     ("data.above_max", 3, "capacity")]
+    assert not any("13812345678" in i.message(lang) for i in report for lang in ("zh", "en"))
+
+
+_int_cell = st.sampled_from(["3", "-3", " 7 ", "0003", "", "4.0", "1,200", "1965年", "x",
+                             "2.5", "60", "13812345678", "9223372036854775808", "1e3"])
+_year_cell = st.sampled_from(["1960", "1990", "", "2090", "1965.0", "abc", "1975"])
+_date_cell = st.sampled_from(["2024-03-05", "2024-02-29", "2023-02-29", "1600-01-01",
+                              "2300-05-05", "2024/3/5", "2024-3-5", "", "45356",
+                              "2099-01-01", "2024年3月5日"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_year_cell, _year_cell, _int_cell, _date_cell), min_size=1,
+                max_size=6))
+def test_typed_read_reports_what_the_text_read_reports(tmp_path_factory, rows):
+    """Whole numbers and ISO dates typed by the CSV reader, or read as text by the general
+    reader: the same issues (row, column, message values) and the same frames."""
+    folder = _write(tmp_path_factory.mktemp("d"), {"orgs": BASE["orgs"], "people": _people(rows)})
+    typed_report, typed_frames = check_source(read_source(folder), today=TODAY)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(readers, "_typed_fast_path", lambda *args, **kwargs: None)
+        text_report, text_frames = check_source(read_source(folder), today=TODAY)
+    assert _issues(typed_report) == _issues(text_report)
+    pd.testing.assert_frame_equal(typed_frames["people"], text_frames["people"],
+                                  check_exact=True)
