@@ -5,9 +5,10 @@ holds (detected from its name, in English or Chinese), the header cells as the u
 them and the data cells as cleaned text (:func:`pbkit.data.normalize.clean_text`), with the
 row number the user sees for every data row. A well-formed UTF-8 CSV file is read in one
 typed pass instead: its number columns arrive as numbers (whole-number columns as integers
-when every cell is one) and its date columns as dates when every cell is ``YYYY-MM-DD``. Blank rows and blank columns are dropped but
-still counted, so row numbers match the spreadsheet: the header is row 1 and the first data
-row is row 2 (a title row above the header is recognised and skipped, with a warning).
+when every cell is one) and its date columns as dates when every cell is ``YYYY-MM-DD``.
+Blank rows and blank columns are dropped but still counted, so row numbers match the
+spreadsheet: the header is row 1 and the first data row is row 2 (a title row above the
+header is recognised and skipped, with a warning).
 
 CSV encoding is decided by a fixed rule: a byte-order mark, else strict UTF-8, else strict
 GB18030 (a superset of GBK and GB2312 that also holds characters such as 𠮷 and €). An
