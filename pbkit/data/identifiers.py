@@ -35,6 +35,7 @@ import re
 from typing import Any
 
 __all__ = [
+    "IDENTIFIER_NUMBER_MIN",
     "ID_WEIGHTS",
     "ID_CHECK_CHARS",
     "IDENTIFIER_HEADERS_EN",
@@ -64,6 +65,9 @@ _MOBILE_RE = re.compile(
 )
 # A cheap superset used to pick the cells worth a precise look (vectorised in pandas).
 PREFILTER_PATTERN = r"[0-9０-９]{3}[- ]?[0-9０-９]{4}[- ]?[0-9０-９]{4}"
+# The smallest number with as many digits as a mobile number (11); resident IDs have more.
+# A number column holding one this large may hold an identifier and is checked as text.
+IDENTIFIER_NUMBER_MIN = 1e10
 
 # Headers (folded with pbkit.data.schema.fold_header) that mean a direct identifier.
 IDENTIFIER_HEADERS_EN: frozenset[str] = frozenset({

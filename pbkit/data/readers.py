@@ -42,6 +42,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pbkit.data.identifiers import IDENTIFIER_NUMBER_MIN
 from pbkit.data.limits import DEFAULT_LIMITS, Limits, check_archive, check_file_size
 from pbkit.data.normalize import (
     STR_DTYPE,
@@ -577,7 +578,7 @@ def _typed_fast_path(data: bytes, text: str, table: str, file: str, issues: list
                 pa.types.is_floating(tb.schema.field(name).type):
             span = pc.min_max(tb.column(name))
             low, high = span["min"].as_py(), span["max"].as_py()
-            if low is not None and (high >= _IDENTIFIER_SIZE or low <= -_IDENTIFIER_SIZE):
+            if low is not None and max(high, -low) >= IDENTIFIER_NUMBER_MIN:
                 # as many digits as a mobile or resident ID number: read the file as text,
                 # so such a cell keeps every digit (a float would round a resident ID) and
                 # is found and masked as an identifier
@@ -662,7 +663,6 @@ def _guard(source: RawSource, file: str, table: str | None, key: str, fn):
         return None
 
 
-_IDENTIFIER_SIZE = 1e10  # a number this big has the digits of a mobile or ID number
 _PARALLEL_BYTES = 4 << 20  # read CSV files side by side when they hold more than this
 _ARROW_THREADS_BYTES = 8 << 20  # a file this big is also parsed on several threads
 

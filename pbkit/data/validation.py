@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from pbkit.data.identifiers import (
+    IDENTIFIER_NUMBER_MIN,
     PREFILTER_PATTERN,
     find_identifiers,
     has_identifier,
@@ -346,10 +347,11 @@ class _Checker:
             return hits
         if cells.dtype.kind in "iuf":  # read as numbers: only 11+ digit ones matter
             span = number_span(cells)
-            if span is None or (-1e10 < span[0] and span[1] < 1e10):
+            if span is None or max(span[1], -span[0]) < IDENTIFIER_NUMBER_MIN:
                 return hits
             with np.errstate(invalid="ignore"):
-                big = np.abs(cells.to_numpy(dtype="float64", na_value=np.nan)) >= 1e10
+                numbers = np.abs(cells.to_numpy(dtype="float64", na_value=np.nan))
+                big = numbers >= IDENTIFIER_NUMBER_MIN
             if only is not None:
                 big = big & only
             if not big.any():

@@ -92,3 +92,17 @@ def scheduler():
                       host="127.0.0.1",
                       dashboard_address=None, silence_logs=40) as cluster:
         yield cluster.scheduler_address
+
+
+def cli_on_both_engines(base: list[str], scheduler: str, capsys, xlsx) -> tuple[str, object]:
+    """Run ``base --json`` with pandas, then with Dask writing ``xlsx``.
+
+    Returns pandas' stdout and Dask's captured (out, err); both runs must exit 0.
+    """
+    from pbkit.cli import main
+
+    assert main([*base, "--json"]) == 0
+    plain = capsys.readouterr().out
+    assert main([*base, "--json", "--engine", "dask", "--scheduler", scheduler,
+                 "--xlsx", str(xlsx)]) == 0
+    return plain, capsys.readouterr()

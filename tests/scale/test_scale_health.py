@@ -10,6 +10,7 @@ import pytest
 from pbkit.cli import main
 from pbkit.errors import UsageError
 from pbkit.scale.health import health_report
+from tests.scale.conftest import cli_on_both_engines
 
 AS_OF = "2025-12-31"
 
@@ -79,12 +80,8 @@ def test_unknown_engine_is_refused(cross_parquet):
 def test_cli_json_and_summary_are_the_same_on_both_engines(cross_parquet, scheduler, capsys,
                                                             tmp_path):
     base = ["health", str(cross_parquet), "--as-of", AS_OF, "--lang", "en"]
-    assert main([*base, "--json"]) == 0
-    plain = capsys.readouterr().out
     out = tmp_path / "dask.xlsx"
-    assert main([*base, "--json", "--engine", "dask", "--scheduler", scheduler,
-                 "--xlsx", str(out)]) == 0
-    captured = capsys.readouterr()
+    plain, captured = cli_on_both_engines(base, scheduler, capsys, out)
     assert captured.out == plain
     assert f"computing on Dask (scheduler: {scheduler})" in captured.err
     assert json.loads(plain)["meta"]["dataset"] == "two-townships"

@@ -9,6 +9,7 @@ import pytest
 
 from pbkit.cli import main
 from pbkit.scale.metrics import metrics_report
+from tests.scale.conftest import cli_on_both_engines
 
 AS_OF = "2025-12-31"
 
@@ -67,12 +68,8 @@ def test_removed_people_and_seed_reach_the_dask_engine(cross_parquet, cross_coun
 
 def test_cli_json_xlsx_and_summary_on_both_engines(cross_parquet, scheduler, capsys, tmp_path):
     base = ["metrics", str(cross_parquet), "--as-of", AS_OF, "--lang", "en"]
-    assert main([*base, "--json"]) == 0
-    plain = capsys.readouterr().out
     out = tmp_path / "m.xlsx"
-    assert main([*base, "--json", "--engine", "dask", "--scheduler", scheduler,
-                 "--xlsx", str(out)]) == 0
-    captured = capsys.readouterr()
+    plain, captured = cli_on_both_engines(base, scheduler, capsys, out)
     assert captured.out == plain
     assert json.loads(plain)["summary"]["needy"] > 0
     from openpyxl import load_workbook
