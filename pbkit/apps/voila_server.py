@@ -60,6 +60,10 @@ MAX_HEADER_BYTES = 64 * 1024
 #: The environment variable the trainer token arrives in (never a command-line option).
 TOKEN_ENV = "PBKIT_TRAINER_TOKEN"
 
+#: Set in every kernel's environment unless already set.
+KERNEL_ENV = {"OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+              "MALLOC_ARENA_MAX": "2"}
+
 log = logging.getLogger("pbkit.voila")
 
 
@@ -142,8 +146,10 @@ class GuardedKernelManager(ServerKernelManager):
 
     Each kernel gets an address-space limit (``RLIMIT_AS``: an allocation beyond it fails
     with ``MemoryError`` in that kernel only), a CPU-time limit (``RLIMIT_CPU``: a kernel
-    that has used that much processor time is stopped) and a lower priority (``nice``), so
-    the server and the other trainees' kernels keep running whatever one page does.
+    that has used that much processor time is stopped), a lower priority (``nice``) and
+    one thread for numeric libraries (:data:`KERNEL_ENV`), so the server and the other
+    trainees' kernels keep running whatever one page does. An app kernel after scoring
+    uses about 0.6-0.8 GB of address space (0.25 GB resident), well inside the default.
     """
 
     memory_limit_mb = Int(2048, config=True, help="Address-space limit per kernel (MiB).")
@@ -154,6 +160,10 @@ class GuardedKernelManager(ServerKernelManager):
         env = kw.get("env")
         if isinstance(env, dict):  # Voila hands the page's query string to the kernel
             env.pop(TOKEN_ENV, None)
+            # one page, one core: numeric libraries would start a thread per core (and
+            # reserve address space for each)
+            for name, value in KERNEL_ENV.items():
+                env.setdefault(name, value)
             if env.get("QUERY_STRING"):
                 env["QUERY_STRING"] = without_token(env["QUERY_STRING"])
             url = env.get("VOILA_REQUEST_URL", "")
