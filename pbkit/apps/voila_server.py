@@ -38,7 +38,7 @@ import logging
 import os
 import resource
 from typing import Any
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import parse_qsl, quote, quote_plus, urlencode
 
 from jupyter_server.log import log_request as _jupyter_log_request
 from jupyter_server.services.kernels.kernelmanager import ServerKernelManager
@@ -205,12 +205,16 @@ class _Redact(logging.Filter):
 
     def __init__(self, secret: str) -> None:
         super().__init__()
-        self.secret = secret
+        # as typed, and as it appears in a URL
+        self.forms = sorted({secret, quote(secret, safe=""), quote_plus(secret)},
+                            key=len, reverse=True)
 
     def filter(self, record: logging.LogRecord) -> bool:
         text = record.getMessage()
-        if self.secret in text:
-            record.msg, record.args = text.replace(self.secret, "[secret]"), None
+        if any(form in text for form in self.forms):
+            for form in self.forms:
+                text = text.replace(form, "[secret]")
+            record.msg, record.args = text, None
         return True
 
 

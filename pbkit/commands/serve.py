@@ -137,9 +137,10 @@ def run(args: argparse.Namespace) -> int:
 def _token(args: argparse.Namespace) -> tuple[str | None, bool]:
     """The server's token and whether it was generated here.
 
-    From ``--token-file``, else ``PBKIT_TRAINER_TOKEN``, else ``--token`` (with a warning:
-    other users of the machine can read a command line), else a new random one for the
-    trainer console. A given token shorter than :data:`TOKEN_MIN_LENGTH` is refused.
+    From ``--token-file``, else ``--token`` (with a warning: other users of the machine can
+    read a command line), else ``PBKIT_TRAINER_TOKEN`` (trainer console), else a new random
+    one for the trainer console. A given token shorter than :data:`TOKEN_MIN_LENGTH` is
+    refused.
     """
     token = None
     if args.token_file:
@@ -148,11 +149,11 @@ def _token(args: argparse.Namespace) -> tuple[str | None, bool]:
         except (OSError, UnicodeDecodeError) as exc:
             raise UsageError("cmd.serve.token_file_unreadable", path=args.token_file,
                              reason=getattr(exc, "strerror", None) or str(exc)) from None
-    elif os.environ.get(TOKEN_ENV) and (args.trainer or args.token):
-        token = os.environ[TOKEN_ENV]
     elif args.token:
         print(t("serve.token_on_command_line"), file=sys.stderr, flush=True)
         token = args.token
+    elif os.environ.get(TOKEN_ENV) and args.trainer:
+        token = os.environ[TOKEN_ENV]
     if token is None:
         return (new_token(), True) if args.trainer else (None, False)
     if len(token) < TOKEN_MIN_LENGTH:
