@@ -201,8 +201,9 @@ def _start(kind: str, preheat: int = 0) -> dict:
     else:
         cmd = [sys.executable, "-m", "pbkit.cli", "serve", "--no-browser", "--port",
                str(port)]
-        if kind == "trainer":
-            cmd += ["--trainer", "--token", TOKEN]
+        if kind == "trainer":  # the token through the environment, never on a command line
+            cmd += ["--trainer"]
+            env["PBKIT_TRAINER_TOKEN"] = TOKEN
         if preheat:
             cmd += ["--preheat", str(preheat)]
     log = open(data / "server.log", "w")  # closed by the finaliser

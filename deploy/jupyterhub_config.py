@@ -26,7 +26,10 @@ PBKIT = os.environ.get("PBKIT_HOME", "/opt/pbkit")
 c.Spawner.cmd = [f"{PBKIT}/.venv/bin/jhsingle-native-proxy"]
 c.Spawner.args = [
     "--destport=0",
-    f"{PBKIT}/.venv/bin/python", "-m", "voila", f"{PBKIT}/notebooks/apps",
+    # pbkit's Voila (pbkit.apps.voila_server): v1 kernel websocket only, every message's
+    # part count and offsets checked before use (Voila 0.5.13 loops over an unchecked
+    # 8-byte count), kernels with address-space/CPU limits; same options as `voila`
+    f"{PBKIT}/.venv/bin/python", "-m", "pbkit.apps.voila_server", f"{PBKIT}/notebooks/apps",
     "{--}port={port}",
     "{--}Voila.ip=127.0.0.1",
     "{--}no-browser",
@@ -47,6 +50,9 @@ c.Spawner.args = [
     # <html lang="zh">: Simplified Chinese glyph forms and a Chinese screen-reader voice
     "{--}VoilaExporter.language_code=zh",
 ]
+# The role-play app stores attempts under the hub user (JUPYTERHUB_USER, set by the hub in
+# each trainee's server), never under a code typed into the page: name hub users by their
+# pseudonymous trainee codes and register those codes in the trainer console.
 c.Spawner.environment = {
     "PBKIT_LANG": "zh",
     "PBKIT_DB_URL": os.environ.get("PBKIT_DB_URL", "postgresql+psycopg://pbkit@127.0.0.1/pbkit"),

@@ -15,8 +15,10 @@ module              app                                    notebook
 ``trainer_app``     trainer console (token-protected)      ``notebooks/trainer/console``
 ==================  =====================================  ===========================
 
-``voila_login`` is not an app: the trainer console's Voila server loads it for its
-bilingual log-in page (``--Voila.identity_provider_class``).
+``voila_server`` and ``voila_login`` are not apps: ``voila_server`` is the Voila server
+``pbkit serve`` runs (checked kernel websocket, guarded kernels, token kept out of command
+lines and logs); it loads ``voila_login`` for the trainer console's bilingual, rate-limited
+log-in page.
 """
 
 from __future__ import annotations

@@ -1,7 +1,11 @@
 """Role-play practice: choose a scenario, answer the villager turn by turn, see the score.
 
-The trainee enters a pseudonymous trainee code (or arrives with ``?trainee=T0001`` in the
-link), chooses a scenario, reads the situation and answers the villager's lines turn by turn
+Who the trainee is comes from the server side, never from the page: the code given to
+the app in Python, the JupyterHub user (``JUPYTERHUB_USER``), ``PBKIT_TRAINEE``, or a
+personal link signed by the trainer (:mod:`pbkit.serving.links`). The trainee-code box only
+shows it; a message that changes the box changes nothing that is stored. A signed class
+link lets a trainee type a new code once per page, within the link's cap. Without any of
+these the attempt is scored but not saved. The trainee chooses a scenario, reads the situation and answers the villager's lines turn by turn
 (the villager's reactions come from the scenario through :mod:`pbkit.roleplay`). On
 "submit", the conversation is scored by :mod:`pbkit.roleplay` and stored through
 :class:`pbkit.store.ResultsStore` under a submission id made when the attempt began, so a
@@ -140,7 +144,9 @@ class RolePlayApp(AppShell):
     save : bool
         Save attempts (``False`` for a practice page without a store).
     trainee_id, cohort_id : str, optional
-        Defaults from the page link (``?trainee=...&cohort=...``) or ``PBKIT_TRAINEE``.
+        The trainee (server side, fixed for this page) and the cohort to register them in.
+        Defaults: ``JUPYTERHUB_USER`` or ``PBKIT_TRAINEE`` / ``PBKIT_COHORT``, else a
+        signed link (``?cohort=...&trainee=...&sig=...``).
     """
 
     TITLE_KEY = "apps.roleplay.title"
@@ -156,12 +162,15 @@ class RolePlayApp(AppShell):
         self._store = store
         self._save = save
         self._scenarios = dict(scenarios) if scenarios is not None else load_scenarios()
-        params = query_params()
-        self.cohort_id = cohort_id or params.get("cohort") or os.environ.get("PBKIT_COHORT")
-        self.trainee = W.Text(value=trainee_id or params.get("trainee")
-                              or os.environ.get("PBKIT_TRAINEE", ""),
+        self.cohort_id = cohort_id or os.environ.get("PBKIT_COHORT")
+        #: the trainee attempts are stored under (server side; ``None``: not known yet)
+        self.identity: str | None = (trainee_id or os.environ.get("JUPYTERHUB_USER")
+                                     or os.environ.get("PBKIT_TRAINEE") or None)
+        self._class_link: Any = None
+        self.trainee = W.Text(value=self.identity or "", disabled=bool(self.identity),
                               style={"description_width": "initial"},
                               layout=W.Layout(width="300px"))
+        self.trainee.observe(self._keep_identity, "value")
         self.scenario = W.Dropdown(options=self._scenario_options(), style={
             "description_width": "initial"}, layout=W.Layout(width="auto", min_width="360px"))
         self.start = W.Button(button_style="primary")
@@ -194,17 +203,37 @@ class RolePlayApp(AppShell):
         self.retry.add_class("pbkit-retry")
         self.relabel()
         self._reset_view()
-        if trainee_id is None and cohort_id is None:
+        if self.identity is None:
+            self.apply_link(query_params())
             when_link_known(self.apply_link)
 
     def apply_link(self, params: dict[str, str]) -> None:
-        """Fill the trainee code and class from the page link (``?trainee=...&cohort=...``)
-        where the app has none yet: a preheated kernel learns the link only after the app
-        is built. What the trainee already typed is kept."""
-        if params.get("cohort") and not self.cohort_id:
-            self.cohort_id = params["cohort"]
-        if params.get("trainee") and not self.trainee.value.strip():
-            self.trainee.value = params["trainee"]
+        """Take the trainee (personal link) or the class (class link) from the page link if
+        its signature verifies (:func:`pbkit.serving.links.verify`); an unsigned or altered
+        link gives nothing. A preheated kernel learns the link only after the app is built.
+        """
+        from pbkit.serving import links
+
+        link = links.verify(params, links.read_key()) if params.get("sig") else None
+        if link is None or self.identity is not None:
+            return
+        if link.cohort_id and not self.cohort_id:
+            self.cohort_id = link.cohort_id
+        if link.trainee_id:
+            self._fix_identity(link.trainee_id)
+        else:
+            self._class_link = link
+
+    def _fix_identity(self, trainee_id: str) -> None:
+        self.identity = trainee_id
+        self._class_link = None
+        self.trainee.value = trainee_id
+        self.trainee.disabled = True
+
+    def _keep_identity(self, change: dict) -> None:
+        """A message that edits the box of a fixed identity is undone (it never counted)."""
+        if self.identity is not None and change["new"] != self.identity:
+            self.trainee.value = self.identity
 
     def _warm_scorer(self, scenario_id: str) -> None:
         """Build the scorer of a scenario ahead of the first submission (it trains a small
@@ -454,8 +483,8 @@ class RolePlayApp(AppShell):
         a = self.attempt
         if a is None:
             raise PbkitError("apps.roleplay.err.not_started")
-        if self._save and not self.trainee.value.strip():
-            raise PbkitError("apps.roleplay.err.no_trainee")
+        if self._save:
+            self._check_identity()
         if not a.finished:
             pending = self.answer.value
             answers = list(a.answers) + ([pending] if pending.strip() else [])
@@ -516,13 +545,25 @@ class RolePlayApp(AppShell):
             self._store = ResultsStore()
         return self._store
 
-    def _save_attempt(self, a: Attempt) -> None:
-        trainee = self.trainee.value.strip()
-        if not trainee:
+    def _check_identity(self) -> None:
+        """Refuse to save without a server-side identity or a class link and a typed code."""
+        if self.identity is None and self._class_link is None:
+            raise PbkitError("apps.roleplay.err.no_identity")
+        if self.identity is None and not self.trainee.value.strip():
             raise PbkitError("apps.roleplay.err.no_trainee")
+
+    def _save_attempt(self, a: Attempt) -> None:
+        self._check_identity()
         store = self.store
-        if self.cohort_id:  # a class link (?cohort=...&trainee=...) registers the trainee
-            store.ensure_trainee(trainee, self.cohort_id)
+        if self.identity is None:  # a class link: register the typed code, once per page
+            from pbkit.serving import links
+
+            typed = self.trainee.value.strip()
+            links.register(self._class_link, typed, store)
+            self._fix_identity(typed)
+        elif self.cohort_id:  # the server (or a signed link) names the cohort
+            store.ensure_trainee(self.identity, self.cohort_id)
+        trainee = self.identity
         a.attempt_id = store.submit_attempt(a.submission_id, trainee, a.scenario_id,
                                             self._turns_for_store(a), a.score)
 

@@ -13,7 +13,10 @@ server never lists it). A trainer
   (:func:`pbkit.roleplay.agreement`: quadratic weighted kappa, exact and adjacent
   agreement, confusion matrix);
 * downloads the gradebook as .xlsx (:meth:`pbkit.store.ResultsStore.export_gradebook`,
-  formulas off).
+  formulas off);
+* hands out links to the role-play app (:mod:`pbkit.serving.links`): a signed personal
+  link per registered trainee (their identity on the trainee server) and class links that
+  register new codes up to a cap; every code registered through a class link is listed.
 
 Every write goes through the store, which enforces its limits whatever the page sends.
 
@@ -34,6 +37,7 @@ import ipywidgets as W
 
 from pbkit.apps.common import AppShell, download_link, esc, guarded, html_table
 from pbkit.errors import PbkitError
+from pbkit.serving.links import DEFAULT_CAP, MAX_CAP
 
 __all__ = ["TrainerApp"]
 
@@ -99,6 +103,12 @@ class TrainerApp(AppShell):
         self.agreement_view = W.HTML()
         self.export_btn = W.Button(button_style="info")
         self.export_view = W.HTML()
+        self.apps_url = W.Text(value=_apps_url(), style=wide, layout=W.Layout(width="420px"))
+        self.links_btn = W.Button(button_style="info")
+        self.cap = W.BoundedIntText(value=DEFAULT_CAP, min=1, max=MAX_CAP, style=wide,
+                                    layout=W.Layout(width="220px"))
+        self.class_link_btn = W.Button(button_style="warning")
+        self.links_view = W.HTML()
         self.tabs = W.Tab(children=[
             self.roster_view,
             W.VBox([self.only_review, self.attempts_view]),
@@ -106,6 +116,10 @@ class TrainerApp(AppShell):
                     self.save_btn]),
             self.agreement_view,
             W.VBox([self.export_btn, self.export_view]),
+            W.VBox([self.apps_url,
+                    W.HBox([self.links_btn, self.cap, self.class_link_btn],
+                           layout=W.Layout(flex_flow="row wrap", align_items="center")),
+                    self.links_view]),
         ])
         self.body.children = [
             W.HBox([self.cohort, self.refresh_btn],
@@ -120,6 +134,8 @@ class TrainerApp(AppShell):
         self.attempt.observe(self._on_attempt, "value")
         self.save_btn.on_click(self._on_save)
         self.export_btn.on_click(self._on_export)
+        self.links_btn.on_click(self._on_links)
+        self.class_link_btn.on_click(self._on_class_link)
         self.save_btn.add_class("pbkit-save-human")
         self.relabel()
         # opening the database and reading the cohort takes a moment: show the page first
@@ -147,7 +163,12 @@ class TrainerApp(AppShell):
         self.rater.description = self.tr("apps.trainer.rater")
         self.save_btn.description = self.tr("apps.trainer.save")
         self.export_btn.description = self.tr("apps.trainer.export")
-        for i, key in enumerate(("roster", "attempts", "review", "agreement", "export")):
+        self.apps_url.description = self.tr("apps.trainer.links.apps_url")
+        self.links_btn.description = self.tr("apps.trainer.links.personal")
+        self.cap.description = self.tr("apps.trainer.links.cap")
+        self.class_link_btn.description = self.tr("apps.trainer.links.class")
+        for i, key in enumerate(("roster", "attempts", "review", "agreement", "export",
+                                 "links")):
             self.tabs.set_title(i, self.tr(f"apps.trainer.tab.{key}"))
 
     def rerender(self) -> None:
@@ -426,6 +447,67 @@ class TrainerApp(AppShell):
             shutil.rmtree(folder, ignore_errors=True)
         filename = f"gradebook-{cohort}.xlsx"
         return download_link(data, filename, self.tr("apps.trainer.download", file=filename))
+
+
+    # -- links --------------------------------------------------------------------------
+
+    def _link(self, **fields: Any) -> str:
+        from urllib.parse import urlencode
+
+        from pbkit.serving import links
+
+        key = links.read_key()
+        if key is None:
+            raise PbkitError("apps.trainer.links.no_key", path=str(links.key_path()))
+        base = self.apps_url.value.strip() or _apps_url()
+        base = base if base.endswith("/") else base + "/"
+        return (f"{base}voila/render/roleplay.ipynb?"
+                + urlencode(links.signed_params(key, cohort_id=self._cohort(), **fields)))
+
+    @guarded
+    def _on_links(self, _button: Any = None) -> None:
+        self.clear_message()
+        self.links_view.value = self.render_links()
+
+    @guarded
+    def _on_class_link(self, _button: Any = None) -> None:
+        self.clear_message()
+        self.links_view.value = self.render_links(class_link=self._link(cap=self.cap.value))
+
+    def render_links(self, class_link: str | None = None) -> str:
+        """Personal links of the cohort's trainees, a new class link if given, and the codes
+        registered through class links (with each link's cap)."""
+        import pandas as pd
+
+        from pbkit.serving import links
+
+        cohort = self._cohort()
+        roster = self.store.roster(cohort)["trainee_id"].astype(str).tolist()
+        parts = []
+        if class_link:
+            parts.append(f"<h4>{esc(self.tr('apps.trainer.links.class_title'))}</h4>"
+                         f"<p><code>{esc(class_link)}</code></p>")
+        personal = pd.DataFrame({"trainee_id": roster,
+                                 "link": [self._link(trainee_id=t) for t in roster]})
+        personal = personal.rename(columns={c: self.tr(f"apps.trainer.links.col.{c}")
+                                            for c in personal.columns})
+        parts.append(f"<h4>{esc(self.tr('apps.trainer.links.personal_title'))}</h4>"
+                     + html_table(personal, lang=self.lang, max_rows=500))
+        rows = [(r["cap"], len(r["trainees"]), "、".join(r["trainees"]))
+                for r in links.registrations(cohort)]
+        registered = pd.DataFrame(rows, columns=[
+            self.tr(f"apps.trainer.links.col.{c}") for c in ("cap", "registered", "codes")])
+        parts.append(f"<h4>{esc(self.tr('apps.trainer.links.registered_title'))}</h4>"
+                     + html_table(registered, lang=self.lang))
+        return "".join(parts)
+
+
+def _apps_url() -> str:
+    """The trainee server's address for links: ``PBKIT_APPS_URL``, else this machine's
+    ``pbkit serve`` default."""
+    import os
+
+    return os.environ.get("PBKIT_APPS_URL") or "http://127.0.0.1:8866/"
 
 
 def _paired_levels(first: Any, second: Any) -> tuple[dict, dict]:

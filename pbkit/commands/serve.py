@@ -14,6 +14,7 @@ from pathlib import Path
 
 from pbkit.errors import UsageError
 from pbkit.i18n import resolve_lang, t
+from pbkit.serving import TOKEN_ENV, TOKEN_MIN_LENGTH, new_token
 
 NAME = "serve"
 HELP = "cmd.serve.help"
@@ -28,6 +29,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-browser", action="store_true", help=t("cmd.serve.no_browser"))
     parser.add_argument("--trainer", action="store_true", help=t("cmd.serve.trainer"))
     parser.add_argument("--token", default=None, help=t("cmd.serve.token"))
+    parser.add_argument("--token-file", default=None, metavar="FILE",
+                        help=t("cmd.serve.token_file", min=TOKEN_MIN_LENGTH))
     parser.add_argument("--data", default=None, metavar="PATH", help=t("cmd.serve.data"))
     parser.add_argument("--preheat", type=int, default=0, metavar="N",
                         help=t("cmd.serve.preheat"))
@@ -51,8 +54,8 @@ def run(args: argparse.Namespace) -> int:
     from pbkit.serving import (
         apps_dir,
         data_dir,
+        links,
         list_apps,
-        new_token,
         prepare_share,
         voila_command,
         write_voila_config,
@@ -69,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         DEFAULT_TRAINER_PORT if args.trainer else DEFAULT_PORT)
     if args.preheat < 0:
         raise UsageError("cmd.serve.bad_preheat", value=args.preheat)
+    token, generated = _token(args)
     check_port(args.host, port)
     directory = apps_dir(trainer=args.trainer)
     if not directory.is_dir():
@@ -79,13 +83,15 @@ def run(args: argparse.Namespace) -> int:
         if not data.exists():
             raise UsageError("cmd.serve.no_data", path=str(data))
         env["PBKIT_SAMPLE"] = str(data)
+    # the results database, the class-link key and everything the server and its kernels
+    # write are readable by this user only
+    os.umask(0o077)
     store_dir = data_dir()
-    store_dir.mkdir(parents=True, exist_ok=True)
-    token = None
-    if args.trainer:
-        token = args.token or os.environ.get("PBKIT_TRAINER_TOKEN") or new_token()
-    elif args.token:
-        token = args.token
+    store_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    links.ensure_key(links.key_path(store_dir))  # signs the class links (0600)
+    env.pop(TOKEN_ENV, None)
+    if token:
+        env[TOKEN_ENV] = token  # read (and dropped) by the server: never on a command line
 
     runtime = Path(tempfile.mkdtemp(prefix="pbkit-serve-"))
     apps = list_apps(directory, lang)
@@ -98,10 +104,12 @@ def run(args: argparse.Namespace) -> int:
     env["JUPYTER_RUNTIME_DIR"] = str(runtime / "runtime")
     env["PBKIT_LANG"] = lang
     env["PBKIT_DATA_DIR"] = str(store_dir)
-    cmd = voila_command(directory, host=args.host, port=port, share_dir=share, token=token,
+    cmd = voila_command(directory, host=args.host, port=port, share_dir=share,
                         open_browser=not args.no_browser, preheat=args.preheat, lang=lang)
 
-    url = f"http://{args.host}:{port}/" + (f"?token={token}" if token else "")
+    # a generated token is shown once so the trainer can log in; a given one never is
+    url = f"http://{args.host}:{port}/" + (
+        (f"?token={token}" if generated else "?token=…") if token else "")
     print(t("serve.started", url=url), flush=True)
     print(t("serve.data_dir", path=str(store_dir)), flush=True)
     print(t("serve.apps", apps="、".join(a.title for a in apps) if lang == "zh"
@@ -124,6 +132,33 @@ def run(args: argparse.Namespace) -> int:
     finally:
         signal.signal(signal.SIGTERM, old)
         shutil.rmtree(runtime, ignore_errors=True)
+
+
+def _token(args: argparse.Namespace) -> tuple[str | None, bool]:
+    """The server's token and whether it was generated here.
+
+    From ``--token-file``, else ``--token`` (with a warning: other users of the machine can
+    read a command line), else ``PBKIT_TRAINER_TOKEN`` (trainer console), else a new random
+    one for the trainer console. A given token shorter than :data:`TOKEN_MIN_LENGTH` is
+    refused.
+    """
+    token = None
+    if args.token_file:
+        try:
+            token = Path(args.token_file).expanduser().read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError("cmd.serve.token_file_unreadable", path=args.token_file,
+                             reason=getattr(exc, "strerror", None) or str(exc)) from None
+    elif args.token:
+        print(t("serve.token_on_command_line"), file=sys.stderr, flush=True)
+        token = args.token
+    elif os.environ.get(TOKEN_ENV) and args.trainer:
+        token = os.environ[TOKEN_ENV]
+    if token is None:
+        return (new_token(), True) if args.trainer else (None, False)
+    if len(token) < TOKEN_MIN_LENGTH:
+        raise UsageError("cmd.serve.short_token", length=len(token), min=TOKEN_MIN_LENGTH)
+    return token, False
 
 
 def _heading(trainer: bool) -> str:

@@ -35,11 +35,22 @@ __all__ = [
     "write_voila_config",
     "APP_EXTENSIONS",
     "new_token",
+    "TOKEN_ENV",
+    "TOKEN_MIN_LENGTH",
+    "VOILA_SERVER_MODULE",
     "data_dir",
     "TEMPLATE_DIR",
 ]
 
 TEMPLATE_DIR = Path(__file__).with_name("share") / "voila" / "templates" / "pbkit"
+
+#: The module ``pbkit serve`` runs instead of ``voila`` (it imports Voila, so it is an app
+#: module; named here as a string so the core does not import it).
+VOILA_SERVER_MODULE = "pbkit.apps.voila_server"
+#: The environment variable that carries the trainer token to the server process.
+TOKEN_ENV = "PBKIT_TRAINER_TOKEN"
+#: Shortest trainer token ``pbkit serve`` accepts (a generated one has 32 characters).
+TOKEN_MIN_LENGTH = 16
 
 # Voila settings that every pbkit server uses (see DESIGN.md, "Voila facts").
 CELL_TIMEOUT_S = 120
@@ -165,16 +176,25 @@ def write_voila_config(target: Path, base_url: str = "/") -> Path:
 
 
 def new_token() -> str:
-    """A random URL-safe token for the trainer console."""
+    """A random URL-safe token for the trainer console (32 characters).
+
+    >>> len(new_token()) >= TOKEN_MIN_LENGTH
+    True
+    """
     return secrets.token_urlsafe(24)
 
 
 def voila_command(directory: Path, *, host: str, port: int, share_dir: Path,
-                  token: str | None = None, open_browser: bool = False,
-                  preheat: int = 0, lang: str = "zh") -> list[str]:
-    """The Voila command line for serving ``directory`` (pages marked as ``lang``)."""
+                  open_browser: bool = False, preheat: int = 0,
+                  lang: str = "zh") -> list[str]:
+    """The Voila command line for serving ``directory`` (pages marked as ``lang``).
+
+    It runs :mod:`pbkit.apps.voila_server` (Voila with a checked kernel websocket and
+    guarded kernels). A trainer token never goes on it: the server reads it from
+    ``PBKIT_TRAINER_TOKEN`` in its environment (see :func:`server_environment`).
+    """
     cmd = [
-        sys.executable, "-m", "voila", str(directory),
+        sys.executable, "-m", VOILA_SERVER_MODULE, str(directory),
         f"--Voila.ip={host}", f"--port={port}", "--Voila.port_retries=0",
         "--strip_sources=True", "--show_tracebacks=False", "--template=pbkit",
         "--classic_tree=True",
@@ -189,10 +209,6 @@ def voila_command(directory: Path, *, host: str, port: int, share_dir: Path,
     ]
     if not open_browser:
         cmd.append("--no-browser")
-    if token:
-        # the log-in page a request without the token gets, in Chinese and English
-        cmd += [f"--token={token}",
-                "--Voila.identity_provider_class=pbkit.apps.voila_login.PbkitIdentityProvider"]
     if preheat > 0:
         cmd += ["--preheat_kernel=True", f"--pool_size={preheat}"]
     return cmd

@@ -85,8 +85,9 @@ def start_server(data_dir: Path, *extra: str, lang: str = "zh",
     log = data_dir / f"serve-{port}.log"
     args = [sys.executable, "-m", "pbkit.cli", "serve", "--no-browser", "--port", str(port),
             *extra]
-    if token:
-        args += ["--token", token]
+    env.pop("PBKIT_TRAINER_TOKEN", None)
+    if token:  # through the environment: a command line is readable by every local user
+        env["PBKIT_TRAINER_TOKEN"] = token
     with open(log, "w", encoding="utf-8") as out:
         proc = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, env=env,
                                 cwd=str(ROOT), start_new_session=True)
@@ -116,6 +117,15 @@ def stop_server(server: Server, grace: float = 20) -> list[int]:
         except ProcessLookupError:
             pass
     return left
+
+
+def signed_link(server: Server, trainee: str, cohort: str | None = None) -> dict[str, str]:
+    """The query of a personal link to ``trainee``, signed with the server's class-link key
+    (which ``pbkit serve`` made in its data directory), as the trainer console makes it."""
+    from pbkit.serving import links
+
+    key = links.read_key(links.key_path(server.data_dir))
+    return links.signed_params(key, cohort_id=cohort, trainee_id=trainee)
 
 
 def prepare_store(data_dir: Path, cohort: str = "C2026E2E", trainee: str = "T0001") -> str:

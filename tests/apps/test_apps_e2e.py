@@ -32,6 +32,10 @@ def open_app(browser, server, name: str, **query: str):
         dialog.dismiss()
 
     page.on("dialog", on_dialog)
+    if "trainee" in query:  # the trainee's identity is a personal link signed by the server
+        from tests.apps.conftest import signed_link
+
+        query.update(signed_link(server, query.pop("trainee"), query.pop("cohort", None)))
     page.goto(server.url(f"voila/render/{name}.ipynb", **query), wait_until="commit",
               timeout=WAIT)
     page.wait_for_selector(".pbkit-app h2", timeout=WAIT)

@@ -114,7 +114,7 @@ def test_deadline_passed_is_refused_by_the_store(store):
     assert len(store.attempts()) == 0
 
 
-def test_unregistered_trainee_gets_store_message_then_can_fix_it(store):
+def test_unregistered_trainee_gets_store_message_then_can_retry(store):
     app = make_app(store, trainee="T0002")
     click(app.start)
     app.answer.value = ANSWER
@@ -122,18 +122,31 @@ def test_unregistered_trainee_gets_store_message_then_can_fix_it(store):
     assert app.message_text == StoreError("store.err.unknown_trainee",
                                           trainee_id="T0002").render("zh")
     assert len(store.attempts()) == 0 and not app.submit.disabled
+    # typing another (registered) code into the box changes nothing: identity is the
+    # server's (issue 22: a forged widget message stored an attempt as another trainee)
     app.trainee.value = "T0001"
+    assert app.trainee.value == "T0002"
     click(app.submit)
-    assert len(store.attempts()) == 1
+    assert len(store.attempts()) == 0
+    store.ensure_trainee("T0002", "C1")  # the trainer registers the code
+    click(app.submit)
+    assert store.attempts()["trainee_id"].tolist() == ["T0002"]
 
 
-def test_missing_trainee_code_and_empty_answer_are_messages(store):
+def test_no_identity_and_empty_answer_are_messages(store, monkeypatch):
+    for name in ("QUERY_STRING", "PBKIT_TRAINEE", "JUPYTERHUB_USER"):
+        monkeypatch.delenv(name, raising=False)
     app = make_app(store, trainee="")
     click(app.start)
     app.answer.value = ANSWER
     click(app.submit)
-    assert app.message_text == t("apps.roleplay.err.no_trainee", "zh")
-    app.trainee.value = "T0001"
+    assert app.message_text == t("apps.roleplay.err.no_identity", "zh")
+    app.trainee.value = "T0001"  # a typed (or forged) code is no identity
+    click(app.submit)
+    assert app.message_text == t("apps.roleplay.err.no_identity", "zh")
+    assert len(store.attempts()) == 0
+    app = make_app(store)
+    click(app.start)
     app.answer.value = "   "
     click(app.submit)
     assert app.message_text == t("apps.roleplay.err.empty_answer", "zh")
@@ -200,31 +213,115 @@ def test_highlight_escapes_every_piece():
                    '<mark class="pbkit-evidence">记录</mark>')
 
 
-def test_trainee_and_cohort_from_the_link_register_the_trainee(store, monkeypatch):
-    monkeypatch.setenv("QUERY_STRING", "trainee=T0100&cohort=C1")
-    app = RolePlayApp(lang="zh", store=store)
-    assert app.trainee.value == "T0100" and app.cohort_id == "C1"
+@pytest.fixture
+def link_key(tmp_path, monkeypatch):
+    """A class-link key of this test's own (as ``pbkit serve`` makes one)."""
+    from pbkit.serving import links
+
+    monkeypatch.setenv(links.KEY_ENV, str(links.ensure_key(tmp_path / "class-link.key")))
+    for name in ("QUERY_STRING", "PBKIT_TRAINEE", "PBKIT_COHORT", "JUPYTERHUB_USER"):
+        monkeypatch.delenv(name, raising=False)
+    return links.read_key()
+
+
+def _query(params):
+    from urllib.parse import urlencode
+
+    return urlencode(params)
+
+
+def _submit(app):
     app.scenario.value = SCENARIO
     click(app.start)
     app.answer.value = ANSWER
     click(app.submit)
+
+
+def test_signed_personal_link_registers_the_trainee(store, monkeypatch, link_key):
+    from pbkit.serving.links import signed_params
+
+    monkeypatch.setenv("QUERY_STRING", _query(signed_params(link_key, cohort_id="C1",
+                                                            trainee_id="T0100")))
+    app = RolePlayApp(lang="zh", store=store)
+    assert app.trainee.value == "T0100" and app.cohort_id == "C1" and app.trainee.disabled
+    _submit(app)
     assert store.roster("C1")["trainee_id"].tolist() == ["T0001", "T0100"]
     assert len(store.attempts(trainee_id="T0100")) == 1
 
 
-def test_link_learnt_later_fills_only_what_is_still_empty(store, monkeypatch):
+def test_unsigned_or_altered_link_gives_no_identity(store, monkeypatch, link_key):
+    from pbkit.serving.links import signed_params
+
+    forged = {**signed_params(link_key, cohort_id="C1", trainee_id="T0100"),
+              "trainee": "T0001"}
+    for query in ("trainee=T0100&cohort=C1", _query(forged)):
+        monkeypatch.setenv("QUERY_STRING", query)
+        app = RolePlayApp(lang="zh", store=store)
+        assert app.identity is None and app.cohort_id is None
+        _submit(app)
+        assert app.message_text == t("apps.roleplay.err.no_identity", "zh")
+    assert len(store.attempts()) == 0 and store.roster("C1")["trainee_id"].tolist() == ["T0001"]
+
+
+def test_forged_widget_message_cannot_store_as_another_trainee(store, monkeypatch, link_key):
+    """Issue 22: a widget message set the code box to another registered trainee."""
+    from pbkit.serving.links import signed_params
+
+    store.ensure_trainee("T0100", "C1")
+    monkeypatch.setenv("QUERY_STRING", _query(signed_params(link_key, cohort_id="C1",
+                                                            trainee_id="T0100")))
+    app = RolePlayApp(lang="zh", store=store)
+    app.scenario.value = SCENARIO
+    click(app.start)
+    app.answer.value = ANSWER
+    # exactly what the browser's update message does to the box (ipywidgets set_state)
+    app.trainee.set_state({"value": "T0001", "disabled": False})
+    click(app.submit)
+    assert store.attempts()["trainee_id"].tolist() == ["T0100"]
+    assert app.trainee.value == "T0100"
+
+
+def test_class_link_registers_one_code_per_page_within_its_cap(store, monkeypatch, link_key):
+    from pbkit.serving import links
+
+    class_link = links.signed_params(link_key, cohort_id="C1", cap=2)
+    monkeypatch.setenv("QUERY_STRING", _query(class_link))
+    app = RolePlayApp(lang="zh", store=store)
+    assert app.identity is None and app.cohort_id == "C1"
+    app.trainee.value = "T0001"  # already registered: not through a class link
+    _submit(app)
+    assert app.message_text == t("apps.roleplay.err.code_taken", "zh", trainee_id="T0001")
+    app.trainee.value = "N0001"
+    click(app.submit)
+    assert app.identity == "N0001" and app.trainee.disabled
+    # the same page cannot register a second code: the box is fixed now
+    app.trainee.value = "N0099"
+    click(app.retry)
+    _submit(app)
+    assert set(store.attempts()["trainee_id"]) == {"N0001"}
+    second = RolePlayApp(lang="zh", store=store)
+    second.trainee.value = "N0002"
+    _submit(second)
+    third = RolePlayApp(lang="zh", store=store)
+    third.trainee.value = "N0003"
+    _submit(third)
+    assert third.message_text == t("apps.roleplay.err.link_full", "zh", cap=2)
+    assert store.roster("C1")["trainee_id"].tolist() == ["N0001", "N0002", "T0001"]
+    assert links.registrations("C1") == [{"cohort": "C1", "cap": 2,
+                                          "trainees": ["N0001", "N0002"]}]
+
+
+def test_link_learnt_later_fixes_the_identity(store, monkeypatch, link_key):
     # a preheated kernel builds the app before the link is known, then learns it
-    monkeypatch.delenv("QUERY_STRING", raising=False)
-    monkeypatch.delenv("PBKIT_TRAINEE", raising=False)
-    monkeypatch.delenv("PBKIT_COHORT", raising=False)
+    from pbkit.serving.links import signed_params
+
     app = RolePlayApp(lang="zh", store=store)
     assert app.trainee.value == "" and app.cohort_id is None
-    app.apply_link({"trainee": "T0100", "cohort": "C1"})
+    app.trainee.value = "T0001"  # typed before the link arrived: does not count
+    app.apply_link(signed_params(link_key, cohort_id="C1", trainee_id="T0100"))
     assert app.trainee.value == "T0100" and app.cohort_id == "C1"
-    typed = RolePlayApp(lang="zh", store=store)
-    typed.trainee.value = "T0001"  # the trainee was quicker than the link
-    typed.apply_link({"trainee": "T0100"})
-    assert typed.trainee.value == "T0001"
+    app.apply_link({"trainee": "T0200", "cohort": "C2"})  # unsigned: ignored
+    assert app.identity == "T0100" and app.cohort_id == "C1"
 
 
 def test_multi_turn_villager_reacts_and_conversation_is_scored(store):

@@ -163,3 +163,42 @@ def test_only_review_filter_and_language_switch(store):
     app.lang_toggle.value = "en"
     assert app.tabs.get_title(2) == "Human scoring"
     assert app.export_btn.description == "Export gradebook (Excel)"
+
+
+def test_links_tab_gives_signed_personal_links_and_lists_class_link_registrations(
+        store, tmp_path, monkeypatch):
+    """Issue 22: identity is a link the trainer hands out; class-link registrations are
+    capped and visible here."""
+    from html import unescape
+    from urllib.parse import parse_qsl, urlsplit
+
+    from pbkit.apps.roleplay_app import RolePlayApp
+    from pbkit.serving import links
+
+    monkeypatch.setenv(links.KEY_ENV, str(links.ensure_key(tmp_path / "class-link.key")))
+    monkeypatch.setenv("PBKIT_APPS_URL", "http://127.0.0.1:9999/")
+    app = TrainerApp(lang="zh", store=store)
+    click(app.links_btn)
+    html = app.links_view.value
+    found = re.findall(r"http://127\.0\.0\.1:9999/voila/render/roleplay\.ipynb\?[^<]+",
+                       unescape(html))
+    assert len(found) == 3
+    params = dict(parse_qsl(urlsplit(found[0]).query))
+    assert links.verify(params, links.read_key()).trainee_id == "T0001"
+    app.cap.value = 1
+    click(app.class_link_btn)
+    class_url = re.search(r"<code>([^<]+)</code>", app.links_view.value).group(1)
+    class_params = dict(parse_qsl(urlsplit(unescape(class_url)).query))
+    assert links.verify(class_params, links.read_key()).cap == 1
+    # a trainee registers through it; the trainer sees the code and the cap
+    monkeypatch.setenv("QUERY_STRING", urlsplit(unescape(class_url)).query)
+    trainee = RolePlayApp(lang="zh", store=store)
+    trainee.scenario.value = SCENARIO
+    click(trainee.start)
+    trainee.trainee.value = "N0001"
+    trainee.answer.value = ANSWERS[0]
+    click(trainee.submit)
+    assert store.attempts(trainee_id="N0001")["trainee_id"].tolist() == ["N0001"]
+    click(app.links_btn)
+    assert "<td>1</td><td>1</td><td>N0001</td>" in app.links_view.value
+    assert app.tabs.get_title(5) == "学员链接"

@@ -57,15 +57,19 @@ def test_serve_english_landing_page(port):
 
 
 def test_trainer_console_requires_token(port):
-    token = "test-token-123"
-    with pbkit_server(port, "--trainer", "--token", token) as (proc, log):
+    # issue 22: a token on the command line is readable by every local user, so it comes
+    # through the environment; one the trainer chose is never printed or logged
+    token = "test-token-123-4567890abcdef"
+    with pbkit_server(port, "--trainer", env={"PBKIT_TRAINER_TOKEN": token}) as (proc, log):
         status, _ = _get(f"http://127.0.0.1:{port}/")
         assert status in (401, 403) or "login" in _.lower()
         status, page = _get(f"http://127.0.0.1:{port}/?token={token}")
         assert status == 200
         assert "pbkit 培训师控制台" in page
         assert "console.ipynb" in page
-        assert f"?token={token}" in log.read_text(encoding="utf-8")
+        printed = log.read_text(encoding="utf-8")
+        assert f"http://127.0.0.1:{port}/?token=…" in printed
+        assert token not in printed
         stop(proc)
 
 
