@@ -172,7 +172,7 @@ def rule_uses(lessons: Sequence[Lesson], scenarios_folder: str | Path | None = N
     """Every rule of the course with its basis and where it is used.
 
     Returns a list of ``(where_zh, where_en, rule_text, basis)`` tuples: the lesson rules
-    (``第 5 课 · 背景`` / ``Lesson 5 · Background``) and the rules of every role-play scenario,
+    (``第 5 课 · 第 1 节`` / ``Lesson 5 · section 1``, linked to the lesson notebook) and the rules of every role-play scenario,
     read from ``lessons/scenarios/*.yaml`` with the same basis reader as the scenario loader.
     """
     import yaml
@@ -184,10 +184,10 @@ def rule_uses(lessons: Sequence[Lesson], scenarios_folder: str | Path | None = N
 
     uses = []
     for lesson in lessons:
-        for section in lesson.sections:
+        for n, section in enumerate(lesson.sections, 1):
             for rule in section.rules:
                 where = {lang: t("lessons.nb.rule_in_lesson", lang=lang, number=lesson.number,
-                                 section=section.title.get(lang)) for lang in ("zh", "en")}
+                                 section=n, slug=lesson.slug) for lang in ("zh", "en")}
                 uses.append((where["zh"], where["en"], rule.text, rule.basis))
     folder = Path(scenarios_folder) if scenarios_folder else scenarios_dir()
     for path in sorted(folder.glob("*.yaml")):
@@ -196,7 +196,8 @@ def rule_uses(lessons: Sequence[Lesson], scenarios_folder: str | Path | None = N
             basis = parse_basis(raw.get("basis"), ("rules", i, "basis"),
                                 lambda p, key, _f=path.name, **kw: ConfigError(
                                     key, file=_f, field=".".join(map(str, p)), **kw))
-            where = {lang: t("lessons.nb.rule_in_scenario", lang=lang, scenario=data["id"])
+            where = {lang: t("lessons.nb.rule_in_scenario", lang=lang,
+                             scenario=(data.get("title") or {}).get(lang) or data["id"])
                      for lang in ("zh", "en")}
             uses.append((where["zh"], where["en"], Text(**raw["text"]), basis))
     return uses
@@ -217,7 +218,7 @@ def references_notebook(lessons: Sequence[Lesson], lang: str,
     cells = []
     for inst in table.instruments.values():
         used = [u for u in uses if any(b.instrument == inst.id for b in u[3])]
-        where = sorted(dict.fromkeys(u[0] if lang == "zh" else u[1] for u in used))
+        where = list(dict.fromkeys(u[0] if lang == "zh" else u[1] for u in used))
         version = inst.version_zh if lang == "zh" else inst.version_en
         year = f"{inst.year}" + (f"（{version}）" if version and lang == "zh"
                                  else f" ({version})" if version else "")
@@ -226,7 +227,7 @@ def references_notebook(lessons: Sequence[Lesson], lang: str,
     head += ["", f"## {tr('lessons.nb.ref_reports')}", ""]
     for rep in table.reports.values():
         used = [u for u in uses if any(b.seed == rep.id for b in u[3])]
-        where = sorted(dict.fromkeys(u[0] if lang == "zh" else u[1] for u in used))
+        where = list(dict.fromkeys(u[0] if lang == "zh" else u[1] for u in used))
         head.append(f"- {rep.name(lang)}{tr('lessons.nb.colon')}"
                     f"{tr('lessons.nb.list_sep').join(where) or '—'}")
     cells.append(("markdown", _md(head)))
