@@ -329,7 +329,7 @@ class _Reader:
                 raise self.doc.error("roleplay.err.lang", (*path, key, lang), language=lang)
         for extra in value:
             if extra not in LANGS:
-                raise self.doc.error("roleplay.err.text_key", (*path, key), key=extra)
+                raise self.doc.error("roleplay.err.text_key", (*path, key), name=extra)
         return Text(zh=value["zh"].strip(), en=value["en"].strip())
 
     def ident(self, obj: Any, path: tuple, key: str = "id") -> str:
