@@ -286,7 +286,8 @@ def radius_planner(ds, lang: str | None = None, mechanism: str = "one_on_one",
 
 # ---------------------------------------------------------------- lesson 4
 def attention_explorer(ds, lang: str | None = None) -> Explorer:
-    """Switch between visits and problems solved per household; chart, Gini and Theil."""
+    """Switch between visits and problems solved per household; chart and plain shares
+    (the Gini and Theil indices stay in :mod:`pbkit.health.fairness` for researchers)."""
     from pbkit.lessons.analyses import _fairness
     from pbkit.lessons.figures import attention_chart
 
@@ -299,7 +300,9 @@ def attention_explorer(ds, lang: str | None = None) -> Explorer:
         body = ""
         if row is not None:
             body += _box(_INFO, t("lessons.widget.fairness", lang=lang,
-                                  gini=f"{row['gini']:.2f}", theil=f"{row['theil']:.2f}",
+                                  largest=_pct(row["largest20_share"]),
+                                  households=_pct(row["largest20_households_share"]),
+                                  what=t(f"lessons.fig.share_of.{metric}", lang=lang),
                                   top=_pct(row["top20_share"])))
         if len(neglected) and "message" in neglected:
             body += table_html(neglected[["org_id", "message"]], lang=lang)

@@ -26,6 +26,9 @@ from pbkit.lessons.model import Lesson
 
 __all__ = [
     "INDEX_STEM",
+    "REFERENCES_STEM",
+    "references_notebook",
+    "rule_uses",
     "BuildResult",
     "notebooks_dir",
     "notebook_path",
@@ -39,6 +42,7 @@ __all__ = [
 ]
 
 INDEX_STEM = "00-course"
+REFERENCES_STEM = "99-references"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
@@ -114,7 +118,8 @@ def _lesson_cells(lesson: Lesson, lang: str,
     ])))
     for n, section in enumerate(lesson.sections, 1):
         cells.append(("markdown", _md([f"## {n}. {section.title.get(lang)}", "",
-                                       section.body.get(lang)])))
+                                       section.body.get(lang), "",
+                                       *_rules_md(section.rules, lang)])))
         cells.extend(("code", code) for code in section.code)
         if section.after is not None:
             cells.append(("markdown", section.after.get(lang)))
@@ -146,6 +151,97 @@ def _lesson_cells(lesson: Lesson, lang: str,
               lesson.trainer_notes.get(lang)]
     cells.append(("markdown", _md(notes)))
     return cells
+
+
+def _rules_md(rules, lang: str) -> list[str]:
+    """The rules of a section, each with its basis beside it, as a Markdown quote."""
+    from pbkit.references import format_basis
+
+    if not rules:
+        return []
+    tr = lambda key: t(key, lang=lang)  # noqa: E731
+    colon = tr("lessons.nb.colon")
+    lines = [f"> **{tr('references.rules_heading')}**", ">"]
+    for rule in rules:
+        lines.append(f"> - {rule.text.get(lang)}  ")
+        lines.append(f">   *{tr('references.label')}*{colon}{format_basis(rule.basis, lang)}")
+    return lines
+
+
+def rule_uses(lessons: Sequence[Lesson], scenarios_folder: str | Path | None = None):
+    """Every rule of the course with its basis and where it is used.
+
+    Returns a list of ``(where_zh, where_en, rule_text, basis)`` tuples: the lesson rules
+    (``第 5 课 · 第 1 节`` / ``Lesson 5 · section 1``, linked to the lesson notebook) and the rules of every role-play scenario,
+    read from ``lessons/scenarios/*.yaml`` with the same basis reader as the scenario loader.
+    """
+    import yaml
+
+    from pbkit.errors import ConfigError
+    from pbkit.lessons.loader import scenarios_dir
+    from pbkit.quiz.models import Text
+    from pbkit.references import parse_basis
+
+    uses = []
+    for lesson in lessons:
+        for n, section in enumerate(lesson.sections, 1):
+            for rule in section.rules:
+                where = {lang: t("lessons.nb.rule_in_lesson", lang=lang, number=lesson.number,
+                                 section=n, slug=lesson.slug) for lang in ("zh", "en")}
+                uses.append((where["zh"], where["en"], rule.text, rule.basis))
+    folder = Path(scenarios_folder) if scenarios_folder else scenarios_dir()
+    for path in sorted(folder.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        for i, raw in enumerate(data.get("rules") or []):
+            basis = parse_basis(raw.get("basis"), ("rules", i, "basis"),
+                                lambda p, key, _f=path.name, **kw: ConfigError(
+                                    key, file=_f, field=".".join(map(str, p)), **kw))
+            where = {lang: t("lessons.nb.rule_in_scenario", lang=lang,
+                             scenario=(data.get("title") or {}).get(lang) or data["id"])
+                     for lang in ("zh", "en")}
+            uses.append((where["zh"], where["en"], Text(**raw["text"]), basis))
+    return uses
+
+
+def references_notebook(lessons: Sequence[Lesson], lang: str,
+                        scenarios_folder: str | Path | None = None):
+    """The course's 参考依据 page: every instrument and field report, and where it is used."""
+    from pbkit.references import format_one, load_table
+
+    lang = parse_langs(lang)[0]
+    tr = lambda key, **kw: t(key, lang=lang, **kw)  # noqa: E731
+    table = load_table()
+    uses = rule_uses(lessons, scenarios_folder)
+    head = [f"# {tr('lessons.nb.references_title')}", "", tr("lessons.nb.references_intro"),
+            "", f"| {tr('lessons.nb.ref_instrument_col')} | {tr('lessons.nb.ref_year_col')} | "
+            f"{tr('lessons.nb.ref_used_col')} |", "| --- | ---: | --- |"]
+    cells = []
+    for inst in table.instruments.values():
+        used = [u for u in uses if any(b.instrument == inst.id for b in u[3])]
+        where = list(dict.fromkeys(u[0] if lang == "zh" else u[1] for u in used))
+        version = inst.version_zh if lang == "zh" else inst.version_en
+        year = f"{inst.year}" + (f"（{version}）" if version and lang == "zh"
+                                 else f" ({version})" if version else "")
+        head.append(f"| {inst.name(lang)} | {year} | "
+                    f"{tr('lessons.nb.list_sep').join(where) or '—'} |")
+    head += ["", f"## {tr('lessons.nb.ref_reports')}", ""]
+    for rep in table.reports.values():
+        used = [u for u in uses if any(b.seed == rep.id for b in u[3])]
+        where = list(dict.fromkeys(u[0] if lang == "zh" else u[1] for u in used))
+        head.append(f"- {rep.name(lang)}{tr('lessons.nb.colon')}"
+                    f"{tr('lessons.nb.list_sep').join(where) or '—'}")
+    cells.append(("markdown", _md(head)))
+    lines = [f"## {tr('lessons.nb.ref_rules')}", "",
+             f"| {tr('lessons.nb.ref_where_col')} | {tr('lessons.nb.ref_rule_col')} | "
+             f"{tr('references.label')} |", "| --- | --- | --- |"]
+    for where_zh, where_en, text, basis in uses:
+        cite = "；".join(format_one(b, lang, table) for b in basis) if lang == "zh" else \
+            "; ".join(format_one(b, lang, table) for b in basis)
+        cell = text.get(lang).replace("|", "\\|").replace("\n", " ")
+        lines.append(f"| {where_zh if lang == 'zh' else where_en} | {cell} | {cite} |")
+    cells.append(("markdown", _md(lines)))
+    meta = _metadata(lang, {"references": True})
+    return _notebook(cells, "references", meta)
 
 
 def _notebook(cells: list[tuple[str, str]], id_prefix: str, metadata: dict):
@@ -194,6 +290,7 @@ def index_notebook(lessons: Sequence[Lesson], lang: str):
         practice = (f"`{x.roleplay.scenario}`" if x.roleplay else tr("lessons.nb.discussion"))
         lines.append(f"| {x.number} | [{x.title.get(lang)}]({x.slug}.ipynb) | "
                      f"{x.duration_min} | {practice} |")
+    lines += ["", tr("lessons.nb.references_link", stem=REFERENCES_STEM)]
     cells = [("markdown", _md(lines))]
     for x in lessons:
         body = [f"## {tr('lessons.nb.lesson_title', number=x.number, title=x.title.get(lang))}",
@@ -224,7 +321,9 @@ def expected_notebooks(lessons: Sequence[Lesson], lang: str,
                        out: str | Path | None = None) -> dict[Path, bytes]:
     """Every notebook file of one language set -> the bytes it must hold."""
     out = Path(out or notebooks_dir())
-    files = {out / lang / f"{INDEX_STEM}.ipynb": index_bytes(lessons, lang)}
+    files = {out / lang / f"{INDEX_STEM}.ipynb": index_bytes(lessons, lang),
+             out / lang / f"{REFERENCES_STEM}.ipynb": _to_bytes(references_notebook(lessons,
+                                                                                      lang))}
     for lesson in lessons:
         files[notebook_path(lesson, lang, out)] = notebook_bytes(lesson, lang, lessons)
     return files

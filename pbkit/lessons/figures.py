@@ -197,8 +197,9 @@ def coverage_chart(ds, lang: str | None = None) -> Chart:
 
 
 def helper_load_chart(ds, lang: str | None = None) -> Chart:
-    """Histogram of pairs per helper, with the median capacity as a red line."""
-    from pbkit.health.fairness import gini
+    """Histogram of pairs per helper, with the median capacity as a red line; the title
+    says what share of all pairs the busiest 20% of helpers carry (a plain share, not an
+    inequality index)."""
     from pbkit.lessons.analyses import helper_load_table
 
     lang = resolve_lang(lang)
@@ -214,8 +215,8 @@ def helper_load_chart(ds, lang: str | None = None) -> Chart:
             ax.legend()
         ax.set_xlabel(t("lessons.fig.pairs_per_helper", lang=lang))
         ax.set_ylabel(t("lessons.fig.helpers", lang=lang))
-        g = gini(load["pairs"].to_numpy(dtype=float)) if len(load) else float("nan")
-        _title(ax, "lessons.fig.helper_load", lang, gini=f"{g:.2f}")
+        top = _top_share(load["pairs"].to_numpy(dtype=float))
+        _title(ax, "lessons.fig.helper_load", lang, top="—" if np.isnan(top) else f"{top:.0%}")
     return Chart(fig)
 
 
@@ -237,18 +238,34 @@ def plan_chart(before: pd.DataFrame, lang: str | None = None) -> Chart:
 
 
 # ---------------------------------------------------------------- lesson 4
-def attention_chart(ds, metric: str = "visits_per_household", lang: str | None = None) -> Chart:
-    """Bars of ``metric`` per village (lowest first) and the Lorenz curve with its Gini.
+def _top_share(values: np.ndarray, share: float = 0.2) -> float:
+    """Share of the total held by the largest ``share`` of the values (at least one).
 
-    Lorenz curve: villages sorted by ``metric``; x = cumulative share of villages,
-    y = cumulative share of the metric; Gini = 1 - 2 * area under the curve.
+    >>> round(_top_share(np.array([1.0, 1.0, 1.0, 1.0, 6.0])), 2)
+    0.6
     """
-    from pbkit.health.fairness import gini
-    from pbkit.lessons.analyses import attention_table
+    x = np.sort(values[~np.isnan(values)])[::-1]
+    if len(x) == 0 or x.sum() <= 0:
+        return float("nan")
+    k = max(1, int(np.ceil(len(x) * share)))
+    return float(x[:k].sum() / x.sum())
+
+
+def attention_chart(ds, metric: str = "visits_per_household", lang: str | None = None) -> Chart:
+    """Bars of ``metric`` per village (lowest first), and plain shares: what share of the
+    visits (or problems solved) goes to the largest 20% of villages, against their share
+    of the households.
+
+    The inequality indices (Gini, Theil) stay available to researchers in
+    :func:`pbkit.health.fairness.attention_fairness`; trainees see shares.
+    """
+    from pbkit.lessons.analyses import _fairness, attention_table
 
     lang = resolve_lang(lang)
     table = attention_table(ds, lang).sort_values(metric)
-    fig, (ax, lz) = _figure((10.0, 4.2), ncols=2)
+    summary = _fairness(ds, lang).summary
+    row = summary[(summary["scope"] == summary["scope"].iloc[0]) & (summary["metric"] == metric)]
+    fig, (ax, sh) = _figure((10.0, 4.2), ncols=2)
     with _drawing():
         vals = table[metric].fillna(0).to_numpy(dtype=float)
         colors = [_RED if n else _BLUE for n in table["neglected"].fillna(False)]
@@ -259,16 +276,20 @@ def attention_chart(ds, metric: str = "visits_per_household", lang: str | None =
         ax.set_ylabel(t(f"lessons.fig.metric.{metric}", lang=lang))
         ax.legend()
         _title(ax, "lessons.fig.attention", lang)
-        cum = np.concatenate([[0.0], np.cumsum(np.sort(vals))])
-        cum = cum / cum[-1] if len(cum) > 1 and cum[-1] > 0 else np.linspace(0, 1, len(cum))
-        xs = np.linspace(0, 1, len(cum))
-        lz.plot(xs, cum, color=_RED, marker="o", markersize=3)
-        lz.plot([0, 1], [0, 1], color="black", linewidth=0.8, linestyle="--")
-        lz.set_xlabel(t("lessons.fig.share_villages", lang=lang))
-        lz.set_ylabel(t("lessons.fig.share_metric", lang=lang))
-        _pct_axis(lz, "x")
-        _pct_axis(lz, "y")
-        _title(lz, "lessons.fig.lorenz", lang, gini=f"{gini(vals):.2f}" if len(vals) else "-")
+        got = float(row["largest20_share"].iloc[0]) if len(row) else float("nan")
+        hh = float(row["largest20_households_share"].iloc[0]) if len(row) else float("nan")
+        labels = [t("lessons.fig.share_of_households", lang=lang),
+                  t(f"lessons.fig.share_of.{metric}", lang=lang)]
+        heights = [0.0 if np.isnan(hh) else hh, 0.0 if np.isnan(got) else got]
+        sh.bar(labels, heights, color=[_GREY, _RED])
+        for i, v in enumerate(heights):
+            sh.text(i, v + 0.02, f"{v:.0%}", ha="center")
+        sh.set_ylim(0, 1.1)
+        _pct_axis(sh, "y")
+        _title(sh, "lessons.fig.largest_share", lang,
+               got="—" if np.isnan(got) else f"{got:.0%}",
+               households="—" if np.isnan(hh) else f"{hh:.0%}",
+               what=t(f"lessons.fig.share_of.{metric}", lang=lang))
     return Chart(fig)
 
 
@@ -355,7 +376,8 @@ def age_pyramid_chart(ds, org_id: str = "ALL", lang: str | None = None) -> Chart
 
 
 def development_chart(ds, org_id: str = "ALL", lang: str | None = None) -> Chart:
-    """New members per year against the 3-5 target band (:mod:`pbkit.health.charts`)."""
+    """New members per year against the band of the health rules (a local example, not a
+    national quota; :mod:`pbkit.health.charts`)."""
     from pbkit.health.charts import development_chart as draw
     from pbkit.health.membership import development
 

@@ -23,6 +23,7 @@ from pbkit.lessons.model import (
     Discussion,
     Lesson,
     RolePlayExercise,
+    Rule,
     Section,
     TimingItem,
 )
@@ -119,6 +120,24 @@ class _Reader:
             raise self.doc.error(path, "lessons.err.bad_id", value=value)
         return value
 
+    def rules(self, value: Any, path: tuple, seen: set[str]) -> tuple[Rule, ...]:
+        """A section's ``rules``: each ``{id, text, basis}``; ids unique in the lesson."""
+        from pbkit.references import parse_basis
+
+        out = []
+        for i, raw in enumerate(self.items(value, path, min_items=0)):
+            rp = (*path, i)
+            m = self.mapping(raw, rp, {"id", "text", "basis"})
+            rid = self.ident(self.require(m, rp, "id"), (*rp, "id"))
+            if rid in seen:
+                raise self.doc.error((*rp, "id"), "lessons.err.duplicate_id", value=rid)
+            seen.add(rid)
+            text = self.text(self.require(m, rp, "text"), (*rp, "text"))
+            basis = parse_basis(m.get("basis"), (*rp, "basis"),
+                                lambda p, key, **kw: self.doc.error(p, key, **kw))
+            out.append(Rule(rid, text, basis))
+        return tuple(out)
+
     def code(self, value: Any, path: tuple) -> tuple[str, ...]:
         cells = []
         for i, cell in enumerate(self.items(value, path, min_items=0)):
@@ -192,10 +211,11 @@ def load_lesson(path: str | Path) -> Lesson:
 
     sections = []
     seen: set[str] = set()
+    rule_ids: set[str] = set()
     raw_sections = r.items(r.require(data, (), "sections"), ("sections",))
     for i, raw in enumerate(raw_sections):
         p = ("sections", i)
-        s = r.mapping(raw, p, {"id", "title", "body", "code", "after"})
+        s = r.mapping(raw, p, {"id", "title", "body", "rules", "code", "after"})
         sid = r.ident(r.require(s, p, "id"), (*p, "id"))
         if sid in seen:
             raise doc.error((*p, "id"), "lessons.err.duplicate_id", value=sid)
@@ -206,6 +226,7 @@ def load_lesson(path: str | Path) -> Lesson:
             body=r.text(r.require(s, p, "body"), (*p, "body")),
             code=r.code(s.get("code") or [], (*p, "code")),
             after=r.text(s["after"], (*p, "after")) if s.get("after") is not None else None,
+            rules=r.rules(s.get("rules") or [], (*p, "rules"), rule_ids),
         ))
     if not any(s.code for s in sections):
         raise doc.error(("sections",), "lessons.err.no_analysis")
@@ -239,6 +260,7 @@ def load_lesson(path: str | Path) -> Lesson:
         raise doc.error(ex_path, "lessons.err.no_practice")
     quiz_raw = r.items(r.require(ex, ex_path, "quiz"), (*ex_path, "quiz"))
     quiz = questions_from_list(quiz_raw, (*ex_path, "quiz"), doc)
+    quiz = _with_basis(quiz, {rule.id: rule for s in sections for rule in s.rules}, doc)
 
     tp = ("trainer_notes",)
     tn = r.mapping(r.require(data, (), "trainer_notes"), tp, {"timing", "notes"})
@@ -259,6 +281,33 @@ def load_lesson(path: str | Path) -> Lesson:
                   sections=tuple(sections), data_exercise=data_ex, roleplay=roleplay,
                   discussion=discussion, quiz=quiz, timing=tuple(timing), trainer_notes=notes,
                   source=path)
+
+
+def _with_basis(quiz, rules: Mapping[str, Rule], doc: SourceDoc):
+    """Questions whose ``rules`` exist in the lesson, their basis added to the explanation."""
+    from dataclasses import replace
+
+    from pbkit.i18n import t
+    from pbkit.references import format_basis
+
+    out = []
+    for i, q in enumerate(quiz):
+        for rid in q.rules:
+            if rid not in rules:
+                raise doc.error(("exercises", "quiz", i, "rules"), "lessons.err.unknown_rule",
+                                value=rid, known=", ".join(sorted(rules)) or "—")
+        if not q.rules:
+            out.append(q)
+            continue
+        bases = [b for rid in q.rules for b in rules[rid].basis]
+        bases = list(dict.fromkeys(bases))
+        extra = {lang: f"{t('references.label', lang=lang)}"
+                       f"{'：' if lang == 'zh' else ': '}{format_basis(bases, lang)}"
+                 for lang in ("zh", "en")}
+        explanation = Text(zh=f"{q.explanation.zh}\n\n{extra['zh']}",
+                           en=f"{q.explanation.en}\n\n{extra['en']}")
+        out.append(replace(q, explanation=explanation))
+    return tuple(out)
 
 
 def load_lessons(root: str | Path | None = None) -> tuple[Lesson, ...]:

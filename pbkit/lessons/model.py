@@ -11,13 +11,16 @@ Fields (``*`` = required)::
     duration_min*  minutes; equals the sum of trainer_notes.timing
     objectives*    list of {zh, en}
     prerequisites  list of lesson ids taught earlier
-    sections*      list of {id*, title*, body*, code, after}
+    sections*      list of {id*, title*, body*, rules, code, after}
+                   rules: list of {id*, text*, basis*}: every rule the section states,
+                     with its basis (see pbkit.references); shown under the body
                    code: list of code cells (at most MAX_CODE_LINES lines each)
     exercises*
       data*        {dataset*, task*, code}
       roleplay     {scenario*, task*}           (roleplay or discussion required)
       discussion   {task*, prompts*: list of {zh, en}}
-      quiz*        list of questions (see pbkit.quiz.models)
+      quiz*        list of questions (see pbkit.quiz.models); a question's ``rules``
+                   names rules of the lesson, whose basis follows its explanation
     trainer_notes*
       timing*      list of {minutes*, zh*, en*}
       notes*       {zh, en}
@@ -36,9 +39,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pbkit.quiz.models import Question, Text
+from pbkit.references import Basis
 
 __all__ = [
     "MAX_CODE_LINES",
+    "Rule",
     "Section",
     "DataExercise",
     "RolePlayExercise",
@@ -51,14 +56,24 @@ MAX_CODE_LINES = 3
 
 
 @dataclass(frozen=True)
+class Rule:
+    """A rule a lesson states, with its basis (instrument and article, or local practice)."""
+
+    id: str
+    text: Text
+    basis: tuple[Basis, ...]
+
+
+@dataclass(frozen=True)
 class Section:
-    """A titled part of a lesson: text, then code cells, then optional text."""
+    """A titled part of a lesson: text and its rules, then code cells, then optional text."""
 
     id: str
     title: Text
     body: Text
     code: tuple[str, ...] = ()
     after: Text | None = None
+    rules: tuple[Rule, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -118,6 +133,11 @@ class Lesson:
     def slug(self) -> str:
         """``NN-id``: the folder of the source and the stem of the notebook."""
         return f"{self.number:02d}-{self.id}"
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """Every rule the lesson states, in the order of its sections."""
+        return tuple(rule for section in self.sections for rule in section.rules)
 
     @property
     def scenarios(self) -> tuple[str, ...]:

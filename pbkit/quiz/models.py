@@ -28,7 +28,7 @@ Every prompt, choice and explanation is bilingual (:class:`Text`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pbkit.i18n import LANGS, resolve_lang
@@ -95,6 +95,9 @@ class Question:
         For ``short``: the score (0-100 over the counted criteria) that passes.
     points : float
         Weight of the question in a quiz total.
+    rules : tuple of str
+        Ids of the lesson's rules the question tests (their basis is shown with the
+        explanation).
     """
 
     id: str
@@ -107,6 +110,7 @@ class Question:
     criteria: tuple[str, ...] = ()
     pass_score: float = 60.0
     points: float = 1.0
+    rules: tuple[str, ...] = ()
 
     def choice(self, choice_id: str) -> Choice:
         """The choice with id ``choice_id`` (``KeyError`` if absent)."""
@@ -152,7 +156,7 @@ def _ids(value: Any, path: tuple, doc: SourceDoc) -> tuple[str, ...]:
 
 
 _QUESTION_FIELDS = {"id", "kind", "prompt", "explanation", "choices", "answer", "scenario",
-                    "criteria", "pass_score", "points"}
+                    "criteria", "pass_score", "points", "rules"}
 
 
 def question_from_dict(data: Any, path: Sequence[str | int] = (),
@@ -184,8 +188,13 @@ def question_from_dict(data: Any, path: Sequence[str | int] = (),
     if not isinstance(points, (int, float)) or isinstance(points, bool) or points <= 0:
         raise doc.error((*path, "points"), "lessons.err.bad_value", value=points)
 
+    rules = data.get("rules", [])
+    if (not isinstance(rules, list) or not all(isinstance(r, str) and r for r in rules)
+            or len(set(rules)) != len(rules)):
+        raise doc.error((*path, "rules"), "lessons.err.bad_value", value=rules)
     if kind == "short":
-        return _short_question(data, path, doc, qid, prompt, explanation, float(points))
+        question = _short_question(data, path, doc, qid, prompt, explanation, float(points))
+        return replace(question, rules=tuple(rules))
 
     raw_choices = data.get("choices")
     if not isinstance(raw_choices, list) or len(raw_choices) < 2:
@@ -221,7 +230,8 @@ def question_from_dict(data: Any, path: Sequence[str | int] = (),
             raise doc.error((*path, name), "lessons.err.field_not_for_kind", name=name,
                             kind=kind)
     return Question(id=qid, kind=kind, prompt=prompt, explanation=explanation,
-                    choices=tuple(choices), answer=answer, points=float(points))
+                    choices=tuple(choices), answer=answer, points=float(points),
+                    rules=tuple(rules))
 
 
 def _short_question(data: Mapping, path: tuple, doc: SourceDoc, qid: str, prompt: Text,

@@ -148,10 +148,11 @@ class Turn:
 
 @dataclass(frozen=True)
 class RuleRef:
-    """A reference to a rule or regulation the scenario is about."""
+    """A rule or regulation the scenario is about, with its basis (see pbkit.references)."""
 
     id: str
     text: Text
+    basis: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -326,6 +327,9 @@ class _Reader:
             item = value.get(lang)
             if not isinstance(item, str) or not item.strip():
                 raise self.doc.error("roleplay.err.lang", (*path, key, lang), language=lang)
+        for extra in value:
+            if extra not in LANGS:
+                raise self.doc.error("roleplay.err.text_key", (*path, key), name=extra)
         return Text(zh=value["zh"].strip(), en=value["en"].strip())
 
     def ident(self, obj: Any, path: tuple, key: str = "id") -> str:
@@ -525,6 +529,15 @@ def load_exemplar_file(path: str | os.PathLike, scenario: Scenario) -> tuple[Exe
     return _parse_exemplars(Path(path), scenario.id, scenario.criteria)
 
 
+def _rule(r: _Reader, item: Any, path: tuple) -> RuleRef:
+    """One scenario rule: ``{id, text, basis}``; a rule without a known basis is an error."""
+    from pbkit.references import parse_basis
+
+    basis = parse_basis(item.get("basis") if isinstance(item, dict) else None, (*path, "basis"),
+                        lambda p, key, **kw: r.doc.error(key, p, **kw))
+    return RuleRef(r.ident(item, path), r.text(item, path, "text"), basis)
+
+
 def load_scenario_file(path: str | os.PathLike, *, exemplars: bool = True) -> Scenario:
     """Load and validate one scenario file (and its exemplars file if present).
 
@@ -559,7 +572,7 @@ def load_scenario_file(path: str | os.PathLike, *, exemplars: bool = True) -> Sc
     role = r.text(data, (), "role")
     rules = []
     for i, item in enumerate(r.get(data, (), "rules", list, required=False, default=[])):
-        rules.append(RuleRef(r.ident(item, ("rules", i)), r.text(item, ("rules", i), "text")))
+        rules.append(_rule(r, item, ("rules", i)))
     concepts: dict[str, Concept] = {}
     includes = r.get(data, (), "cues_include", list, required=False, default=[])
     for i, name in enumerate(includes):
