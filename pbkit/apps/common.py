@@ -150,12 +150,9 @@ def enum_label(code: Any, lang: str | None = None) -> str:
     >>> enum_label("one_on_one", "zh"), enum_label("one_on_one", "en")
     ('一对一结对帮扶', 'one on one')
     """
-    from pbkit.data.schema import ENUM_LABELS
+    from pbkit.data.labels import label_enum
 
-    code = "" if code is None else str(code)
-    if resolve_lang(lang) == "zh":
-        return ENUM_LABELS.get(code, code)
-    return code.replace("_", " ")
+    return label_enum(code, lang)
 
 
 def html_table(frame: pd.DataFrame, *, max_rows: int = 200, lang: str | None = None,

@@ -453,22 +453,9 @@ class PlannerApp(AppShell):
 
     def _display(self, frame: Any, columns: tuple[str, ...]) -> Any:
         """The chosen columns that exist, values formatted, headers in the app language."""
-        cols = [c for c in columns if c in frame.columns] or list(frame.columns)
-        out = frame[cols].copy()
-        for col in cols:
-            if col == "coverage":
-                out[col] = out[col].map(lambda v: "" if v != v else f"{100 * float(v):.0f}%")
-            elif col == "status":
-                out[col] = out[col].map(lambda v: self.tr(f"apps.planner.status.{v}")
-                                        if _has(f"apps.planner.status.{v}") else v)
-            elif col in ("overloaded", "migrant"):
-                out[col] = out[col].map(lambda v: self.tr("common.yes") if v is True or v == 1
-                                        else ("" if v != v or v is None else
-                                              self.tr("common.no")))
-            elif col == "distance_km":
-                out[col] = out[col].map(lambda v: "" if v != v else f"{float(v):.1f}")
-        out.columns = [self.tr(f"apps.col.{c}") if _has(f"apps.col.{c}") else c for c in cols]
-        return out
+        from pbkit.data.labels import display_frame
+
+        return display_frame(frame, columns, lang=self.lang)
 
     def _filter_plan(self, frame: Any) -> Any:
         village = self.village.value
@@ -645,25 +632,25 @@ class PlannerApp(AppShell):
         self.download_view.value = self.make_download()
 
     def make_download(self) -> str:
-        """Write the plan to .xlsx (formulas off) and return the download link HTML."""
+        """Write the plan workbook for the chosen village and return the download link HTML."""
+        import datetime as dt
+
+        from pbkit.export.plan_workbook import plan_file_name
+
         if self.plan is None:
             raise PbkitError("apps.planner.err.no_plan")
+        village = self.village.value or None
         folder = Path(tempfile.mkdtemp(prefix="pbkit-plan-"))
         try:
             path = folder / "plan.xlsx"
-            self.plan.write(path)
+            self.plan.write(path, self.dataset, village=village)
             data = path.read_bytes()
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-        filename = f"pbkit-plan-{self.mechanism.value}.xlsx"
+        label = dict((v, k) for k, v in self.village.options).get(village) if village else None
+        filename = plan_file_name(label, dt.date.today().isoformat(), lang=self.lang)
         return download_link(data, filename, self.tr("apps.planner.download_link",
                                                      file=filename))
-
-
-def _has(key: str) -> bool:
-    from pbkit.i18n import has_key
-
-    return has_key(key)
 
 
 def _call_metric(fn: Any, ds: Any, mechanism: str) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime
 import io
 import re
 import shutil
@@ -119,13 +120,14 @@ def test_download_link_holds_the_plan_as_xlsx_without_formulas():
     click(app.plan_btn)
     click(app.download_btn)
     html = app.download_view.value
-    assert 'download="pbkit-plan-one_on_one.xlsx"' in html
+    today = datetime.date.today().isoformat()
+    assert f'download="结对方案_全部村_{today}.xlsx"' in html
     payload = re.search(r'base64,([^"]+)"', html).group(1)
     book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(payload)))
-    sheet = book["pairs"]
-    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    sheet = book["结对名单"]
+    rows = list(sheet.iter_rows(min_row=8, values_only=True))
     assert len(rows) == len(app.plan.pairs)
-    assert {(r[0], r[1]) for r in rows} == set(zip(app.plan.pairs["source_id"],
+    assert {(r[2], r[3]) for r in rows} == set(zip(app.plan.pairs["source_id"],
                                                   app.plan.pairs["target_id"]))
     for ws in book.worksheets:
         for row in ws.iter_rows():
