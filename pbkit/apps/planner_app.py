@@ -45,10 +45,6 @@ __all__ = ["PlannerApp", "UPLOAD_SUFFIXES", "upload_guard_js"]
 
 UPLOAD_SUFFIXES = (".csv", ".zip", ".xlsx")
 _MAP_POINTS = 5000  # households drawn on the map at most
-#: Plan objective figures shown in the summary (all are in the downloaded workbook).
-_OBJECTIVE_SHOWN = ("needy", "covered", "uncovered", "coverage_rate", "kept", "added",
-                    "dropped", "locked", "helpers_used", "capacity_total", "total_cost",
-                    "optimal")
 
 
 def upload_guard_js(limit: int = MAX_UPLOAD_BYTES) -> str:
@@ -137,6 +133,9 @@ class PlannerApp(AppShell):
         self.map_image = W.Image(format="png", layout=W.Layout(max_width="760px",
                                                                width="100%"))
         self.tables = W.HTML()
+        self.pair_help = W.HTML()
+        self.pair_search = W.Text(layout=W.Layout(width="100%", max_width="420px"))
+        self.pair_search.add_class("pbkit-pair-search")
         self.pair_select = W.SelectMultiple(options=[], rows=8,
                                             layout=W.Layout(width="100%"))
         self.lock_btn = W.Button()
@@ -146,7 +145,7 @@ class PlannerApp(AppShell):
         self.download_btn = W.Button(button_style="info", disabled=True)
         self.download_btn.add_class("pbkit-download-btn")
         self.download_view = W.HTML()
-        self.plan_box = W.VBox([self.pair_select,
+        self.plan_box = W.VBox([self.pair_help, self.pair_search, self.pair_select,
                                 W.HBox([self.lock_btn, self.remove_btn, self.clear_btn],
                                        layout=W.Layout(flex_flow="row wrap")),
                                 self.edits,
@@ -172,6 +171,7 @@ class PlannerApp(AppShell):
         self.clear_btn.on_click(self._on_clear)
         self.download_btn.on_click(self._on_download)
         self.village.observe(self._on_village, "value")
+        self.pair_search.observe(self._on_search, "value")
         self.relabel()
 
     # -- labels ----------------------------------------------------------------------
@@ -198,6 +198,8 @@ class PlannerApp(AppShell):
         self.keep_existing.description = self.tr("apps.planner.keep_existing")
         self.plan_btn.description = (self.tr("apps.planner.replan") if self.plan is not None
                                      else self.tr("apps.planner.plan"))
+        self.pair_search.placeholder = self.tr("apps.planner.pair_search")
+        self.pair_search.description = ""
         self.lock_btn.description = self.tr("apps.planner.lock")
         self.remove_btn.description = self.tr("apps.planner.remove")
         self.clear_btn.description = self.tr("apps.planner.clear")
@@ -406,40 +408,37 @@ class PlannerApp(AppShell):
         return frame
 
     def _render_summary(self) -> None:
-        parts = []
-        if self.plan is not None:
-            obj = self.plan.objective
-            rows = []
-            for key in _OBJECTIVE_SHOWN:
-                if key not in obj:
-                    continue
-                value = obj[key]
-                if key == "coverage_rate" and isinstance(value, (int, float)):
-                    value = f"{100 * float(value):.0f}%"
-                elif isinstance(value, bool):
-                    value = self.tr("common.yes") if value else self.tr("common.no")
-                elif isinstance(value, float):
-                    value = f"{value:.1f}"
-                rows.append((self.tr(f"apps.planner.obj.{key}"), value))
-            import pandas as pd
+        """The plan summary for the chosen scope: the workbook's summary sheet, on the page."""
+        if self.plan is None:
+            self.summary.value = ""
+            return
+        import pandas as pd
 
-            frame = pd.DataFrame(rows, columns=[self.tr("apps.planner.col_item"),
-                                                self.tr("apps.planner.col_value")])
-            parts.append(f"<h3>{esc(self.tr('apps.planner.objective'))}</h3>"
-                         + html_table(frame, scroll=False, lang=self.lang))
-        self.summary.value = "".join(parts)
+        from pbkit.data.labels import format_kind
+        from pbkit.export.plan_workbook import plan_sheets
+
+        sheets = plan_sheets(self.plan, self.dataset, village=self.village.value or None,
+                             target_table=self.plan.target_table, lang=self.lang)
+        frame = pd.DataFrame([(label, format_kind(value, kind, self.lang))
+                              for label, value, kind in sheets.summary],
+                             columns=[self.tr("apps.planner.col_item"),
+                                      self.tr("apps.planner.col_value")])
+        self.summary.value = (f"<h3>{esc(self.tr('apps.planner.objective'))}</h3>"
+                              f"<p>{esc(sheets.header_lines[1])}</p>"
+                              + html_table(frame, scroll=False, lang=self.lang))
 
     def _render_tables(self) -> None:
         cov, load = self._network_frames()
         parts = []
         if self.plan is not None:
-            pairs, unc = self.plan.pairs, self.plan.uncovered
+            pairs = self._filter_plan(self.plan.pairs)
+            unc = self._filter_plan(self.plan.uncovered)
             parts += [f"<h3>{esc(self.tr('apps.planner.pairs', n=len(pairs)))}</h3>",
-                      html_table(self._display(self._filter_plan(pairs), (
+                      html_table(self._display(pairs, (
                           "source_id", "target_id", "village", "distance_km", "status",
                           "reason")), lang=self.lang),
                       f"<h3>{esc(self.tr('apps.planner.uncovered', n=len(unc)))}</h3>",
-                      html_table(self._display(self._filter_plan(unc), (
+                      html_table(self._display(unc, (
                           "target_id", "village", "reason")), lang=self.lang)]
         parts += [f"<h3>{esc(self.tr('apps.planner.coverage'))}</h3>",
                   html_table(self._display(self._filter_village(cov), (
@@ -518,7 +517,13 @@ class PlannerApp(AppShell):
         ax.set_ylabel(self.tr("apps.planner.map_y"))
         ax.set_title(self.tr("apps.planner.map_title", covered=int(mask.sum()),
                              total=len(hid)))
-        ax.set_aspect("equal", adjustable="datalim")
+        if village and len(hid) and np.isfinite(hx).any():
+            # zoom to the chosen village: its households with a margin of 1 km
+            ax.set_xlim(np.nanmin(hx) - 1, np.nanmax(hx) + 1)
+            ax.set_ylim(np.nanmin(hy) - 1, np.nanmax(hy) + 1)
+            ax.set_aspect("equal", adjustable="box")
+        else:
+            ax.set_aspect("equal", adjustable="datalim")
         ax.grid(True, alpha=0.3)
         ax.legend(loc="best", fontsize=8)
         self.map_image.value = figure_png(fig)
@@ -562,23 +567,36 @@ class PlannerApp(AppShell):
         return self.plan
 
     def _render_plan_box(self) -> None:
+        """The labelled, searchable list of the plan's pairs in scope (to lock or remove)."""
+        from pbkit.data.labels import format_kind, label_value
+
         if self.plan is None:
             self.plan_box.layout.display = "none"
             self.pair_select.options = []
             return
         pairs = self._filter_plan(self.plan.pairs)
+        query = self.pair_search.value.strip().lower()
         options = []
         for rec in pairs.itertuples(index=False):
             key = (str(rec.source_id), str(rec.target_id))
-            flag = ""
+            if query and query not in f"{key[0]} {key[1]}".lower():
+                continue
+            text = self.tr("apps.planner.pair_option", source=key[0], target=key[1],
+                           km=format_kind(getattr(rec, "distance_km", None), "km", self.lang),
+                           status=label_value("status", getattr(rec, "status", ""),
+                                              self.lang))
             if key in self.locked:
-                flag = " 🔒"
-            cost = getattr(rec, "cost", None)
-            cost_txt = f" ({cost:.2f})" if isinstance(cost, float) and cost == cost else ""
-            options.append((f"{key[0]} → {key[1]}{cost_txt}{flag}", f"{key[0]}\t{key[1]}"))
+                text += self.tr("apps.planner.locked_mark")
+            options.append((text, f"{key[0]}\t{key[1]}"))
+        self.pair_help.value = (f"<p><b>{esc(self.tr('apps.planner.pair_list', n=len(pairs)))}"
+                                f"</b><br>{esc(self.tr('apps.planner.pair_list_help'))}</p>")
         self.pair_select.options = options
         self.plan_box.layout.display = "flex"
         self._render_edits()
+
+    @guarded
+    def _on_search(self, change: dict) -> None:
+        self._render_plan_box()
 
     def _render_edits(self) -> None:
         def fmt(items):

@@ -26,8 +26,8 @@ from pbkit.i18n import has_key, resolve_lang, t
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["COLUMN_KINDS", "label_column", "label_value", "label_enum", "format_value",
-           "display_frame"]
+__all__ = ["COLUMN_KINDS", "label_column", "label_value", "label_enum", "format_kind",
+           "format_value", "display_frame"]
 
 # how each known column is shown; columns not listed are shown as text
 COLUMN_KINDS: dict[str, str] = {
@@ -79,26 +79,39 @@ def _missing(value: Any) -> bool:
         return True
 
 
-def format_value(column: str, value: Any, lang: str | None = None) -> str:
-    """``value`` of ``column`` as users read it: ``44%``, ``3``, ``1.5``, ``是``, ``—``.
+def format_kind(value: Any, kind: str, lang: str | None = None) -> str:
+    """``value`` shown as a ``kind`` (percent, count, km, number, bool, text); ``—`` if missing.
 
-    >>> format_value("coverage", 1.0, "zh"), format_value("overloaded", False, "en")
-    ('100%', 'no')
+    >>> format_kind(0.7241, "percent", "zh"), format_kind(2017.0, "count", "zh")
+    ('72%', '2017')
     """
     if _missing(value):
         return t("label.missing", lang=lang)
-    kind = COLUMN_KINDS.get(column, "text")
+    if isinstance(value, str):
+        return value
     if kind == "percent":
         return f"{100 * float(value):.0f}%"
     if kind == "count":
         return f"{int(round(float(value)))}"
     if kind == "km":
         return f"{float(value):.1f}"
+    if kind == "number":
+        return f"{float(value):g}"
     if kind == "bool":
         return t("common.yes" if bool(value) else "common.no", lang=lang)
-    if kind == "code":
-        return label_value(column, value, lang)
     return str(value)
+
+
+def format_value(column: str, value: Any, lang: str | None = None) -> str:
+    """``value`` of ``column`` as users read it: ``44%``, ``3``, ``1.5``, ``是``, ``—``.
+
+    >>> format_value("coverage", 1.0, "zh"), format_value("overloaded", False, "en")
+    ('100%', 'no')
+    """
+    kind = COLUMN_KINDS.get(column, "text")
+    if kind == "code" and not _missing(value):
+        return label_value(column, value, lang)
+    return format_kind(value, kind, lang)
 
 
 def display_frame(frame: pd.DataFrame, columns: Iterable[str] | None = None,

@@ -107,6 +107,11 @@ class Plan:
     lang: str = "zh"
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
+    @property
+    def target_table(self) -> str:
+        """What the mechanism pairs helpers with: ``households``, ``orgs`` or ``people``."""
+        return get_mechanism(self.mechanism).target.table
+
     def to_dict(self) -> dict:
         """The JSON structure: mechanism, objective, pairs and uncovered."""
         pairs = self.pairs
@@ -160,9 +165,8 @@ class Plan:
         elif suffix == ".csv":
             write_csv(self.table(), path)
         else:
-            target = get_mechanism(self.mechanism).target.table
-            write_plan_workbook(self, path, ds, village=village, target_table=target,
-                                lang=self.lang)
+            write_plan_workbook(self, path, ds, village=village,
+                                target_table=self.target_table, lang=self.lang)
         return path
 
 

@@ -81,9 +81,23 @@ def test_plan_matches_the_core_planner_and_shows_it():
     assert len(app.pair_select.options) == len(expected.pairs)
     assert app.plan_btn.description == t("apps.planner.replan", "zh")
     summary = app.summary.value
-    assert (f"<td>{t('apps.planner.obj.covered', 'zh')}</td>"
+    assert (f"<td>{t('export.plan.sum.covered', 'zh', unit='户')}</td>"
             f"<td>{expected.objective['covered']}</td>") in summary
-    assert f"<td>{t('apps.planner.obj.uncovered', 'zh')}</td>" in summary
+    assert f"<td>{t('export.plan.sum.uncovered', 'zh', unit='户')}</td>" in summary
+
+
+def test_village_scope_applies_to_summary_tables_and_pair_list():
+    app = loaded_app()
+    click(app.plan_btn)
+    village = app.village.options[3][1]
+    app.village.value = village
+    in_village = app.plan.pairs[app.plan.pairs["village"] == village]
+    assert 0 < len(in_village) < len(app.plan.pairs)
+    assert len(app.pair_select.options) == len(in_village)
+    assert t("apps.planner.pairs", "zh", n=len(in_village)) in app.tables.value
+    assert (f"<td>{t('export.plan.sum.pairs', 'zh')}</td><td>{len(in_village)}</td>"
+            in app.summary.value)
+    assert f"范围：{village}" in app.summary.value
 
 
 def test_lock_and_remove_pairs_then_replan():
@@ -242,3 +256,26 @@ def test_village_filter_narrows_map_and_tables(tmp_path):
     ids = set(hh.loc[hh["org_id"] == village, "household_id"])
     assert {v.split("\t")[1] for _, v in app.pair_select.options} <= ids
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_pair_list_is_labelled_searchable_and_explains_each_entry():
+    app = loaded_app()
+    click(app.plan_btn)
+    first_label, first_value = app.pair_select.options[0]
+    source, target = first_value.split("\t")
+    assert "公里" in first_label and "(" not in first_label
+    assert t("apps.planner.pair_list_help", "zh") in app.pair_help.value
+    app.pair_search.value = target
+    assert [v for _, v in app.pair_select.options] == [first_value]
+    app.pair_select.value = (first_value,)
+    click(app.lock_btn)
+    assert app.pair_select.options[0][0].endswith("｜已锁定")
+    app.pair_search.value = ""
+    assert len(app.pair_select.options) == len(app.plan.pairs)
+
+
+def test_map_zooms_to_the_chosen_village():
+    app = loaded_app()
+    whole = app.map_image.value
+    app.village.value = app.village.options[2][1]
+    assert app.map_image.value and app.map_image.value != whole
