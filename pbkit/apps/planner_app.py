@@ -116,6 +116,9 @@ class PlannerApp(AppShell):
         self.upload = W.FileUpload(accept=",".join(UPLOAD_SUFFIXES), multiple=True)
         self.upload.add_class("pbkit-upload")
         self.upload_note = W.HTML()
+        self.template_btn = W.Button()
+        self.template_btn.add_class("pbkit-template-btn")
+        self.template_view = W.HTML()
         self.too_big = W.HTML()
         self.status = W.HTML()
         self.report_view = W.HTML()
@@ -155,6 +158,8 @@ class PlannerApp(AppShell):
         self.body.children = [
             W.HBox([self.sample_btn, self.upload, self.upload_note],
                    layout=W.Layout(flex_flow="row wrap", align_items="center")),
+            W.HBox([self.template_btn, self.template_view],
+                   layout=W.Layout(flex_flow="row wrap", align_items="center")),
             self.too_big, self.status, self.report_view,
             W.HBox([self.mechanism, self.village, self.radius, self.keep_existing,
                     self.plan_btn], layout=W.Layout(flex_flow="row wrap",
@@ -170,6 +175,7 @@ class PlannerApp(AppShell):
         self.remove_btn.on_click(self._on_remove)
         self.clear_btn.on_click(self._on_clear)
         self.download_btn.on_click(self._on_download)
+        self.template_btn.on_click(self._on_template)
         self.village.observe(self._on_village, "value")
         self.pair_search.observe(self._on_search, "value")
         self.relabel()
@@ -187,6 +193,8 @@ class PlannerApp(AppShell):
             '<div class="pbkit-upload-toobig pbkit-msg pbkit-msg-error" style="display:none">'
             + esc(self.tr("apps.planner.err.too_big_browser",
                           limit=MAX_UPLOAD_BYTES // (1024 * 1024))) + "</div>")
+        self.template_btn.description = self.tr("apps.planner.template")
+        self.template_btn.tooltip = self.tr("apps.planner.template_tip")
         self.mechanism.description = self.tr("apps.planner.mechanism")
         current = self.mechanism.value
         codes = _mechanism_codes()
@@ -359,9 +367,17 @@ class PlannerApp(AppShell):
         if len(rep) == 0:
             self.report_view.value = f"<p>{esc(self.tr('apps.planner.report_clean'))}</p>"
             return
+        from pbkit.data.labels import label_field, label_table
+
         frame = rep.to_frame(self.lang)
         frame = frame[["severity", "file", "table", "row", "column", "message"]].copy()
         frame["severity"] = frame["severity"].map(lambda s: self.tr(f"severity.{s}"))
+        upload_dir = getattr(self, "_upload_dir", None)
+        if upload_dir is not None:  # the unpacking folder is ours: name what was uploaded
+            frame["file"] = frame["file"].replace({upload_dir.name: self.source_name})
+        frame["column"] = [label_field(tb, c, self.lang) for tb, c in
+                           zip(frame["table"], frame["column"])]
+        frame["table"] = [label_table(tb, self.lang) for tb in frame["table"]]
         frame.columns = [self.tr(f"apps.planner.rep_{c}") for c in frame.columns]
         self.report_view.value = (f"<h3>{esc(self.tr('apps.planner.report'))}</h3>"
                                   f"<p>{esc(summary)}</p>" + html_table(frame, max_rows=100,
@@ -643,6 +659,17 @@ class PlannerApp(AppShell):
     def _on_clear(self, _button: Any = None) -> None:
         self.locked, self.removed = [], []
         self._render_plan_box()
+
+    @guarded
+    def _on_template(self, _button: Any = None) -> None:
+        """Offer the blank data workbook (headers, notes, drop-downs) in the app language."""
+        from pbkit.data.template import template_bytes
+
+        filename = self.tr("apps.planner.template_file")
+        self.template_view.value = (
+            download_link(template_bytes(self.lang), filename,
+                          self.tr("apps.planner.download_link", file=filename))
+            + f"<span class='pbkit-note'>{esc(self.tr('apps.planner.template_tip'))}</span>")
 
     @guarded(busy="apps.planner.busy_writing")
     def _on_download(self, _button: Any = None) -> None:

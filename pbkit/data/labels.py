@@ -26,8 +26,8 @@ from pbkit.i18n import has_key, resolve_lang, t
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["COLUMN_KINDS", "label_column", "label_value", "label_enum", "format_kind",
-           "format_value", "display_frame"]
+__all__ = ["COLUMN_KINDS", "label_column", "label_value", "label_enum", "label_table",
+           "label_field", "format_kind", "format_value", "display_frame"]
 
 # how each known column is shown; columns not listed are shown as text
 COLUMN_KINDS: dict[str, str] = {
@@ -70,6 +70,36 @@ def label_enum(code: Any, lang: str | None = None) -> str:
     if resolve_lang(lang) == "zh":
         return ENUM_LABELS.get(code, code)
     return code.replace("_", " ")
+
+
+def label_table(table: Any, lang: str | None = None) -> str:
+    """A dataset table's name as users know it: ``人员`` in zh, ``people`` in en.
+
+    >>> label_table("people", "zh"), label_table("people", "en"), label_table("x", "zh")
+    ('人员', 'people', 'x')
+    """
+    from pbkit.data.schema import TABLES
+
+    name = "" if table is None else str(table)
+    if name in TABLES and resolve_lang(lang) == "zh":
+        return TABLES[name].zh
+    return name
+
+
+def label_field(table: Any, column: Any, lang: str | None = None) -> str:
+    """A dataset column's header as users know it: ``性别`` in zh, ``gender`` in en.
+
+    >>> label_field("people", "gender", "zh"), label_field("people", "gender", "en")
+    ('性别', 'gender')
+    """
+    from pbkit.data.schema import TABLES
+
+    name = "" if column is None else str(column)
+    if str(table) in TABLES and resolve_lang(lang) == "zh":
+        for col in TABLES[str(table)].columns:
+            if col.name == name:
+                return col.zh
+    return name
 
 
 def _missing(value: Any) -> bool:

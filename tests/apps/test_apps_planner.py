@@ -279,3 +279,29 @@ def test_map_zooms_to_the_chosen_village():
     whole = app.map_image.value
     app.village.value = app.village.options[2][1]
     assert app.map_image.value and app.map_image.value != whole
+
+
+def test_template_download_and_messages_never_name_a_command():
+    app = loaded_app()
+    click(app.template_btn)
+    html = app.template_view.value
+    assert 'download="党建数据模板.xlsx"' in html
+    payload = re.search(r'base64,([^"]+)"', html).group(1)
+    book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(payload)))
+    assert "人员" in book.sheetnames
+    for key in ("apps.planner.err.too_big", "apps.planner.err.too_big_browser",
+                "apps.download.too_large", "data.identifier_column.name",
+                "data.identifier_cell.mobile"):
+        for lang in ("zh", "en"):
+            assert "pbkit" not in t(key, lang, size=1, limit=1, masked="x")
+
+
+def test_report_names_the_upload_and_tables_not_internal_folders_or_codes():
+    app = PlannerApp(lang="zh")
+    app.load_upload([{"name": "people.csv", "content": b"person_id,org_id\nP1,X\n"},
+                     {"name": "visits.csv", "content": b"visit_id\nV1\n"}])
+    report = app.report_view.value
+    assert "pbkit-upload" not in report and "/tmp" not in report
+    assert "2 个文件" in report  # the folder of the upload is named as the user knows it
+    assert "<td>人员</td>" in report and "<td>性别</td>" in report
+    assert "<td>people</td>" not in report and "<td>gender</td>" not in report
