@@ -30,6 +30,7 @@ import ipywidgets as W
 from pbkit.apps.common import (
     MAX_UPLOAD_BYTES,
     AppShell,
+    chart_html,
     download_link,
     enum_label,
     esc,
@@ -133,8 +134,7 @@ class PlannerApp(AppShell):
         self.plan_btn = W.Button(button_style="success", disabled=True)
         self.plan_btn.add_class("pbkit-plan")
         self.summary = W.HTML()
-        self.map_image = W.Image(format="png", layout=W.Layout(max_width="760px",
-                                                               width="100%"))
+        self.map_view = W.HTML(layout=W.Layout(width="100%"))
         self.tables = W.HTML()
         self.pair_help = W.HTML()
         self.pair_search = W.Text(layout=W.Layout(width="100%", max_width="420px"))
@@ -165,7 +165,7 @@ class PlannerApp(AppShell):
                     self.plan_btn], layout=W.Layout(flex_flow="row wrap",
                                                     align_items="center")),
             self.summary,
-            W.HBox([self.map_image], layout=W.Layout(justify_content="center")),
+            self.map_view,
             self.plan_box, self.tables,
         ]
         self.sample_btn.on_click(self._on_sample)
@@ -341,7 +341,7 @@ class PlannerApp(AppShell):
         self.plan_btn.disabled = True
         self.summary.value = ""
         self.tables.value = ""
-        self.map_image.value = b""
+        self.map_view.value = ""
         self.plan_box.layout.display = "none"
         self.download_view.value = ""
         self._render_status()
@@ -452,10 +452,10 @@ class PlannerApp(AppShell):
             parts += [f"<h3>{esc(self.tr('apps.planner.pairs', n=len(pairs)))}</h3>",
                       html_table(self._display(pairs, (
                           "source_id", "target_id", "village", "distance_km", "status",
-                          "reason")), lang=self.lang),
+                          "reason")), lang=self.lang, cards=True),
                       f"<h3>{esc(self.tr('apps.planner.uncovered', n=len(unc)))}</h3>",
                       html_table(self._display(unc, (
-                          "target_id", "village", "reason")), lang=self.lang)]
+                          "target_id", "village", "reason")), lang=self.lang, cards=True)]
         parts += [f"<h3>{esc(self.tr('apps.planner.coverage'))}</h3>",
                   html_table(self._display(self._filter_village(cov), (
                       "village", "needy", "covered", "uncovered", "coverage")),
@@ -463,7 +463,7 @@ class PlannerApp(AppShell):
                   f"<h3>{esc(self.tr('apps.planner.helper_load'))}</h3>",
                   html_table(self._display(self._filter_village(load), (
                       "person_id", "village", "capacity", "pairs", "spare", "overloaded",
-                      "migrant")), lang=self.lang)]
+                      "migrant")), lang=self.lang, cards=True)]
         self.tables.value = "".join(parts)
 
     def _display(self, frame: Any, columns: tuple[str, ...]) -> Any:
@@ -531,8 +531,8 @@ class PlannerApp(AppShell):
                        label=self.tr("apps.planner.map_villages"))
         ax.set_xlabel(self.tr("apps.planner.map_x"))
         ax.set_ylabel(self.tr("apps.planner.map_y"))
-        ax.set_title(self.tr("apps.planner.map_title", covered=int(mask.sum()),
-                             total=len(hid)))
+        title = self.tr("apps.planner.map_title", covered=int(mask.sum()), total=len(hid))
+        ax.set_title(title)
         if village and len(hid) and np.isfinite(hx).any():
             # zoom to the chosen village: its households with a margin of 1 km
             ax.set_xlim(np.nanmin(hx) - 1, np.nanmax(hx) + 1)
@@ -542,7 +542,8 @@ class PlannerApp(AppShell):
             ax.set_aspect("equal", adjustable="datalim")
         ax.grid(True, alpha=0.3)
         ax.legend(loc="best", fontsize=8)
-        self.map_image.value = figure_png(fig)
+        self.map_view.value = chart_html(figure_png(fig), self.tr(
+            "apps.planner.map_alt", title=title, villages=len(vill)), max_width="760px")
 
     def _pair_edges(self) -> list[tuple[str, str]]:
         if self.plan is not None:

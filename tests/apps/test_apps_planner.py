@@ -65,7 +65,8 @@ def test_sample_loads_with_report_status_and_map():
     assert app.message_text == t("apps.planner.loaded", "zh", name="示例乡镇数据")
     ds = app.dataset
     assert f"困难户 {len(ds.households)} 户" in app.status.value
-    assert app.map_image.value[:4] == b"\x89PNG"
+    assert 'src="data:image/png;base64,iVBOR' in app.map_view.value
+    assert 'alt="地图：' in app.map_view.value or 'alt="Map: ' in app.map_view.value
     assert t("apps.planner.coverage", "zh") in app.tables.value
     assert not app.plan_btn.disabled and app.plan is None
 
@@ -244,7 +245,8 @@ def test_map_has_no_missing_glyphs(sample_dataset):
         warnings.simplefilter("error")
         app.load_path(sample_path(), name="样例")
         app.run_plan()
-    assert app.map_image.value[:4] == b"\x89PNG"
+    assert 'src="data:image/png;base64,iVBOR' in app.map_view.value
+    assert 'alt="地图：' in app.map_view.value or 'alt="Map: ' in app.map_view.value
 
 
 def test_village_filter_narrows_map_and_tables(tmp_path):
@@ -276,9 +278,9 @@ def test_pair_list_is_labelled_searchable_and_explains_each_entry():
 
 def test_map_zooms_to_the_chosen_village():
     app = loaded_app()
-    whole = app.map_image.value
+    whole = app.map_view.value
     app.village.value = app.village.options[2][1]
-    assert app.map_image.value and app.map_image.value != whole
+    assert app.map_view.value and app.map_view.value != whole
 
 
 def test_template_download_and_messages_never_name_a_command():
