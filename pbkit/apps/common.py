@@ -130,7 +130,8 @@ mark.pbkit-evidence { background: #ffe680; padding: 0 2px; }
 .pbkit-app .jupyter-button.mod-warning { background-color: #8a4b00; color: #fff; }
 .pbkit-app .jupyter-button.mod-danger { background-color: #b3261e; color: #fff; }
 .pbkit-app .jupyter-button { min-height: 36px; }
-.pbkit-chart { max-width: 100%; overflow-x: auto; text-align: center; }
+.pbkit-chart { width: 100%; max-width: 100%; overflow-x: auto; text-align: center; }
+.pbkit-app .widget-html, .pbkit-app .widget-html-content { min-width: 0; max-width: 100%; }
 /* phones: tables become one labelled card per row, tabs wrap, charts keep legible text */
 @media (max-width: 640px) {
   .pbkit-app { padding: 4px 6px; }
