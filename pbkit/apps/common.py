@@ -478,6 +478,7 @@ class AppShell:
         self.body = W.VBox()
         # runs the page script that keeps <html lang> and the page title in the app language
         self.page_script = W.Output(layout=W.Layout(display="none"))
+        self._link_params: dict[str, str] = {}
         controls = W.HBox([self.lang_toggle, self.large_toggle],
                           layout=W.Layout(align_items="center", flex_flow="row wrap"))
         header = W.HBox([self.title, controls],
@@ -528,15 +529,26 @@ class AppShell:
         import json
 
         tag = "zh-CN" if self.lang == "zh" else "en"
-        return (f"document.documentElement.lang={json.dumps(tag)};"
-                f"document.title={json.dumps(self.tr(self.TITLE_KEY), ensure_ascii=False)};")
+        js = (f"document.documentElement.lang={json.dumps(tag)};"
+              f"document.title={json.dumps(self.tr(self.TITLE_KEY), ensure_ascii=False)};")
+        if self._link_params:  # keep them in the address, so a reload finds the same work
+            js += ("(function(p){var u=new URL(window.location.href);"
+                   "Object.keys(p).forEach(function(k){u.searchParams.set(k,p[k]);});"
+                   "window.history.replaceState(null,'',u.toString());})("
+                   f"{json.dumps(self._link_params)});")
+        return js
+
+    def set_link_param(self, name: str, value: str) -> None:
+        """Put ``name=value`` into the page's address (without reloading the page)."""
+        self._link_params[name] = value
+        self._sync_page()
 
     def _sync_page(self) -> None:
-        from IPython.display import Javascript, display
+        from IPython.display import Javascript
 
-        self.page_script.clear_output()
-        with self.page_script:
-            display(Javascript(self.page_js()))
+        # set, not captured: a preheated kernel calls this from its page-link thread
+        self.page_script.outputs = ()
+        self.page_script.append_display_data(Javascript(self.page_js()))
 
     def _relabel_shell(self) -> None:
         self.title.value = f"<h2>{esc(self.tr(self.TITLE_KEY))}</h2>"

@@ -39,6 +39,8 @@ from pbkit.apps.common import (
     html_table,
     log_error,
     new_figure,
+    query_params,
+    when_link_known,
 )
 from pbkit.errors import PbkitError
 
@@ -176,9 +178,13 @@ class PlannerApp(AppShell):
         self.clear_btn.on_click(self._on_clear)
         self.download_btn.on_click(self._on_download)
         self.template_btn.on_click(self._on_template)
+        self.workspace: Any = None
+        self._restoring = False
         self.village.observe(self._on_village, "value")
         self.pair_search.observe(self._on_search, "value")
         self.relabel()
+        if not when_link_known(self.attach_workspace):
+            self.attach_workspace(query_params())
 
     # -- labels ----------------------------------------------------------------------
 
@@ -234,6 +240,74 @@ class PlannerApp(AppShell):
 
         display(Javascript(upload_guard_js()))
         super().show()
+
+    # -- work kept on the server -------------------------------------------------------
+
+    def attach_workspace(self, params: dict[str, str]) -> None:
+        """Take the workspace named in the link (``ws``), or start one; restore its work."""
+        from pbkit.store.workspace import new_key, open_workspace, valid_key
+
+        key = params.get("ws", "")
+        self.workspace = open_workspace("planner", key if valid_key(key) else new_key())
+        self.set_link_param("ws", self.workspace.key)
+        state = self.workspace.load()
+        if state and self.dataset is None:
+            self.restore(state)
+
+    def save_state(self) -> None:
+        """Keep the dataset choice, settings, plan and edits in the workspace."""
+        if self.workspace is None or self._restoring or self.dataset is None:
+            return
+        state = dict(self.workspace.load() or {})
+        state.update(mechanism=self.mechanism.value, village=self.village.value,
+                     radius=float(self.radius.value), keep=bool(self.keep_existing.value),
+                     locked=[list(p) for p in self.locked],
+                     removed=[list(p) for p in self.removed], planned=self.plan is not None)
+        self.workspace.save(state)
+
+    def _remember_source(self, path: Path) -> None:
+        if self.workspace is None or self._restoring:
+            return
+        from pbkit.data.sample import sample_path
+
+        if path.resolve() == Path(sample_path()).resolve():
+            state = {"source": "sample"}
+        else:
+            state = {"source": "upload", "file": self.workspace.replace_files(path).name}
+        self.workspace.save({**state, "name": self.source_name})
+        self.save_state()
+
+    @guarded(busy="apps.planner.busy_loading")
+    def restore(self, state: dict) -> None:
+        """Bring back saved work: the dataset, settings, locks and removals, and the plan."""
+        from pbkit.data.sample import sample_path
+
+        self._restoring = True
+        try:
+            if state.get("source") == "sample":
+                path = Path(sample_path())
+            elif state.get("source") == "upload" and state.get("file"):
+                path = self.workspace.files / state["file"]
+            else:
+                return
+            if not path.exists() or self.load_path(path, name=state.get("name")) is None:
+                return
+            codes = [v for _, v in self.mechanism.options]
+            if state.get("mechanism") in codes:
+                self.mechanism.value = state["mechanism"]
+            if state.get("village") in [v for _, v in self.village.options]:
+                self.village.value = state["village"]
+            self.radius.value = float(state.get("radius") or 0.0)
+            self.keep_existing.value = bool(state.get("keep", True))
+            self.locked = [tuple(p) for p in state.get("locked", [])]
+            self.removed = [tuple(p) for p in state.get("removed", [])]
+            if state.get("planned"):
+                self.run_plan()
+            else:
+                self._render_views()
+        finally:
+            self._restoring = False
+        self.show_info(self.tr("apps.planner.restored", name=self.source_name))
 
     # -- loading ---------------------------------------------------------------------
 
@@ -335,6 +409,7 @@ class PlannerApp(AppShell):
         self._render_status()
         self._render_views()
         self.show_ok(self.tr("apps.planner.loaded", name=self.source_name))
+        self._remember_source(Path(path))
         return self.dataset
 
     def _reset_views(self) -> None:
@@ -389,6 +464,7 @@ class PlannerApp(AppShell):
     def _on_village(self, change: dict) -> None:
         if self.dataset is not None:
             self._render_views()
+            self.save_state()
 
     def _render_views(self) -> None:
         with self.busy("apps.planner.busy_metrics"):
@@ -577,6 +653,7 @@ class PlannerApp(AppShell):
                                   removed=tuple(self.removed))
         self.download_view.value = ""
         self.download_btn.disabled = False
+        self.save_state()
         self.relabel()
         self._render_views()
         self.show_ok(self.tr("apps.planner.planned", pairs=len(self.plan.pairs),
@@ -643,6 +720,7 @@ class PlannerApp(AppShell):
             if pair not in self.locked:
                 self.locked.append(pair)
         self._render_plan_box()
+        self.save_state()
         self.show_info(self.tr("apps.planner.edit_hint"))
 
     @guarded
@@ -654,12 +732,14 @@ class PlannerApp(AppShell):
             if pair not in self.removed:
                 self.removed.append(pair)
         self._render_plan_box()
+        self.save_state()
         self.show_info(self.tr("apps.planner.edit_hint"))
 
     @guarded
     def _on_clear(self, _button: Any = None) -> None:
         self.locked, self.removed = [], []
         self._render_plan_box()
+        self.save_state()
 
     @guarded
     def _on_template(self, _button: Any = None) -> None:

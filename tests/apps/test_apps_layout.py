@@ -85,3 +85,14 @@ def test_language_switch_sets_html_lang_and_title(browser, apps_server):
         assert page.title() == "Pairing planner"
     finally:
         page.close()
+
+
+def test_planner_reload_keeps_the_work(browser, apps_server):
+    page = _planner_with_plan(browser, apps_server)
+    try:
+        page.wait_for_function("location.search.includes('ws=')", timeout=WAIT)
+        page.reload(wait_until="commit")
+        page.wait_for_selector("text=已恢复上次的工作", timeout=WAIT)
+        assert page.get_by_role("button", name="重新生成方案").is_visible()
+    finally:
+        page.close()

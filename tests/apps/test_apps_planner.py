@@ -307,3 +307,50 @@ def test_report_names_the_upload_and_tables_not_internal_folders_or_codes():
     assert "2 个文件" in report  # the folder of the upload is named as the user knows it
     assert "<td>人员</td>" in report and "<td>性别</td>" in report
     assert "<td>people</td>" not in report and "<td>gender</td>" not in report
+
+
+def _reopened(app, monkeypatch) -> PlannerApp:
+    """The same page link opened again (a reload): a new kernel with ``?ws=<key>``."""
+    monkeypatch.setenv("QUERY_STRING", f"ws={app.workspace.key}")
+    return PlannerApp(lang="zh")
+
+
+def test_reload_restores_sample_settings_locks_and_plan(monkeypatch):
+    app = loaded_app()
+    app.keep_existing.value = False
+    click(app.plan_btn)
+    keep, drop = (v for _, v in app.pair_select.options[:2])
+    app.pair_select.value = (keep,)
+    click(app.lock_btn)
+    app.pair_select.value = (drop,)
+    click(app.remove_btn)
+    click(app.plan_btn)
+    village = app.village.options[2][1]
+    app.village.value = village
+    again = _reopened(app, monkeypatch)
+    assert again.dataset is not None and again.plan is not None
+    assert again.locked == [tuple(keep.split("\t"))]
+    assert again.removed == [tuple(drop.split("\t"))]
+    assert again.village.value == village and again.keep_existing.value is False
+    assert len(again.plan.pairs) == len(app.plan.pairs)
+    assert again.message_text.startswith("已恢复上次的工作")
+
+
+def test_reload_restores_an_uploaded_dataset_from_the_workspace(monkeypatch):
+    app = PlannerApp(lang="zh")
+    send_upload(app, upload_item("village.zip", sample_zip_bytes()))
+    assert app.dataset is not None
+    shutil.rmtree(app._upload_dir)  # the kernel's own copy is gone with the old kernel
+    again = _reopened(app, monkeypatch)
+    assert again.dataset is not None and again.source_name == "village.zip"
+    assert len(again.dataset.people) == len(app.dataset.people)
+    files = again.workspace.root
+    assert oct(files.stat().st_mode & 0o777) == "0o700"
+    assert oct((files / "state.json").stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_link_without_a_valid_workspace_starts_afresh(monkeypatch):
+    monkeypatch.setenv("QUERY_STRING", "ws=../../etc")
+    app = PlannerApp(lang="zh")
+    assert app.dataset is None and app.workspace.key != "../../etc"
+    assert f'"ws": "{app.workspace.key}"' in app.page_js()
