@@ -118,9 +118,41 @@ mark.pbkit-evidence { background: #ffe680; padding: 0 2px; }
   border: 3px solid #c7d2fe; border-top-color: #1a73e8; border-radius: 50%;
   animation: pbkit-spin 0.8s linear infinite; margin-right: 6px; }
 @keyframes pbkit-spin { to { transform: rotate(360deg); } }
-.pbkit-download { display: inline-block; padding: 6px 14px; background: #1e8e3e;
+.pbkit-download { display: inline-block; padding: 6px 14px; background: #137333;
   color: #fff !important; border-radius: 4px; text-decoration: none; }
 .pbkit-lost { color: #b3261e; }
+.pbkit-note { color: #444; margin-left: 8px; }
+/* button colours with white text at WCAG AA contrast (4.5:1 or more; the widget theme's
+   own success/info/warning colours give 2.2-3.5:1) */
+.pbkit-app .jupyter-button.mod-primary { background-color: #1565c0; color: #fff; }
+.pbkit-app .jupyter-button.mod-success { background-color: #137333; color: #fff; }
+.pbkit-app .jupyter-button.mod-info { background-color: #0b6e88; color: #fff; }
+.pbkit-app .jupyter-button.mod-warning { background-color: #8a4b00; color: #fff; }
+.pbkit-app .jupyter-button.mod-danger { background-color: #b3261e; color: #fff; }
+.pbkit-app .jupyter-button { min-height: 36px; }
+.pbkit-chart { width: 100%; max-width: 100%; overflow-x: auto; text-align: center; }
+.pbkit-app .widget-html, .pbkit-app .widget-html-content { min-width: 0; max-width: 100%; }
+/* phones: tables become one labelled card per row, tabs wrap, charts keep legible text */
+@media (max-width: 640px) {
+  .pbkit-app { padding: 4px 6px; }
+  .pbkit-scroll { max-height: none; overflow: visible; }
+  .pbkit-cards, .pbkit-cards tbody, .pbkit-cards tr, .pbkit-cards td { display: block;
+    width: 100%; box-sizing: border-box; }
+  .pbkit-cards thead { display: none; }
+  .pbkit-cards tr { border: 1px solid #d0d7de; border-radius: 6px; margin: 6px 0;
+    padding: 4px 0; }
+  .pbkit-cards td { border: none !important; padding: 2px 8px; overflow-wrap: anywhere; }
+  .pbkit-cards td[data-label]::before { content: attr(data-label) "："; font-weight: 600;
+    color: #333; }
+  .pbkit-table td, .pbkit-table th { overflow-wrap: anywhere; }
+  .pbkit-app .lm-TabBar-content { flex-wrap: wrap; }
+  .pbkit-app .lm-TabBar-tab { flex: 0 0 auto !important; min-width: 0 !important;
+    max-width: none !important; }
+  .pbkit-app .widget-hbox { flex-wrap: wrap; }
+  .pbkit-chart img { min-width: 560px !important; }
+  .pbkit-app .widget-dropdown, .pbkit-app .widget-text, .pbkit-app .widget-select-multiple {
+    width: 100% !important; min-width: 0 !important; }
+}
 </style>"""
 
 
@@ -150,21 +182,21 @@ def enum_label(code: Any, lang: str | None = None) -> str:
     >>> enum_label("one_on_one", "zh"), enum_label("one_on_one", "en")
     ('一对一结对帮扶', 'one on one')
     """
-    from pbkit.data.schema import ENUM_LABELS
+    from pbkit.data.labels import label_enum
 
-    code = "" if code is None else str(code)
-    if resolve_lang(lang) == "zh":
-        return ENUM_LABELS.get(code, code)
-    return code.replace("_", " ")
+    return label_enum(code, lang)
 
 
 def html_table(frame: pd.DataFrame, *, max_rows: int = 200, lang: str | None = None,
                css_class: str = "pbkit-table", scroll: bool = True,
-               formatters: dict[str, Callable[[Any], str]] | None = None) -> str:
+               formatters: dict[str, Callable[[Any], str]] | None = None,
+               cards: bool = False) -> str:
     """An HTML table of ``frame`` with every header and cell escaped.
 
     ``formatters`` maps a column to a function returning *already safe* HTML for a cell.
-    More than ``max_rows`` rows are cut with a note saying how many are not shown.
+    More than ``max_rows`` rows are cut with a note saying how many are not shown. With
+    ``cards``, each cell carries its header so that on a phone every row is shown as a
+    labelled card instead of a table wider than the screen.
 
     >>> import pandas as pd
     >>> "&lt;b&gt;" in html_table(pd.DataFrame({"x": ["<b>"]}))
@@ -172,12 +204,14 @@ def html_table(frame: pd.DataFrame, *, max_rows: int = 200, lang: str | None = N
     """
     formatters = formatters or {}
     head = "".join(f"<th>{esc(c)}</th>" for c in frame.columns)
+    # with cards, each cell carries its header: a phone shows a row as a labelled card
+    opens = [f'<td data-label="{esc(c)}">' if cards else "<td>" for c in frame.columns]
     rows = []
     for rec in frame.head(max_rows).itertuples(index=False, name=None):
         cells = []
-        for col, value in zip(frame.columns, rec):
+        for col, td, value in zip(frame.columns, opens, rec):
             fmt = formatters.get(col)
-            cells.append(f"<td>{fmt(value) if fmt else esc(_fmt_cell(value))}</td>")
+            cells.append(f"{td}{fmt(value) if fmt else esc(_fmt_cell(value))}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     body = "".join(rows)
     if not rows:
@@ -185,7 +219,8 @@ def html_table(frame: pd.DataFrame, *, max_rows: int = 200, lang: str | None = N
     note = ""
     if len(frame) > max_rows:
         note = f"<div>{esc(t('apps.table.cut', lang, shown=max_rows, total=len(frame)))}</div>"
-    table = f'<table class="{css_class}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    classes = f"{css_class} pbkit-cards" if cards else css_class
+    table = f'<table class="{classes}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
     return (f'<div class="pbkit-scroll">{table}</div>' if scroll else table) + note
 
 
@@ -222,6 +257,25 @@ def download_link(data: bytes, filename: str, label: str, *, mime: str = XLSX_MI
     payload = base64.b64encode(data).decode("ascii")
     return (f'<a class="pbkit-download" download="{esc(filename)}" '
             f'href="data:{mime};base64,{payload}">{esc(label)}</a>')
+
+
+def chart_html(png: bytes, alt: str, *, max_width: str = "820px") -> str:
+    """A chart as an ``<img>`` with a text alternative, in a box that scrolls on phones.
+
+    ipywidgets' Image widget has no ``alt`` attribute, so charts are shown as HTML: a screen
+    reader reads ``alt``, and on a narrow screen the chart keeps a legible size inside its
+    own horizontal scroll box instead of shrinking its text below reading size.
+
+    >>> html = chart_html(b"\\x89PNG", "覆盖率<图>")
+    >>> 'alt="覆盖率&lt;图&gt;"' in html, "data:image/png;base64," in html
+    (True, True)
+    """
+    if not png:
+        return ""
+    payload = base64.b64encode(png).decode("ascii")
+    return (f'<div class="pbkit-chart"><img src="data:image/png;base64,{payload}" '
+            f'alt="{esc(alt)}" title="{esc(alt)}" style="width:100%;max-width:{max_width};'
+            f'min-width:min(560px,100%)"></div>')
 
 
 def _mb(n: int) -> str:
@@ -422,12 +476,16 @@ class AppShell:
         self.busy_box = W.HBox([self.busy_label, self.progress],
                                layout=W.Layout(display="none", align_items="center"))
         self.body = W.VBox()
+        # runs the page script that keeps <html lang> and the page title in the app language
+        self.page_script = W.Output(layout=W.Layout(display="none"))
+        self._link_params: dict[str, str] = {}
         controls = W.HBox([self.lang_toggle, self.large_toggle],
                           layout=W.Layout(align_items="center", flex_flow="row wrap"))
         header = W.HBox([self.title, controls],
                         layout=W.Layout(justify_content="space-between", align_items="center",
                                         flex_flow="row wrap"))
-        self.root = W.VBox([self.style, header, self.message, self.busy_box, self.body])
+        self.root = W.VBox([self.style, header, self.message, self.busy_box, self.body,
+                            self.page_script])
         self.root.add_class("pbkit-app")
         self.lang_toggle.observe(self._on_lang, "value")
         self.large_toggle.observe(self._on_large, "value")
@@ -454,12 +512,43 @@ class AppShell:
         self.lang = code
         self.clear_message()
         self._relabel_shell()
+        self._sync_page()
         try:
             self.relabel()
             self.rerender()
         except Exception as exc:  # never a traceback on the page
             log_error(f"{type(self).__name__}.relabel")
             self.show_error(self.tr("apps.error.internal", kind=type(exc).__name__))
+
+    def page_js(self) -> str:
+        """Script that sets ``<html lang>`` (``zh-CN`` / ``en``) and the page title.
+
+        >>> AppShell(lang="en").page_js()
+        'document.documentElement.lang="en";document.title="pbkit";'
+        """
+        import json
+
+        tag = "zh-CN" if self.lang == "zh" else "en"
+        js = (f"document.documentElement.lang={json.dumps(tag)};"
+              f"document.title={json.dumps(self.tr(self.TITLE_KEY), ensure_ascii=False)};")
+        if self._link_params:  # keep them in the address, so a reload finds the same work
+            js += ("(function(p){var u=new URL(window.location.href);"
+                   "Object.keys(p).forEach(function(k){u.searchParams.set(k,p[k]);});"
+                   "window.history.replaceState(null,'',u.toString());})("
+                   f"{json.dumps(self._link_params)});")
+        return js
+
+    def set_link_param(self, name: str, value: str) -> None:
+        """Put ``name=value`` into the page's address (without reloading the page)."""
+        self._link_params[name] = value
+        self._sync_page()
+
+    def _sync_page(self) -> None:
+        from IPython.display import Javascript
+
+        # set, not captured: a preheated kernel calls this from its page-link thread
+        self.page_script.outputs = ()
+        self.page_script.append_display_data(Javascript(self.page_js()))
 
     def _relabel_shell(self) -> None:
         self.title.value = f"<h2>{esc(self.tr(self.TITLE_KEY))}</h2>"
@@ -652,6 +741,7 @@ class AppShell:
         from IPython.display import display
 
         display(self.root)
+        self._sync_page()
 
     def _ipython_display_(self) -> None:  # pragma: no cover - notebook only
         self.show()

@@ -30,6 +30,7 @@ import ipywidgets as W
 from pbkit.apps.common import (
     MAX_UPLOAD_BYTES,
     AppShell,
+    chart_html,
     download_link,
     enum_label,
     esc,
@@ -38,6 +39,8 @@ from pbkit.apps.common import (
     html_table,
     log_error,
     new_figure,
+    query_params,
+    when_link_known,
 )
 from pbkit.errors import PbkitError
 
@@ -45,10 +48,6 @@ __all__ = ["PlannerApp", "UPLOAD_SUFFIXES", "upload_guard_js"]
 
 UPLOAD_SUFFIXES = (".csv", ".zip", ".xlsx")
 _MAP_POINTS = 5000  # households drawn on the map at most
-#: Plan objective figures shown in the summary (all are in the downloaded workbook).
-_OBJECTIVE_SHOWN = ("needy", "covered", "uncovered", "coverage_rate", "kept", "added",
-                    "dropped", "locked", "helpers_used", "capacity_total", "total_cost",
-                    "optimal")
 
 
 def upload_guard_js(limit: int = MAX_UPLOAD_BYTES) -> str:
@@ -120,6 +119,9 @@ class PlannerApp(AppShell):
         self.upload = W.FileUpload(accept=",".join(UPLOAD_SUFFIXES), multiple=True)
         self.upload.add_class("pbkit-upload")
         self.upload_note = W.HTML()
+        self.template_btn = W.Button()
+        self.template_btn.add_class("pbkit-template-btn")
+        self.template_view = W.HTML()
         self.too_big = W.HTML()
         self.status = W.HTML()
         self.report_view = W.HTML()
@@ -134,9 +136,11 @@ class PlannerApp(AppShell):
         self.plan_btn = W.Button(button_style="success", disabled=True)
         self.plan_btn.add_class("pbkit-plan")
         self.summary = W.HTML()
-        self.map_image = W.Image(format="png", layout=W.Layout(max_width="760px",
-                                                               width="100%"))
+        self.map_view = W.HTML(layout=W.Layout(width="100%"))
         self.tables = W.HTML()
+        self.pair_help = W.HTML()
+        self.pair_search = W.Text(layout=W.Layout(width="100%", max_width="420px"))
+        self.pair_search.add_class("pbkit-pair-search")
         self.pair_select = W.SelectMultiple(options=[], rows=8,
                                             layout=W.Layout(width="100%"))
         self.lock_btn = W.Button()
@@ -146,7 +150,7 @@ class PlannerApp(AppShell):
         self.download_btn = W.Button(button_style="info", disabled=True)
         self.download_btn.add_class("pbkit-download-btn")
         self.download_view = W.HTML()
-        self.plan_box = W.VBox([self.pair_select,
+        self.plan_box = W.VBox([self.pair_help, self.pair_search, self.pair_select,
                                 W.HBox([self.lock_btn, self.remove_btn, self.clear_btn],
                                        layout=W.Layout(flex_flow="row wrap")),
                                 self.edits,
@@ -156,12 +160,14 @@ class PlannerApp(AppShell):
         self.body.children = [
             W.HBox([self.sample_btn, self.upload, self.upload_note],
                    layout=W.Layout(flex_flow="row wrap", align_items="center")),
+            W.HBox([self.template_btn, self.template_view],
+                   layout=W.Layout(flex_flow="row wrap", align_items="center")),
             self.too_big, self.status, self.report_view,
             W.HBox([self.mechanism, self.village, self.radius, self.keep_existing,
                     self.plan_btn], layout=W.Layout(flex_flow="row wrap",
                                                     align_items="center")),
             self.summary,
-            W.HBox([self.map_image], layout=W.Layout(justify_content="center")),
+            self.map_view,
             self.plan_box, self.tables,
         ]
         self.sample_btn.on_click(self._on_sample)
@@ -171,8 +177,14 @@ class PlannerApp(AppShell):
         self.remove_btn.on_click(self._on_remove)
         self.clear_btn.on_click(self._on_clear)
         self.download_btn.on_click(self._on_download)
+        self.template_btn.on_click(self._on_template)
+        self.workspace: Any = None
+        self._restoring = False
         self.village.observe(self._on_village, "value")
+        self.pair_search.observe(self._on_search, "value")
         self.relabel()
+        if not when_link_known(self.attach_workspace):
+            self.attach_workspace(query_params())
 
     # -- labels ----------------------------------------------------------------------
 
@@ -187,6 +199,8 @@ class PlannerApp(AppShell):
             '<div class="pbkit-upload-toobig pbkit-msg pbkit-msg-error" style="display:none">'
             + esc(self.tr("apps.planner.err.too_big_browser",
                           limit=MAX_UPLOAD_BYTES // (1024 * 1024))) + "</div>")
+        self.template_btn.description = self.tr("apps.planner.template")
+        self.template_btn.tooltip = self.tr("apps.planner.template_tip")
         self.mechanism.description = self.tr("apps.planner.mechanism")
         current = self.mechanism.value
         codes = _mechanism_codes()
@@ -198,6 +212,8 @@ class PlannerApp(AppShell):
         self.keep_existing.description = self.tr("apps.planner.keep_existing")
         self.plan_btn.description = (self.tr("apps.planner.replan") if self.plan is not None
                                      else self.tr("apps.planner.plan"))
+        self.pair_search.placeholder = self.tr("apps.planner.pair_search")
+        self.pair_search.description = ""
         self.lock_btn.description = self.tr("apps.planner.lock")
         self.remove_btn.description = self.tr("apps.planner.remove")
         self.clear_btn.description = self.tr("apps.planner.clear")
@@ -224,6 +240,74 @@ class PlannerApp(AppShell):
 
         display(Javascript(upload_guard_js()))
         super().show()
+
+    # -- work kept on the server -------------------------------------------------------
+
+    def attach_workspace(self, params: dict[str, str]) -> None:
+        """Take the workspace named in the link (``ws``), or start one; restore its work."""
+        from pbkit.store.workspace import new_key, open_workspace, valid_key
+
+        key = params.get("ws", "")
+        self.workspace = open_workspace("planner", key if valid_key(key) else new_key())
+        self.set_link_param("ws", self.workspace.key)
+        state = self.workspace.load()
+        if state and self.dataset is None:
+            self.restore(state)
+
+    def save_state(self) -> None:
+        """Keep the dataset choice, settings, plan and edits in the workspace."""
+        if self.workspace is None or self._restoring or self.dataset is None:
+            return
+        state = dict(self.workspace.load() or {})
+        state.update(mechanism=self.mechanism.value, village=self.village.value,
+                     radius=float(self.radius.value), keep=bool(self.keep_existing.value),
+                     locked=[list(p) for p in self.locked],
+                     removed=[list(p) for p in self.removed], planned=self.plan is not None)
+        self.workspace.save(state)
+
+    def _remember_source(self, path: Path) -> None:
+        if self.workspace is None or self._restoring:
+            return
+        from pbkit.data.sample import sample_path
+
+        if path.resolve() == Path(sample_path()).resolve():
+            state = {"source": "sample"}
+        else:
+            state = {"source": "upload", "file": self.workspace.replace_files(path).name}
+        self.workspace.save({**state, "name": self.source_name})
+        self.save_state()
+
+    @guarded(busy="apps.planner.busy_loading")
+    def restore(self, state: dict) -> None:
+        """Bring back saved work: the dataset, settings, locks and removals, and the plan."""
+        from pbkit.data.sample import sample_path
+
+        self._restoring = True
+        try:
+            if state.get("source") == "sample":
+                path = Path(sample_path())
+            elif state.get("source") == "upload" and state.get("file"):
+                path = self.workspace.files / state["file"]
+            else:
+                return
+            if not path.exists() or self.load_path(path, name=state.get("name")) is None:
+                return
+            codes = [v for _, v in self.mechanism.options]
+            if state.get("mechanism") in codes:
+                self.mechanism.value = state["mechanism"]
+            if state.get("village") in [v for _, v in self.village.options]:
+                self.village.value = state["village"]
+            self.radius.value = float(state.get("radius") or 0.0)
+            self.keep_existing.value = bool(state.get("keep", True))
+            self.locked = [tuple(p) for p in state.get("locked", [])]
+            self.removed = [tuple(p) for p in state.get("removed", [])]
+            if state.get("planned"):
+                self.run_plan()
+            else:
+                self._render_views()
+        finally:
+            self._restoring = False
+        self.show_info(self.tr("apps.planner.restored", name=self.source_name))
 
     # -- loading ---------------------------------------------------------------------
 
@@ -325,13 +409,14 @@ class PlannerApp(AppShell):
         self._render_status()
         self._render_views()
         self.show_ok(self.tr("apps.planner.loaded", name=self.source_name))
+        self._remember_source(Path(path))
         return self.dataset
 
     def _reset_views(self) -> None:
         self.plan_btn.disabled = True
         self.summary.value = ""
         self.tables.value = ""
-        self.map_image.value = b""
+        self.map_view.value = ""
         self.plan_box.layout.display = "none"
         self.download_view.value = ""
         self._render_status()
@@ -357,9 +442,17 @@ class PlannerApp(AppShell):
         if len(rep) == 0:
             self.report_view.value = f"<p>{esc(self.tr('apps.planner.report_clean'))}</p>"
             return
+        from pbkit.data.labels import label_field, label_table
+
         frame = rep.to_frame(self.lang)
         frame = frame[["severity", "file", "table", "row", "column", "message"]].copy()
         frame["severity"] = frame["severity"].map(lambda s: self.tr(f"severity.{s}"))
+        upload_dir = getattr(self, "_upload_dir", None)
+        if upload_dir is not None:  # the unpacking folder is ours: name what was uploaded
+            frame["file"] = frame["file"].replace({upload_dir.name: self.source_name})
+        frame["column"] = [label_field(tb, c, self.lang) for tb, c in
+                           zip(frame["table"], frame["column"])]
+        frame["table"] = [label_table(tb, self.lang) for tb in frame["table"]]
         frame.columns = [self.tr(f"apps.planner.rep_{c}") for c in frame.columns]
         self.report_view.value = (f"<h3>{esc(self.tr('apps.planner.report'))}</h3>"
                                   f"<p>{esc(summary)}</p>" + html_table(frame, max_rows=100,
@@ -371,6 +464,7 @@ class PlannerApp(AppShell):
     def _on_village(self, change: dict) -> None:
         if self.dataset is not None:
             self._render_views()
+            self.save_state()
 
     def _render_views(self) -> None:
         with self.busy("apps.planner.busy_metrics"):
@@ -406,41 +500,38 @@ class PlannerApp(AppShell):
         return frame
 
     def _render_summary(self) -> None:
-        parts = []
-        if self.plan is not None:
-            obj = self.plan.objective
-            rows = []
-            for key in _OBJECTIVE_SHOWN:
-                if key not in obj:
-                    continue
-                value = obj[key]
-                if key == "coverage_rate" and isinstance(value, (int, float)):
-                    value = f"{100 * float(value):.0f}%"
-                elif isinstance(value, bool):
-                    value = self.tr("common.yes") if value else self.tr("common.no")
-                elif isinstance(value, float):
-                    value = f"{value:.1f}"
-                rows.append((self.tr(f"apps.planner.obj.{key}"), value))
-            import pandas as pd
+        """The plan summary for the chosen scope: the workbook's summary sheet, on the page."""
+        if self.plan is None:
+            self.summary.value = ""
+            return
+        import pandas as pd
 
-            frame = pd.DataFrame(rows, columns=[self.tr("apps.planner.col_item"),
-                                                self.tr("apps.planner.col_value")])
-            parts.append(f"<h3>{esc(self.tr('apps.planner.objective'))}</h3>"
-                         + html_table(frame, scroll=False, lang=self.lang))
-        self.summary.value = "".join(parts)
+        from pbkit.data.labels import format_kind
+        from pbkit.export.plan_workbook import plan_sheets
+
+        sheets = plan_sheets(self.plan, self.dataset, village=self.village.value or None,
+                             target_table=self.plan.target_table, lang=self.lang)
+        frame = pd.DataFrame([(label, format_kind(value, kind, self.lang))
+                              for label, value, kind in sheets.summary],
+                             columns=[self.tr("apps.planner.col_item"),
+                                      self.tr("apps.planner.col_value")])
+        self.summary.value = (f"<h3>{esc(self.tr('apps.planner.objective'))}</h3>"
+                              f"<p>{esc(sheets.header_lines[1])}</p>"
+                              + html_table(frame, scroll=False, lang=self.lang))
 
     def _render_tables(self) -> None:
         cov, load = self._network_frames()
         parts = []
         if self.plan is not None:
-            pairs, unc = self.plan.pairs, self.plan.uncovered
+            pairs = self._filter_plan(self.plan.pairs)
+            unc = self._filter_plan(self.plan.uncovered)
             parts += [f"<h3>{esc(self.tr('apps.planner.pairs', n=len(pairs)))}</h3>",
-                      html_table(self._display(self._filter_plan(pairs), (
+                      html_table(self._display(pairs, (
                           "source_id", "target_id", "village", "distance_km", "status",
-                          "reason")), lang=self.lang),
+                          "reason")), lang=self.lang, cards=True),
                       f"<h3>{esc(self.tr('apps.planner.uncovered', n=len(unc)))}</h3>",
-                      html_table(self._display(self._filter_plan(unc), (
-                          "target_id", "village", "reason")), lang=self.lang)]
+                      html_table(self._display(unc, (
+                          "target_id", "village", "reason")), lang=self.lang, cards=True)]
         parts += [f"<h3>{esc(self.tr('apps.planner.coverage'))}</h3>",
                   html_table(self._display(self._filter_village(cov), (
                       "village", "needy", "covered", "uncovered", "coverage")),
@@ -448,27 +539,14 @@ class PlannerApp(AppShell):
                   f"<h3>{esc(self.tr('apps.planner.helper_load'))}</h3>",
                   html_table(self._display(self._filter_village(load), (
                       "person_id", "village", "capacity", "pairs", "spare", "overloaded",
-                      "migrant")), lang=self.lang)]
+                      "migrant")), lang=self.lang, cards=True)]
         self.tables.value = "".join(parts)
 
     def _display(self, frame: Any, columns: tuple[str, ...]) -> Any:
         """The chosen columns that exist, values formatted, headers in the app language."""
-        cols = [c for c in columns if c in frame.columns] or list(frame.columns)
-        out = frame[cols].copy()
-        for col in cols:
-            if col == "coverage":
-                out[col] = out[col].map(lambda v: "" if v != v else f"{100 * float(v):.0f}%")
-            elif col == "status":
-                out[col] = out[col].map(lambda v: self.tr(f"apps.planner.status.{v}")
-                                        if _has(f"apps.planner.status.{v}") else v)
-            elif col in ("overloaded", "migrant"):
-                out[col] = out[col].map(lambda v: self.tr("common.yes") if v is True or v == 1
-                                        else ("" if v != v or v is None else
-                                              self.tr("common.no")))
-            elif col == "distance_km":
-                out[col] = out[col].map(lambda v: "" if v != v else f"{float(v):.1f}")
-        out.columns = [self.tr(f"apps.col.{c}") if _has(f"apps.col.{c}") else c for c in cols]
-        return out
+        from pbkit.data.labels import display_frame
+
+        return display_frame(frame, columns, lang=self.lang)
 
     def _filter_plan(self, frame: Any) -> Any:
         village = self.village.value
@@ -529,12 +607,19 @@ class PlannerApp(AppShell):
                        label=self.tr("apps.planner.map_villages"))
         ax.set_xlabel(self.tr("apps.planner.map_x"))
         ax.set_ylabel(self.tr("apps.planner.map_y"))
-        ax.set_title(self.tr("apps.planner.map_title", covered=int(mask.sum()),
-                             total=len(hid)))
-        ax.set_aspect("equal", adjustable="datalim")
+        title = self.tr("apps.planner.map_title", covered=int(mask.sum()), total=len(hid))
+        ax.set_title(title)
+        if village and len(hid) and np.isfinite(hx).any():
+            # zoom to the chosen village: its households with a margin of 1 km
+            ax.set_xlim(np.nanmin(hx) - 1, np.nanmax(hx) + 1)
+            ax.set_ylim(np.nanmin(hy) - 1, np.nanmax(hy) + 1)
+            ax.set_aspect("equal", adjustable="box")
+        else:
+            ax.set_aspect("equal", adjustable="datalim")
         ax.grid(True, alpha=0.3)
         ax.legend(loc="best", fontsize=8)
-        self.map_image.value = figure_png(fig)
+        self.map_view.value = chart_html(figure_png(fig), self.tr(
+            "apps.planner.map_alt", title=title, villages=len(vill)), max_width="760px")
 
     def _pair_edges(self) -> list[tuple[str, str]]:
         if self.plan is not None:
@@ -568,6 +653,7 @@ class PlannerApp(AppShell):
                                   removed=tuple(self.removed))
         self.download_view.value = ""
         self.download_btn.disabled = False
+        self.save_state()
         self.relabel()
         self._render_views()
         self.show_ok(self.tr("apps.planner.planned", pairs=len(self.plan.pairs),
@@ -575,23 +661,36 @@ class PlannerApp(AppShell):
         return self.plan
 
     def _render_plan_box(self) -> None:
+        """The labelled, searchable list of the plan's pairs in scope (to lock or remove)."""
+        from pbkit.data.labels import format_kind, label_value
+
         if self.plan is None:
             self.plan_box.layout.display = "none"
             self.pair_select.options = []
             return
         pairs = self._filter_plan(self.plan.pairs)
+        query = self.pair_search.value.strip().lower()
         options = []
         for rec in pairs.itertuples(index=False):
             key = (str(rec.source_id), str(rec.target_id))
-            flag = ""
+            if query and query not in f"{key[0]} {key[1]}".lower():
+                continue
+            text = self.tr("apps.planner.pair_option", source=key[0], target=key[1],
+                           km=format_kind(getattr(rec, "distance_km", None), "km", self.lang),
+                           status=label_value("status", getattr(rec, "status", ""),
+                                              self.lang))
             if key in self.locked:
-                flag = " 🔒"
-            cost = getattr(rec, "cost", None)
-            cost_txt = f" ({cost:.2f})" if isinstance(cost, float) and cost == cost else ""
-            options.append((f"{key[0]} → {key[1]}{cost_txt}{flag}", f"{key[0]}\t{key[1]}"))
+                text += self.tr("apps.planner.locked_mark")
+            options.append((text, f"{key[0]}\t{key[1]}"))
+        self.pair_help.value = (f"<p><b>{esc(self.tr('apps.planner.pair_list', n=len(pairs)))}"
+                                f"</b><br>{esc(self.tr('apps.planner.pair_list_help'))}</p>")
         self.pair_select.options = options
         self.plan_box.layout.display = "flex"
         self._render_edits()
+
+    @guarded
+    def _on_search(self, change: dict) -> None:
+        self._render_plan_box()
 
     def _render_edits(self) -> None:
         def fmt(items):
@@ -621,6 +720,7 @@ class PlannerApp(AppShell):
             if pair not in self.locked:
                 self.locked.append(pair)
         self._render_plan_box()
+        self.save_state()
         self.show_info(self.tr("apps.planner.edit_hint"))
 
     @guarded
@@ -632,12 +732,25 @@ class PlannerApp(AppShell):
             if pair not in self.removed:
                 self.removed.append(pair)
         self._render_plan_box()
+        self.save_state()
         self.show_info(self.tr("apps.planner.edit_hint"))
 
     @guarded
     def _on_clear(self, _button: Any = None) -> None:
         self.locked, self.removed = [], []
         self._render_plan_box()
+        self.save_state()
+
+    @guarded
+    def _on_template(self, _button: Any = None) -> None:
+        """Offer the blank data workbook (headers, notes, drop-downs) in the app language."""
+        from pbkit.data.template import template_bytes
+
+        filename = self.tr("apps.planner.template_file")
+        self.template_view.value = (
+            download_link(template_bytes(self.lang), filename,
+                          self.tr("apps.planner.download_link", file=filename))
+            + f"<span class='pbkit-note'>{esc(self.tr('apps.planner.template_tip'))}</span>")
 
     @guarded(busy="apps.planner.busy_writing")
     def _on_download(self, _button: Any = None) -> None:
@@ -645,25 +758,25 @@ class PlannerApp(AppShell):
         self.download_view.value = self.make_download()
 
     def make_download(self) -> str:
-        """Write the plan to .xlsx (formulas off) and return the download link HTML."""
+        """Write the plan workbook for the chosen village and return the download link HTML."""
+        import datetime as dt
+
+        from pbkit.export.plan_workbook import plan_file_name
+
         if self.plan is None:
             raise PbkitError("apps.planner.err.no_plan")
+        village = self.village.value or None
         folder = Path(tempfile.mkdtemp(prefix="pbkit-plan-"))
         try:
             path = folder / "plan.xlsx"
-            self.plan.write(path)
+            self.plan.write(path, self.dataset, village=village)
             data = path.read_bytes()
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-        filename = f"pbkit-plan-{self.mechanism.value}.xlsx"
+        label = dict((v, k) for k, v in self.village.options).get(village) if village else None
+        filename = plan_file_name(label, dt.date.today().isoformat(), lang=self.lang)
         return download_link(data, filename, self.tr("apps.planner.download_link",
                                                      file=filename))
-
-
-def _has(key: str) -> bool:
-    from pbkit.i18n import has_key
-
-    return has_key(key)
 
 
 def _call_metric(fn: Any, ds: Any, mechanism: str) -> Any:

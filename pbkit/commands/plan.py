@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
         print(t("networks.cli.planning", lang=lang, mechanism=args.mechanism),
               file=sys.stderr, flush=True)
         result = plan(ds, args.mechanism, **options)
-    result.write(out)
+    result.write(out, ds if args.engine != "dask" else None)
     o = result.objective
     print(t("networks.cli.plan_summary", lang=lang, mechanism=args.mechanism,
             pairs=len(result.pairs), covered=o["covered"],

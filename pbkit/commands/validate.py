@@ -43,4 +43,7 @@ def run(args: argparse.Namespace) -> int:
         print(t("data.cmd.validate.clean", lang=lang, path=args.path))
     else:
         print(report.render(lang))
+        if any(i.key.startswith("data.identifier") for i in report.errors):
+            # the report's messages suit a spreadsheet user; the command line also has this
+            print(t("data.cmd.validate.anonymize_hint", lang=lang), file=sys.stderr)
     return 2 if report.has_errors else 0

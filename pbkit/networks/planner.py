@@ -107,6 +107,11 @@ class Plan:
     lang: str = "zh"
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
+    @property
+    def target_table(self) -> str:
+        """What the mechanism pairs helpers with: ``households``, ``orgs`` or ``people``."""
+        return get_mechanism(self.mechanism).target.table
+
     def to_dict(self) -> dict:
         """The JSON structure: mechanism, objective, pairs and uncovered."""
         pairs = self.pairs
@@ -137,13 +142,18 @@ class Plan:
             return pd.DataFrame({c: pd.Series(dtype=object) for c in PLAN_COLUMNS})
         return pd.concat(frames, ignore_index=True)
 
-    def write(self, path: str | os.PathLike) -> Path:
+    def write(self, path: str | os.PathLike, ds: Any = None, *, village: str | None = None
+              ) -> Path:
         """Write the plan to ``.json``, ``.csv`` or ``.xlsx`` (atomically).
 
         CSV: one table with ``source_id, target_id, cost, reason``; uncovered targets have
-        an empty source. XLSX: sheets ``pairs``, ``uncovered`` and ``objective``.
+        an empty source. XLSX: the township workbook of
+        :func:`pbkit.export.plan_workbook.write_plan_workbook` (labelled sheets, real
+        numbers, a title block, printable), scoped to ``village`` when given; ``ds``, the
+        dataset planned, supplies display names.
         """
-        from pbkit.export import write_csv, write_xlsx
+        from pbkit.export import write_csv
+        from pbkit.export.plan_workbook import write_plan_workbook
 
         path = Path(path)
         suffix = path.suffix.lower()
@@ -155,13 +165,8 @@ class Plan:
         elif suffix == ".csv":
             write_csv(self.table(), path)
         else:
-            objective = pd.DataFrame({"key": list(self.objective),
-                                      "value": [str(v) for v in self.objective.values()]})
-            pairs = self.pairs.loc[:, list(PLAN_COLUMNS)].assign(
-                cost=self.pairs["cost"].astype("float64").round(2))
-            write_xlsx({"pairs": pairs,
-                        "uncovered": self.uncovered.loc[:, list(UNCOVERED_COLUMNS)],
-                        "objective": objective}, path)
+            write_plan_workbook(self, path, ds, village=village,
+                                target_table=self.target_table, lang=self.lang)
         return path
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime
 import io
 import re
 import shutil
@@ -64,7 +65,8 @@ def test_sample_loads_with_report_status_and_map():
     assert app.message_text == t("apps.planner.loaded", "zh", name="示例乡镇数据")
     ds = app.dataset
     assert f"困难户 {len(ds.households)} 户" in app.status.value
-    assert app.map_image.value[:4] == b"\x89PNG"
+    assert 'src="data:image/png;base64,iVBOR' in app.map_view.value
+    assert 'alt="地图：' in app.map_view.value or 'alt="Map: ' in app.map_view.value
     assert t("apps.planner.coverage", "zh") in app.tables.value
     assert not app.plan_btn.disabled and app.plan is None
 
@@ -80,9 +82,23 @@ def test_plan_matches_the_core_planner_and_shows_it():
     assert len(app.pair_select.options) == len(expected.pairs)
     assert app.plan_btn.description == t("apps.planner.replan", "zh")
     summary = app.summary.value
-    assert (f"<td>{t('apps.planner.obj.covered', 'zh')}</td>"
+    assert (f"<td>{t('export.plan.sum.covered', 'zh', unit='户')}</td>"
             f"<td>{expected.objective['covered']}</td>") in summary
-    assert f"<td>{t('apps.planner.obj.uncovered', 'zh')}</td>" in summary
+    assert f"<td>{t('export.plan.sum.uncovered', 'zh', unit='户')}</td>" in summary
+
+
+def test_village_scope_applies_to_summary_tables_and_pair_list():
+    app = loaded_app()
+    click(app.plan_btn)
+    village = app.village.options[3][1]
+    app.village.value = village
+    in_village = app.plan.pairs[app.plan.pairs["village"] == village]
+    assert 0 < len(in_village) < len(app.plan.pairs)
+    assert len(app.pair_select.options) == len(in_village)
+    assert t("apps.planner.pairs", "zh", n=len(in_village)) in app.tables.value
+    assert (f"<td>{t('export.plan.sum.pairs', 'zh')}</td><td>{len(in_village)}</td>"
+            in app.summary.value)
+    assert f"范围：{village}" in app.summary.value
 
 
 def test_lock_and_remove_pairs_then_replan():
@@ -119,13 +135,14 @@ def test_download_link_holds_the_plan_as_xlsx_without_formulas():
     click(app.plan_btn)
     click(app.download_btn)
     html = app.download_view.value
-    assert 'download="pbkit-plan-one_on_one.xlsx"' in html
+    today = datetime.date.today().isoformat()
+    assert f'download="结对方案_全部村_{today}.xlsx"' in html
     payload = re.search(r'base64,([^"]+)"', html).group(1)
     book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(payload)))
-    sheet = book["pairs"]
-    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    sheet = book["结对名单"]
+    rows = list(sheet.iter_rows(min_row=8, values_only=True))
     assert len(rows) == len(app.plan.pairs)
-    assert {(r[0], r[1]) for r in rows} == set(zip(app.plan.pairs["source_id"],
+    assert {(r[2], r[3]) for r in rows} == set(zip(app.plan.pairs["source_id"],
                                                   app.plan.pairs["target_id"]))
     for ws in book.worksheets:
         for row in ws.iter_rows():
@@ -228,7 +245,8 @@ def test_map_has_no_missing_glyphs(sample_dataset):
         warnings.simplefilter("error")
         app.load_path(sample_path(), name="样例")
         app.run_plan()
-    assert app.map_image.value[:4] == b"\x89PNG"
+    assert 'src="data:image/png;base64,iVBOR' in app.map_view.value
+    assert 'alt="地图：' in app.map_view.value or 'alt="Map: ' in app.map_view.value
 
 
 def test_village_filter_narrows_map_and_tables(tmp_path):
@@ -240,3 +258,99 @@ def test_village_filter_narrows_map_and_tables(tmp_path):
     ids = set(hh.loc[hh["org_id"] == village, "household_id"])
     assert {v.split("\t")[1] for _, v in app.pair_select.options} <= ids
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+def test_pair_list_is_labelled_searchable_and_explains_each_entry():
+    app = loaded_app()
+    click(app.plan_btn)
+    first_label, first_value = app.pair_select.options[0]
+    source, target = first_value.split("\t")
+    assert "公里" in first_label and "(" not in first_label
+    assert t("apps.planner.pair_list_help", "zh") in app.pair_help.value
+    app.pair_search.value = target
+    assert [v for _, v in app.pair_select.options] == [first_value]
+    app.pair_select.value = (first_value,)
+    click(app.lock_btn)
+    assert app.pair_select.options[0][0].endswith("｜已锁定")
+    app.pair_search.value = ""
+    assert len(app.pair_select.options) == len(app.plan.pairs)
+
+
+def test_map_zooms_to_the_chosen_village():
+    app = loaded_app()
+    whole = app.map_view.value
+    app.village.value = app.village.options[2][1]
+    assert app.map_view.value and app.map_view.value != whole
+
+
+def test_template_download_and_messages_never_name_a_command():
+    app = loaded_app()
+    click(app.template_btn)
+    html = app.template_view.value
+    assert 'download="党建数据模板.xlsx"' in html
+    payload = re.search(r'base64,([^"]+)"', html).group(1)
+    book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(payload)))
+    assert "人员" in book.sheetnames
+    for key in ("apps.planner.err.too_big", "apps.planner.err.too_big_browser",
+                "apps.download.too_large", "data.identifier_column.name",
+                "data.identifier_cell.mobile"):
+        for lang in ("zh", "en"):
+            assert "pbkit" not in t(key, lang, size=1, limit=1, masked="x")
+
+
+def test_report_names_the_upload_and_tables_not_internal_folders_or_codes():
+    app = PlannerApp(lang="zh")
+    app.load_upload([{"name": "people.csv", "content": b"person_id,org_id\nP1,X\n"},
+                     {"name": "visits.csv", "content": b"visit_id\nV1\n"}])
+    report = app.report_view.value
+    assert "pbkit-upload" not in report and "/tmp" not in report
+    assert "2 个文件" in report  # the folder of the upload is named as the user knows it
+    assert "<td>人员</td>" in report and "<td>性别</td>" in report
+    assert "<td>people</td>" not in report and "<td>gender</td>" not in report
+
+
+def _reopened(app, monkeypatch) -> PlannerApp:
+    """The same page link opened again (a reload): a new kernel with ``?ws=<key>``."""
+    monkeypatch.setenv("QUERY_STRING", f"ws={app.workspace.key}")
+    return PlannerApp(lang="zh")
+
+
+def test_reload_restores_sample_settings_locks_and_plan(monkeypatch):
+    app = loaded_app()
+    app.keep_existing.value = False
+    click(app.plan_btn)
+    keep, drop = (v for _, v in app.pair_select.options[:2])
+    app.pair_select.value = (keep,)
+    click(app.lock_btn)
+    app.pair_select.value = (drop,)
+    click(app.remove_btn)
+    click(app.plan_btn)
+    village = app.village.options[2][1]
+    app.village.value = village
+    again = _reopened(app, monkeypatch)
+    assert again.dataset is not None and again.plan is not None
+    assert again.locked == [tuple(keep.split("\t"))]
+    assert again.removed == [tuple(drop.split("\t"))]
+    assert again.village.value == village and again.keep_existing.value is False
+    assert len(again.plan.pairs) == len(app.plan.pairs)
+    assert again.message_text.startswith("已恢复上次的工作")
+
+
+def test_reload_restores_an_uploaded_dataset_from_the_workspace(monkeypatch):
+    app = PlannerApp(lang="zh")
+    send_upload(app, upload_item("village.zip", sample_zip_bytes()))
+    assert app.dataset is not None
+    shutil.rmtree(app._upload_dir)  # the kernel's own copy is gone with the old kernel
+    again = _reopened(app, monkeypatch)
+    assert again.dataset is not None and again.source_name == "village.zip"
+    assert len(again.dataset.people) == len(app.dataset.people)
+    files = again.workspace.root
+    assert oct(files.stat().st_mode & 0o777) == "0o700"
+    assert oct((files / "state.json").stat().st_mode & 0o777) == "0o600"
+
+
+def test_a_link_without_a_valid_workspace_starts_afresh(monkeypatch):
+    monkeypatch.setenv("QUERY_STRING", "ws=../../etc")
+    app = PlannerApp(lang="zh")
+    assert app.dataset is None and app.workspace.key != "../../etc"
+    assert f'"ws": "{app.workspace.key}"' in app.page_js()

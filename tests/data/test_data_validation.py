@@ -384,7 +384,9 @@ def test_mobile_number_in_text_cell_refused_masked(tmp_path):
     issue = only(report)
     assert where(issue) == ("error", "people.csv", "people", 4, "destination")
     assert issue.message("en") == ("the cell holds a mobile phone number (139****5678), which "
-                                   "cannot be loaded; delete it or run pbkit anonymize first")
+                                   "cannot be loaded; delete it or replace it by a code in the "
+                                   "spreadsheet, or have the data steward anonymise the file "
+                                   "first")
     assert issue.message("zh").startswith("单元格中有手机号码（139****5678）")
     assert "13912345678" not in report.to_json("en") + report.render("zh")
 

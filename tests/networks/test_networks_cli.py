@@ -54,10 +54,12 @@ def test_plan_keep_existing_csv_and_xlsx(folder, tmp_path):
     xlsx = tmp_path / "bao.xlsx"
     assert main(["plan", str(folder), "-m", "bao_cun", "--radius-km", "5",
                  "--out", str(xlsx)]) == 0
-    sheets = pd.read_excel(xlsx, sheet_name=None)
-    assert list(sheets["pairs"].columns) == ["source_id", "target_id", "cost", "reason"]
-    assert len(sheets["pairs"]) == 6
-    assert sheets["uncovered"].empty
+    sheets = pd.read_excel(xlsx, sheet_name=None, header=6)
+    assert list(sheets) == ["结对名单", "未覆盖的结对村（组织）", "方案汇总"]
+    assert list(sheets["结对名单"].columns) == ["序号", "村", "帮扶人", "结对村（组织）",
+                                            "距离（公里）", "状态", "说明"]
+    assert len(sheets["结对名单"]) == 6
+    assert sheets["未覆盖的结对村（组织）"].iloc[:, 0].tolist() == ["本范围内已全部结对，没有未覆盖的对象。"]
     far = tmp_path / "far.json"
     assert main(["plan", str(folder), "-m", "bao_cun", "--radius-km", "1.5", "--lang", "en",
                  "--out", str(far)]) == 0

@@ -352,10 +352,12 @@ def test_to_json_has_exactly_the_documented_shape(tmp_path):
     assert list(csv.columns) == ["source_id", "target_id", "cost", "reason"]
     assert len(csv) == len(data["pairs"]) + len(data["uncovered"])
     assert csv["source_id"].isna().sum() == len(data["uncovered"])
-    xl = pd.read_excel(result.write(tmp_path / "plan.xlsx"), sheet_name=None)
-    assert list(xl["pairs"].columns) == ["source_id", "target_id", "cost", "reason"]
-    assert list(xl["uncovered"].columns) == ["target_id", "reason"]
-    assert len(xl["pairs"]) == len(data["pairs"])
+    # the workbook is the township's (labelled sheets, title block of 5 lines + 1 blank)
+    xl = pd.read_excel(result.write(tmp_path / "plan.xlsx"), sheet_name=None, header=6)
+    assert list(xl) == ["结对名单", "未覆盖的困难户", "方案汇总"]
+    assert list(xl["结对名单"].columns) == ["序号", "村", "帮扶人", "困难户", "距离（公里）",
+                                          "状态", "说明"]
+    assert len(xl["结对名单"]) == len(data["pairs"])
     with pytest.raises(UsageError) as err:
         result.write(tmp_path / "plan.txt")
     assert err.value.render("en").endswith("the output file must end in .json, .csv, .xlsx")

@@ -1,4 +1,4 @@
-"""Plans decomposed by township: Dask gives exactly the per-township solves."""
+"""Plans decomposed by township equal the whole-dataset plan, on both engines."""
 
 from __future__ import annotations
 
@@ -28,6 +28,18 @@ def county():
     return Dataset.from_frames(name="two-townships", **tables)
 
 
+@pytest.fixture(scope="module")
+def county_with_cadre(county):
+    """The two townships (which overlap in space) plus a county cadre who can help."""
+    people = county.people
+    cadre = people.iloc[[0]].assign(person_id="C0P1", org_id="C0", migrant=False,
+                                    roles=[("agency_cadre",)])
+    tables = {n: county.table(n) for n in ("orgs", "households", "pairings", "activities",
+                                          "visits")}
+    return Dataset.from_frames(name="two-townships+cadre", people=pd.concat(
+        [people, cadre], ignore_index=True), **tables)
+
+
 def test_township_split_covers_every_row_once(county):
     parts = split_by_township(county)
     towns = township_of(county.orgs)
@@ -44,6 +56,40 @@ def test_pandas_engine_equals_each_township_alone(county):
     pd.testing.assert_frame_equal(merged.pairs, expected)
     assert merged.objective["covered"] == sum(p.objective["covered"] for p in alone)
     assert merged.objective["townships"] == 2
+
+
+def _sorted(frame: pd.DataFrame) -> pd.DataFrame:
+    keys = [c for c in ("source_id", "target_id", "group_id", "role") if c in frame.columns]
+    return frame.sort_values(keys, kind="stable").reset_index(drop=True)
+
+
+@pytest.mark.parametrize(("mechanism", "options"), [
+    ("one_on_one", {}),
+    ("one_on_one", {"keep_existing": True}),
+    ("one_on_one", {"radius_km": 3.0}),
+    ("one_on_one", {"radius_km": 0.8, "keep_existing": True}),
+    ("bao_cun", {}),
+    ("two_plus_one", {}),
+])
+def test_township_plans_equal_the_whole_dataset_plan(county_with_cadre, mechanism, options):
+    """Every figure and every pair of the whole-dataset plan, also across township borders."""
+    whole = plan(county_with_cadre, mechanism, as_of=AS_OF, lang="en", **options)
+    merged = plan_by_township(county_with_cadre, mechanism, as_of=AS_OF, lang="en", **options)
+    pd.testing.assert_frame_equal(_sorted(merged.pairs), _sorted(whole.pairs))
+    pd.testing.assert_frame_equal(_sorted(merged.uncovered.rename(columns={})),
+                                  _sorted(whole.uncovered))
+    extra = {"townships", "blocks"}
+    assert {k: v for k, v in merged.objective.items() if k not in extra} == dict(
+        whole.objective)
+    assert merged.objective["townships"] == 2
+
+
+def test_radius_joins_townships_that_a_helper_can_reach(county_with_cadre):
+    merged = plan_by_township(county_with_cadre, "one_on_one", as_of=AS_OF, radius_km=3.0)
+    alone = plan_by_township(county_with_cadre, "one_on_one", as_of=AS_OF)
+    assert merged.objective["blocks"] < alone.objective["blocks"]
+    assert merged.objective["radius_km"] == 3.0  # a setting, never summed
+    assert 0 <= merged.objective["coverage_rate"] <= 1
 
 
 @pytest.mark.slow
@@ -72,6 +118,10 @@ def test_parquet_source_each_task_reads_its_township(county, tmp_path):
     pd.testing.assert_frame_equal(from_files.pairs, in_memory.pairs)
     pd.testing.assert_frame_equal(on_dask.pairs, in_memory.pairs)
     assert on_dask.objective == in_memory.objective
+    whole = plan(county, "one_on_one", as_of=AS_OF, lang="en", radius_km=2.0)
+    on_dask_radius = plan_by_township(path, "one_on_one", engine="dask", as_of=AS_OF,
+                                      lang="en", radius_km=2.0)
+    pd.testing.assert_frame_equal(_sorted(on_dask_radius.pairs), _sorted(whole.pairs))
 
 
 def test_path_that_is_not_parquet_is_refused(tmp_path):

@@ -1,0 +1,98 @@
+"""The apps as a phone, a laptop and a projector show them, in real headless Chromium.
+
+At 390×844 (a phone) no page scrolls sideways and no text is smaller than 12 px; on every
+screen each button's text has WCAG AA contrast (4.5:1) with its background; ``<html lang>``
+and the page title follow the language switch. Screenshots of each app at 390×844, 1366×768
+and 1920×1080 are saved under ``test-artifacts/screenshots/`` for a person to look at.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.apps.test_apps_e2e import WAIT, open_app, shot
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.xdist_group("servers")]
+
+SIZES = {"phone": (390, 844), "laptop": (1366, 768), "projector": (1920, 1080)}
+
+# Everything measured in the page itself: (1) horizontal overflow of the app, (2) visible
+# text drawn below 12 px, (3) buttons whose text/background contrast is below 4.5:1.
+AUDIT_JS = """() => {
+  const lum = (rgb) => { const m = rgb.match(/\\d+(\\.\\d+)?/g).map(Number);
+    const [r, g, b] = m.slice(0, 3).map(c => { c /= 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4); });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const bg = (el) => { while (el) { const c = getComputedStyle(el).backgroundColor;
+      if (c && !c.startsWith('rgba(0, 0, 0, 0)') && c !== 'transparent') return c;
+      el = el.parentElement; } return 'rgb(255, 255, 255)'; };
+  const ratio = (a, b) => { const [x, y] = [lum(a), lum(b)].sort((p, q) => q - p);
+    return (x + 0.05) / (y + 0.05); };
+  const app = document.querySelector('.pbkit-app');
+  const width = document.documentElement.clientWidth;
+  const wide = [];
+  app.querySelectorAll('*').forEach(el => { const r = el.getBoundingClientRect();
+    const box = el.closest('.pbkit-chart, .pbkit-scroll');
+    if (r.width > 0 && r.right > width + 1 && !(box && box !== el))
+      wide.push(el.tagName + '.' + el.className + ' right=' + Math.round(r.right)); });
+  const small = [];
+  const walker = document.createTreeWalker(app, NodeFilter.SHOW_TEXT);
+  while (walker.nextNode()) { const n = walker.currentNode; const el = n.parentElement;
+    if (!n.textContent.trim() || !el || !el.offsetParent) continue;
+    const size = parseFloat(getComputedStyle(el).fontSize);
+    if (size < 12) small.push(size + 'px: ' + n.textContent.trim().slice(0, 30)); }
+  const poor = [];
+  app.querySelectorAll('button').forEach(b => { if (!b.offsetParent) return;
+    const s = getComputedStyle(b); const r = ratio(s.color, bg(b));
+    if (b.textContent.trim() && r < 4.5) poor.push(b.textContent.trim() + ' ' + r.toFixed(2)); });
+  return {wide: wide.slice(0, 10), small: small.slice(0, 10), poor: poor};
+}"""
+
+
+def _planner_with_plan(browser, server):
+    page = open_app(browser, server, "planner")
+    page.get_by_role("button", name="打开示例数据").click()
+    page.wait_for_selector("text=已载入", timeout=WAIT)
+    page.get_by_role("button", name="生成结对方案").click()
+    page.wait_for_selector("text=方案已生成", timeout=WAIT)
+    return page
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_planner_fits_each_screen(browser, apps_server, size):
+    page = _planner_with_plan(browser, apps_server)
+    try:
+        width, height = SIZES[size]
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(500)
+        audit = page.evaluate(AUDIT_JS)
+        assert audit["poor"] == [], audit["poor"]
+        if size == "phone":
+            assert audit["wide"] == [], audit["wide"]
+            assert audit["small"] == [], audit["small"]
+        shot(page, f"layout-planner-{size}")
+    finally:
+        page.close()
+
+
+def test_language_switch_sets_html_lang_and_title(browser, apps_server):
+    page = open_app(browser, apps_server, "planner")
+    try:
+        page.wait_for_function("document.documentElement.lang === 'zh-CN'", timeout=WAIT)
+        assert page.title() == "结对帮扶规划"
+        page.get_by_role("button", name="English").click()
+        page.wait_for_function("document.documentElement.lang === 'en'", timeout=WAIT)
+        assert page.title() == "Pairing planner"
+    finally:
+        page.close()
+
+
+def test_planner_reload_keeps_the_work(browser, apps_server):
+    page = _planner_with_plan(browser, apps_server)
+    try:
+        page.wait_for_function("location.search.includes('ws=')", timeout=WAIT)
+        page.reload(wait_until="commit")
+        page.wait_for_selector("text=已恢复上次的工作", timeout=WAIT)
+        assert page.get_by_role("button", name="重新生成方案").is_visible()
+    finally:
+        page.close()
