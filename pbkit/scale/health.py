@@ -65,7 +65,7 @@ import pandas as pd
 
 from pbkit.data.dataset import Dataset, cast_table
 from pbkit.health.context import HealthContext, as_of_timestamp, unsolved_order, visit_totals
-from pbkit.scale.engine import check_engine, dask_client
+from pbkit.scale.engine import check_engine, check_workers_read, dask_client
 
 __all__ = ["DaskHealthContext", "health_report", "parquet_source", "DATE_COLUMNS", "CONTRACT"]
 
@@ -92,7 +92,7 @@ def parquet_source(source: Any, lang: str | None = None) -> Iterator[Path]:
         from pbkit.data.parquet import townships
 
         townships(source)  # a damaged manifest is reported before any Dask work
-        yield Path(source)
+        yield Path(source).resolve()  # the workers' working folder is not the client's
         return
     if not isinstance(source, Dataset):
         from pbkit.data.io import load_dataset
@@ -525,7 +525,8 @@ def health_report(source: Dataset | str | os.PathLike, *, engine: str = "pandas"
     lang = resolve_lang(lang)
     resolve_rules(rules)  # bad rule or scorecard files: reported before any Dask work
     _resolve_card(scorecard)
-    with parquet_source(source) as path, dask_client(scheduler):
+    with parquet_source(source) as path, dask_client(scheduler) as client:
+        check_workers_read(client, path)
         ctx = DaskHealthContext.open(path, rules=rules, year=year, as_of=as_of, lang=lang)
         ctx.prefetch()  # all Dask work here, while the client is open
         return report_from_context(ctx, rules=rules, scorecard=scorecard)

@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from pbkit.data.dataset import Dataset
-from pbkit.scale.engine import check_engine, dask_client
+from pbkit.scale.engine import check_engine, check_workers_read, dask_client
 from pbkit.scale.health import _cast, parquet_source
 
 __all__ = ["metrics_report", "METRIC_TABLES", "REACH_ROLES", "ACTIVE_COLUMNS"]
@@ -235,4 +235,5 @@ def metrics_report(source: Dataset | str | os.PathLike, *, engine: str = "pandas
     if engine == "pandas":
         return pandas_report(_load(source), as_of=day, seed=seed, k=k, removed=removed)
     with parquet_source(source) as path, dask_client(scheduler) as client:
+        check_workers_read(client, path)
         return _dask_report(path, client, as_of=day, seed=seed, k=k, removed=removed)

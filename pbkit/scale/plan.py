@@ -27,7 +27,7 @@ import pandas as pd
 
 from pbkit.data.dataset import Dataset
 from pbkit.errors import UsageError
-from pbkit.scale.engine import check_engine, dask_client
+from pbkit.scale.engine import check_engine, check_workers_read, dask_client
 
 __all__ = ["plan_by_township", "merge_plans", "township_blocks"]
 
@@ -150,7 +150,7 @@ def _parts(source: Dataset | str | os.PathLike, mechanism: str,
                 if any(t in split for t in block)]
     from pbkit.data.parquet import OUTSIDE, is_parquet_dataset, read_parquet, townships
 
-    path = Path(source)
+    path = Path(source).resolve()  # the workers' working folder is not the client's
     if not is_parquet_dataset(path):
         raise UsageError("scale.not_parquet", path=str(path))
     towns = townships(path)
@@ -245,6 +245,8 @@ def plan_by_township(source: Dataset | str | os.PathLike, mechanism: str, *,
         plans = [_solve(p, mechanism, kwargs) for p in parts]
     else:
         with dask_client(scheduler) as client:
+            if not isinstance(source, Dataset):
+                check_workers_read(client, source)
             futures = client.map(_solve, parts, mechanism=mechanism, kwargs=dict(kwargs),
                                  pure=False)
             plans = client.gather(futures)
