@@ -203,9 +203,9 @@ def voila_command(directory: Path, *, host: str, port: int, share_dir: Path,
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT_S}",
         "--MappingKernelManager.cull_connected=False",
         *(f"--VoilaConfiguration.extension_allowlist={name}" for name in APP_EXTENSIONS),
-        # <html lang="zh">: browsers pick the Simplified Chinese forms of Han characters
+        # <html lang="zh-CN">: browsers pick the Simplified Chinese forms of Han characters
         # (and screen readers the right voice); Voila's default is "en"
-        f"--VoilaExporter.language_code={lang}",
+        f"--VoilaExporter.language_code={'zh-CN' if lang == 'zh' else lang}",
     ]
     if not open_browser:
         cmd.append("--no-browser")

@@ -7,6 +7,7 @@ Each test drives an app as a trainee or trainer would, saves a screenshot under
 
 from __future__ import annotations
 
+import datetime
 import urllib.error
 import urllib.request
 import zipfile
@@ -143,14 +144,15 @@ def test_planner_upload_plan_and_download_xlsx(browser, apps_server, tmp_path):
         link.click()
     saved = tmp_path / "plan.xlsx"
     info.value.save_as(saved)
-    assert info.value.suggested_filename == "pbkit-plan-one_on_one.xlsx"
+    today = datetime.date.today().isoformat()
+    assert info.value.suggested_filename == f"结对方案_全部村_{today}.xlsx"
     book = openpyxl.load_workbook(saved)
-    sheet = book["pairs"]
-    header = [c.value for c in sheet[1]]
-    assert header[:2] == ["source_id", "target_id"]
+    sheet = book["结对名单"]  # the township's workbook: a title block, the header in row 7
+    header = [c.value for c in sheet[7]]
+    assert header[:4] == ["序号", "村", "帮扶人", "困难户"]
     expected = plan(load_dataset(zipped), "one_on_one", keep_existing=True)
-    assert sheet.max_row - 1 == len(expected.pairs) > 0
-    got = {(r[0], r[1]) for r in sheet.iter_rows(min_row=2, values_only=True)}
+    assert sheet.max_row - 7 == len(expected.pairs) > 0
+    got = {(r[2], r[3]) for r in sheet.iter_rows(min_row=8, values_only=True)}
     assert got == set(zip(expected.pairs["source_id"], expected.pairs["target_id"]))
     assert page.query_selector(".pbkit-app img") is not None  # the map
     shot(page, "planner")
@@ -163,7 +165,7 @@ def test_dashboard_opens_with_scorecard_and_evidence(browser, apps_server):
     page = open_app(browser, apps_server, "dashboard")
     page.wait_for_selector("text=考核得分", timeout=WAIT)
     # the page is marked Chinese (Simplified forms of Han characters, a Chinese voice)
-    assert page.evaluate("document.documentElement.lang") == "zh"
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
     page.wait_for_selector(".pbkit-app img", timeout=WAIT)
     shot(page, "dashboard")
     page.click("text=百分制考核")
@@ -238,7 +240,7 @@ def test_trainer_console_refuses_a_request_without_the_token(browser, trainer_se
     assert page.query_selector(".pbkit-app") is None
     # pbkit's log-in page, Chinese first with English beside it (not Jupyter's English one)
     heading = page.inner_text("h1")
-    assert page.evaluate("document.documentElement.lang") == "zh"
+    assert page.evaluate("document.documentElement.lang") == "zh-CN"
     assert "培训师控制台" in heading and "Trainer console" in heading, heading
     assert "Token authentication is enabled" not in page.content()
     page.fill("#password_input", "wrong-token")
