@@ -8,6 +8,7 @@ address (``tcp://host:8786``) the existing scheduler is used.
 from __future__ import annotations
 
 import os
+import re
 import time
 import warnings
 from collections.abc import Iterator
@@ -48,11 +49,20 @@ def engine_choice(args) -> tuple[str, str | None]:
     >>> from types import SimpleNamespace
     >>> engine_choice(SimpleNamespace(engine="dask", scheduler="tcp://127.0.0.1:8786"))
     ('dask', 'tcp://127.0.0.1:8786')
+    >>> try:
+    ...     engine_choice(SimpleNamespace(engine="dask", scheduler=None, path="s3://b/pq"))
+    ... except UsageError as err:
+    ...     print(err.render("en")[:40])
+    s3://b/pq: object storage (s3://, gs://,
     """
     engine = check_engine(getattr(args, "engine", "pandas"))
     scheduler = getattr(args, "scheduler", None)
     if scheduler and engine != "dask":
         raise UsageError("scale.err.scheduler_needs_dask")
+    path = str(getattr(args, "path", "") or "")
+    if re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", path):
+        # object storage (s3://, gs://, https://...) is not read: say so before any work
+        raise UsageError("scale.err.object_storage", path=path)
     return engine, scheduler
 
 
