@@ -42,3 +42,31 @@ BENCHMARKS = [
     Benchmark(name="import_pbkit", run=_pbkit, baseline=_baseline,
               scales=("township",), repeat=5, target="import pbkit < 0.3 s"),
 ]
+
+
+def _command_cpu(args: list[str]) -> dict:
+    """Run ``python args`` in a fresh process; its CPU seconds (user + system)."""
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, *args], check=True, capture_output=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"cpu_s": round((after.ru_utime - before.ru_utime)
+                           + (after.ru_stime - before.ru_stime), 4)}
+
+
+def _cli(*words: str):
+    return lambda _: _command_cpu(["-m", "pbkit.cli", *words])
+
+
+def _bare(_):
+    return _command_cpu(["-c", "pass"])
+
+
+# issue 20: `pbkit --version` and `pbkit scenarios` within 1.5x a bare interpreter start
+BENCHMARKS += [
+    Benchmark(name="cli_version", run=_cli("--version"), baseline=_bare,
+              scales=("township",), repeat=7, target="ratio <= 1.5"),
+    Benchmark(name="cli_scenarios", run=_cli("scenarios"), baseline=_bare,
+              scales=("township",), repeat=7, target="ratio <= 1.5"),
+]

@@ -63,19 +63,34 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: {line} {t('cli.see_help', prog=self.prog)}\n")
 
 
-def _command_modules():
+def _command_names() -> list[str]:
+    """Names of the command modules, found without importing them."""
     import pbkit.commands as pkg
 
-    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
-        if info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"pbkit.commands.{info.name}")
+    return sorted(info.name for info in pkgutil.iter_modules(pkg.__path__)
+                  if not info.name.startswith("_"))
+
+
+def _command_modules(only: str | None = None):
+    """The command modules (each file's ``NAME`` is its file name); only one when named."""
+    if only == "":
+        return
+    names = _command_names()
+    if only is not None:
+        names = [n for n in names if n == only]
+    for name in names:
+        module = importlib.import_module(f"pbkit.commands.{name}")
         if hasattr(module, "NAME") and hasattr(module, "run"):
             yield module
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The full argument parser (help texts in the current language)."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser (help texts in the current language).
+
+    ``only`` names the one command to build a sub-parser for (``""`` for none): the
+    ``pbkit`` command builds just what the command line asks for, so ``pbkit --version``
+    and ``pbkit scenarios`` import and read only what they need.
+    """
     parser = _Parser(prog="pbkit", description=t("cli.description"))
     parser.add_argument("--version", action="version",
                         version=t("cli.version", version=__version__),
@@ -83,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--lang", choices=LANGS, help=t("cli.help.lang"))
     sub = parser.add_subparsers(dest="command", metavar=t("cli.command_metavar"),
                                 parser_class=_Parser)
-    modules = sorted(_command_modules(), key=lambda m: m.NAME)
+    modules = sorted(_command_modules(only), key=lambda m: m.NAME)
     for module in modules:
         p = sub.add_parser(module.NAME, help=t(module.HELP), description=t(module.HELP))
         p.add_argument("--lang", choices=getattr(module, "LANG_CHOICES", LANGS),
@@ -91,6 +106,29 @@ def build_parser() -> argparse.ArgumentParser:
         module.add_arguments(p)
         p.set_defaults(_run=module.run)
     return parser
+
+
+def _wanted_command(argv: Sequence[str]) -> str | None:
+    """The command the line names (``""``: ``--version`` alone); ``None``: build all.
+
+    >>> _wanted_command(["--lang", "en", "score", "--json"]), _wanted_command(["--version"])
+    ('score', '')
+    >>> _wanted_command(["--help"]) is None, _wanted_command(["nosuch"]) is None
+    (True, True)
+    """
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+        elif arg == "--lang":
+            skip = True
+        elif arg == "--version":
+            return ""
+        elif not arg.startswith("-"):
+            return arg if arg in _command_names() else None
+        elif not arg.startswith("--lang="):
+            return None  # -h, --help or a mistake: the full parser says what is wrong
+    return None
 
 
 def _early_lang(argv: Sequence[str]) -> str | None:
@@ -130,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: list[str]) -> int:
-    parser = build_parser()
+    parser = build_parser(_wanted_command(argv))
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # help, version and argument errors

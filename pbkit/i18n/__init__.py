@@ -16,6 +16,7 @@ variable, and finally zh-CN.
 from __future__ import annotations
 
 import contextvars
+import json
 import os
 import string
 from collections.abc import Iterator
@@ -78,20 +79,76 @@ def use_lang(lang: str | None) -> Iterator[str]:
 
 @cache
 def catalog() -> dict[str, dict[str, str]]:
-    """All message templates, merged from every catalog file (key -> {lang: template})."""
+    """All message templates, merged from every catalog file (key -> {lang: template}).
+
+    The merged catalogs are kept as JSON in the user's cache folder, named by a checksum of
+    the catalog files' names, sizes and modification times: a command that starts, or an
+    app page that opens, reads one JSON file instead of parsing every YAML file (which
+    cost most of ``pbkit --version``). Any change to a catalog file makes a new name.
+    """
+    paths = sorted(CATALOG_DIR.glob("*.yaml"))
+    cached = _cache_file(paths)
+    if cached is not None:
+        try:
+            return json.loads(cached.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass
+    merged = _read_catalogs(paths)
+    if cached is not None:
+        _write_cache(cached, merged)
+    return merged
+
+
+def _read_catalogs(paths: list[Path]) -> dict[str, dict[str, str]]:
     import yaml
 
     # libyaml's safe loader when PyYAML was built with it: ~10x faster than the pure-Python
-    # one, and the catalogs are read at the start of every app page and CLI command
+    # one
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     merged: dict[str, dict[str, str]] = {}
-    for path in sorted(CATALOG_DIR.glob("*.yaml")):
+    for path in paths:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
         for key, entry in data.items():
             if key in merged:
                 raise ValueError(f"duplicate message key {key!r} in {path.name}")
             merged[key] = {str(k): str(v) for k, v in entry.items()}
     return merged
+
+
+def _cache_file(paths: list[Path]) -> Path | None:
+    """Where the merged catalogs of these exact files are cached (None: no cache)."""
+    import zlib  # builtin; hashlib would cost more than the cache saves at start-up
+
+    base = os.environ.get("PBKIT_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "pbkit")
+    try:
+        stamp = "".join(f"{p}\0{p.stat().st_size}\0{p.stat().st_mtime_ns}\n" for p in paths)
+    except OSError:
+        return None
+    data = stamp.encode()
+    return Path(base) / f"catalog-{zlib.crc32(data):08x}{zlib.adler32(data):08x}.json"
+
+
+def _write_cache(path: Path, merged: dict) -> None:
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".catalog.", dir=path.parent)
+    except OSError:  # a read-only home: no cache, the YAML files are read each time
+        return
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(merged, fh, ensure_ascii=False)
+        os.replace(tmp, path)
+        import time
+
+        for old in path.parent.glob("catalog-*.json"):  # earlier versions' caches
+            if old != path and old.stat().st_mtime < time.time() - 7 * 86400:
+                old.unlink(missing_ok=True)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
 
 
 def has_key(key: str) -> bool:

@@ -81,3 +81,29 @@ def test_unknown_key_renders_as_key_and_missing_param_is_visible():
 )
 def test_location_prefix(args, lang, expected):
     assert location(*args, lang=lang) == expected
+
+
+def test_catalog_cache_is_used_and_follows_edits(tmp_path, monkeypatch):
+    """The merged catalogs are cached as JSON; a changed catalog file is read afresh."""
+    import shutil
+
+    import pbkit.i18n as i18n
+
+    folder = tmp_path / "catalogs"
+    shutil.copytree(i18n.CATALOG_DIR, folder)
+    monkeypatch.setattr(i18n, "CATALOG_DIR", folder)
+    monkeypatch.setenv("PBKIT_CACHE_DIR", str(tmp_path / "cache"))
+    i18n.catalog.cache_clear()
+    try:
+        first = i18n.catalog()
+        cached = list((tmp_path / "cache").glob("catalog-*.json"))
+        assert len(cached) == 1
+        i18n.catalog.cache_clear()
+        assert i18n.catalog() == first
+        extra = folder / "zz-extra.yaml"
+        extra.write_text('zz.test: {zh: "新的", en: "new"}\n', encoding="utf-8")
+        i18n.catalog.cache_clear()
+        assert i18n.catalog()["zz.test"]["en"] == "new"
+        assert len(list((tmp_path / "cache").glob("catalog-*.json"))) == 2
+    finally:
+        i18n.catalog.cache_clear()
