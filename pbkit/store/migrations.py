@@ -15,6 +15,8 @@ one row per applied step. :func:`upgrade` is idempotent.
 >>> engine = make_engine("sqlite://")
 >>> upgrade(engine), upgrade(engine), current_version(engine) == LATEST
 (2, 2, True)
+>>> downgrade(engine, 1), upgrade(engine)
+(1, 2)
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from pbkit.errors import StoreError
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
 
-__all__ = ["Migration", "MIGRATIONS", "LATEST", "upgrade", "current_version"]
+__all__ = ["Migration", "MIGRATIONS", "LATEST", "upgrade", "downgrade", "current_version"]
 
 # A constant key for PostgreSQL's advisory lock (any 64-bit number unique to pbkit).
 _PG_LOCK_KEY = 0x70626B6974
@@ -36,11 +38,13 @@ _PG_LOCK_KEY = 0x70626B6974
 
 @dataclass(frozen=True)
 class Migration:
-    """One schema step: ``apply(conn)`` brings version ``version - 1`` to ``version``."""
+    """One schema step: ``apply(conn)`` brings version ``version - 1`` to ``version``;
+    ``revert(conn)`` takes it back (dropping what the step added, with its data)."""
 
     version: int
     name: str
     apply: Callable[[Connection], None]
+    revert: Callable[[Connection], None]
 
 
 def _id(name: str, *args, **kwargs):
@@ -101,6 +105,11 @@ def _v1_initial(conn: Connection) -> None:
     md.create_all(conn)
 
 
+def _v1_revert(conn: Connection) -> None:
+    for table in ("human_scores", "machine_scores", "turns", "attempts", "trainees", "cohorts"):
+        conn.exec_driver_sql(f"DROP TABLE {table}")
+
+
 def _v2_deadlines_and_quiz(conn: Connection) -> None:
     from sqlalchemy import (
         Boolean,
@@ -128,11 +137,17 @@ def _v2_deadlines_and_quiz(conn: Connection) -> None:
     quiz.create(conn)
 
 
+def _v2_revert(conn: Connection) -> None:
+    conn.exec_driver_sql("DROP TABLE quiz_answers")
+    # SQLite >= 3.35 and PostgreSQL both drop a column in place
+    conn.exec_driver_sql("ALTER TABLE cohorts DROP COLUMN deadline")
+
+
 #: Every schema step, in order. Append; never edit a step that has shipped.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial: cohorts, trainees, attempts, turns, machine and human scores",
-              _v1_initial),
-    Migration(2, "cohort deadlines; quiz answers", _v2_deadlines_and_quiz),
+              _v1_initial, _v1_revert),
+    Migration(2, "cohort deadlines; quiz answers", _v2_deadlines_and_quiz, _v2_revert),
 )
 LATEST = MIGRATIONS[-1].version
 
@@ -197,6 +212,40 @@ def upgrade(engine: Engine, target: int | None = None) -> int:
                     conn.execute(table.insert().values(version=step.version, name=step.name,
                                                        applied_at=utcnow()))
                     found = step.version
+            return found
+    except SQLAlchemyError as exc:
+        raise StoreError("store.err.unavailable", url=redact_url(str(engine.url)),
+                         detail=str(exc.orig if hasattr(exc, "orig") else exc)[:200]) from None
+
+
+def downgrade(engine: Engine, target: int) -> int:
+    """Revert the applied migrations above ``target`` (newest first); return the version.
+
+    Reverting drops what those steps added, with its data: back the database up first.
+    Runs in one write transaction under the same lock as :func:`upgrade`, so a failed
+    step leaves the schema as it was.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from pbkit.store.engine import redact_url, write_tx
+
+    if not 0 <= target <= LATEST:
+        raise StoreError("store.err.bad_version", version=target, known=LATEST)
+    try:
+        with write_tx(engine) as conn:
+            if conn.dialect.name == "postgresql":
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK_KEY})")
+            found = _read_version(conn)
+            if found > LATEST:
+                raise StoreError("store.err.schema_too_new", found=found, known=LATEST)
+            table = _version_table()
+            for step in reversed(MIGRATIONS):
+                if target < step.version <= found:
+                    step.revert(conn)
+                    conn.execute(table.delete().where(table.c.version == step.version))
+                    found = step.version - 1
+            if found == 0 and target == 0:
+                table.drop(conn, checkfirst=True)
             return found
     except SQLAlchemyError as exc:
         raise StoreError("store.err.unavailable", url=redact_url(str(engine.url)),
