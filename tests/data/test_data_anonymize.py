@@ -298,6 +298,7 @@ def cli(*args):
 def test_cli_success_prints_report(tmp_path, raw):
     salt = tmp_path / "secret.key"
     salt.write_bytes(SALT + b"\n")
+    salt.chmod(0o600)
     proc = cli(raw, tmp_path / "out", "--salt-file", salt, "--k", "5", "--ref-date", REF)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[0].startswith("k-anonymity: ")
@@ -327,6 +328,8 @@ def test_cli_errors_one_line_exit_2(tmp_path, raw, case, message):
     if case == "inside":
         salt = raw / "secret.key"
         salt.write_bytes(SALT)
+    if salt.exists():
+        salt.chmod(0o600)
     if case == "bad_raw":
         people = pd.read_csv(raw / "党员名册.csv", dtype=str)
         people.loc[0, "性别"] = "x"
@@ -406,6 +409,7 @@ def test_english_headers_and_age_column(tmp_path):
 def test_cli_json_report_matches_the_file(tmp_path, raw):
     salt = tmp_path / "secret.key"
     salt.write_bytes(SALT)
+    salt.chmod(0o600)
     proc = cli(raw, tmp_path / "out", "--salt-file", salt, "--k", "3", "--json",
                "--ref-date", REF)
     assert proc.returncode == 0, proc.stderr
