@@ -19,8 +19,8 @@ the first year of its band); destination -> in or out of the province; occupatio
 coarse (rare occupations become ``other``); education -> top-coded (``college`` stands for
 college or above); then skills, destination and year in role of the records still in
 small classes are blanked; roles -> four categories (branch committee, member, activist,
-cadre from outside), then, for records still in small classes, committee member and cadre
--> member (every one of them is a party member); education -> two levels (``junior_high`` = junior high or below,
+cadre from outside), then, for records still in small classes, any office -> member
+(every office holder is a party member); education -> two levels (``junior_high`` = junior high or below,
 ``senior_high`` = senior high or above); then join year, migrant status, age band and
 occupation of the records still in small classes are blanked; then record suppression
 (the records still under ``k`` are removed).
@@ -302,8 +302,11 @@ GENERALISATION_STEPS: tuple[GeneralisationStep, ...] = (
     GeneralisationStep("destination_suppressed", "destination", "blank"),
     GeneralisationStep("role_since_suppressed", "role_since", "blank"),
     GeneralisationStep("roles_coarse", "roles", "recode", _ROLES_COARSE),
-    GeneralisationStep("roles_to_member", "roles", "local", (
-        ("committee_member", "member"), ("agency_cadre", "member"))),
+    GeneralisationStep("roles_to_member", "roles", "local", tuple(
+        (role, "member") for role in ("secretary", "deputy_secretary", "committee_member",
+                                      "probationary_member", "first_secretary",
+                                      "student_official", "township_leader",
+                                      "agency_cadre"))),
     GeneralisationStep("education_two_levels", "education", "recode", (
         ("primary", "junior_high"), ("college", "senior_high"), ("bachelor", "senior_high"),
         ("postgraduate", "senior_high"))),
@@ -416,7 +419,11 @@ def _run_steps(frame: pd.DataFrame, k: int, quasi: list[str],
                ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     out = frame.copy()
     done: list[dict[str, Any]] = []
-    for step in steps:
+    # two passes over the generalising steps before any record is removed: a local step
+    # that could not help on the first pass (a secretary still apart by join year) can
+    # help once later steps have merged the rest
+    keep = [s for s in steps if s.kind != "drop"]
+    for step in [*keep, *keep, *(s for s in steps if s.kind == "drop")]:
         sizes = group_sizes(out, quasi)
         small = (sizes < k).to_numpy()
         if not small.any():
@@ -448,4 +455,11 @@ def _run_steps(frame: pd.DataFrame, k: int, quasi: list[str],
         out = trial
         done.append({"step": step.name, "column": step.column,
                      "records": int(changed_mask.sum())})
-    return out, done
+    merged: dict[str, dict[str, Any]] = {}
+    for d in done:        # one entry per step, in the hierarchy's order
+        if d["step"] in merged:
+            merged[d["step"]]["records"] += d["records"]
+        else:
+            merged[d["step"]] = dict(d)
+    order = [s.name for s in steps]
+    return out, sorted(merged.values(), key=lambda d: order.index(d["step"]))

@@ -510,3 +510,92 @@ def test_generated_phone_numbers_never_survive(forms):
         plant(raw, [v for v, _d in planted])
         anonymize(raw, tmp / "out", SALT, k=1, ref_date=REF)
         assert survivors(tmp / "out", planted) == []
+
+
+# ---------------------------------------------------------------- k over every column
+
+def test_secretary_and_join_year_do_not_single_anyone_out(tmp_path):
+    people = person_rows(40, seed=5)
+    for r in people:
+        r["所在村"] = "红旗村"
+    people[0]["职务"] = "书记"            # one secretary: roles x village alone name him
+    people[1]["职务"] = "副书记"
+    raw = write_raw(tmp_path / "raw", people)
+    rep = anonymize(raw, tmp_path / "out", SALT, k=5, ref_date=REF)
+    out = load_dataset(tmp_path / "out").people
+    quasi = list(QUASI_IDENTIFIERS)
+    assert k_anonymity(out, quasi) >= 5 and rep.k_achieved >= 5
+    assert "roles" in rep.quasi_identifiers and "join_year" in rep.quasi_identifiers
+    assert rep.before["k"] == 1
+    treated = {d["step"] for d in rep.steps}
+    assert treated & {"join_year_5y", "join_year_10y", "join_year_suppressed"}
+    assert not out["roles"].map(lambda r: "secretary" in r).any()
+    assert rep.suppressed == 0        # office holders are recorded as members, not removed
+    text = rep.render("en")
+    assert "treated: join year " in text and "(5 required)" in text
+    assert "treated: roles: office holders in small classes recorded as members" in text
+    assert "处理：入党年份" in rep.render("zh")
+    # the join year, where kept, is the first year of a band
+    years = out["join_year"].dropna().astype(int)
+    assert years.empty or (years % 5 == 0).all()
+
+
+def test_k_larger_than_the_records_is_refused(tmp_path):
+    raw = write_raw(tmp_path / "raw", person_rows(12))
+    with pytest.raises(UsageError) as err:
+        anonymize(raw, tmp_path / "out", SALT, k=1000, ref_date=REF)
+    assert err.value.render("en") == (
+        "k = 1000 is larger than the number of people records (12): it cannot be reached; "
+        "choose a k of at most 12")
+    assert not (tmp_path / "out").exists()
+
+
+def test_k_that_would_suppress_everyone_is_refused(tmp_path):
+    people = person_rows(6)
+    for i, r in enumerate(people):    # six villages of one: no generalisation helps
+        r["所在村"] = f"村{i}"
+        r["性别"] = "男" if i % 2 else "女"
+    raw = write_raw(tmp_path / "raw", people)
+    with pytest.raises(UsageError) as err:
+        anonymize(raw, tmp_path / "out", SALT, k=6, ref_date=REF)
+    assert err.value.key == "privacy.all_suppressed"
+    assert not (tmp_path / "out").exists()
+
+
+def _salt(tmp_path: Path, mode: int) -> Path:
+    salt = tmp_path / "secret.key"
+    salt.write_bytes(SALT)
+    salt.chmod(mode)
+    return salt
+
+
+@pytest.mark.parametrize("mode", [0o644, 0o666, 0o640, 0o604])
+def test_cli_refuses_a_salt_file_others_can_read(tmp_path, raw, mode):
+    salt = _salt(tmp_path, mode)
+    proc = cli(raw, tmp_path / "out", "--salt-file", salt)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert f"salt file {salt} has mode {mode:04o}" in lines[0]
+    assert f"chmod 600 {salt}" in lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("case", ["k_too_large", "duplicate_table"])
+def test_cli_bad_k_and_duplicated_table_exit_2(tmp_path, case):
+    raw = write_raw(tmp_path / "raw", person_rows(60)[:60])
+    salt = _salt(tmp_path, 0o600)
+    args = ["--k", "1000"] if case == "k_too_large" else []
+    if case == "duplicate_table":
+        (raw / "people.csv").write_bytes((raw / "党员名册.csv").read_bytes())
+    proc = cli(raw, tmp_path / "out", "--salt-file", salt, *args)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1
+    if case == "k_too_large":
+        assert "k = 1000 is larger than the number of people records (60)" in lines[0]
+    else:
+        assert lines[0].startswith("pbkit anonymize: ")
+        assert "table people" in lines[0] and "is already given by" in lines[0]
+        assert "党员名册.csv" in lines[0] and "people.csv" in lines[0]
+    assert not (tmp_path / "out").exists()
