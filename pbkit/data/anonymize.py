@@ -26,11 +26,18 @@ What happens to each raw column:
   longest known organisation name found in the address text).
 * group names (2+1 groups, bao-cun teams) -> keyed-hash codes (they often hold names).
 
-Then k-anonymity over :data:`~pbkit.data.schema.QUASI_IDENTIFIERS` is enforced with
-:func:`pbkit.data.privacy.enforce_k` (generalise, then suppress), links of suppressed
-people are removed, every text cell is scanned with :mod:`pbkit.data.identifiers`, and
-the dataset and ``privacy_report.json`` are written to a temporary folder that is renamed
-to ``OUT`` only when complete.
+Kept free text (``destination``, ``skills``, the pairing ``role`` ...) is scrubbed with
+:func:`pbkit.data.identifiers.find_identifiers` — the detector the loader uses — with
+every name of the raw export's name columns as a known name: a cell holding a mobile or
+ID number in any written form, or a personal name, is blanked (a tag is dropped). Then
+k-anonymity over :data:`~pbkit.data.schema.QUASI_IDENTIFIERS` (every published column
+that can identify: roles, join year ... as well as age band, gender, education,
+occupation and organisation) is enforced with :func:`pbkit.data.privacy.enforce_k`
+(generalise, then suppress), links of suppressed people are removed, and the dataset and
+``privacy_report.json`` (which lists each treatment) are written to a temporary folder
+that is renamed to ``OUT`` only when complete, after every line was checked again with
+the detector. A ``k`` larger than the number of people, or one that would suppress every
+record, is refused.
 
 >>> import tempfile, pathlib
 >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -953,7 +960,7 @@ def anonymize(raw_path: str | os.PathLike, out_path: str | os.PathLike, salt: by
         steps=tuple(steps), identifiers_dropped=tuple(dropped_ids),
         columns_dropped=tuple(dropped_other), links_removed=links_removed,
         cells_scrubbed=scrubbed, reference_date=str(ref.date()), warnings=tuple(warnings))
-    _write(ds, report, out, known)
+    _write(ds, report, out)
     return report
 
 
@@ -981,8 +988,15 @@ def _scrub(table: str, frame: pd.DataFrame, known) -> tuple[pd.DataFrame, int]:
     """
     from pbkit.data.identifiers import find_identifiers
 
-    def hit(v) -> bool:
-        return isinstance(v, str) and bool(find_identifiers(v, known))
+    seen: dict[str, bool] = {}
+
+    def hit(v) -> bool:           # each distinct text is looked at once
+        if not isinstance(v, str):
+            return False
+        found = seen.get(v)
+        if found is None:
+            found = seen[v] = bool(find_identifiers(v, known))
+        return found
 
     total = 0
     frame = frame.copy()
@@ -1003,13 +1017,13 @@ def _scrub(table: str, frame: pd.DataFrame, known) -> tuple[pd.DataFrame, int]:
     return frame, total
 
 
-def _write(ds, report: PrivacyReport, out: Path, known=()) -> None:
+def _write(ds, report: PrivacyReport, out: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
         ds.write_csv(tmp)
         (tmp / _REPORT_NAME).write_text(report.to_json() + "\n", encoding="utf-8")
-        _assert_clean(tmp, known)
+        _assert_clean(tmp)
         _assert_valid(tmp)
         if out.exists():
             out.rmdir()       # empty (checked before)
@@ -1019,13 +1033,13 @@ def _write(ds, report: PrivacyReport, out: Path, known=()) -> None:
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _assert_clean(folder: Path, known=()) -> None:
+def _assert_clean(folder: Path) -> None:
     """Refuse to publish a folder in which any cell still holds a direct identifier."""
     from pbkit.data.identifiers import find_identifiers
 
     for path in sorted(folder.glob("*.csv")):
         for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if find_identifiers(line, known):
+            if find_identifiers(line):
                 raise PrivacyError("privacy.identifier_left", file=path.name, row=line_no)
 
 
