@@ -63,28 +63,45 @@ __all__ = [
 _MISSING = "\x00<missing>"
 
 
+def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` (missing -> -1) that also takes lists (as tuples)."""
+    try:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    except TypeError:                       # lists are not hashable: compare them as tuples
+        codes, uniques = pd.factorize(
+            series.map(lambda v: tuple(v) if isinstance(v, list) else v),
+            use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object)
+
+
 def _codes(series: pd.Series) -> np.ndarray:
     """Integer codes of a column, with every missing value mapped to one extra code."""
-    values = series
-    if values.dtype == object and len(values) and values.map(
-            lambda v: isinstance(v, list)).any():
-        values = values.map(lambda v: tuple(v) if isinstance(v, list) else v)
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    codes = np.asarray(codes, dtype=np.int64)
+    codes, uniques = _factorize(series)
     codes[codes < 0] = len(uniques)      # NaN, None and pd.NA: one value of their own
     return codes
 
 
 def _class_ids(frame: pd.DataFrame, quasi: Sequence[str]) -> np.ndarray:
     """One integer per row naming its equivalence class (mixed-radix key of the codes)."""
-    key = np.zeros(len(frame), dtype=np.int64)
-    for col in quasi:
-        codes = _codes(frame[col])
+    return _key_ids([_codes(frame[col]) for col in quasi], len(frame))
+
+
+def _key_ids(columns: Sequence[np.ndarray], n: int) -> np.ndarray:
+    key = np.zeros(n, dtype=np.int64)
+    for codes in columns:
         base = int(codes.max()) + 1 if len(codes) else 1
         if int(key.max(initial=0)) >= (2**62) // max(base, 1):   # would overflow: re-code
             key = pd.factorize(key)[0].astype(np.int64)
         key = key * base + codes
     return pd.factorize(key)[0]
+
+
+def _small(columns: Sequence[np.ndarray], n: int, k: int) -> np.ndarray:
+    """Rows in classes under ``k``, from the columns' codes."""
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    ids = _key_ids(columns, n) if columns else np.zeros(n, dtype=np.int64)
+    return np.bincount(ids)[ids] < k
 
 
 def group_sizes(frame: pd.DataFrame, quasi: Sequence[str]) -> pd.Series:
@@ -370,15 +387,17 @@ def enforce_k(frame: pd.DataFrame, k: int, quasi: Sequence[str] = QUASI_IDENTIFI
 
 
 def _same_values(before: pd.Series, after: pd.Series) -> np.ndarray:
-    return np.array([_key(a) == _key(b) for a, b in zip(before.astype(object),
-                                                        after.astype(object), strict=True)],
-                    dtype=bool)
+    n = len(before)
+    both = pd.concat([before.astype(object), after.astype(object)], ignore_index=True)
+    codes = _codes(both)
+    return codes[:n] == codes[n:]
 
 
-def _key(v: Any) -> Any:
-    if isinstance(v, (tuple, list)):
-        return tuple(v)
-    return _MISSING if v is None or pd.isna(v) else v
+def _present(series: pd.Series) -> np.ndarray:
+    """Cells holding a value: not missing, and not an empty tuple (an empty tags cell)."""
+    codes, uniques = _factorize(series)
+    empty = np.array([isinstance(u, tuple) and not u for u in uniques], dtype=bool)
+    return (codes >= 0) & ~np.append(empty, False)[codes]
 
 
 def _recode(before: pd.Series, step: GeneralisationStep) -> pd.Series:
@@ -390,7 +409,7 @@ def _recode(before: pd.Series, step: GeneralisationStep) -> pd.Series:
         return banded.astype(before.dtype) if str(before.dtype) == "Int64" else banded
 
     def one(v):
-        if isinstance(v, (tuple, list)):
+        if isinstance(v, tuple):
             out = []
             for x in v:
                 y = mapping.get(x, x)
@@ -401,12 +420,20 @@ def _recode(before: pd.Series, step: GeneralisationStep) -> pd.Series:
             return v
         return mapping.get(v, step.other or v)
 
-    return before.map(one)
+    codes, uniques = _factorize(before)        # each distinct value mapped once
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [one(u) for u in uniques]
+    out = pd.Series(mapped[codes], index=before.index, dtype=object)
+    missing = codes < 0
+    out[missing] = before[missing]
+    return out
 
 
 def _blank(before: pd.Series, rows: np.ndarray) -> pd.Series:
     after = before.astype(object).copy()
-    multi = before.map(lambda v: isinstance(v, (tuple, list))).to_numpy(dtype=bool)
+    codes, uniques = _factorize(before)
+    multi = np.append(np.array([isinstance(u, tuple) for u in uniques], dtype=bool),
+                      False)[codes]
     after[rows & ~multi] = np.nan
     if (rows & multi).any():      # an empty tuple is the blank of a tags column
         after[rows & multi] = pd.Series([()] * int((rows & multi).sum()), dtype=object,
@@ -423,14 +450,15 @@ def _run_steps(frame: pd.DataFrame, k: int, quasi: list[str],
     # that could not help on the first pass (a secretary still apart by join year) can
     # help once later steps have merged the rest
     keep = [s for s in steps if s.kind != "drop"]
+    codes = {c: _codes(out[c]) for c in quasi}        # re-coded only when a column changes
     for step in [*keep, *keep, *(s for s in steps if s.kind == "drop")]:
-        sizes = group_sizes(out, quasi)
-        small = (sizes < k).to_numpy()
+        small = _small(list(codes.values()), len(out), k)
         if not small.any():
             break
         if step.kind == "drop":
             done.append({"step": step.name, "column": None, "records": int(small.sum())})
             out = out[~small]
+            codes = {c: v[~small] for c, v in codes.items()}
             continue
         if step.column not in quasi:
             continue
@@ -441,18 +469,19 @@ def _run_steps(frame: pd.DataFrame, k: int, quasi: list[str],
                 after = after.where(small, before)
             changed_mask = ~_same_values(before, after)
         else:  # blank the column in the records still under k
-            present = before.map(lambda v: (len(v) > 0) if isinstance(v, (tuple, list))
-                                 else not pd.isna(v)).to_numpy(dtype=bool)
-            changed_mask = small & present
+            changed_mask = small & _present(before)
             after = _blank(before, changed_mask)
         if not changed_mask.any():
             continue
-        trial = out.copy()
-        trial[step.column] = after if before.dtype == object else after.astype(before.dtype)
+        new_values = after if before.dtype == object else after.astype(before.dtype)
+        trial_codes = {**codes, step.column: _codes(new_values)}
         # (strict) keep a step only when it brings records out of small classes
-        if strict and int((group_sizes(trial, quasi) < k).sum()) >= int(small.sum()):
+        if strict and int(_small(list(trial_codes.values()), len(out), k).sum()) >= int(
+                small.sum()):
             continue
-        out = trial
+        out = out.copy()
+        out[step.column] = new_values
+        codes = trial_codes
         done.append({"step": step.name, "column": step.column,
                      "records": int(changed_mask.sum())})
     merged: dict[str, dict[str, Any]] = {}
