@@ -100,7 +100,7 @@ SURNAMES = (
     "叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付傅方白邹孟熊秦邱江尹薛闫阎段雷侯龙史"
     "陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷"
     "詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳"
-    "管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷"
+    "管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷"
     "晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻"
     "苑迟邝")
 COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "尉迟", "公孙", "慕容",
@@ -108,17 +108,22 @@ COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫",
 NAME_CONTEXT_WORDS = ("联系人", "姓名", "名字", "户主", "负责人", "帮扶人", "帮带人", "结对人",
                       "被帮扶人", "走访人", "帮扶对象", "监护人", "经办人", "报告人", "申请人")
 NAME_ADDRESS_WORDS = ("同志", "先生", "女士", "大爷", "大妈", "大娘", "大叔", "大婶", "大姐",
-                      "大哥", "奶奶", "爷爷", "阿姨", "婆婆", "老汉", "师傅", "老师")
+                      "大哥", "奶奶", "爷爷", "阿姨", "婆婆", "老汉", "老师")
+# Surnames that are also everyday words ("和同志们", "向老师请教"): never a name alone.
+_WORD_SURNAMES = "和向于时全成应常安明文单解连"
 # Characters that end a given name: institutional words, particles, pronouns, numbers.
 _NOT_GIVEN = ("员部委村镇乡县组区市省会社队的了和与及是在有为等们这那些个位户家人党团书记主"
-              "任长支领导干群众各其他本该同先女大老师傅奶爷阿婆一二两几某体")
+              "任长支领导干群众各其他本该同先女大老师傅奶爷阿婆一二两几某体课级机校班科务站所院"
+              "厂局")
 _SURNAME = "(?:" + "|".join(COMPOUND_SURNAMES) + f"|[{SURNAMES}])"
 _GIVEN = f"[\u4e00-\u9fff](?<![{_NOT_GIVEN}])"
 _NAME_AFTER_WORD = re.compile(
     "(?:" + "|".join(sorted(NAME_CONTEXT_WORDS, key=len, reverse=True)) + ")"
     + rf"[:：\s]{{0,2}}(?:为|是)?(?P<name>{_SURNAME}(?:{_GIVEN}){{1,2}})")
+_BARE_SURNAME = "(?:" + "|".join(COMPOUND_SURNAMES) + "|[" + "".join(
+    c for c in SURNAMES if c not in _WORD_SURNAMES) + "])"
 _NAME_BEFORE_ADDRESS = re.compile(
-    rf"(?P<name>{_SURNAME}(?:{_GIVEN}){{0,2}})(?="
+    rf"(?P<name>{_SURNAME}(?:{_GIVEN}){{1,2}}|{_BARE_SURNAME})(?="
     + "|".join(NAME_ADDRESS_WORDS) + ")")
 # Cells worth a precise look for names (a superset: any telling word or form of address).
 NAME_PREFILTER_PATTERN = "|".join((*NAME_CONTEXT_WORDS, *NAME_ADDRESS_WORDS))
