@@ -26,11 +26,18 @@ What happens to each raw column:
   longest known organisation name found in the address text).
 * group names (2+1 groups, bao-cun teams) -> keyed-hash codes (they often hold names).
 
-Then k-anonymity over :data:`~pbkit.data.schema.QUASI_IDENTIFIERS` is enforced with
-:func:`pbkit.data.privacy.enforce_k` (generalise, then suppress), links of suppressed
-people are removed, every text cell is scanned with :mod:`pbkit.data.identifiers`, and
-the dataset and ``privacy_report.json`` are written to a temporary folder that is renamed
-to ``OUT`` only when complete.
+Kept free text (``destination``, ``skills``, the pairing ``role`` ...) is scrubbed with
+:func:`pbkit.data.identifiers.find_identifiers` — the detector the loader uses — with
+every name of the raw export's name columns as a known name: a cell holding a mobile or
+ID number in any written form, or a personal name, is blanked (a tag is dropped). Then
+k-anonymity over :data:`~pbkit.data.schema.QUASI_IDENTIFIERS` (every published column
+that can identify: roles, join year ... as well as age band, gender, education,
+occupation and organisation) is enforced with :func:`pbkit.data.privacy.enforce_k`
+(generalise, then suppress), links of suppressed people are removed, and the dataset and
+``privacy_report.json`` (which lists each treatment) are written to a temporary folder
+that is renamed to ``OUT`` only when complete, after every line was checked again with
+the detector. A ``k`` larger than the number of people, or one that would suppress every
+record, is refused.
 
 >>> import tempfile, pathlib
 >>> d = pathlib.Path(tempfile.mkdtemp())
@@ -63,6 +70,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pbkit.data.identifiers import KnownNames
 from pbkit.data.schema import QUASI_IDENTIFIERS, TABLE_ORDER, TABLES, fold_header
 from pbkit.errors import DataError, PrivacyError, UsageError
 
@@ -72,6 +80,7 @@ __all__ = [
     "PrivacyReport",
     "Pseudonymiser",
     "anonymize",
+    "check_secret_mode",
     "read_salt",
 ]
 
@@ -227,20 +236,49 @@ class PrivacyReport:
               columns=", ".join(self.columns_dropped) or none),
             t("privacy.report.files", lang=lang, files=", ".join(self.files)),
         ]
+        lines += [t("privacy.report.step", lang=lang, how=t(f"privacy.step.{d['step']}",
+                                                             lang=lang),
+                    records=d["records"]) for d in self.steps]
         lines += [t("privacy.report.warning", lang=lang, warning=w) for w in self.warnings]
         return "\n".join(lines)
 
 
 # --------------------------------------------------------------------------- pseudonyms
 
+def check_secret_mode(path: str | os.PathLike) -> None:
+    """Refuse a secret file that other users may read (group or world permission bits).
+
+    A salt file readable by others lets them recompute every pseudonym from a phone or ID
+    number. Raises :class:`~pbkit.errors.UsageError` naming the file and the fix
+    (``chmod 600``). No check on Windows, where POSIX modes do not apply.
+
+    >>> import os, tempfile
+    >>> fd, name = tempfile.mkstemp()
+    >>> os.close(fd); os.chmod(name, 0o644)
+    >>> try:
+    ...     check_secret_mode(name)
+    ... except UsageError as err:
+    ...     print(err.key)
+    privacy.salt_mode
+    >>> os.chmod(name, 0o600); check_secret_mode(name); os.remove(name)
+    """
+    if os.name != "posix":
+        return
+    mode = os.stat(path).st_mode & 0o777
+    if mode & 0o077:
+        raise UsageError("privacy.salt_mode", path=str(path), mode=f"{mode:04o}")
+
+
 def read_salt(path: str | os.PathLike) -> bytes:
     """Read the secret from a salt file (surrounding whitespace removed).
 
-    Raises :class:`~pbkit.errors.UsageError` when the file is missing or empty.
+    Raises :class:`~pbkit.errors.UsageError` when the file is missing, empty, or readable
+    by group or others (:func:`check_secret_mode`).
     """
     p = Path(path)
     if not p.is_file():
         raise UsageError("privacy.salt_missing", path=str(path))
+    check_secret_mode(p)
     salt = p.read_bytes().strip()
     if not salt:
         raise UsageError("privacy.salt_empty", path=str(path))
@@ -472,6 +510,27 @@ class _Orgs:
 
 # --------------------------------------------------------------------------- main
 
+class _RawInputError(DataError):
+    """A reader issue of the raw export, raised as one located line.
+
+    The issue's params may repeat its location (a duplicated table names its ``table``),
+    so the message is rendered from the issue itself.
+    """
+
+    def __init__(self, issue) -> None:
+        self.issue = issue
+        where = ("file", "table", "row", "column")
+        params = {k: v for k, v in issue.params.items() if k not in where}
+        super().__init__(issue.key, file=issue.file, table=issue.table, row=issue.row,
+                         column=issue.column, **params)
+
+    def render(self, lang: str | None = None) -> str:
+        from pbkit.i18n import location
+
+        return location(self.file, self.table, self.row, self.column,
+                        lang=lang) + self.issue.message(lang)
+
+
 def _raise_at(frame: _Frame, i: int | None, column: str, key: str, **params) -> None:
     row = int(frame.rows[i]) if i is not None else None
     raise DataError(key, file=frame.file, table=frame.table, row=row,
@@ -623,9 +682,7 @@ def anonymize(raw_path: str | os.PathLike, out_path: str | os.PathLike, salt: by
     source = read_source(raw)
     errors = [i for i in source.issues if i.severity == "error"]
     if errors:
-        first = errors[0]
-        raise DataError(first.key, file=first.file, table=first.table, row=first.row,
-                        column=first.column, **first.params)
+        raise _RawInputError(errors[0])
     if "people" not in source.tables:
         raise DataError("privacy.no_people", file=source.name)
 
@@ -847,16 +904,30 @@ def anonymize(raw_path: str | os.PathLike, out_path: str | os.PathLike, salt: by
     orgs_frame = pd.DataFrame(list(orgs.rows.values())) if orgs.rows else pd.DataFrame(
         {"org_id": []})
 
+    # free text is scrubbed first, so the classes measured below are the ones published
+    known = KnownNames(_raw_names(frames))
+    tables = {"orgs": orgs_frame, "people": people, "households": households,
+              "pairings": pairings, "activities": activities, "visits": visits}
+    scrubbed = 0
+    for name, frame in tables.items():
+        tables[name], hits = _scrub(name, frame, known)
+        scrubbed += hits
+    people, pairings, visits = tables["people"], tables["pairings"], tables["visits"]
+
     # k-anonymity over the people table
     quasi = list(QUASI_IDENTIFIERS)
     for col in quasi:
         if col not in people:
             people[col] = np.nan
+    if k > len(people):
+        raise UsageError("privacy.k_too_large", k=k, records=len(people))
     sizes0 = group_sizes(people[quasi], quasi)
     before = {"k": int(sizes0.min()) if len(sizes0) else 0,
               "under_2": int((sizes0 < 2).sum()), "under_3": int((sizes0 < 3).sum()),
               "under_5": int((sizes0 < 5).sum()), "under_k": int((sizes0 < k).sum())}
     people_out, steps = enforce_k(people, k, quasi)
+    if people_out.empty:
+        raise UsageError("privacy.all_suppressed", k=k, records=len(people))
     suppressed_ids = set(people["person_id"]) - set(people_out["person_id"])
     links_removed = 0
     if suppressed_ids:
@@ -873,10 +944,9 @@ def anonymize(raw_path: str | os.PathLike, out_path: str | os.PathLike, salt: by
     sizes = group_sizes(people_out[quasi], quasi)
     generalised = tuple(dict.fromkeys(s["column"] for s in steps if s["column"]))
 
-    ds = Dataset.from_frames(name=out.name, orgs=orgs_frame, people=people_out,
-                             households=households, pairings=pairings,
-                             activities=activities, visits=visits)
-    ds, scrubbed = _scrub(ds)
+    ds = Dataset.from_frames(name=out.name, orgs=tables["orgs"], people=people_out,
+                             households=tables["households"], pairings=pairings,
+                             activities=tables["activities"], visits=visits)
 
     warnings = list(defaulted)
     if len(salt) < 16:
@@ -894,33 +964,57 @@ def anonymize(raw_path: str | os.PathLike, out_path: str | os.PathLike, salt: by
     return report
 
 
-def _scrub(ds) -> tuple[Any, int]:
-    """Blank every text cell that still holds a resident ID or mobile number."""
+_NAME_ROLES = ("name", "source_name", "target_name", "person_name")
+
+
+def _raw_names(frames: dict[str, _Frame]) -> list[str]:
+    """Every name written in a raw name column (people, heads of households, both ends of
+    pairings and visits): what kept free text must not repeat."""
+    names: list[str] = []
+    for f in frames.values():
+        for role in _NAME_ROLES:
+            values = f.roles.get(role)
+            if values is not None:
+                names += [v for v in values.dropna().astype(str) if v.strip()]
+    return names
+
+
+def _scrub(table: str, frame: pd.DataFrame, known) -> tuple[pd.DataFrame, int]:
+    """Blank every text cell (and drop every tag) that holds an identifier.
+
+    Identifiers are what :func:`pbkit.data.identifiers.find_identifiers` finds — the same
+    detector the loader uses — with the names of the raw export as known names. Returns
+    the frame and the number of cells changed.
+    """
     from pbkit.data.identifiers import find_identifiers
 
+    seen: dict[str, bool] = {}
+
+    def hit(v) -> bool:           # each distinct text is looked at once
+        if not isinstance(v, str):
+            return False
+        found = seen.get(v)
+        if found is None:
+            found = seen[v] = bool(find_identifiers(v, known))
+        return found
+
     total = 0
-    frames = {}
-    for name, frame in ds.tables().items():
-        frame = frame.copy()
-        for col in TABLES[name].columns:
-            if col.kind not in ("str", "tags", "id", "ref"):
-                continue
-            series = frame[col.name]
-            if col.kind == "tags":
-                hit = series.map(lambda v: any(find_identifiers(x) for x in v))
-            else:
-                hit = series.map(lambda v: bool(find_identifiers(v)) if isinstance(v, str)
-                                 else False)
-            hit = hit.astype(bool).to_numpy()
-            if hit.any():
-                total += int(hit.sum())
-                if col.kind == "tags":
-                    frame[col.name] = series.where(~hit, pd.Series([()] * len(series),
-                                                                   index=series.index))
-                else:
-                    frame[col.name] = series.where(~hit, np.nan)
-        frames[name] = frame
-    return ds.replace(**frames), total
+    frame = frame.copy()
+    for col in TABLES[table].columns:
+        if col.kind not in ("str", "tags") or col.name not in frame.columns:
+            continue
+        series = frame[col.name]
+        if col.kind == "tags":
+            cleaned = series.map(lambda v: tuple(x for x in v if not hit(x))
+                                 if isinstance(v, tuple) else v)
+            changed = (cleaned.map(len) != series.map(len)).to_numpy(dtype=bool) if len(
+                series) else np.zeros(0, bool)
+            frame[col.name] = cleaned
+        else:
+            changed = series.map(hit).astype(bool).to_numpy()
+            frame[col.name] = series.where(~changed, None)
+        total += int(changed.sum())
+    return frame, total
 
 
 def _write(ds, report: PrivacyReport, out: Path) -> None:

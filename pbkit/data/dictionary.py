@@ -103,12 +103,19 @@ Reference year 2025: no date is after 2025-12-31.
 
 ## Privacy of bundled data · 隐私
 
-Quasi-identifiers: {quasi}. Every bundled dataset passes the privacy check with k ≥ 5
-over them (a test asserts it): the synthetic people are drawn in blocks of at least five
-who share age band, gender, education and occupation inside one organisation, and the
-people table carries `age_band`, never `birth_year`. A missing value counts as a value of
-its own when classes are formed (a plain `groupby` would drop those rows and overstate k).
-准标识符为上列各列；随附数据在这些列上均满足 k ≥ 5（有测试保证）。
+Quasi-identifiers: {quasi} — every published people column that a neighbour, a
+colleague or a public record could know (the village has one secretary, so `roles` with
+`org_id` alone names him; join years are on honours and records; neighbours know who works
+away and where). Every bundled dataset must pass the privacy check with k ≥ 5 over all of
+them (a test asserts it), and the people table carries `age_band`, never `birth_year`.
+`pbkit anonymize` reaches k by year bands (join year, year in role: 5, then 10 years, the
+value being the first year of the band), destination in or out of the province, coarse
+occupation, education and roles, blanking values of records still in small classes, and
+last removing records; the privacy report lists each step. A missing value counts as a
+value of its own when classes are formed (a plain `groupby` would drop those rows and
+overstate k).
+准标识符为上列各列（凡可能被熟人或公开记录识别的人员列）；随附数据须在全部这些列上满足
+k ≥ 5（有测试保证）。
 
 ## Refinements to the starting schema · 对初始表结构的补充（及原因）
 

@@ -1,8 +1,10 @@
 """k-anonymity: measure it, and generalise or suppress until it holds.
 
 A record is *k-anonymous* when at least ``k`` records share its values on the
-quasi-identifiers (by default :data:`~pbkit.data.schema.QUASI_IDENTIFIERS`: age band,
-gender, education, occupation, organisation). For a table, with ``G`` the partition of
+quasi-identifiers (by default :data:`~pbkit.data.schema.QUASI_IDENTIFIERS`: every published
+people column that can identify — age band and birth year, gender, education, occupation,
+organisation, roles, join year, year in role, migrant status, destination and skills; the
+schema says why each). For a table, with ``G`` the partition of
 its rows into equivalence classes (rows equal on every quasi-identifier),
 
     k(table) = min over classes g in G of |g|
@@ -12,11 +14,16 @@ on the others) form one class. A plain ``DataFrame.groupby`` drops rows with a m
 key and would overstate ``k``; here every row is counted.
 
 Generalisation hierarchy (the code table :data:`GENERALISATION_STEPS`, applied in order
-until ``k`` holds): occupation -> coarse (rare occupations become ``other``), education
--> top-coded (``college`` stands for college or above), education -> two levels
-(``junior_high`` = junior high or below, ``senior_high`` = senior high or above), then
-local suppression (the age band, then the occupation, of the records still in small
-classes is blanked), then record suppression (the records still under ``k`` are removed).
+until ``k`` holds): join year and year in role -> 5-year, then 10-year bands (a value is
+the first year of its band); destination -> in or out of the province; occupation ->
+coarse (rare occupations become ``other``); education -> top-coded (``college`` stands for
+college or above); then skills, destination and year in role of the records still in
+small classes are blanked; roles -> four categories (branch committee, member, activist,
+cadre from outside), then, for records still in small classes, any office -> member
+(every office holder is a party member); education -> two levels (``junior_high`` = junior high or below,
+``senior_high`` = senior high or above); then join year, migrant status, age band and
+occupation of the records still in small classes are blanked; then record suppression
+(the records still under ``k`` are removed).
 Two strategies are tried — keep a step only when it lowers the number of records under
 ``k`` on its own, or apply every step — and the one that removes fewer records wins.
 
@@ -56,28 +63,45 @@ __all__ = [
 _MISSING = "\x00<missing>"
 
 
+def _factorize(series: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` (missing -> -1) that also takes lists (as tuples)."""
+    try:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+    except TypeError:                       # lists are not hashable: compare them as tuples
+        codes, uniques = pd.factorize(
+            series.map(lambda v: tuple(v) if isinstance(v, list) else v),
+            use_na_sentinel=True)
+    return np.asarray(codes, dtype=np.int64), np.asarray(uniques, dtype=object)
+
+
 def _codes(series: pd.Series) -> np.ndarray:
     """Integer codes of a column, with every missing value mapped to one extra code."""
-    values = series
-    if values.dtype == object and len(values) and values.map(
-            lambda v: isinstance(v, list)).any():
-        values = values.map(lambda v: tuple(v) if isinstance(v, list) else v)
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    codes = np.asarray(codes, dtype=np.int64)
+    codes, uniques = _factorize(series)
     codes[codes < 0] = len(uniques)      # NaN, None and pd.NA: one value of their own
     return codes
 
 
 def _class_ids(frame: pd.DataFrame, quasi: Sequence[str]) -> np.ndarray:
     """One integer per row naming its equivalence class (mixed-radix key of the codes)."""
-    key = np.zeros(len(frame), dtype=np.int64)
-    for col in quasi:
-        codes = _codes(frame[col])
+    return _key_ids([_codes(frame[col]) for col in quasi], len(frame))
+
+
+def _key_ids(columns: Sequence[np.ndarray], n: int) -> np.ndarray:
+    key = np.zeros(n, dtype=np.int64)
+    for codes in columns:
         base = int(codes.max()) + 1 if len(codes) else 1
         if int(key.max(initial=0)) >= (2**62) // max(base, 1):   # would overflow: re-code
             key = pd.factorize(key)[0].astype(np.int64)
         key = key * base + codes
     return pd.factorize(key)[0]
+
+
+def _small(columns: Sequence[np.ndarray], n: int, k: int) -> np.ndarray:
+    """Rows in classes under ``k``, from the columns' codes."""
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    ids = _key_ids(columns, n) if columns else np.zeros(n, dtype=np.int64)
+    return np.bincount(ids)[ids] < k
 
 
 def group_sizes(frame: pd.DataFrame, quasi: Sequence[str]) -> pd.Series:
@@ -156,14 +180,16 @@ def age_to_band(age: Any) -> Any:
     return AGE_BANDS[min(int((age - 30) // 10) + 1, 6)]
 
 
-def people_quasi_frame(people: pd.DataFrame, ref_year: int | None = None) -> pd.DataFrame:
+def people_quasi_frame(people: pd.DataFrame, ref_year: int | None = None,
+                       quasi: Sequence[str] = QUASI_IDENTIFIERS) -> pd.DataFrame:
     """The quasi-identifier columns of a people table, ``age_band`` derived where needed.
 
     Where ``age_band`` is missing and ``birth_year`` is known, the band is computed from
-    ``ref_year - birth_year`` (``ref_year`` defaults to the current year).
+    ``ref_year - birth_year`` (``ref_year`` defaults to the current year). A column the
+    table does not have is all missing (one value: it cannot split a class).
     """
     out = pd.DataFrame(index=people.index)
-    for col in QUASI_IDENTIFIERS:
+    for col in dict.fromkeys([*quasi, "age_band"]):
         out[col] = people[col] if col in people.columns else np.nan
     if "birth_year" in people.columns:
         year = ref_year if ref_year is not None else date.today().year
@@ -196,13 +222,16 @@ def privacy_check(dataset, k: int = 5, *, ref_year: int | None = None,
         (records in classes smaller than 2, 3, 5 and ``k``), ``columns`` (quasi-identifiers
         used) and ``derived`` (columns computed from others).
 
-    >>> from pbkit.data.synth import synthesize
-    >>> r = privacy_check(synthesize("township", seed=1))
-    >>> r["passed"], r["k"] >= 5, r["under_5"]
-    (True, True, 0)
+    >>> from pbkit.data.dataset import Dataset
+    >>> people = pd.DataFrame({"person_id": [f"P{i}" for i in range(6)], "org_id": "V1",
+    ...                        "roles": ["secretary"] + ["member"] * 5, "gender": "male",
+    ...                        "education": "primary", "age_band": "60-69"})
+    >>> r = privacy_check(Dataset.from_frames(people=people))
+    >>> r["passed"], r["k"], r["under_5"]      # roles single out the secretary
+    (False, 1, 1)
     """
     people = dataset.people
-    frame = people_quasi_frame(people, ref_year)[list(quasi)]
+    frame = people_quasi_frame(people, ref_year, quasi)[list(quasi)]
     derived = []
     if ("birth_year" in people.columns and "age_band" in quasi
             and (people["age_band"].isna() & people["birth_year"].notna()).any()):
@@ -246,26 +275,60 @@ def render_check(result: dict[str, Any], lang: str | None = None) -> str:
 class GeneralisationStep:
     """One step of the generalisation hierarchy.
 
-    ``kind`` is ``"recode"`` (map values of ``column`` through ``mapping``, for every row),
-    ``"blank"`` (blank ``column`` only in records still in classes under ``k``) or
-    ``"drop"`` (remove the records still under ``k``).
+    ``kind`` is ``"recode"`` (map values of ``column`` through ``mapping``, for every row;
+    in a multi-valued column each value is mapped and duplicates merged; with ``other``
+    set, a value not in ``mapping`` becomes ``other``), ``"band"``
+    (replace a year by the first year of its ``width``-year band, for every row, never
+    below ``floor``), ``"local"`` (a recode of the records still under ``k`` only),
+    ``"blank"`` (blank ``column`` only in records still in classes under
+    ``k``) or ``"drop"`` (remove the records still under ``k``).
     """
 
     name: str
     column: str | None
     kind: str
     mapping: tuple[tuple[str, str], ...] = ()
+    width: int = 0
+    floor: int = 0
+    other: str = ""
 
 
+_ROLES_COARSE = (
+    ("secretary", "committee_member"), ("deputy_secretary", "committee_member"),
+    ("probationary_member", "member"), ("first_secretary", "agency_cadre"),
+    ("student_official", "agency_cadre"), ("township_leader", "agency_cadre"))
+
+#: The hierarchy, least information lost first. Years become bands (5, then 10 years;
+#: a value is the first year of its band), destinations outside the home province become
+#: ``out_of_province``, roles become four categories (branch committee, member, activist,
+#: cadre from outside the village), then values of records still in small classes are
+#: blanked column by column, then those records are removed.
 GENERALISATION_STEPS: tuple[GeneralisationStep, ...] = (
+    GeneralisationStep("join_year_5y", "join_year", "band", width=5, floor=1921),
+    GeneralisationStep("role_since_5y", "role_since", "band", width=5, floor=1949),
+    GeneralisationStep("destination_coarse", "destination", "recode",
+                       (("in_province", "in_province"),), other="out_of_province"),
+    GeneralisationStep("join_year_10y", "join_year", "band", width=10, floor=1921),
+    GeneralisationStep("role_since_10y", "role_since", "band", width=10, floor=1949),
     GeneralisationStep("occupation_coarse", "occupation", "recode", (
         ("business", "other"), ("cadre", "other"), ("teacher", "other"), ("doctor", "other"),
         ("student", "other"), ("worker", "other"))),
     GeneralisationStep("education_top_coded", "education", "recode", (
         ("bachelor", "college"), ("postgraduate", "college"))),
+    GeneralisationStep("skills_suppressed", "skills", "blank"),
+    GeneralisationStep("destination_suppressed", "destination", "blank"),
+    GeneralisationStep("role_since_suppressed", "role_since", "blank"),
+    GeneralisationStep("roles_coarse", "roles", "recode", _ROLES_COARSE),
+    GeneralisationStep("roles_to_member", "roles", "local", tuple(
+        (role, "member") for role in ("secretary", "deputy_secretary", "committee_member",
+                                      "probationary_member", "first_secretary",
+                                      "student_official", "township_leader",
+                                      "agency_cadre"))),
     GeneralisationStep("education_two_levels", "education", "recode", (
         ("primary", "junior_high"), ("college", "senior_high"), ("bachelor", "senior_high"),
         ("postgraduate", "senior_high"))),
+    GeneralisationStep("join_year_suppressed", "join_year", "blank"),
+    GeneralisationStep("migrant_suppressed", "migrant", "blank"),
     GeneralisationStep("age_band_suppressed", "age_band", "blank"),
     GeneralisationStep("occupation_suppressed", "occupation", "blank"),
     GeneralisationStep("records_suppressed", None, "drop"),
@@ -278,6 +341,8 @@ def enforce_k(frame: pd.DataFrame, k: int, quasi: Sequence[str] = QUASI_IDENTIFI
     """Generalise, then suppress, until every record is in a class of at least ``k``.
 
     Steps of ``steps`` are applied in order, each only while ``k`` does not hold yet.
+    Quasi-identifiers the table does not have are not published and are left out; a step
+    on a column that is not a quasi-identifier is skipped.
 
     Parameters
     ----------
@@ -298,12 +363,12 @@ def enforce_k(frame: pd.DataFrame, k: int, quasi: Sequence[str] = QUASI_IDENTIFI
     ...                   "gender": ["male"] * 6 + ["female"], "education": ["primary"] * 7,
     ...                   "occupation": ["farmer"] * 7, "org_id": ["V1"] * 7})
     >>> out, done = enforce_k(f, 3)
-    >>> k_anonymity(out, list(QUASI_IDENTIFIERS)), [(d["step"], d["records"]) for d in done]
+    >>> k_anonymity(out, list(f.columns)), [(d["step"], d["records"]) for d in done]
     (3, [('age_band_suppressed', 4), ('records_suppressed', 1)])
     >>> int(out["age_band"].isna().sum()), len(out)
     (3, 6)
     """
-    quasi = list(quasi)
+    quasi = [c for c in quasi if c in frame.columns]
     if k <= 1 or frame.empty:
         return frame.copy(), []
     # two strategies: keep a step only when it helps on its own (least information lost),
@@ -321,40 +386,109 @@ def enforce_k(frame: pd.DataFrame, k: int, quasi: Sequence[str] = QUASI_IDENTIFI
     return greedy if cost(greedy) <= cost(full) else full
 
 
+def _same_values(before: pd.Series, after: pd.Series) -> np.ndarray:
+    n = len(before)
+    both = pd.concat([before.astype(object), after.astype(object)], ignore_index=True)
+    codes = _codes(both)
+    return codes[:n] == codes[n:]
+
+
+def _present(series: pd.Series) -> np.ndarray:
+    """Cells holding a value: not missing, and not an empty tuple (an empty tags cell)."""
+    codes, uniques = _factorize(series)
+    empty = np.array([isinstance(u, tuple) and not u for u in uniques], dtype=bool)
+    return (codes >= 0) & ~np.append(empty, False)[codes]
+
+
+def _recode(before: pd.Series, step: GeneralisationStep) -> pd.Series:
+    mapping = dict(step.mapping)
+    if step.kind == "band":
+        years = pd.to_numeric(before, errors="coerce")
+        banded = (years // step.width) * step.width
+        banded = banded.where(banded >= step.floor, step.floor).where(years.notna())
+        return banded.astype(before.dtype) if str(before.dtype) == "Int64" else banded
+
+    def one(v):
+        if isinstance(v, tuple):
+            out = []
+            for x in v:
+                y = mapping.get(x, x)
+                if y not in out:
+                    out.append(y)
+            return tuple(out)
+        if not isinstance(v, str):
+            return v
+        return mapping.get(v, step.other or v)
+
+    codes, uniques = _factorize(before)        # each distinct value mapped once
+    mapped = np.empty(len(uniques) + 1, dtype=object)
+    mapped[:-1] = [one(u) for u in uniques]
+    out = pd.Series(mapped[codes], index=before.index, dtype=object)
+    missing = codes < 0
+    out[missing] = before[missing]
+    return out
+
+
+def _blank(before: pd.Series, rows: np.ndarray) -> pd.Series:
+    after = before.astype(object).copy()
+    codes, uniques = _factorize(before)
+    multi = np.append(np.array([isinstance(u, tuple) for u in uniques], dtype=bool),
+                      False)[codes]
+    after[rows & ~multi] = np.nan
+    if (rows & multi).any():      # an empty tuple is the blank of a tags column
+        after[rows & multi] = pd.Series([()] * int((rows & multi).sum()), dtype=object,
+                                        index=after.index[rows & multi])
+    return after
+
+
 def _run_steps(frame: pd.DataFrame, k: int, quasi: list[str],
                steps: Sequence[GeneralisationStep], strict: bool,
                ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     out = frame.copy()
     done: list[dict[str, Any]] = []
-    for step in steps:
-        sizes = group_sizes(out, quasi)
-        small = (sizes < k).to_numpy()
+    # two passes over the generalising steps before any record is removed: a local step
+    # that could not help on the first pass (a secretary still apart by join year) can
+    # help once later steps have merged the rest
+    keep = [s for s in steps if s.kind != "drop"]
+    codes = {c: _codes(out[c]) for c in quasi}        # re-coded only when a column changes
+    for step in [*keep, *keep, *(s for s in steps if s.kind == "drop")]:
+        small = _small(list(codes.values()), len(out), k)
         if not small.any():
             break
         if step.kind == "drop":
             done.append({"step": step.name, "column": None, "records": int(small.sum())})
             out = out[~small]
+            codes = {c: v[~small] for c, v in codes.items()}
             continue
-        if step.column not in out.columns:
+        if step.column not in quasi:
             continue
         before = out[step.column]
-        if step.kind == "recode":
-            mapping = dict(step.mapping)
-            after = before.map(lambda v, m=mapping: m.get(v, v) if isinstance(v, str) else v)
-            changed_mask = (before.astype(object).fillna(_MISSING)
-                            != after.astype(object).fillna(_MISSING)).to_numpy()
+        if step.kind in ("recode", "band", "local"):
+            after = _recode(before, step)
+            if step.kind == "local":   # only the records still under k
+                after = after.where(small, before)
+            changed_mask = ~_same_values(before, after)
         else:  # blank the column in the records still under k
-            changed_mask = small & before.notna().to_numpy()
-            after = before.astype(object).copy()
-            after[changed_mask] = np.nan
+            changed_mask = small & _present(before)
+            after = _blank(before, changed_mask)
         if not changed_mask.any():
             continue
-        trial = out.copy()
-        trial[step.column] = after.astype(before.dtype)
+        new_values = after if before.dtype == object else after.astype(before.dtype)
+        trial_codes = {**codes, step.column: _codes(new_values)}
         # (strict) keep a step only when it brings records out of small classes
-        if strict and int((group_sizes(trial, quasi) < k).sum()) >= int(small.sum()):
+        if strict and int(_small(list(trial_codes.values()), len(out), k).sum()) >= int(
+                small.sum()):
             continue
-        out = trial
+        out = out.copy()
+        out[step.column] = new_values
+        codes = trial_codes
         done.append({"step": step.name, "column": step.column,
                      "records": int(changed_mask.sum())})
-    return out, done
+    merged: dict[str, dict[str, Any]] = {}
+    for d in done:        # one entry per step, in the hierarchy's order
+        if d["step"] in merged:
+            merged[d["step"]]["records"] += d["records"]
+        else:
+            merged[d["step"]] = dict(d)
+    order = [s.name for s in steps]
+    return out, sorted(merged.values(), key=lambda d: order.index(d["step"]))

@@ -44,8 +44,10 @@ import pandas as pd
 
 from pbkit.data.identifiers import (
     IDENTIFIER_NUMBER_MIN,
+    NAME_PREFILTER_PATTERN,
     PREFILTER_PATTERN,
-    find_identifiers,
+    find_names,
+    find_numbers,
     has_identifier,
     identifier_header,
     mask,
@@ -318,7 +320,7 @@ class _Checker:
                     self.header_issue("error", f"data.identifier_column.{kind}", tab, header)
                 else:
                     self.header_issue("warning", "data.unknown_column", tab, header)
-                    self.scan_cells(tab, header, raw.data[j], None)
+                    self.scan_cells(tab, header, raw.data[j], None, names=True)
                 continue
             if canonical in seen:
                 self.header_issue("error", "data.duplicate_column", tab, header,
@@ -340,7 +342,38 @@ class _Checker:
         return tab
 
     def scan_cells(self, tab: _Table, column: str, cells: pd.Series,
-                   only: np.ndarray | None) -> np.ndarray:
+                   only: np.ndarray | None, names: bool = False) -> np.ndarray:
+        """Report resident IDs, mobile numbers (and, with ``names``, personal names) in
+        ``cells``; returns the hit mask."""
+        hits = self.scan_numbers(tab, column, cells, only)
+        if names and len(cells) and cells.dtype.kind not in "iuf":
+            hits |= self.scan_names(tab, column, cells, only, hits)
+        return hits
+
+    def scan_names(self, tab: _Table, column: str, cells: pd.Series,
+                   only: np.ndarray | None, done: np.ndarray) -> np.ndarray:
+        """Report personal names in free-text ``cells`` (not those already reported)."""
+        hits = np.zeros(len(cells), dtype=bool)
+        pre = cells.str.contains(NAME_PREFILTER_PATTERN, regex=True).to_numpy(
+            dtype=bool, na_value=False) & ~done
+        if only is not None:
+            pre &= only
+        found: dict[int, str] = {}
+        for pos in np.flatnonzero(pre):
+            value = cells.iat[pos]
+            spans = find_names(value)
+            if spans:
+                found[int(pos)] = mask(value[spans[0][1]:spans[0][2]])
+        if found:
+            positions = np.array(sorted(found), dtype=np.int64)
+            hits[positions] = True
+            self.identifier_cells += len(positions)
+            self.emit("error", "data.identifier_cell.name", tab, column, positions,
+                      lambda p: {"masked": found[p]})
+        return hits
+
+    def scan_numbers(self, tab: _Table, column: str, cells: pd.Series,
+                     only: np.ndarray | None) -> np.ndarray:
         """Report resident IDs and mobile numbers in ``cells``; returns the hit mask."""
         hits = np.zeros(len(cells), dtype=bool)
         if len(cells) == 0:
@@ -372,7 +405,7 @@ class _Checker:
         found: dict[int, tuple[str, str]] = {}
         for pos in np.flatnonzero(pre):
             value = cells.iat[pos]
-            spans = find_identifiers(value)
+            spans = find_numbers(value)
             if spans:
                 kind, start, end = spans[0]
                 found[int(pos)] = (kind, mask(value[start:end]))
@@ -393,7 +426,7 @@ class _Checker:
         cells = tab.cells[col.name]
         kind = col.kind
         if kind in TEXT_KINDS or kind == "int":  # no whole number we hold has 11 digits
-            ident = self.scan_cells(tab, header, cells, None)
+            ident = self.scan_cells(tab, header, cells, None, names=kind in ("str", "tags"))
         else:
             ident = np.zeros(len(cells), dtype=bool)
         empty = ~_nonempty(cells)

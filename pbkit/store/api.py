@@ -130,15 +130,22 @@ class ResultsStore:
         The bounds enforced on every write (:data:`pbkit.store.limits.DEFAULT_LIMITS`).
     clock : callable, optional
         Returns the current aware datetime; for tests of deadlines. Default: UTC now.
+    lock_timeout : float, optional
+        Seconds a write waits for the write lock before it fails with ``store.err.busy``
+        (default :func:`pbkit.store.engine.lock_timeout`: ``PBKIT_DB_LOCK_TIMEOUT`` or 20).
 
     The schema is created or upgraded on first use. The object is safe to use after
     ``fork``: a child process opens its own connections.
     """
 
     def __init__(self, url: str | None = None, *, limits: StoreLimits = DEFAULT_LIMITS,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None,
+                 lock_timeout: float | None = None) -> None:
         from pbkit.store.engine import default_url
 
+        if lock_timeout is not None and not 0 < float(lock_timeout) <= 3600:
+            raise StoreError("store.err.bad_lock_timeout", value=lock_timeout)
+        self.lock_timeout = lock_timeout
         self.url = url or default_url()
         self.limits = limits
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -175,7 +182,7 @@ class ResultsStore:
     def _write(self) -> Iterator[Connection]:
         from pbkit.store.engine import write_tx
 
-        with write_tx(self.engine) as conn:
+        with write_tx(self.engine, self.lock_timeout) as conn:
             yield conn
 
     @contextmanager

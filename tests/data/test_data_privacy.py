@@ -143,7 +143,7 @@ def test_enforce_k_reaches_k_and_reports_what_it_did(data, k):
     frame = pd.DataFrame(data)
     frame["payload"] = range(len(frame))
     out, done = enforce_k(frame, k)
-    quasi = list(QUASI_IDENTIFIERS)
+    quasi = [c for c in QUASI_IDENTIFIERS if c in frame.columns]
     assert out.empty or k_anonymity(out, quasi) >= k
     # suppression only removes rows; the other columns are untouched
     assert set(out.index) <= set(frame.index)
@@ -179,8 +179,75 @@ def test_render_check_in_both_languages():
 
     ds = Dataset.from_frames(people=_people(age_band=["60-69"] * 6, occupation=["farmer"] * 6))
     result = privacy_check(ds, k=7)
+    # every published column that can identify is checked, not only the first five
+    columns = ("age_band, gender, education, occupation, org_id, roles, join_year, "
+               "role_since, migrant, destination, skills, birth_year")
     assert render_check(result, lang="en") == (
-        "privacy check (age_band, gender, education, occupation, org_id): k = 6, "
-        "7 required, failed")
+        f"privacy check ({columns}): k = 6, 7 required, failed")
     assert render_check(result, lang="zh") == (
-        "隐私检查（age_band, gender, education, occupation, org_id）：k = 6，要求 7，未通过")
+        f"隐私检查（{columns}）：k = 6，要求 7，未通过")
+
+
+def test_roles_single_out_the_village_secretary():
+    """Five alike on the first five quasi-identifiers, but only one secretary: k = 1."""
+    people = _people(age_band=["60-69"] * 6, occupation=["farmer"] * 6,
+                     roles=["secretary"] + ["member"] * 5)
+    report = privacy_check(Dataset.from_frames(people=people), k=5)
+    assert report["k"] == 1 and not report["passed"] and report["under_5"] == 1
+    assert "roles" in report["columns"]
+
+
+@pytest.mark.parametrize("column, values", [
+    ("join_year", [1971, 1985, 1992, 1999, 2003, 2024]),
+    ("role_since", [2011, 2014, 2016, 2019, 2021, 2025]),
+    ("destination", ["guangdong", None, None, None, None, None]),
+    ("skills", [("medical",), (), (), (), (), ()]),
+    ("migrant", [True, False, False, False, False, False]),
+])
+def test_each_published_attribute_counts(column, values):
+    people = _people(age_band=["60-69"] * 6, occupation=["farmer"] * 6)
+    people[column] = values
+    report = privacy_check(Dataset.from_frames(people=people), k=5)
+    assert report["k"] == 1 and column in report["columns"]
+
+
+def _leaders_frame() -> pd.DataFrame:
+    """Two villages of 12: a secretary, a deputy, members joining over 40 years."""
+    rows = []
+    for v in ("V1", "V2"):
+        for i in range(12):
+            role = ("secretary",) if i == 0 else ("deputy_secretary",) if i == 1 else (
+                "member",)
+            rows.append({"org_id": v, "roles": role, "age_band": "50-59", "gender": "male",
+                         "education": "junior_high", "occupation": "farmer",
+                         "join_year": 1980 + 3 * i, "role_since": 2015 + i if i < 2 else None,
+                         "migrant": False, "destination": None, "skills": ()})
+    frame = pd.DataFrame(rows)
+    frame["join_year"] = frame["join_year"].astype("Int64")
+    frame["role_since"] = frame["role_since"].astype("Int64")
+    return frame
+
+
+def test_enforce_k_treats_roles_and_join_year():
+    frame = _leaders_frame()
+    assert k_anonymity(frame, list(QUASI_IDENTIFIERS[:11])) == 1
+    out, done = enforce_k(frame, 5)
+    quasi = [c for c in QUASI_IDENTIFIERS if c in frame.columns]
+    assert len(out) > 0 and k_anonymity(out, quasi) >= 5
+    steps = [d["step"] for d in done]
+    assert "join_year_5y" in steps or "join_year_10y" in steps
+    assert any(s.startswith("roles") for s in steps)
+    # no secretary is left that a neighbour could pick out
+    left = out["roles"].map(lambda r: "secretary" in r)
+    assert not left.any() or left.sum() >= 5
+    # a banded join year is the first year of its band, never below the schema's minimum
+    years = out["join_year"].dropna().astype(int)
+    assert (years % 5 == 0).all() and (years >= 1921).all()
+
+
+def test_year_bands_respect_the_schema_minimum():
+    frame = pd.DataFrame({"org_id": ["V1"] * 6, "join_year": pd.array(
+        [1921, 1922, 1923, 1924, 1926, 1949], dtype="Int64"), "gender": ["male"] * 6})
+    out, done = enforce_k(frame, 2, quasi=["org_id", "join_year", "gender"])
+    assert out["join_year"].min() == 1921
+    assert set(out["join_year"].dropna()) <= {1921, 1925, 1930, 1940, 1945}
