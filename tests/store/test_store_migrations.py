@@ -11,7 +11,7 @@ from sqlalchemy import inspect, text
 from pbkit.errors import StoreError
 from pbkit.store.api import ResultsStore
 from pbkit.store.engine import make_engine, read_tx, write_tx
-from pbkit.store.migrations import LATEST, MIGRATIONS, current_version, upgrade
+from pbkit.store.migrations import LATEST, MIGRATIONS, current_version, downgrade, upgrade
 from pbkit.store.models import Base
 
 
@@ -100,17 +100,18 @@ def _upgrade_in_child(url: str, queue) -> None:
     engine.dispose()
 
 
-def test_many_processes_opening_a_fresh_database_apply_each_step_once(sqlite_url):
+def test_many_processes_opening_a_fresh_database_apply_each_step_once(store_url):
+    """Eight processes open a fresh store at once (SQLite and PostgreSQL): each step once."""
     ctx = mp.get_context("fork")
     queue = ctx.Queue()
-    procs = [ctx.Process(target=_upgrade_in_child, args=(sqlite_url, queue)) for _ in range(8)]
+    procs = [ctx.Process(target=_upgrade_in_child, args=(store_url, queue)) for _ in range(8)]
     for p in procs:
         p.start()
     for p in procs:
         p.join(60)
     assert [p.exitcode for p in procs] == [0] * 8
     assert sorted(queue.get(timeout=5) for _ in procs) == [LATEST] * 8
-    engine = make_engine(sqlite_url)
+    engine = make_engine(store_url)
     assert [v for v, _ in _versions(engine)] == [m.version for m in MIGRATIONS]
     engine.dispose()
 
@@ -181,3 +182,32 @@ def test_a_plain_postgresql_url_uses_psycopg_3(pg_url):
     store.ensure_cohort("C1", "一班")
     assert store.cohorts()["cohort_id"].tolist() == ["C1"]
     store.close()
+
+
+def test_downgrade_reverts_steps_and_upgrade_brings_them_back(store_url):
+    engine = make_engine(store_url)
+    upgrade(engine)
+    with write_tx(engine) as conn:
+        conn.execute(text("INSERT INTO cohorts (id, name, created_at) "
+                          "VALUES ('C1', '一班', '2026-01-01 08:00:00')"))
+    assert downgrade(engine, 1) == 1 == current_version(engine)
+    names = set(inspect(engine).get_table_names())
+    assert "quiz_answers" not in names and "cohorts" in names
+    assert "deadline" not in {c["name"] for c in inspect(engine).get_columns("cohorts")}
+    with read_tx(engine) as conn:  # the rows of the steps that stay are kept
+        assert conn.execute(text("SELECT name FROM cohorts")).scalar() == "一班"
+    assert upgrade(engine) == LATEST
+    test_schema = {c["name"] for c in inspect(engine).get_columns("cohorts")}
+    assert "deadline" in test_schema
+    assert downgrade(engine, 0) == 0 == current_version(engine)
+    assert inspect(engine).get_table_names() == []
+    with pytest.raises(StoreError) as err:
+        downgrade(engine, LATEST + 1)
+    assert err.value.render("en") == (f"there is no schema version {LATEST + 1} "
+                                      f"(choose 0 to {LATEST})")
+    engine.dispose()
+
+
+def test_every_migration_can_be_reverted():
+    assert all(callable(m.revert) for m in MIGRATIONS)
+    assert [m.version for m in MIGRATIONS] == list(range(1, LATEST + 1))
