@@ -25,6 +25,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--k", type=int, default=5, help=t("privacy.cmd.k"))
     parser.add_argument("--ref-date", default=None, metavar="YYYY-MM-DD",
                         help=t("privacy.cmd.ref_date"))
+    parser.add_argument("--offices", choices=("public", "protect"), default="public",
+                        help=t("privacy.cmd.offices"))
     parser.add_argument("--json", action="store_true", help=t("privacy.cmd.json"))
 
 
@@ -50,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
             ref_date = pd.Timestamp(args.ref_date).date()
         except (ValueError, TypeError):
             raise UsageError("privacy.bad_ref_date", value=args.ref_date) from None
-    report = anonymize(raw, args.out, salt, k=args.k, ref_date=ref_date)
+    report = anonymize(raw, args.out, salt, k=args.k, ref_date=ref_date, offices=args.offices)
     if args.json:
         print(report.to_json())
     else:

@@ -203,6 +203,8 @@ class PrivacyReport:
     cells_scrubbed: int = 0
     reference_date: str = ""
     warnings: tuple[str, ...] = ()
+    offices: str = "public"
+    office_holders: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict (lists instead of tuples)."""
@@ -228,6 +230,7 @@ class PrivacyReport:
               under_k=self.before.get("under_k", 0)),
             t("privacy.report.suppressed", lang=lang, suppressed=self.suppressed,
               records=self.records, links=self.links_removed),
+            t(f"privacy.report.offices.{self.offices}", lang=lang, n=self.office_holders),
             t("privacy.report.generalised", lang=lang,
               columns=", ".join(self.generalised) or none),
             t("privacy.report.identifiers", lang=lang,
@@ -639,7 +642,8 @@ def _org_of(frame: _Frame, orgs: _Orgs, i: int, prefix: str = "") -> str | None:
 
 
 def anonymize(raw_path: str | os.PathLike, out_path: str | os.PathLike, salt: bytes,
-              k: int = 5, *, ref_date: str | date | None = None) -> PrivacyReport:
+              k: int = 5, *, ref_date: str | date | None = None,
+              offices: str = "public") -> PrivacyReport:
     """Anonymise a raw export into a pbkit dataset folder and write a privacy report.
 
     Parameters
@@ -655,13 +659,19 @@ def anonymize(raw_path: str | os.PathLike, out_path: str | os.PathLike, salt: by
         Required k-anonymity over the quasi-identifiers (>= 1).
     ref_date : str or date, optional
         Date at which ages are computed (default: today).
+    offices : {"public", "protect"}
+        ``public`` (default): holders of a public office
+        (:data:`~pbkit.data.schema.PUBLIC_OFFICES`), whom everyone knows by the office, keep
+        their office and are left out of the k measure, which covers everyone else;
+        ``protect``: k covers everyone, and an office holder is recorded as a member when
+        nothing else reaches k.
 
     Returns
     -------
     PrivacyReport
     """
     from pbkit.data.dataset import Dataset
-    from pbkit.data.privacy import enforce_k, group_sizes
+    from pbkit.data.privacy import check_office_policy, enforce_k, group_sizes, office_holders
     from pbkit.data.readers import read_source
 
     if not salt:
@@ -669,6 +679,7 @@ def anonymize(raw_path: str | os.PathLike, out_path: str | os.PathLike, salt: by
     if int(k) < 1:
         raise UsageError("privacy.bad_k", k=k)
     k = int(k)
+    check_office_policy(offices)
     out = Path(out_path)
     raw = Path(raw_path)
     if out.exists() and (not out.is_dir() or any(out.iterdir())):
@@ -919,6 +930,8 @@ def anonymize(raw_path: str | os.PathLike, out_path: str | os.PathLike, salt: by
     for col in quasi:
         if col not in people:
             people[col] = np.nan
+    held = office_holders(people) if offices == "public" else np.zeros(len(people), bool)
+    officials, people = people[held], people[~held]
     if k > len(people):
         raise UsageError("privacy.k_too_large", k=k, records=len(people))
     sizes0 = group_sizes(people[quasi], quasi)
@@ -928,6 +941,8 @@ def anonymize(raw_path: str | os.PathLike, out_path: str | os.PathLike, salt: by
     people_out, steps = enforce_k(people, k, quasi)
     if people_out.empty:
         raise UsageError("privacy.all_suppressed", k=k, records=len(people))
+    sizes = group_sizes(people_out[quasi], quasi)  # measured over everyone but officials
+    people_out = pd.concat([officials, people_out]).sort_index()
     suppressed_ids = set(people["person_id"]) - set(people_out["person_id"])
     links_removed = 0
     if suppressed_ids:
@@ -941,7 +956,6 @@ def anonymize(raw_path: str | os.PathLike, out_path: str | os.PathLike, salt: by
                 suppressed_ids)
             links_removed += int(drop.sum())
             visits = visits[~drop]
-    sizes = group_sizes(people_out[quasi], quasi)
     generalised = tuple(dict.fromkeys(s["column"] for s in steps if s["column"]))
 
     ds = Dataset.from_frames(name=out.name, orgs=tables["orgs"], people=people_out,
@@ -957,6 +971,7 @@ def anonymize(raw_path: str | os.PathLike, out_path: str | os.PathLike, salt: by
         under_2=int((sizes < 2).sum()), under_3=int((sizes < 3).sum()),
         under_5=int((sizes < 5).sum()), suppressed=len(suppressed_ids),
         generalised=generalised, files=files, records=len(people_out), before=before,
+        offices=offices, office_holders=int(held.sum()),
         steps=tuple(steps), identifiers_dropped=tuple(dropped_ids),
         columns_dropped=tuple(dropped_other), links_removed=links_removed,
         cells_scrubbed=scrubbed, reference_date=str(ref.date()), warnings=tuple(warnings))

@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pbkit.data.schema import AGE_BANDS, QUASI_IDENTIFIERS
+from pbkit.data.schema import AGE_BANDS, OFFICE_POLICIES, PUBLIC_OFFICES, QUASI_IDENTIFIERS
 
 __all__ = [
     "group_sizes",
@@ -58,6 +58,7 @@ __all__ = [
     "GeneralisationStep",
     "GENERALISATION_STEPS",
     "enforce_k",
+    "office_holders",
 ]
 
 _MISSING = "\x00<missing>"
@@ -200,8 +201,41 @@ def people_quasi_frame(people: pd.DataFrame, ref_year: int | None = None,
     return out
 
 
+def office_holders(people: pd.DataFrame) -> np.ndarray:
+    """Whether each person holds a public office (:data:`~pbkit.data.schema.PUBLIC_OFFICES`).
+
+    >>> office_holders(pd.DataFrame({"roles": [("secretary",), ("member",), None,
+    ...                                        "committee_member;member"]})).tolist()
+    [True, False, False, True]
+    """
+    if "roles" not in people.columns:
+        return np.zeros(len(people), dtype=bool)
+    offices = set(PUBLIC_OFFICES)
+
+    def holds(value: Any) -> bool:
+        if isinstance(value, str):
+            value = value.replace("、", ";").split(";")
+        if isinstance(value, (tuple, list, set, frozenset)):
+            return bool(offices.intersection(str(v).strip() for v in value))
+        return False
+
+    return np.fromiter((holds(v) for v in people["roles"].tolist()), dtype=bool,
+                       count=len(people))
+
+
+def check_office_policy(offices: str) -> str:
+    """Validate an office policy name (``public`` or ``protect``)."""
+    if offices not in OFFICE_POLICIES:
+        from pbkit.errors import UsageError
+
+        raise UsageError("privacy.bad_offices", value=offices,
+                         choices=", ".join(OFFICE_POLICIES))
+    return offices
+
+
 def privacy_check(dataset, k: int = 5, *, ref_year: int | None = None,
-                  quasi: Sequence[str] = QUASI_IDENTIFIERS) -> dict[str, Any]:
+                  quasi: Sequence[str] = QUASI_IDENTIFIERS,
+                  offices: str = "public") -> dict[str, Any]:
     """k-anonymity of a dataset's people table over the quasi-identifiers.
 
     Parameters
@@ -213,6 +247,9 @@ def privacy_check(dataset, k: int = 5, *, ref_year: int | None = None,
         Year used to derive age bands from birth years (default: this year).
     quasi : sequence of str
         Quasi-identifier columns.
+    offices : {"public", "protect"}
+        ``public``: holders of a public office (known by the office itself) are published
+        as such and left out of the measure; ``protect``: everyone is measured.
 
     Returns
     -------
@@ -220,18 +257,24 @@ def privacy_check(dataset, k: int = 5, *, ref_year: int | None = None,
         ``k_requested``, ``k`` (achieved; 0 for an empty table), ``passed``,
         ``records``, ``classes``, ``under_2``, ``under_3``, ``under_5``, ``under_k``
         (records in classes smaller than 2, 3, 5 and ``k``), ``columns`` (quasi-identifiers
-        used) and ``derived`` (columns computed from others).
+        used), ``derived`` (columns computed from others), ``offices`` (the policy) and
+        ``office_holders`` (records left out of the measure as public office holders).
 
     >>> from pbkit.data.dataset import Dataset
     >>> people = pd.DataFrame({"person_id": [f"P{i}" for i in range(6)], "org_id": "V1",
     ...                        "roles": ["secretary"] + ["member"] * 5, "gender": "male",
     ...                        "education": "primary", "age_band": "60-69"})
-    >>> r = privacy_check(Dataset.from_frames(people=people))
+    >>> r = privacy_check(Dataset.from_frames(people=people), offices="protect")
     >>> r["passed"], r["k"], r["under_5"]      # roles single out the secretary
     (False, 1, 1)
+    >>> r = privacy_check(Dataset.from_frames(people=people))
+    >>> r["passed"], r["k"], r["office_holders"]  # known by the office: measured apart
+    (True, 5, 1)
     """
+    check_office_policy(offices)
     people = dataset.people
-    frame = people_quasi_frame(people, ref_year, quasi)[list(quasi)]
+    held = office_holders(people) if offices == "public" else np.zeros(len(people), bool)
+    frame = people_quasi_frame(people, ref_year, quasi)[list(quasi)][~held]
     derived = []
     if ("birth_year" in people.columns and "age_band" in quasi
             and (people["age_band"].isna() & people["birth_year"].notna()).any()):
@@ -252,6 +295,8 @@ def privacy_check(dataset, k: int = 5, *, ref_year: int | None = None,
         "under_k": int((sizes < k).sum()),
         "columns": list(quasi),
         "derived": derived,
+        "offices": offices,
+        "office_holders": int(held.sum()),
     }
 
 

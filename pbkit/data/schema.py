@@ -42,6 +42,8 @@ __all__ = [
     "ENUM_LABELS",
     "KINDS",
     "QUASI_IDENTIFIERS",
+    "PUBLIC_OFFICES",
+    "OFFICE_POLICIES",
     "MULTI_SEPARATORS",
     "PANDAS_DTYPES",
 ]
@@ -452,3 +454,17 @@ TABLE_ORDER: tuple[str, ...] = tuple(TABLES)
 QUASI_IDENTIFIERS: tuple[str, ...] = (
     "age_band", "gender", "education", "occupation", "org_id", "roles", "join_year",
     "role_since", "migrant", "destination", "skills", "birth_year")
+
+# Offices whose holders everyone in their organisation knows by the office itself: the
+# branch secretary, deputies and committee members (elected and announced to the
+# members), the first secretary and the student official (appointed and introduced to the
+# village), township leaders and agency cadres (named in the township's own notices).
+# ``roles`` x ``org_id`` names each of them whatever else is blurred, and the pairing and
+# health analyses study exactly these offices. Policy ``offices="public"`` (the default of
+# anonymize and of the privacy check) publishes them as offices and measures k over every
+# other person; ``offices="protect"`` measures k over everyone, recording an office holder
+# as a member where needed (see pbkit.data.privacy).
+PUBLIC_OFFICES: tuple[str, ...] = (
+    "secretary", "deputy_secretary", "committee_member", "first_secretary",
+    "student_official", "township_leader", "agency_cadre")
+OFFICE_POLICIES: tuple[str, ...] = ("public", "protect")

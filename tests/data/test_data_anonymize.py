@@ -521,7 +521,7 @@ def test_secretary_and_join_year_do_not_single_anyone_out(tmp_path):
     people[0]["职务"] = "书记"            # one secretary: roles x village alone name him
     people[1]["职务"] = "副书记"
     raw = write_raw(tmp_path / "raw", people)
-    rep = anonymize(raw, tmp_path / "out", SALT, k=5, ref_date=REF)
+    rep = anonymize(raw, tmp_path / "out", SALT, k=5, ref_date=REF, offices="protect")
     out = load_dataset(tmp_path / "out").people
     quasi = list(QUASI_IDENTIFIERS)
     assert k_anonymity(out, quasi) >= 5 and rep.k_achieved >= 5
@@ -538,6 +538,22 @@ def test_secretary_and_join_year_do_not_single_anyone_out(tmp_path):
     # the join year, where kept, is the first year of a band
     years = out["join_year"].dropna().astype(int)
     assert years.empty or (years % 5 == 0).all()
+
+
+def test_public_offices_keep_their_office_and_everyone_else_is_k_anonymous(tmp_path):
+    """Default policy: the secretary stays the secretary; k holds over all other people."""
+    people = person_rows(40, seed=5)
+    for r in people:
+        r["所在村"] = "红旗村"
+    people[0]["职务"] = "书记"
+    people[1]["职务"] = "副书记"
+    raw = write_raw(tmp_path / "raw", people)
+    rep = anonymize(raw, tmp_path / "out", SALT, k=5, ref_date=REF)
+    out = load_dataset(tmp_path / "out").people
+    office = out["roles"].map(lambda r: bool({"secretary", "deputy_secretary"} & set(r)))
+    assert office.sum() == 2 and rep.office_holders == 2 and rep.offices == "public"
+    assert k_anonymity(out[~office], list(QUASI_IDENTIFIERS)) >= 5 <= rep.k_achieved
+    assert "2 holders of public offices published with their office" in rep.render("en")
 
 
 def test_k_larger_than_the_records_is_refused(tmp_path):

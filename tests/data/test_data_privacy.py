@@ -19,6 +19,7 @@ from pbkit.data.privacy import (
     records_under,
 )
 from pbkit.data.schema import QUASI_IDENTIFIERS
+from pbkit.errors import UsageError
 
 COLS = ["a", "b", "c"]
 
@@ -192,8 +193,22 @@ def test_roles_single_out_the_village_secretary():
     """Five alike on the first five quasi-identifiers, but only one secretary: k = 1."""
     people = _people(age_band=["60-69"] * 6, occupation=["farmer"] * 6,
                      roles=["secretary"] + ["member"] * 5)
-    report = privacy_check(Dataset.from_frames(people=people), k=5)
+    report = privacy_check(Dataset.from_frames(people=people), k=5, offices="protect")
     assert report["k"] == 1 and not report["passed"] and report["under_5"] == 1
+
+
+def test_public_office_holders_are_measured_apart_from_everyone_else():
+    """The secretary is known by the office; k covers the others, and says how many."""
+    people = _people(age_band=["60-69"] * 6, occupation=["farmer"] * 6,
+                     roles=["secretary"] + ["member"] * 5)
+    report = privacy_check(Dataset.from_frames(people=people), k=5)
+    assert report["passed"] and report["k"] == 5 and report["office_holders"] == 1
+    assert report["offices"] == "public"
+    two_alike = _people(age_band=["60-69"] * 6, occupation=["farmer"] * 5 + ["teacher"],
+                        roles=["secretary"] + ["member"] * 5)
+    assert not privacy_check(Dataset.from_frames(people=two_alike), k=5)["passed"]
+    with pytest.raises(UsageError):
+        privacy_check(Dataset.from_frames(people=people), offices="hide")
     assert "roles" in report["columns"]
 
 
