@@ -52,6 +52,9 @@ __all__ = [
     "list_scenarios",
     "LEVELS",
     "LANGS",
+    "loaded_scenarios",
+    "cues_digest",
+    "checked_cues",
 ]
 
 LEVELS: tuple[int, ...] = (0, 1, 2, 3)
@@ -360,6 +363,56 @@ def _check_condition(doc: _Doc, cond: Any, path: tuple, concepts: Mapping[str, C
 _PSEUDO_CONCEPTS = ("@deadline",)
 
 
+_CHECKED_FILE = Path(__file__).with_name("checked_cues.json")
+
+
+def cues_digest(zh: tuple[str, ...], en: tuple[str, ...]) -> str:
+    """A digest of one concept's patterns (and the Python version that compiles them).
+
+    >>> len(cues_digest(("低保",), ("dibao",)))
+    24
+    """
+    import hashlib
+    import json
+    import sys
+
+    blob = json.dumps([sys.version_info[:2], list(zh), list(en)], ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:24]
+
+
+@cache
+def checked_cues() -> frozenset[str]:
+    """Digests of cue patterns already known to compile (shipped beside this module and
+    regenerated with the model parameters): the loader skips compiling those once more,
+    which is most of the time it takes to load the scenarios. Patterns that changed since
+    are checked as usual."""
+    import json
+
+    try:
+        data = json.loads(_CHECKED_FILE.read_text(encoding="utf-8"))
+        return frozenset(data["digests"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return frozenset()
+
+
+def write_checked_cues(scenarios: Mapping[str, Scenario], path: Path | None = None) -> Path:
+    """Record the digests of every concept of ``scenarios`` after compiling each pattern
+    (a pattern that does not compile raises :class:`re.error` and nothing is written)."""
+    import json
+
+    digests = set()
+    for sc in scenarios.values():
+        for concept in sc.concepts.values():
+            for pat in concept.zh + concept.en:
+                re.compile(pat)
+            digests.add(cues_digest(concept.zh, concept.en))
+    target = path or _CHECKED_FILE
+    target.write_text(json.dumps({"digests": sorted(digests)}, indent=0) + "\n",
+                      encoding="utf-8")
+    checked_cues.cache_clear()
+    return target
+
+
 def _parse_concepts(r: _Reader, raw: Any) -> dict[str, Concept]:
     doc = r.doc
     if not isinstance(raw, dict) or not raw:
@@ -376,13 +429,15 @@ def _parse_concepts(r: _Reader, raw: Any) -> dict[str, Concept]:
             items = spec.get(lang, [])
             if not isinstance(items, list) or not all(isinstance(p, str) for p in items):
                 raise doc.error("roleplay.err.type", (*path, lang), expected="list")
-            for i, pat in enumerate(items):
-                try:
-                    re.compile(pat)
-                except re.error as exc:
-                    raise doc.error("roleplay.err.regex", (*path, lang, i),
-                                    detail=str(exc)) from exc
             pats[lang] = tuple(items)
+        if cues_digest(pats["zh"], pats["en"]) not in checked_cues():
+            for lang in LANGS:
+                for i, pat in enumerate(pats[lang]):
+                    try:
+                        re.compile(pat)
+                    except re.error as exc:
+                        raise doc.error("roleplay.err.regex", (*path, lang, i),
+                                        detail=str(exc)) from exc
         if not pats["zh"] and not pats["en"]:
             raise doc.error("roleplay.err.lang", (*path, "zh"), language="zh")
         negatable = spec.get("negatable", True)
@@ -586,6 +641,18 @@ def load_scenario_file(path: str | os.PathLike, *, exemplars: bool = True) -> Sc
                     tuple(topic), opening, turns, max_turns, exs, str(path))
 
 
+_FILES: dict[str, Scenario] = {}
+_LOADED_FOLDERS: set[str] = set()
+
+
+def _load_file(path: Path) -> Scenario:
+    """A scenario file parsed once per process (shared by every lookup)."""
+    key = str(path)
+    if key not in _FILES:
+        _FILES[key] = load_scenario_file(path)
+    return _FILES[key]
+
+
 @cache
 def _load_all(folder: str) -> dict[str, Scenario]:
     base = Path(folder)
@@ -593,12 +660,18 @@ def _load_all(folder: str) -> dict[str, Scenario]:
         raise ScenarioError("roleplay.err.no_dir", file=str(base), line=1)
     out: dict[str, Scenario] = {}
     for path in sorted(base.glob("*.yaml")):
-        sc = load_scenario_file(path)
+        sc = _load_file(path)
         if sc.id in out:
             raise ScenarioError("roleplay.err.duplicate", file=path.name, line=1, field="id",
                                 value=sc.id)
         out[sc.id] = sc
+    _LOADED_FOLDERS.add(folder)
     return out
+
+
+def loaded_scenarios() -> list[Scenario]:
+    """The scenarios parsed so far in this process (nothing is loaded by asking)."""
+    return list(_FILES.values())
 
 
 def load_scenarios(folder: str | os.PathLike | None = None) -> dict[str, Scenario]:
@@ -618,7 +691,16 @@ def get_scenario(scenario_id: str, folder: str | os.PathLike | None = None) -> S
     >>> get_scenario("migrant-member").criteria[0].id
     'rapport'
     """
-    found = _load_all(str(Path(folder) if folder else scenarios_dir()))
+    base = str(Path(folder) if folder else scenarios_dir())
+    if base not in _LOADED_FOLDERS and isinstance(scenario_id, str):
+        # one scenario is wanted: parse its own file first (the others' cues take most of
+        # a second to check); a file named after another id falls back to the whole folder
+        path = Path(base) / f"{scenario_id}.yaml"
+        if _ID_RE.match(scenario_id) and path.is_file():
+            sc = _load_file(path)
+            if sc.id == scenario_id:
+                return sc
+    found = _load_all(base)
     if scenario_id not in found:
         raise ScenarioError("roleplay.err.unknown_scenario", value=scenario_id,
                             known=", ".join(sorted(found)))
