@@ -55,6 +55,8 @@ __all__ = [
     "loaded_scenarios",
     "cues_digest",
     "checked_cues",
+    "MOODS",
+    "DIALOGUE_SIGNALS",
 ]
 
 LEVELS: tuple[int, ...] = (0, 1, 2, 3)
@@ -135,18 +137,34 @@ class Concept:
     inner_negation: bool = True
 
 
+MOODS: tuple[int, ...] = (-3, -2, -1, 0, 1, 2, 3)
+
+
 @dataclass(frozen=True)
 class Turn:
     """A villager reaction in a multi-turn role-play.
 
-    The first reaction whose ``when`` condition holds for the trainee's turn is chosen;
-    a reaction without ``when`` is the default.
+    The first reaction whose ``when`` condition holds for the trainee's turn (and whose
+    ``min_mood``/``max_mood`` range holds for the villager's mood before it) is chosen; a
+    reaction without ``when`` is the default. ``replies`` are said in order, each at most
+    once in a conversation; ``shift`` moves the villager's mood (-3 furious ... 3 reassured,
+    see :mod:`pbkit.roleplay.dialogue`). Besides cue concepts, ``when`` may name the
+    dialogue signals ``@refusal``, ``@commitment``, ``@apology``, ``@bad_start`` and
+    ``@repeat``.
     """
 
     id: str
     when: Mapping[str, Any] | None = field(hash=False, compare=False)
-    reply: Text
+    replies: tuple[Text, ...]
     mood: str
+    shift: int = 0
+    min_mood: int | None = None
+    max_mood: int | None = None
+
+    @property
+    def reply(self) -> Text:
+        """The first reply (the one said the first time this reaction is chosen)."""
+        return self.replies[0]
 
 
 @dataclass(frozen=True)
@@ -186,6 +204,7 @@ class Scenario:
     max_turns: int = 5
     exemplars: tuple[Exemplar, ...] = field(default=(), repr=False)
     source: str = ""
+    start_mood: int = 0
 
     def criterion(self, criterion_id: str) -> Criterion:
         """The criterion with this id."""
@@ -500,15 +519,54 @@ def _parse_criteria(r: _Reader, data: dict, concepts: Mapping[str, Concept]) -> 
     return tuple(criteria)
 
 
+DIALOGUE_SIGNALS: tuple[str, ...] = ("@refusal", "@commitment", "@apology", "@bad_start",
+                                     "@repeat", "@deadline", "@engaged")
+
+
+def _check_signals(doc: _Doc, cond: Mapping[str, Any], path: tuple) -> None:
+    for key, value in cond.items():
+        items = value.get("of", []) if key == "min" and isinstance(value, dict) else value
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            for name in re.split(r"[|+]", str(item)):
+                if name.startswith("@") and name not in DIALOGUE_SIGNALS:
+                    raise doc.error("roleplay.err.concept", (*path, key, i), concept=name)
+
+
+def _mood(r: _Reader, obj: dict, path: tuple, key: str) -> int | None:
+    value = r.get(obj, path, key, int, required=False)
+    if value is not None and value not in MOODS:
+        raise r.doc.error("roleplay.err.mood", (*path, key), value=value)
+    return value
+
+
+def _replies(r: _Reader, item: Any, path: tuple) -> tuple[Text, ...]:
+    raw = r.get(item, path, "reply", (dict, list))
+    if isinstance(raw, dict):
+        return (r.text(item, path, "reply"),)
+    if not raw:
+        raise r.doc.error("roleplay.err.empty", (*path, "reply"))
+    out = []
+    for i, one in enumerate(raw):
+        where = (*path, "reply", i)
+        if not isinstance(one, dict):
+            raise r.doc.error("roleplay.err.type", where, expected="mapping")
+        for lang in LANGS:
+            if not isinstance(one.get(lang), str) or not one[lang].strip():
+                raise r.doc.error("roleplay.err.lang", (*where, lang), language=lang)
+        out.append(Text(one["zh"].strip(), one["en"].strip()))
+    return tuple(out)
+
+
 def _parse_turns(r: _Reader, data: dict, concepts: Mapping[str, Concept]) -> tuple:
     doc = r.doc
     dialogue = r.get(data, (), "dialogue", dict, required=False)
     if dialogue is None:
-        return None, (), 5
+        return None, (), 5, 0
     opening = r.text(dialogue, ("dialogue",), "opening")
     max_turns = r.get(dialogue, ("dialogue",), "max_turns", int, required=False, default=5)
     if not 3 <= max_turns <= 5:
         raise doc.error("roleplay.err.max_turns", ("dialogue", "max_turns"), value=max_turns)
+    start_mood = _mood(r, dialogue, ("dialogue",), "start_mood") or 0
     raw = r.get(dialogue, ("dialogue",), "reactions", list)
     turns, has_default = [], False
     for i, item in enumerate(raw):
@@ -517,13 +575,18 @@ def _parse_turns(r: _Reader, data: dict, concepts: Mapping[str, Concept]) -> tup
         when = item.get("when") if isinstance(item, dict) else None
         if when is not None:
             _check_condition(doc, when, (*path, "when"), concepts)
+            _check_signals(doc, when, (*path, "when"))
         else:
             has_default = True
         mood = r.get(item, path, "mood", str)
-        turns.append(Turn(tid, when, r.text(item, path, "reply"), mood))
+        shift = r.get(item, path, "shift", int, required=False, default=0)
+        if not -3 <= shift <= 3:
+            raise doc.error("roleplay.err.mood", (*path, "shift"), value=shift)
+        turns.append(Turn(tid, when, _replies(r, item, path), mood, shift,
+                          _mood(r, item, path, "min_mood"), _mood(r, item, path, "max_mood")))
     if not has_default:
         raise doc.error("roleplay.err.no_default", ("dialogue", "reactions"))
-    return opening, tuple(turns), max_turns
+    return opening, tuple(turns), max_turns, start_mood
 
 
 def _parse_exemplars(path: Path, scenario_id: str, criteria: tuple) -> tuple[Exemplar, ...]:
@@ -631,14 +694,15 @@ def load_scenario_file(path: str | os.PathLike, *, exemplars: bool = True) -> Sc
         if name not in concepts:
             raise doc.error("roleplay.err.concept", ("topic", i), concept=name)
     criteria = _parse_criteria(r, data, concepts)
-    opening, turns, max_turns = _parse_turns(r, data, concepts)
+    opening, turns, max_turns, start_mood = _parse_turns(r, data, concepts)
     exs: tuple[Exemplar, ...] = ()
     if exemplars:
         ex_path = path.parent / "exemplars" / f"{sid}.yaml"
         if ex_path.exists():
             exs = _parse_exemplars(ex_path, sid, criteria)
     return Scenario(sid, title, context, persona, role, tuple(rules), criteria, concepts,
-                    tuple(topic), opening, turns, max_turns, exs, str(path))
+                    tuple(topic), opening, turns, max_turns, exs, str(path),
+                    start_mood=start_mood)
 
 
 _FILES: dict[str, Scenario] = {}
