@@ -87,11 +87,14 @@ def input_key(docs: Sequence[str], levels: Any, alpha: float) -> str:
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Rows:
-    """TF-IDF rows of some texts, sparse: per text the feature indices and weights."""
+    """TF-IDF rows of some texts, sparse: per text the feature indices and weights (and,
+    once computed, their products with the model's weights, shared by the predictions and
+    the similarities)."""
 
     rows: tuple[tuple[np.ndarray, np.ndarray], ...]
+    products: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -175,10 +178,13 @@ class NgramModel:
         return _Rows(tuple(rows))
 
     def _products(self, x: _Rows) -> np.ndarray:
+        if x.products is not None and x.products.shape[1] == self.weights.shape[0]:
+            return x.products
         out = np.zeros((len(x.rows), self.weights.shape[0]), dtype=np.float64)
         for i, (idx, w) in enumerate(x.rows):
             if idx.size:
                 out[i] = self.weights[:, idx] @ w
+        x.products = out
         return out
 
     def predict(self, texts: Sequence[str], *, normalized: bool = False) -> np.ndarray:
