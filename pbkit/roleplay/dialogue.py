@@ -262,7 +262,7 @@ class Conversation:
         """The villager's mood now, -3 (furious) to 3 (reassured)."""
         return self._mood
 
-    def signals(self, text: str, score: Score | None = None) -> frozenset[str]:
+    def signals(self, text: str) -> frozenset[str]:
         """The dialogue signals of ``text`` given the conversation so far."""
         found = set(detect_signals(text))
         if any(tr.score.criteria and any(c.vetoed for c in tr.score.criteria)
@@ -328,7 +328,7 @@ class Conversation:
             raise UsageError("roleplay.err.finished", max=self.max_turns)
         lang = self.lang or detect_lang(text)
         score = self.scorer.score(text, lang=lang)
-        signals = self.signals(text, score)
+        signals = self.signals(text)
         present = frozenset(self._concepts(text, score) | signals)
         rid, mood, reply = self.react(present, lang)
         if "{deadline}" in reply:
@@ -396,7 +396,8 @@ def _overall(scorer: Any, scenario: Scenario, turns: Sequence[TurnResult],
     vetoes = [[tr.index for tr in turns if tr.score.criteria[j].vetoed]
               for j in range(len(scenario.criteria))]
     rests = [tuple(i for i in everything if i not in v) for v in vetoes]
-    joined = _joined_scores(scorer, turns, [everything, *rests], code)
+    afters = [tuple(range(v[-1] + 1, n)) if v else () for v in vetoes]
+    joined = _joined_scores(scorer, turns, [everything, *rests, *afters], code)
     crits, lapses = [], []
     for j, crit in enumerate(scenario.criteria):
         whole = joined[everything].criteria[j]
@@ -435,7 +436,10 @@ def _lapsed(crit: Any, j: int, turns: Sequence[TurnResult], vetoed: list[int],
     bad_ev = tuple(Evidence(e.start, e.end, e.text, e.cue, first) for e in bad.evidence)
     quote = _quote(bad_ev, code)
     repaired = None
-    if last < len(turns) - 1 and rest:
+    after = tuple(range(last + 1, len(turns)))
+    # repaired: a later turn apologises or earns this criterion again on its own merits
+    if after and rest and (any("@apology" in turns[i].signals for i in after)
+                           or joined[after].criteria[j].level > 0):
         candidate = joined[rest].criteria[j]
         if not candidate.vetoed and candidate.level > 0:
             repaired = candidate

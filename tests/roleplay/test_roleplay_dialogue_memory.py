@@ -160,3 +160,14 @@ def test_loader_names_bad_dialogue_fields(tmp_path, old, new, where):
     with pytest.raises(ScenarioError) as info:
         load_scenario_file(path)
     assert where in info.value.render("en")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_lapse_with_nothing_repairing_it_keeps_the_criterion_at_zero(lang):
+    # a good first turn does not make up for a rude second one; small talk after it is no repair
+    res = score_conversation("dibao-complaint", [CARE[lang][0], RUDE[lang], OFF_TOPIC[lang][0]])
+    ack = res.overall.criterion("acknowledge")
+    assert res.turns[0].score.criterion("acknowledge").level > 0
+    assert ack.level == 0 and ack.vetoed
+    lapse = next(lp for lp in res.lapses if lp.criterion == "acknowledge")
+    assert (lapse.turn, lapse.repaired) == (1, False)
