@@ -2,11 +2,11 @@
 
 Each session is what Voila runs for one page: a fresh IPython kernel (jupyter_client, the
 same kernel spec Voila starts) executes the app notebook's cell
-(``RolePlayApp.launch()`` from ``notebooks/apps/roleplay.ipynb``), then the trainee starts
-the dibao scenario and submits at once (``start`` and ``submit`` clicked through the
-widgets' own ``click()``), so the scorer's warm-up is part of the submission. Every session
-saves to the same SQLite results store, as a class server does. All N sessions open
-together; once all are open they submit together.
+(``RolePlayApp.launch()`` from ``notebooks/apps/roleplay.ipynb``); once all are open, every
+trainee starts the dibao scenario and, after ``think_s`` seconds (0 in the benchmarks: the
+worst case, the scorer's and the store's warm-up are part of the submission), submits
+(``start`` and ``submit`` clicked through the widgets' own ``click()``). Every session saves
+to the same SQLite results store, as a class server does.
 
 Measured per session: ``open`` (kernel start to the notebook cell done: the kernel's share
 of a page open; the browser's own assets are not included), ``submit`` (click to saved),
@@ -22,7 +22,7 @@ Sizes: ``class_load_10`` and ``_20`` run at the township scale, ``_40`` at count
 at province only (80 kernels need about 10 GB; its baseline is left out: 80 kernels of
 250 MB each do not fit a shared 2-core test machine). One size by hand::
 
-    python -m benchmarks.bench_class_load 10 20 40
+    python -m benchmarks.bench_class_load 10 20 40 [--think 20] [--pbkit-only]
 """
 
 from __future__ import annotations
@@ -63,7 +63,6 @@ _app = next(o for o in _gc.get_objects() if isinstance(o, _RPA))
 _app.scenario.value = %r
 """
 _SUBMIT = """
-_app.start.click()
 _app.answer.value = %r
 _app.submit.click()
 """
@@ -91,7 +90,8 @@ def _execute(kc: Any, code: str) -> str:
     return "".join(out)
 
 
-def _session(i: int, env: dict[str, str], opened: threading.Barrier, out: list) -> None:
+def _session(i: int, env: dict[str, str], opened: threading.Barrier, out: list,
+             think_s: float = 0.0) -> None:
     import psutil
     from jupyter_client import KernelManager
 
@@ -107,6 +107,8 @@ def _session(i: int, env: dict[str, str], opened: threading.Barrier, out: list) 
         row["open_s"] = time.perf_counter() - t0
         _execute(kc, _FIND_APP % SCENARIO)
         opened.wait(timeout=TIMEOUT)
+        _execute(kc, "_app.start.click()")
+        time.sleep(think_s)  # the trainee reads and types
         t1 = time.perf_counter()
         _execute(kc, _SUBMIT % ANSWER)
         row["submit_s"] = time.perf_counter() - t1
@@ -133,13 +135,15 @@ def _pct(values: list[float], q: float) -> float | None:
     return round(values[min(len(values) - 1, int(q * (len(values) - 1) + 0.5))], 2)
 
 
-def run_class(n: int, *, train: bool = False, data_dir: Path | None = None) -> dict[str, Any]:
-    """Open ``n`` sessions at once, submit in all of them, return the figures (a fresh
+def run_class(n: int, *, train: bool = False, data_dir: Path | None = None,
+              think_s: float = 0.0) -> dict[str, Any]:
+    """Open ``n`` sessions at once, start the scenario in all of them, wait ``think_s``
+    seconds (the trainee typing), submit in all of them, return the figures (a fresh
     results store in ``data_dir``, by default a temporary folder removed afterwards)."""
     if data_dir is None:
         folder = tempfile.mkdtemp(prefix="pbkit-class-")
         try:
-            return run_class(n, train=train, data_dir=Path(folder))
+            return run_class(n, train=train, data_dir=Path(folder), think_s=think_s)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
     from pbkit.store import ResultsStore
@@ -158,7 +162,8 @@ def run_class(n: int, *, train: bool = False, data_dir: Path | None = None) -> d
     rows: list[dict] = []
     opened = threading.Barrier(n)
     t0 = time.perf_counter()
-    threads = [threading.Thread(target=_session, args=(i, env, opened, rows)) for i in range(n)]
+    threads = [threading.Thread(target=_session, args=(i, env, opened, rows, think_s))
+               for i in range(n)]
     for th in threads:
         th.start()
     for th in threads:
@@ -176,7 +181,7 @@ def run_class(n: int, *, train: bool = False, data_dir: Path | None = None) -> d
         "rss_mb_mean": round(sum(r["rss_mb"] for r in ok) / len(ok), 1) if ok else None,
         "uss_mb_mean": round(sum(r["uss_mb"] for r in ok) / len(ok), 1) if ok else None,
         "kernels_with_sklearn": sum(1 for r in ok if r.get("sklearn")),
-        "models": sorted({str(r.get("model")) for r in ok}),
+        "models": sorted({str(r.get("model")) for r in ok}), "think_s": think_s,
     }
     return out
 
@@ -207,12 +212,18 @@ BENCHMARKS = [_bench(10, "township"), _bench(20, "township"), _bench(40, "county
 
 
 def main(argv: list[str]) -> int:
-    sizes = [int(a) for a in argv if a.isdigit()] or [10, 20, 40]
-    sides = ["pbkit", "baseline"] if "--pbkit-only" not in argv else ["pbkit"]
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.bench_class_load")
+    parser.add_argument("sizes", nargs="*", type=int, default=[10, 20, 40])
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="seconds between start and submit (the trainee typing)")
+    parser.add_argument("--pbkit-only", action="store_true")
+    args = parser.parse_args(argv)
     run_class(1)  # warm the disk cache (not reported)
-    for n in sizes:
-        for side in sides:
-            res = run_class(n, train=side == "baseline")
+    for n in args.sizes:
+        for side in ["pbkit"] if args.pbkit_only else ["pbkit", "baseline"]:
+            res = run_class(n, train=side == "baseline", think_s=args.think)
             print(json.dumps({"side": side, **res}, ensure_ascii=False), flush=True)
     return 0
 

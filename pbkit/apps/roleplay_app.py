@@ -209,11 +209,14 @@ class RolePlayApp(AppShell):
 
     def _warm_scorer(self, scenario_id: str) -> None:
         """Build the scorer of a scenario ahead of the first submission (its cues compile
-        and its precomputed model loads, a fraction of a second)."""
+        and its precomputed model loads) and open the results store (the database library
+        loads and the schema is checked): the submission then only scores and writes."""
         try:
             from pbkit.roleplay import get_scorer
 
             get_scorer(scenario_id)
+            if self._save:
+                _ = self.store.engine
         except Exception as exc:  # reported when the trainee submits, not here
             print(f"pbkit.apps scorer warm-up failed: {type(exc).__name__}: {exc}",
                   file=sys.__stderr__, flush=True)
