@@ -205,7 +205,11 @@ class NgramModel:
 
 
 def artefact_path() -> Path | None:
-    """The shipped parameters file (``PBKIT_NGRAM_MODELS``: another path, or ``off``)."""
+    """The shipped parameters file (``PBKIT_NGRAM_MODELS``: another path, or ``off``).
+
+    >>> artefact_path().name
+    'ngram_models.npz'
+    """
     override = os.environ.get(_ENV, "").strip()
     if override.lower() == "off":
         return None
@@ -309,7 +313,11 @@ def stale_scenarios(path: Path | None = None, folder: str | os.PathLike | None =
 
 
 def entries_in(path: str | os.PathLike) -> int:
-    """How many fitted scenarios an artefact file holds."""
+    """How many fitted scenarios an artefact file holds.
+
+    >>> entries_in(artefact_path())
+    8
+    """
     return len(_Store(Path(path)).meta["entries"])
 
 

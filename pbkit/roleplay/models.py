@@ -404,7 +404,12 @@ def checked_cues() -> frozenset[str]:
     """Digests of cue patterns already known to compile (shipped beside this module and
     regenerated with the model parameters): the loader skips compiling those once more,
     which is most of the time it takes to load the scenarios. Patterns that changed since
-    are checked as usual."""
+    are checked as usual.
+
+    >>> sc = get_scenario("dibao-complaint")
+    >>> all(cues_digest(c.zh, c.en) in checked_cues() for c in sc.concepts.values())
+    True
+    """
     import json
 
     try:
@@ -734,7 +739,12 @@ def _load_all(folder: str) -> dict[str, Scenario]:
 
 
 def loaded_scenarios() -> list[Scenario]:
-    """The scenarios parsed so far in this process (nothing is loaded by asking)."""
+    """The scenarios parsed so far in this process (nothing is loaded by asking).
+
+    >>> _ = get_scenario("migrant-member")
+    >>> "migrant-member" in [s.id for s in loaded_scenarios()]
+    True
+    """
     return list(_FILES.values())
 
 
