@@ -47,6 +47,7 @@ SCENARIO = "dibao-complaint"
 ANSWER = ("大娘，您先坐下慢慢说，我理解您的难处。低保要经过申请、入户调查、民主评议、公示，"
           "我们三天内把评议记录给您看，相关干部回避。")
 TIMEOUT = 900
+START_TIMEOUT = 300
 
 
 def _notebook_code() -> str:
@@ -95,18 +96,20 @@ def _session(i: int, env: dict[str, str], opened: threading.Barrier, out: list,
     import psutil
     from jupyter_client import KernelManager
 
-    km = KernelManager(kernel_name="python3")
+    # IPC sockets in the run's folder: no TCP port races between kernels starting together
+    km = KernelManager(kernel_name="python3", transport="ipc",
+                       ip=str(Path(env["PBKIT_DATA_DIR"]) / f"k{i}"))
     t0 = time.perf_counter()
     row: dict[str, Any] = {"i": i}
     try:
         km.start_kernel(env={**env, "PBKIT_TRAINEE": f"T{i + 1:04d}"}, cwd=str(ROOT))
         kc = km.blocking_client()
         kc.start_channels()
-        kc.wait_for_ready(timeout=TIMEOUT)
+        kc.wait_for_ready(timeout=START_TIMEOUT)
         _execute(kc, _notebook_code())
         row["open_s"] = time.perf_counter() - t0
         _execute(kc, _FIND_APP % SCENARIO)
-        opened.wait(timeout=TIMEOUT)
+        opened.wait(timeout=START_TIMEOUT)
         _execute(kc, "_app.start.click()")
         time.sleep(think_s)  # the trainee reads and types
         t1 = time.perf_counter()
