@@ -215,7 +215,9 @@ class RolePlayApp(AppShell):
             from pbkit.roleplay import get_scorer
 
             get_scorer(scenario_id)
-            if self._save:
+            url = str(getattr(self.store, "url", "")) if self._save else ""
+            # an in-memory SQLite database is one per thread: open that one when saving
+            if url and url.rstrip("/") != "sqlite:" and ":memory:" not in url:
                 _ = self.store.engine
         except Exception as exc:  # reported when the trainee submits, not here
             print(f"pbkit.apps scorer warm-up failed: {type(exc).__name__}: {exc}",
