@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.pbkit-installed
 PORT ?= 8866
 
-.PHONY: serve test lint lab bench env browser-deps clean-env
+.PHONY: serve test lint lab bench env browser-deps clean-env roleplay-models
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: $(STAMP) browser-deps
 
 bench: $(STAMP)
 	$(BIN)/pbkit bench
+
+# regenerate the precomputed role-play model parameters after exemplars or cues change
+roleplay-models: $(STAMP)
+	$(BIN)/pbkit scenarios --build-models
 
 clean-env:
 	rm -rf $(VENV)

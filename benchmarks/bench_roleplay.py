@@ -7,11 +7,22 @@
   200 answers/s.
 * ``roleplay_single`` scores answers one at a time after warm-up (the scorer, its n-gram
   model and compiled cues are built in ``setup``). Target: at most 50 ms per answer.
+* ``roleplay_first_score`` starts fresh Python processes that import ``pbkit.roleplay`` and
+  score one answer; the time is measured inside each process from before the import to the
+  first score returned (median of 5 processes; also the CPU seconds). The baseline is the
+  same with the shipped model parameters switched off (``PBKIT_NGRAM_MODELS=off``: the
+  process trains its model with scikit-learn, as before). Target: under 1 s.
 """
 
 from __future__ import annotations
 
+import json
+import os
+import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from benchmarks.harness import Benchmark
 
@@ -147,7 +158,36 @@ def _check_batch(mine: dict, base: dict) -> None:
     assert mine["answers"] == base["answers"]
 
 
+_FIRST = """
+import json, time
+t0, c0 = time.perf_counter(), time.process_time()
+from pbkit.roleplay import score
+score("dibao-complaint", "大娘您先坐，慢慢说，我三天内给您答复。")
+print(json.dumps({"wall": time.perf_counter() - t0, "cpu": time.process_time() - c0}))
+"""
+
+
+def _first_score(train: bool) -> dict:
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    env.pop("PBKIT_NGRAM_MODELS", None)
+    if train:
+        env["PBKIT_NGRAM_MODELS"] = "off"
+    runs = []
+    for _ in range(5):
+        out = subprocess.run([sys.executable, "-W", "ignore", "-c", _FIRST], env=env,
+                             cwd=root, capture_output=True, text=True, check=True, timeout=300)
+        runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    wall = statistics.median(r["wall"] for r in runs)
+    return {"timed_s": wall, "first_score_median_s": round(wall, 3),
+            "first_score_min_s": round(min(r["wall"] for r in runs), 3),
+            "first_score_cpu_median_s": round(statistics.median(r["cpu"] for r in runs), 3)}
+
+
 BENCHMARKS = [
+    Benchmark(name="roleplay_first_score", run=lambda _: _first_score(False),
+              baseline=lambda _: _first_score(True), scales=("township",), repeat=1,
+              target="< 1 s to the first score in a fresh process"),
     Benchmark(name="roleplay_batch", run=run_batch, baseline=baseline_batch, setup=_setup,
               scales=("township", "county"), repeat=3,
               target=">= 200 answers/s (score_many, all scenarios)", check=_check_batch),

@@ -48,6 +48,7 @@ class Attempt:
     replies: list[str | None] = field(default_factory=list)  # villager reaction after i
     score: Any = None
     turn_totals: list[float] = field(default_factory=list)
+    moods: list[int] = field(default_factory=list)  # villager's mood after answer i
     attempt_id: Any = None
     finished: bool = False
     conversation: Any = field(default=None, repr=False)
@@ -236,12 +237,17 @@ class RolePlayApp(AppShell):
             self.trainee.value = self.identity
 
     def _warm_scorer(self, scenario_id: str) -> None:
-        """Build the scorer of a scenario ahead of the first submission (it trains a small
-        model on the exemplars, several seconds the first time)."""
+        """Build the scorer of a scenario ahead of the first submission (its cues compile
+        and its precomputed model loads) and open the results store (the database library
+        loads and the schema is checked): the submission then only scores and writes."""
         try:
             from pbkit.roleplay import get_scorer
 
             get_scorer(scenario_id)
+            url = str(getattr(self.store, "url", "")) if self._save else ""
+            # an in-memory SQLite database is one per thread: open that one when saving
+            if url and url.rstrip("/") != "sqlite:" and ":memory:" not in url:
+                _ = self.store.engine
         except Exception as exc:  # reported when the trainee submits, not here
             print(f"pbkit.apps scorer warm-up failed: {type(exc).__name__}: {exc}",
                   file=sys.__stderr__, flush=True)
@@ -297,13 +303,23 @@ class RolePlayApp(AppShell):
         parts = []
         for i in range(max(len(a.villager), len(a.answers))):
             if i < len(a.villager) and a.villager[i]:
+                mood = self._mood_html(a, i - 1)
                 parts.append(f'<div class="pbkit-villager"><b>{villager}</b>'
-                             f"{esc(a.villager[i])}</div>")
+                             f"{esc(a.villager[i])}{mood}</div>")
             if i < len(a.answers):
                 parts.append(f'<div class="pbkit-you"><b>{you}</b>{esc(a.answers[i])}</div>')
         self.transcript.value = "".join(parts)
         self.turn_info.value = esc(self.tr("apps.roleplay.turn_info", turn=len(a.answers) + 1,
                                            max=self._max_turns()))
+
+    def _mood_html(self, a: Attempt, answer: int) -> str:
+        """The villager's mood after answer ``answer`` (she calms down step by step)."""
+        if not 0 <= answer < len(a.moods):
+            return ""
+        from pbkit.roleplay.dialogue import mood_name
+
+        label = self.tr("apps.roleplay.mood", mood=mood_name(a.moods[answer], self.lang))
+        return f' <span class="pbkit-mood">{esc(label)}</span>'
 
     def _render_result(self) -> None:
         a = self.attempt
@@ -415,8 +431,8 @@ class RolePlayApp(AppShell):
     def begin(self) -> Attempt:
         """Start a new attempt at the chosen scenario (new submission id)."""
         sc = self._scenarios[self.scenario.value]
-        # the scorer of a scenario takes seconds to build the first time: build it while
-        # the trainee reads and types (after the page has rendered)
+        # build the scenario's scorer while the trainee reads and types (after the page
+        # has rendered)
         self.run_later(self._warm_scorer, sc.id)
         self.attempt = Attempt(sc.id)
         self.attempt.villager.append(sc.opening.get(self.lang) if sc.opening else "")
@@ -467,7 +483,9 @@ class RolePlayApp(AppShell):
         self.wait_background()  # the scorer may still be warming up
         if attempt.conversation is None:
             attempt.conversation = Conversation(attempt.scenario_id, lang=self.lang)
-        return attempt.conversation.say(text).reply or None
+        turn = attempt.conversation.say(text)
+        attempt.moods.append(turn.mood_level)
+        return turn.reply or None
 
     @guarded(busy="apps.roleplay.busy_scoring")
     def _on_submit(self, _button: Any = None) -> None:

@@ -328,6 +328,7 @@ class TrainerApp(AppShell):
                              f'{esc(self.tr("apps.roleplay.villager"))}</b>{esc(t.reply)}</div>')
             parts.append(f'<div class="pbkit-you"><b>{esc(self.tr("apps.trainer.trainee"))}'
                          f"</b>{esc(t.text)}</div>")
+        parts.append(self._per_turn_html(scenario, [str(x) for x in turns["text"]]))
         rows = []
         widgets = {}
         for m in machine.itertuples(index=False):
@@ -372,6 +373,42 @@ class TrainerApp(AppShell):
         self.level_widgets = widgets
         self.level_box.children = list(widgets.values())
         self.save_btn.disabled = not widgets
+
+    def _per_turn_html(self, scenario: Any, texts: list[str]) -> str:
+        """Each turn's own machine score and the improper statements (lapses) of a
+        multi-turn attempt, scored again from the stored turns with the current rules (the
+        store keeps the overall levels only)."""
+        if scenario is None or not scenario.turns or not 1 < len(texts) <= scenario.max_turns:
+            return ""
+        from pbkit.roleplay import score_conversation
+        from pbkit.roleplay.dialogue import mood_name
+
+        try:
+            res = score_conversation(scenario.id, texts, lang=self.lang)
+        except PbkitError:
+            return ""
+        improper = self.tr("apps.trainer.improper")
+        head = "".join(f"<th>{esc(x)}</th>" for x in (
+            self.tr("apps.trainer.col_turn"), self.tr("apps.trainer.col_turn_total"),
+            *(c.name.get(self.lang) for c in scenario.criteria),
+            self.tr("apps.trainer.col_mood")))
+        rows = []
+        for turn in res.turns:
+            cells = [str(turn.index + 1), f"{turn.score.total:.0f}"]
+            cells += [f"{c.level} {improper}" if c.vetoed else str(c.level)
+                      for c in turn.score.criteria]
+            cells.append(mood_name(turn.mood_level, self.lang))
+            rows.append("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in cells) + "</tr>")
+        notes = []
+        for lapse in res.lapses:
+            key = "apps.trainer.lapse_repaired" if lapse.repaired else "apps.trainer.lapse_kept"
+            name = scenario.criterion(lapse.criterion).name.get(self.lang)
+            note = self.tr(key, turn=lapse.turn + 1, quote=lapse.quote, criterion=name)
+            notes.append(f"<li>{esc(note)}</li>")
+        return (f"<h4>{esc(self.tr('apps.trainer.per_turn_h'))}</h4>"
+                f"<table class='pbkit-table pbkit-per-turn'><thead><tr>{head}</tr></thead>"
+                f"<tbody>{''.join(rows)}</tbody></table>"
+                + (f"<ul class='pbkit-lapses'>{''.join(notes)}</ul>" if notes else ""))
 
     @guarded(busy="apps.trainer.busy_saving")
     def _on_save(self, _button: Any = None) -> None:

@@ -1,4 +1,8 @@
-"""``pbkit scenarios``: list the role-play scenarios (id and title in the chosen language)."""
+"""``pbkit scenarios``: list the role-play scenarios (id and title in the chosen language).
+
+``pbkit scenarios --build-models`` regenerates the precomputed n-gram model parameters that
+ship with the package (:mod:`pbkit.roleplay.model`) after exemplars or the normaliser change.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,8 @@ HELP = "roleplay.cli.help.scenarios"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help=t("roleplay.cli.help.json"))
+    parser.add_argument("--build-models", action="store_true",
+                        help=t("roleplay.cli.help.build_models"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -22,6 +28,12 @@ def run(args: argparse.Namespace) -> int:
 
     lang = resolve_lang(getattr(args, "lang", None))
     scenarios = load_scenarios()
+    if getattr(args, "build_models", False):
+        from pbkit.roleplay.model import build_artefact, entries_in
+
+        path = build_artefact()
+        print(t("roleplay.cli.models_built", lang=lang, path=path, n=entries_in(path)))
+        return 0
     if args.json:
         print(json.dumps([s.public_view(lang) for s in scenarios.values()],
                          ensure_ascii=False, indent=2))

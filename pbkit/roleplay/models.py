@@ -52,6 +52,11 @@ __all__ = [
     "list_scenarios",
     "LEVELS",
     "LANGS",
+    "loaded_scenarios",
+    "cues_digest",
+    "checked_cues",
+    "MOODS",
+    "DIALOGUE_SIGNALS",
 ]
 
 LEVELS: tuple[int, ...] = (0, 1, 2, 3)
@@ -132,18 +137,34 @@ class Concept:
     inner_negation: bool = True
 
 
+MOODS: tuple[int, ...] = (-3, -2, -1, 0, 1, 2, 3)
+
+
 @dataclass(frozen=True)
 class Turn:
     """A villager reaction in a multi-turn role-play.
 
-    The first reaction whose ``when`` condition holds for the trainee's turn is chosen;
-    a reaction without ``when`` is the default.
+    The first reaction whose ``when`` condition holds for the trainee's turn (and whose
+    ``min_mood``/``max_mood`` range holds for the villager's mood before it) is chosen; a
+    reaction without ``when`` is the default. ``replies`` are said in order, each at most
+    once in a conversation; ``shift`` moves the villager's mood (-3 furious ... 3 reassured,
+    see :mod:`pbkit.roleplay.dialogue`). Besides cue concepts, ``when`` may name the
+    dialogue signals ``@refusal``, ``@commitment``, ``@apology``, ``@bad_start`` and
+    ``@repeat``.
     """
 
     id: str
     when: Mapping[str, Any] | None = field(hash=False, compare=False)
-    reply: Text
+    replies: tuple[Text, ...]
     mood: str
+    shift: int = 0
+    min_mood: int | None = None
+    max_mood: int | None = None
+
+    @property
+    def reply(self) -> Text:
+        """The first reply (the one said the first time this reaction is chosen)."""
+        return self.replies[0]
 
 
 @dataclass(frozen=True)
@@ -184,6 +205,7 @@ class Scenario:
     max_turns: int = 5
     exemplars: tuple[Exemplar, ...] = field(default=(), repr=False)
     source: str = ""
+    start_mood: int = 0
 
     def criterion(self, criterion_id: str) -> Criterion:
         """The criterion with this id."""
@@ -364,6 +386,61 @@ def _check_condition(doc: _Doc, cond: Any, path: tuple, concepts: Mapping[str, C
 _PSEUDO_CONCEPTS = ("@deadline",)
 
 
+_CHECKED_FILE = Path(__file__).with_name("checked_cues.json")
+
+
+def cues_digest(zh: tuple[str, ...], en: tuple[str, ...]) -> str:
+    """A digest of one concept's patterns (and the Python version that compiles them).
+
+    >>> len(cues_digest(("低保",), ("dibao",)))
+    24
+    """
+    import hashlib
+    import json
+    import sys
+
+    blob = json.dumps([sys.version_info[:2], list(zh), list(en)], ensure_ascii=False)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()[:24]
+
+
+@cache
+def checked_cues() -> frozenset[str]:
+    """Digests of cue patterns already known to compile (shipped beside this module and
+    regenerated with the model parameters): the loader skips compiling those once more,
+    which is most of the time it takes to load the scenarios. Patterns that changed since
+    are checked as usual.
+
+    >>> sc = get_scenario("dibao-complaint")
+    >>> all(cues_digest(c.zh, c.en) in checked_cues() for c in sc.concepts.values())
+    True
+    """
+    import json
+
+    try:
+        data = json.loads(_CHECKED_FILE.read_text(encoding="utf-8"))
+        return frozenset(data["digests"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return frozenset()
+
+
+def write_checked_cues(scenarios: Mapping[str, Scenario], path: Path | None = None) -> Path:
+    """Record the digests of every concept of ``scenarios`` after compiling each pattern
+    (a pattern that does not compile raises :class:`re.error` and nothing is written)."""
+    import json
+
+    digests = set()
+    for sc in scenarios.values():
+        for concept in sc.concepts.values():
+            for pat in concept.zh + concept.en:
+                re.compile(pat)
+            digests.add(cues_digest(concept.zh, concept.en))
+    target = path or _CHECKED_FILE
+    target.write_text(json.dumps({"digests": sorted(digests)}, indent=0) + "\n",
+                      encoding="utf-8")
+    checked_cues.cache_clear()
+    return target
+
+
 def _parse_concepts(r: _Reader, raw: Any) -> dict[str, Concept]:
     doc = r.doc
     if not isinstance(raw, dict) or not raw:
@@ -380,13 +457,15 @@ def _parse_concepts(r: _Reader, raw: Any) -> dict[str, Concept]:
             items = spec.get(lang, [])
             if not isinstance(items, list) or not all(isinstance(p, str) for p in items):
                 raise doc.error("roleplay.err.type", (*path, lang), expected="list")
-            for i, pat in enumerate(items):
-                try:
-                    re.compile(pat)
-                except re.error as exc:
-                    raise doc.error("roleplay.err.regex", (*path, lang, i),
-                                    detail=str(exc)) from exc
             pats[lang] = tuple(items)
+        if cues_digest(pats["zh"], pats["en"]) not in checked_cues():
+            for lang in LANGS:
+                for i, pat in enumerate(pats[lang]):
+                    try:
+                        re.compile(pat)
+                    except re.error as exc:
+                        raise doc.error("roleplay.err.regex", (*path, lang, i),
+                                        detail=str(exc)) from exc
         if not pats["zh"] and not pats["en"]:
             raise doc.error("roleplay.err.lang", (*path, "zh"), language="zh")
         negatable = spec.get("negatable", True)
@@ -449,15 +528,54 @@ def _parse_criteria(r: _Reader, data: dict, concepts: Mapping[str, Concept]) -> 
     return tuple(criteria)
 
 
+DIALOGUE_SIGNALS: tuple[str, ...] = ("@refusal", "@commitment", "@apology", "@bad_start",
+                                     "@repeat", "@deadline", "@engaged")
+
+
+def _check_signals(doc: _Doc, cond: Mapping[str, Any], path: tuple) -> None:
+    for key, value in cond.items():
+        items = value.get("of", []) if key == "min" and isinstance(value, dict) else value
+        for i, item in enumerate(items if isinstance(items, list) else []):
+            for name in re.split(r"[|+]", str(item)):
+                if name.startswith("@") and name not in DIALOGUE_SIGNALS:
+                    raise doc.error("roleplay.err.concept", (*path, key, i), concept=name)
+
+
+def _mood(r: _Reader, obj: dict, path: tuple, key: str) -> int | None:
+    value = r.get(obj, path, key, int, required=False)
+    if value is not None and value not in MOODS:
+        raise r.doc.error("roleplay.err.mood", (*path, key), value=value)
+    return value
+
+
+def _replies(r: _Reader, item: Any, path: tuple) -> tuple[Text, ...]:
+    raw = r.get(item, path, "reply", (dict, list))
+    if isinstance(raw, dict):
+        return (r.text(item, path, "reply"),)
+    if not raw:
+        raise r.doc.error("roleplay.err.empty", (*path, "reply"))
+    out = []
+    for i, one in enumerate(raw):
+        where = (*path, "reply", i)
+        if not isinstance(one, dict):
+            raise r.doc.error("roleplay.err.type", where, expected="mapping")
+        for lang in LANGS:
+            if not isinstance(one.get(lang), str) or not one[lang].strip():
+                raise r.doc.error("roleplay.err.lang", (*where, lang), language=lang)
+        out.append(Text(one["zh"].strip(), one["en"].strip()))
+    return tuple(out)
+
+
 def _parse_turns(r: _Reader, data: dict, concepts: Mapping[str, Concept]) -> tuple:
     doc = r.doc
     dialogue = r.get(data, (), "dialogue", dict, required=False)
     if dialogue is None:
-        return None, (), 5
+        return None, (), 5, 0
     opening = r.text(dialogue, ("dialogue",), "opening")
     max_turns = r.get(dialogue, ("dialogue",), "max_turns", int, required=False, default=5)
     if not 3 <= max_turns <= 5:
         raise doc.error("roleplay.err.max_turns", ("dialogue", "max_turns"), value=max_turns)
+    start_mood = _mood(r, dialogue, ("dialogue",), "start_mood") or 0
     raw = r.get(dialogue, ("dialogue",), "reactions", list)
     turns, has_default = [], False
     for i, item in enumerate(raw):
@@ -466,13 +584,18 @@ def _parse_turns(r: _Reader, data: dict, concepts: Mapping[str, Concept]) -> tup
         when = item.get("when") if isinstance(item, dict) else None
         if when is not None:
             _check_condition(doc, when, (*path, "when"), concepts)
+            _check_signals(doc, when, (*path, "when"))
         else:
             has_default = True
         mood = r.get(item, path, "mood", str)
-        turns.append(Turn(tid, when, r.text(item, path, "reply"), mood))
+        shift = r.get(item, path, "shift", int, required=False, default=0)
+        if not -3 <= shift <= 3:
+            raise doc.error("roleplay.err.mood", (*path, "shift"), value=shift)
+        turns.append(Turn(tid, when, _replies(r, item, path), mood, shift,
+                          _mood(r, item, path, "min_mood"), _mood(r, item, path, "max_mood")))
     if not has_default:
         raise doc.error("roleplay.err.no_default", ("dialogue", "reactions"))
-    return opening, tuple(turns), max_turns
+    return opening, tuple(turns), max_turns, start_mood
 
 
 def _parse_exemplars(path: Path, scenario_id: str, criteria: tuple) -> tuple[Exemplar, ...]:
@@ -589,14 +712,27 @@ def load_scenario_file(path: str | os.PathLike, *, exemplars: bool = True) -> Sc
         if name not in concepts:
             raise doc.error("roleplay.err.concept", ("topic", i), concept=name)
     criteria = _parse_criteria(r, data, concepts)
-    opening, turns, max_turns = _parse_turns(r, data, concepts)
+    opening, turns, max_turns, start_mood = _parse_turns(r, data, concepts)
     exs: tuple[Exemplar, ...] = ()
     if exemplars:
         ex_path = path.parent / "exemplars" / f"{sid}.yaml"
         if ex_path.exists():
             exs = _parse_exemplars(ex_path, sid, criteria)
     return Scenario(sid, title, context, persona, role, tuple(rules), criteria, concepts,
-                    tuple(topic), opening, turns, max_turns, exs, str(path))
+                    tuple(topic), opening, turns, max_turns, exs, str(path),
+                    start_mood=start_mood)
+
+
+_FILES: dict[str, Scenario] = {}
+_LOADED_FOLDERS: set[str] = set()
+
+
+def _load_file(path: Path) -> Scenario:
+    """A scenario file parsed once per process (shared by every lookup)."""
+    key = str(path)
+    if key not in _FILES:
+        _FILES[key] = load_scenario_file(path)
+    return _FILES[key]
 
 
 @cache
@@ -606,12 +742,23 @@ def _load_all(folder: str) -> dict[str, Scenario]:
         raise ScenarioError("roleplay.err.no_dir", file=str(base), line=1)
     out: dict[str, Scenario] = {}
     for path in sorted(base.glob("*.yaml")):
-        sc = load_scenario_file(path)
+        sc = _load_file(path)
         if sc.id in out:
             raise ScenarioError("roleplay.err.duplicate", file=path.name, line=1, field="id",
                                 value=sc.id)
         out[sc.id] = sc
+    _LOADED_FOLDERS.add(folder)
     return out
+
+
+def loaded_scenarios() -> list[Scenario]:
+    """The scenarios parsed so far in this process (nothing is loaded by asking).
+
+    >>> _ = get_scenario("migrant-member")
+    >>> "migrant-member" in [s.id for s in loaded_scenarios()]
+    True
+    """
+    return list(_FILES.values())
 
 
 def load_scenarios(folder: str | os.PathLike | None = None) -> dict[str, Scenario]:
@@ -631,7 +778,16 @@ def get_scenario(scenario_id: str, folder: str | os.PathLike | None = None) -> S
     >>> get_scenario("migrant-member").criteria[0].id
     'rapport'
     """
-    found = _load_all(str(Path(folder) if folder else scenarios_dir()))
+    base = str(Path(folder) if folder else scenarios_dir())
+    if base not in _LOADED_FOLDERS and isinstance(scenario_id, str):
+        # one scenario is wanted: parse its own file first (the others' cues take most of
+        # a second to check); a file named after another id falls back to the whole folder
+        path = Path(base) / f"{scenario_id}.yaml"
+        if _ID_RE.match(scenario_id) and path.is_file():
+            sc = _load_file(path)
+            if sc.id == scenario_id:
+                return sc
+    found = _load_all(base)
     if scenario_id not in found:
         raise ScenarioError("roleplay.err.unknown_scenario", value=scenario_id,
                             known=", ".join(sorted(found)))

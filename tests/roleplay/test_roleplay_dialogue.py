@@ -45,7 +45,15 @@ def test_english_replies_and_overall_is_best_turn():
 
 def test_neighbor_escalates_when_taking_sides():
     res = score_conversation("neighbor-dispute", ["老张，这事就是你的错！", "我先分别听听两家的说法，我不偏向任何一方。"])
-    assert [t.reaction for t in res.turns] == ["escalate", "calmer"]
+    # one fair turn after taking sides starts a repair; they do not calm down at once
+    assert [t.reaction for t in res.turns] == ["escalate", "repair"]
+    de = res.overall.criterion("de_escalate")
+    assert 0 < de.level < de.max_level and not de.vetoed  # repaired, not zeroed
+    assert [(lp.criterion, lp.turn, lp.repaired) for lp in res.lapses] == [
+        ("de_escalate", 0, True)]
+    assert res.turns[0].score.criterion("de_escalate").vetoed  # still visible per turn
+    # taking sides in the last turn has nothing after it to repair it
+    res = score_conversation("neighbor-dispute", ["我先分别听听两家的说法。", "老张，这事就是你的错！"])
     assert res.overall.criterion("de_escalate").level == 0
     assert res.overall.criterion("de_escalate").vetoed
 
