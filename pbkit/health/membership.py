@@ -138,7 +138,7 @@ class MemberAggregates:
         ``old`` (aged ``old_age``+), ``edu_known``, ``senior`` (senior high or more),
         ``migrant``, ``age_sum`` and ``age_n`` (sum and count of known ages:
         ``year - birth_year``, else the middle of the age band), ``prob_overdue``
-        (probationary members who joined ``development.probation_years`` or more years
+        (probationary members who joined more than ``development.probation_years`` years
         before ``year``), ``new_window`` (joined in the development window), ``new_young``
         (of those, aged under ``development.young_age`` when joining) and ``new_senior``
         (of those, senior high or more); ``activists`` (activists on record) when the
@@ -193,7 +193,7 @@ def member_aggregates(mem: pd.DataFrame, year: int, rules: HealthRules,
         "age_sum": age_est.fillna(0.0).astype("float64"),
         "age_n": age_est.notna().astype("int64"),
         "prob_overdue": (mem["probationary"].astype(bool)
-                         & (join <= year - dev.probation_years).fillna(False)).astype("int64"),
+                         & (join < year - dev.probation_years).fillna(False)).astype("int64"),
         "new_window": in_window.astype("int64"),
         "new_young": (in_window & (age_at_join < dev.young_age).fillna(False)).astype("int64"),
         "new_senior": (in_window & edu.isin(rules.membership.senior_high_plus)).astype("int64"),
@@ -380,9 +380,10 @@ def pipeline(ds: Dataset, *, rules: HealthRules | str | None = None,
 
     - ``members``, ``full_members``, ``probationary``, ``activists`` (missing when the
       engine did not count them);
-    - ``probationary_overdue``: probationary members who joined
-      ``development.probation_years`` or more years before the reference year (the
-      probation lasts one year; still probationary means 转正 is overdue or not recorded);
+    - ``probationary_overdue``: probationary members who joined more than
+      ``development.probation_years`` calendar years before the reference year (the
+      probation lasts one year; joined in 2022 and still probationary in 2024 means 转正 is
+      overdue or not recorded; joined in 2023 may be due only late in 2024);
     - ``new_in_window`` (joined in the last ``window_years`` years), ``years_with_new``
       (years of the window with at least one new member), ``years_since_last_new``;
     - ``new_young_share`` / ``new_senior_high_share``: of those developed in the window,

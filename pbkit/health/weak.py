@@ -4,9 +4,10 @@ rectification list.
 Which branches are weak and lax (软弱涣散) is a formal designation made by the party
 committee; this module only proposes where to look first. Each signal compares one
 indicator with a threshold of ``rules.yaml`` (section ``weak``, every threshold with its
-reason). A branch *needs attention* (column ``weak``) when its 100-point assessment fails
-(``low_score``) or when at least ``weak.attention_min_signals`` signals are raised: a
-single signal is for the branch to act on, not for the township's short list. The
+reason). A branch *needs attention* (column ``weak``) when at least
+``weak.attention_min_signals`` signals are raised (a failed 100-point assessment,
+``low_score``, is one of them): one or two signals are for the branch to act on, not for
+the township's short list. The
 outlier view (IsolationForest) is shown beside it and decides nothing.
 
 Indicators per branch (:data:`INDICATORS`; the direction says whether a higher value is
@@ -320,8 +321,13 @@ def weak_context(ctx: HealthContext, scores: pd.DataFrame | None = None) -> Weak
 
 def needs_attention(summary: pd.DataFrame, flags: pd.DataFrame, rules: HealthRules
                     ) -> pd.Series:
-    """Whether each branch of ``summary`` needs attention: a ``low_score`` signal, or at
-    least ``weak.attention_min_signals`` signals.
+    """Whether each branch of ``summary`` needs attention: at least
+    ``weak.attention_min_signals`` signals (a failed assessment, ``low_score``, counts as
+    one of them).
+
+    A single signal, or two, is for the branch to act on; the township's short list takes
+    branches whose problems are broad. ``flags`` is accepted for rule variants that weigh
+    particular signals.
 
     >>> from pbkit.health.rules import load_rules
     >>> s = pd.DataFrame({"org_id": ["A", "B", "C"], "n_flags": [1, 3, 2]})
@@ -329,11 +335,10 @@ def needs_attention(summary: pd.DataFrame, flags: pd.DataFrame, rules: HealthRul
     ...     "flag": ["low_score", "ageing", "perfunctory", "low_coverage", "ageing",
     ...              "low_coverage"]})
     >>> needs_attention(s, f, load_rules()).tolist()
-    [True, True, False]
+    [False, True, False]
     """
-    failed = set(flags.loc[flags["flag"] == "low_score", "org_id"])
-    broad = summary["n_flags"] >= rules.weak.attention_min_signals
-    return (summary["org_id"].isin(failed) | broad).astype(bool)
+    del flags
+    return (summary["n_flags"] >= rules.weak.attention_min_signals).astype(bool)
 
 
 def _rectification(ctx: HealthContext, flags: pd.DataFrame, summary: pd.DataFrame,

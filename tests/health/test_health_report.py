@@ -33,7 +33,7 @@ def test_every_view_present(report):
         assert isinstance(report.views[name], pd.DataFrame), name
     assert report.meta["year"] == 2024
     assert report.meta["branches"] == 4 and report.meta["villages"] == 3
-    # only V3 needs attention: V2's two signals (coverage, migrants) are for V2 to act on
+    # only V3 needs attention: V2's one signal (migrants out of contact) is for V2 to act on
     assert report.meta["weak_branches"] == 1
 
 
