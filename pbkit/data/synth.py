@@ -900,7 +900,7 @@ def _county(rng: np.random.Generator, b: _Builder, cid: str, parent: str | None,
     # smaller branches meet as a whole and hold no group meetings
     group_size = 8
     n_groups = np.where(n_formal >= 20, np.ceil(n_formal / group_size), 0).astype(int)
-    has_comm_b = n_comm >= 3   # secretary and at least two committee members
+    has_comm_b = has_comm      # 7 or more full members: a branch committee
     fixed_day = rng.integers(1, 29, n_org)
     att_const = np.clip(rng.uniform(0.82, 1.0, n_org), 0, 1)
     a_org: list[np.ndarray] = []

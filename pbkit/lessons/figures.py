@@ -141,28 +141,16 @@ def problem_profile(ds, lang: str | None = None) -> Chart:
 
 # ---------------------------------------------------------------- lesson 2
 def compliance_heatmap(ds, lang: str | None = None) -> Chart:
-    """Branches x meeting kinds, coloured by completion = 1 - missing / required."""
+    """Branches x meeting kinds, coloured by completion = 1 - missing / required
+    (:func:`pbkit.health.charts.compliance_heatmap`: cividis, a percentage in every cell,
+    branches by display name, grey "—" where a rule does not apply to the branch)."""
+    from pbkit.health.charts import compliance_heatmap as draw
+    from pbkit.health.report import org_display_names
     from pbkit.lessons.analyses import compliance_table
 
     lang = resolve_lang(lang)
     comp = compliance_table(ds, lang)
-    kinds = list(dict.fromkeys(comp["kind"]))
-    grid = comp.pivot_table(index="org_id", columns="kind", values="completion",
-                            aggfunc="mean").reindex(columns=kinds)
-    fig, ax = _figure((9.0, max(3.5, 0.32 * len(grid) + 1.5)))
-    with _drawing():
-        im = ax.imshow(grid.to_numpy(dtype=float), cmap="RdYlGn", vmin=0, vmax=1,
-                       aspect="auto")
-        ax.set_xticks(range(len(kinds)), [_label(k, lang) for k in kinds], rotation=30,
-                      ha="right")
-        ax.set_yticks(range(len(grid)), list(grid.index))
-        for (i, j), v in np.ndenumerate(grid.to_numpy(dtype=float)):
-            if np.isfinite(v):
-                ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=7)
-        bar = fig.colorbar(im, ax=ax, shrink=0.8)
-        bar.set_label(t("lessons.fig.completion", lang=lang))
-        _title(ax, "lessons.fig.compliance_heatmap", lang)
-    return Chart(fig)
+    return Chart(draw(comp, lang=lang, names=org_display_names(ds.orgs)))
 
 
 def calendar(ds, org_id: str, lang: str | None = None) -> Chart:

@@ -234,10 +234,10 @@ def test_bundled_sample_through_the_cli(capsys):
 def test_cli_charts_folder(known_folder, tmp_path, capsys):
     out = tmp_path / "charts"
     assert main(["health", str(known_folder), "--charts", str(out), "--lang", "en"]) == 0
-    assert f"Saved 7 charts in {out}" in capsys.readouterr().err
+    assert f"Saved 8 charts in {out}" in capsys.readouterr().err
     assert sorted(p.name for p in out.glob("*.png")) == [
-        "age_pyramid.png", "compliance.png", "development.png", "education.png",
-        "migrants.png", "probationary.png", "years_since_new.png"]
+        "age_pyramid.png", "compliance.png", "compliance_grid.png", "development.png",
+        "education.png", "migrants.png", "probationary.png", "years_since_new.png"]
 
 
 def test_official_weak_lax_column_and_big_village_share():
@@ -269,3 +269,25 @@ def test_as_of_mid_year_review(known_folder, capsys):
     assert main(["health", str(known_folder), "--as-of", "2024-13-45", "--lang", "en"]) == 2
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
         "pbkit health: invalid date '2024-13-45' (expected YYYY-MM-DD)")
+
+
+def test_display_tables_show_names_and_labels_not_codes():
+    from pbkit.data.sample import load_sample
+
+    rep = health_report(load_sample(), lang="zh")
+    wb = rep.display("weak_branches")
+    assert "org_id" not in wb.columns and "支部" in wb.columns
+    assert {"预警信号", "需关注", "已列为软弱涣散"} <= set(wb.columns)
+    assert not wb["支部"].str.fullmatch(r"[A-Z]\d+.*").any()   # 东山村, not T01-V03
+    assert set(wb["需关注"]) <= {"是", "否"}
+    signals = " ".join(wb["预警信号"].dropna())
+    assert ";" not in signals and "missed_meetings" not in signals
+    assert "组织生活不经常" in signals
+    ms = rep.display("membership")
+    assert "share_old" not in ms.columns and "老龄党员比例" in ms.columns
+    assert ms["平均年龄"].notna().all()     # lesson 01's mean age is filled in
+    assert "全部" in set(ms["支部"])
+    pl = rep.display("pipeline")
+    assert {"入党积极分子", "逾期未转正", "未通过的检查"} <= set(pl.columns)
+    en = rep.display("weak_branches", lang="en")
+    assert {"Branch", "Signals", "Needs attention"} <= set(en.columns)
