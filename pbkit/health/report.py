@@ -26,6 +26,7 @@ labels in the report language, through :func:`pbkit.export.write_xlsx` (no formu
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -142,10 +143,12 @@ class HealthReport:
         return self.views[name]
 
     def display(self, name: str, lang: str | None = None) -> pd.DataFrame:
-        """View ``name`` for people (:func:`display_frame` with the organisations'
-        display names): headers, codes and yes/no in ``lang``, no codes or ids."""
+        """View ``name`` for the screen (:func:`display_frame` with the organisations'
+        display names and ``text=True``): headers, codes and yes/no in ``lang``, shares
+        as %, missing as —, no codes or ids."""
         frame = self.scores.totals if name == "scorecard" else self.views[name]
-        return display_frame(frame, lang or self.meta.get("lang"), names=self.org_names)
+        return display_frame(frame, lang or self.meta.get("lang"), names=self.org_names,
+                             text=True)
 
     def json_views(self) -> tuple[str, ...]:
         """Views written to JSON: all but ``scorecard_evidence``, whose rows are already
@@ -231,13 +234,36 @@ def org_display_names(orgs: pd.DataFrame) -> dict[str, str]:
     return out
 
 
+def _is_share(col: str) -> bool:
+    """Columns holding a share 0..1 (shown as a percentage on screen)."""
+    return ("share" in col or col.endswith("_rate") or col.endswith("coverage")
+            or col in ("completion", "min_attendance"))
+
+
+def _as_text(series: pd.Series, col: str) -> pd.Series:
+    """Screen text of a numeric column: shares as %, whole numbers as integers, other
+    numbers with at most one decimal, missing as —."""
+    def fmt(v):
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            return "—"
+        if _is_share(col):
+            return f"{float(v):.0%}"
+        if float(v).is_integer():
+            return f"{int(v)}"
+        return f"{float(v):.1f}"
+    return series.astype(object).map(fmt)
+
+
 def display_frame(frame: pd.DataFrame, lang: str | None = None,
-                  names: Mapping[str, str] | None = None) -> pd.DataFrame:
+                  names: Mapping[str, str] | None = None, *, text: bool = False
+                  ) -> pd.DataFrame:
     """A copy of ``frame`` for people: code values and column names replaced by labels in
     ``lang`` (``health.code.*`` and ``health.col.*`` catalog keys; unknown codes kept),
     lists of codes (``flags``, ``checks_failed``) shown label by label, yes/no columns in
     words, and organisation ids shown by their display names (``names``, see
-    :func:`org_display_names`; ``org_id`` is then headed "支部"/"Branch").
+    :func:`org_display_names`; ``org_id`` is then headed "支部"/"Branch"). With
+    ``text=True`` (for the screen; spreadsheets keep real numbers) numbers become text:
+    shares as %, counts as integers, missing as —.
 
     >>> display_frame(pd.DataFrame({"kind": ["party_lesson"]}), "zh").to_dict("list")
     {'会议类型': ['党课']}
@@ -268,6 +294,10 @@ def display_frame(frame: pd.DataFrame, lang: str | None = None,
         if col in CODE_COLUMNS and textual:
             labels = {c: label(c) for c in series.dropna().unique()}
             out[col] = series.astype(object).map(lambda v, m=labels: m.get(v, v))
+        elif col == "drivers" and textual:  # "share_old (+1.85); ..." -> labels
+            out[col] = series.astype(object).map(
+                lambda v: re.sub(r"[a-z][a-z0-9_]+", lambda m: str(label(m.group(0))), v)
+                if isinstance(v, str) else v)
         elif col in CODE_LIST_COLUMNS and textual:
             out[col] = series.astype(object).map(
                 lambda v: sep.join(str(label(c)) for c in v.split(";") if c)
@@ -278,6 +308,8 @@ def display_frame(frame: pd.DataFrame, lang: str | None = None,
                 renamed[col] = "org_name"
         elif pd.api.types.is_bool_dtype(series.dtype):
             out[col] = series.astype(object).map(words)
+        elif text and pd.api.types.is_numeric_dtype(series.dtype):
+            out[col] = _as_text(series, col)
     cols = [renamed.get(c, c) for c in out.columns]
     out.columns = [t(f"health.col.{c}", lang=lang) if has_key(f"health.col.{c}") else c
                    for c in cols]

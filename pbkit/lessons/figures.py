@@ -343,7 +343,8 @@ def age_pyramid_chart(ds, org_id: str = "ALL", lang: str | None = None) -> Chart
 
 
 def development_chart(ds, org_id: str = "ALL", lang: str | None = None) -> Chart:
-    """New members per year against the 3-5 target band (:mod:`pbkit.health.charts`)."""
+    """New members per year; a target band only when a local rule file sets one
+    (:mod:`pbkit.health.charts`)."""
     from pbkit.health.charts import development_chart as draw
     from pbkit.health.membership import development
 

@@ -283,9 +283,11 @@ def test_display_tables_show_names_and_labels_not_codes():
     signals = " ".join(wb["预警信号"].dropna())
     assert ";" not in signals and "missed_meetings" not in signals
     assert "组织生活不经常" in signals
+    assert not wb["主要驱动指标"].str.contains("share_old|missing_share").any()
     ms = rep.display("membership")
     assert "share_old" not in ms.columns and "老龄党员比例" in ms.columns
-    assert ms["平均年龄"].notna().all()     # lesson 01's mean age is filled in
+    assert (ms["平均年龄"] != "—").all()     # lesson 01's mean age is filled in
+    assert ms["老龄党员比例"].str.fullmatch(r"\d+%").all()  # shares as percentages
     assert "全部" in set(ms["支部"])
     pl = rep.display("pipeline")
     assert {"入党积极分子", "逾期未转正", "未通过的检查"} <= set(pl.columns)
