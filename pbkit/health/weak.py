@@ -299,7 +299,9 @@ def weak_context(ctx: HealthContext, scores: pd.DataFrame | None = None) -> Weak
     summary = table[["org_id", "level"]].copy()
     per = flags.groupby("org_id")["flag"]
     summary["n_flags"] = summary["org_id"].map(per.size()).fillna(0).astype("int64")
-    summary["flags"] = summary["org_id"].map(per.agg(";".join)).fillna("")
+    joined = per.agg(";".join) if len(flags) else pd.Series(dtype=object)
+    summary["flags"] = summary["org_id"].map(joined).astype(object).where(
+        lambda x: x.notna(), "")
     if "score_total" in table:
         summary["score_total"] = table["score_total"].to_numpy()
     a = anom.set_index("org_id")
@@ -409,12 +411,15 @@ def rectification_list(ds: Dataset, *, rules: HealthRules | str | None = None,
     >>> import pandas as pd
     >>> from pbkit.data.dataset import Dataset
     >>> ds = Dataset.from_frames(orgs=pd.DataFrame({"org_id": ["V1"], "level": ["village"]}),
+    ...     people=pd.DataFrame({"person_id": ["P1"], "org_id": "V1", "roles": ["member"],
+    ...         "gender": ["male"], "education": ["primary"], "birth_year": [1940],
+    ...         "join_year": [1970]}),
     ...     activities=pd.DataFrame({"activity_id": ["A1"], "org_id": "V1",
-    ...         "kind": ["committee_meeting"], "date": ["2024-06-30"], "expected": 5,
-    ...         "attended": 5}))
+    ...         "kind": ["general_meeting"], "date": ["2024-06-30"], "expected": 1,
+    ...         "attended": 1}))
     >>> rl = rectification_list(ds, lang="en")
-    >>> rl.loc[0, "problem"], str(rl.loc[0, "deadline"].date())
-    ('missed_meetings', '2024-09-28')
+    >>> rl["problem"].tolist()[:3], str(rl.loc[0, "deadline"].date())
+    (['missed_meetings', 'development_stalled', 'ageing'], '2024-09-28')
     """
     return _weak(ds, rules, year, scorecard, lang).rectification
 
