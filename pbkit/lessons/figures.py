@@ -375,11 +375,16 @@ def weak_indicators_chart(ds, lang: str | None = None) -> Chart:
     z = z.sort_index()
     fig, ax = _figure((10.0, max(3.5, 0.35 * len(z) + 2)))
     with _drawing():
-        im = ax.imshow(z.to_numpy(), cmap="RdYlGn_r", vmin=-2.5, vmax=2.5, aspect="auto")
+        # PuOr: a diverging scale readable with red-green colour-vision deficiency
+        im = ax.imshow(z.to_numpy(), cmap="PuOr_r", vmin=-2.5, vmax=2.5, aspect="auto")
         ax.set_xticks(range(len(cols)), [_label(c, lang) for c in cols],
                       rotation=35, ha="right")
         flagged = weak["weak"].reindex(z.index).fillna(False).astype(bool)
-        ax.set_yticks(range(len(z)), [f"{o} *" if f else o for o, f in zip(z.index, flagged)])
+        from pbkit.health.report import org_display_names
+
+        names = org_display_names(ds.orgs)
+        ax.set_yticks(range(len(z)), [f"{names.get(o, o)} *" if f else names.get(o, o)
+                                      for o, f in zip(z.index, flagged)])
         bar = fig.colorbar(im, ax=ax, shrink=0.8)
         bar.set_label(t("lessons.fig.zscore", lang=lang))
         _title(ax, "lessons.fig.weak", lang)
