@@ -58,7 +58,8 @@ def summary_text(report, lang: str | None = None, top: int = 10) -> str:
             flags = sep.join(t(f"health.code.{f}", lang=lang) for f in rec["flags"].split(";")
                              if f) if rec["flags"] else "-"
             score = rec.get("score_total")
-            lines.append(t("health.cli.summary.weak_row", lang=lang, org_id=rec["org_id"],
+            name = getattr(report, "org_names", {}).get(rec["org_id"], rec["org_id"])
+            lines.append(t("health.cli.summary.weak_row", lang=lang, org_id=name,
                            score="-" if score is None or score != score else f"{score:.1f}",
                            flags=flags))
     perf = report.views["perfunctory"]
@@ -117,14 +118,16 @@ def run(args: argparse.Namespace) -> int:
         meta = dict(report.meta)
         meta["rules"] = args.rules or meta["rules"]
         meta["scorecard"] = args.scorecard or meta["scorecard"]
-        report = type(report)(views=report.views, scores=report.scores, meta=meta)
+        report = type(report)(views=report.views, scores=report.scores, meta=meta,
+                              org_names=report.org_names)
     if args.xlsx:
         out = report.to_xlsx(Path(args.xlsx), lang=lang)
         say("health.cli.progress.xlsx", path=str(out))
     if args.charts:
         from pbkit.health.charts import report_charts, save_charts
 
-        paths = save_charts(report_charts(report.views, lang=lang), Path(args.charts))
+        paths = save_charts(report_charts(report.views, lang=lang, names=report.org_names),
+                            Path(args.charts))
         say("health.cli.progress.charts", n=len(paths), path=args.charts)
     if args.json:
         sys.stdout.write(report.to_json())

@@ -48,11 +48,13 @@ of date.
 
 ## What is here · 目录内容
 
-- `sample-township/` — a synthetic township (12 village-level units, about 600 people,
-  about 300 needy households, one year of meetings), written by
+- `sample-township/` — a synthetic township (12 village-level units of 12 to 50 members
+  each, about 500 people, about 300 needy households, one year of meetings, readable
+  pseudonyms such as 东山村 in `name_code`), written by
   `pbkit synth --scale township --seed 2025 datasets/sample-township`. No real person is
-  in it. 合成的乡镇样例数据（12 个村/社区，约 600 人，约 300 户困难户，一年的组织生活记录），
-  由上面的命令生成，不含任何真实个人信息。
+  in it. 合成的乡镇样例数据（12 个村/社区，每个支部 12 至 50 名党员，约 500 人，约 300 户
+  困难户，一年的组织生活记录，`name_code` 为“东山村”一类的化名），由上面的命令生成，
+  不含任何真实个人信息。
 - Larger scales are generated when needed, never committed · 更大规模的数据按需生成，不提交：
   `pbkit synth --scale county` (1 county, ~18 townships, ~600 villages, ~50k people,
   ~100k needy households, ~250–300k activities; a few seconds) and

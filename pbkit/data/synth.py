@@ -112,9 +112,9 @@ RHYTHMS: dict[str, dict] = {
 _RHYTHM_NAMES = tuple(RHYTHMS)
 # Probability of each rhythm by kind of branch (regular, irregular, lapsed, perfunctory).
 _RHYTHM_P = {
-    "village": (0.58, 0.28, 0.04, 0.10),
+    "village": (0.76, 0.12, 0.02, 0.10),
     "weak": (0.0, 0.45, 0.35, 0.20),
-    "enterprise": (0.10, 0.45, 0.35, 0.10),
+    "enterprise": (0.35, 0.40, 0.15, 0.10),
     "enterprise_weak": (0.0, 0.35, 0.65, 0.0),
     "organ": (0.85, 0.05, 0.0, 0.10),
     "school": (0.80, 0.10, 0.0, 0.10),
@@ -144,10 +144,13 @@ class ScaleSpec:
     needy_per_member: float          # needy households per village member
     enterprises: tuple[int, int]     # enterprise branches per township
     width: int                       # digits in person/household/... ids
+    max_members: int | None = None   # largest village branch (None: no cap)
 
 
 SCALES: dict[str, ScaleSpec] = {
-    "township": ScaleSpec("township", 0, 1, (1, 1), (12, 12), 46.0, 0.53, (2, 2), 6),
+    # a village branch of more than 50 members is usually split or made a general branch
+    # (党总支) with branches under it: the township sample keeps its branches at most 50
+    "township": ScaleSpec("township", 0, 1, (1, 1), (12, 12), 48.0, 0.66, (2, 2), 6, 50),
     "county": ScaleSpec("county", 0, 1, (18, 18), (28, 39), 85.0, 1.9, (2, 4), 6),
     "province": ScaleSpec("province", 3, 5, (16, 20), (28, 39), 85.0, 1.9, (2, 4), 7),
 }
@@ -208,6 +211,21 @@ _SKILL_MATRIX = np.zeros((len(OCCUPATIONS), len(SKILL_TAGS)))
 for _code, _tags in _SKILL_P.items():
     for _tag, _p in _tags.items():
         _SKILL_MATRIX[OCCUPATIONS.index(_code), SKILL_TAGS.index(_tag)] = _p
+
+# Readable pseudonyms shown instead of codes (name_code): fictional, drawn per county
+# (townships) and per township (villages, enterprises) without repetition.
+_COUNTY_NAMES = ("临河", "安平", "清源", "永宁", "丰乐", "长青", "宜川", "南江", "北塘", "云岭",
+                 "白水", "石城", "柳江", "桃源", "凤台", "双流")
+_TOWN_NAMES = ("青河", "临川", "永丰", "安乐", "长宁", "平桥", "金沙", "石门", "兴隆", "太平",
+               "双河", "大兴", "柏林", "新集", "白沙", "马桥", "高塘", "花园", "仁和", "龙岗",
+               "梅林", "黄湾", "东阳", "西湖")
+_VILLAGE_NAMES = ("东山", "河湾", "柳树", "石桥", "南岗", "杨庄", "枣林", "西坡", "北岭", "桃园",
+                  "王庄", "李家", "沙河", "马坊", "白杨", "青石", "前进", "红星", "新华", "永安",
+                  "双井", "龙泉", "梨花", "清水", "高庄", "黄土", "松林", "三里", "五里", "十里",
+                  "张湾", "刘营", "陈庄", "赵寨", "孙家", "周坪", "吴湾", "郑集", "冯庄", "韩营",
+                  "朱楼", "何庄", "罗湾", "宋庄", "唐河", "许庄", "邓湾", "曹庄", "彭家", "谢庄")
+_FIRM_NAMES = ("丰源食品", "宏达建材", "兴农农机", "金穗米业", "绿源果业", "华康制衣")
+_CITY_NAMES = ("东州", "西州", "南州", "北州", "中州")
 
 _NEED_P = np.array([0.30, 0.15, 0.24, 0.13, 0.13, 0.05])
 _INCOME = ("none", "under_50k", "50k_100k", "100k_500k", "over_500k")
@@ -353,10 +371,12 @@ def _county(rng: np.random.Generator, b: _Builder, cid: str, parent: str | None,
     o_x: list[float] = []
     o_y: list[float] = []
     county_organ = f"{cid}-G01"
+    county_name = _COUNTY_NAMES[(int(cid[1:]) - 1) % len(_COUNTY_NAMES)] + "县"
+    town_names = rng.permutation(len(_TOWN_NAMES))
     o_id += [cid, county_organ]
     o_parent += [parent, cid]
     o_level += ["county", "organ"]
-    o_code += [cid.split("-")[-1], "G01"]
+    o_code += [county_name, "县直机关"]
     o_kind += [-1, _KIND_ORGAN]
     o_town += [-1, -1]
     o_x += [cx, cx + 0.3]
@@ -371,10 +391,15 @@ def _county(rng: np.random.Generator, b: _Builder, cid: str, parent: str | None,
         tx, ty = t_pos[t]
         n_v = int(rng.integers(spec.villages[0], spec.villages[1] + 1))
         n_e = int(rng.integers(spec.enterprises[0], spec.enterprises[1] + 1))
+        town = _TOWN_NAMES[town_names[t % len(_TOWN_NAMES)]]
+        if t >= len(_TOWN_NAMES):
+            town += f"{t // len(_TOWN_NAMES) + 1}"
+        vnames = rng.permutation(len(_VILLAGE_NAMES))
+        firms = rng.permutation(len(_FIRM_NAMES))
         o_id += [tid, f"{tid}-G01", f"{tid}-S01"]
         o_parent += [cid, tid, tid]
         o_level += ["township", "organ", "school"]
-        o_code += [f"T{t + 1:02d}", "G01", "S01"]
+        o_code += [f"{town}镇", f"{town}镇机关", f"{town}镇中心学校"]
         o_kind += [-1, _KIND_ORGAN, _KIND_SCHOOL]
         o_town += [t, t, t]
         o_x += [tx, tx + 0.2, tx - 0.3]
@@ -383,7 +408,8 @@ def _county(rng: np.random.Generator, b: _Builder, cid: str, parent: str | None,
             o_id.append(f"{tid}-E{e + 1:02d}")
             o_parent.append(tid)
             o_level.append("enterprise")
-            o_code.append(f"E{e + 1:02d}")
+            o_code.append(_FIRM_NAMES[firms[e % len(firms)]] + "公司"
+                          + (f"{e // len(firms) + 1}" if e >= len(firms) else ""))
             o_kind.append(_KIND_ENTERPRISE)
             o_town.append(t)
             o_x.append(tx + rng.normal(0, 1.5))
@@ -394,7 +420,11 @@ def _county(rng: np.random.Generator, b: _Builder, cid: str, parent: str | None,
             o_id.append(f"{tid}-V{v + 1:02d}")
             o_parent.append(tid)
             o_level.append("community" if v == 0 else "village")
-            o_code.append(f"V{v + 1:02d}")
+            k = v - 1
+            o_code.append(f"{town}社区" if v == 0 else
+                          _VILLAGE_NAMES[vnames[k % len(_VILLAGE_NAMES)]] + "村"
+                          + (f"{k // len(_VILLAGE_NAMES) + 1}" if k >= len(_VILLAGE_NAMES)
+                             else ""))
             o_kind.append(_KIND_VILLAGE)
             o_town.append(t)
             r = 0.0 if v == 0 else radius[v]
@@ -421,6 +451,8 @@ def _county(rng: np.random.Generator, b: _Builder, cid: str, parent: str | None,
         vs = vil_idx[o_town_a[vil_idx] == t]
         want = spec.members_mean * len(vs) * rng.normal(1.0, 0.04)
         members[vs] = np.maximum(12, np.round(members[vs] * want / members[vs].sum()))
+    if spec.max_members is not None:
+        members[is_vil] = np.minimum(members[is_vil], spec.max_members)
     population = np.zeros(n_org)
     population[is_vil] = members[is_vil] * rng.uniform(26, 40, is_vil.sum())
     population = np.round(population).astype(np.int64)
@@ -602,17 +634,34 @@ def _county(rng: np.random.Generator, b: _Builder, cid: str, parent: str | None,
     roles[act] |= _ROLE_BIT["activist"]
     roles[prob] |= _ROLE_BIT["probationary_member"]
     roles[roles == 0] |= _ROLE_BIT["member"]
+    # a branch with fewer than 7 full members elects a secretary and has no committee
+    # (支部工作条例): no deputy secretary or committee member there
+    full_n = np.bincount(p_org[~act & ~prob], minlength=n_org)
+    has_comm = full_n >= 7
+    strip = (dep | com) & ~has_comm[p_org]
+    roles[strip] &= ~(_ROLE_BIT["deputy_secretary"] | _ROLE_BIT["committee_member"])
+    roles[strip & (roles == 0)] |= _ROLE_BIT["member"]
+    dep &= ~strip
+    com &= ~strip
+    committee = sec | dep | com
 
     # join_year: from a join age, pulled back in stagnant branches
     join_age = np.minimum(18 + rng.gamma(2.0, 6.0, n_p), age).astype(int)
     join = birth + join_age
+    # a drawn joining age still in the future: joined at some age between 18 and now
+    # (capping at last year would put every young member in one year)
+    span = np.maximum(REF_YEAR - 1 - (birth + 18), 0)
+    late = join > REF_YEAR - 1
+    join = np.where(late, birth + 18 + (rng.random(n_p) * (span + 1)).astype(int), join)
     join = np.minimum(join, REF_YEAR - 1)
     cut = REF_YEAR - rng.integers(5, 10, n_org)
     stag = stagnant[p_org]
     join = np.where(stag, np.minimum(join, cut[p_org]), join)
     young_in_stag = stag & (birth + 18 > join)
     join = np.maximum(join, birth + 18)
-    join[prob] = REF_YEAR
+    # probationary members joined this year or last (a few longer ago: 转正 overdue)
+    prob_back = _draw(rng, np.tile([0.6, 0.35, 0.05], (n_p, 1)))
+    join[prob] = np.maximum(REF_YEAR - prob_back, birth + 18)[prob]
     join[act] = -1
     # a young member of a stagnant branch who could not have joined before the cut
     # stays an activist (no new member for years)
@@ -633,6 +682,13 @@ def _county(rng: np.random.Generator, b: _Builder, cid: str, parent: str | None,
     role_since[student] = rng.integers(2022, 2026, n_p)[student]
     role_since[first_sec] = rng.integers(2023, 2026, n_p)[first_sec]
     role_since = np.where(role_since >= 0, np.maximum(role_since, birth + 18), -1)
+    # nobody holds a branch role before joining the party: leaders joined some years before
+    # their role began, and a role never starts before the year after joining
+    lead = (role_since >= 0) & (join >= 0) & (join >= role_since)
+    earlier = np.maximum(birth + 18, role_since - 1 - rng.integers(0, 8, n_p))
+    join = np.where(lead, np.minimum(join, earlier), join)
+    role_since = np.where((role_since >= 0) & (join >= 0),
+                          np.maximum(role_since, join + 1), role_since)
     role_since = np.where(role_since > REF_YEAR, REF_YEAR, role_since)
 
     # capacity
@@ -650,7 +706,7 @@ def _county(rng: np.random.Generator, b: _Builder, cid: str, parent: str | None,
     skills = sk_bits.sum(axis=1)
 
     # last contact and dues
-    stale = migrant & (rng.random(n_p) < 0.4)
+    stale = migrant & (rng.random(n_p) < 0.3)
     back_days = np.where(stale, rng.integers(185, 730, n_p),
                          np.where(migrant, rng.integers(5, 120, n_p), rng.integers(0, 75, n_p)))
     last_contact = REF_DATE - back_days.astype("timedelta64[D]")
@@ -840,8 +896,11 @@ def _county(rng: np.random.Generator, b: _Builder, cid: str, parent: str | None,
     n_comm = np.bincount(p_org[committee | osec], minlength=n_org)
     n_mig = np.bincount(p_org[migrant & formal], minlength=n_org)
     mig_share = np.where(n_formal > 0, n_mig / np.maximum(n_formal, 1), 0.0)
-    group_size = 6
-    n_groups = np.maximum(1, np.ceil(n_formal / group_size).astype(int))
+    # party groups in branches with many members (here 20 or more), about 8 members each;
+    # smaller branches meet as a whole and hold no group meetings
+    group_size = 8
+    n_groups = np.where(n_formal >= 20, np.ceil(n_formal / group_size), 0).astype(int)
+    has_comm_b = has_comm      # 7 or more full members: a branch committee
     fixed_day = rng.integers(1, 29, n_org)
     att_const = np.clip(rng.uniform(0.82, 1.0, n_org), 0, 1)
     a_org: list[np.ndarray] = []
@@ -888,24 +947,27 @@ def _county(rng: np.random.Generator, b: _Builder, cid: str, parent: str | None,
         a_att.append(np.minimum(att, expected))
 
     for kind, months in _SCHEDULE:
-        org = np.repeat(br, len(months))
-        month = np.tile(np.array(months), len(br))
+        kbr = br[has_comm_b[br]] if kind == "committee_meeting" else br
+        org = np.repeat(kbr, len(months))
+        month = np.tile(np.array(months), len(kbr))
         if kind in ("org_life_meeting", "democratic_appraisal"):
             month = np.where(rng.random(len(org)) < 0.3, 2, 1)
             month = np.where(kind == "democratic_appraisal", month, month)
         exp = np.where(kind == "committee_meeting", n_comm[org], n_formal[org])
         emit(org, kind, month, exp)
-    # party groups: monthly group meeting, volunteer service
-    g_org = np.repeat(br, n_groups[br])
-    g_first = np.concatenate([[0], np.cumsum(n_groups[br])])[:-1]
-    g_rank = np.arange(len(g_org)) - np.repeat(g_first, n_groups[br])
-    g_size = (n_formal[g_org] // n_groups[g_org]
-              + (g_rank < n_formal[g_org] % n_groups[g_org])).astype(np.int64)
-    org = np.repeat(g_org, 12)
-    month = np.tile(np.arange(1, 13), len(g_org))
-    size_r = np.repeat(g_size, 12)
-    emit(org, "group_meeting", month, size_r)
-    # volunteer service duty, organised by party group, week by week
+    # party groups: monthly group meeting; volunteer service by group (or by the whole
+    # branch where it has no groups)
+    units = np.maximum(n_groups, 1)
+    g_org = np.repeat(br, units[br])
+    g_first = np.concatenate([[0], np.cumsum(units[br])])[:-1]
+    g_rank = np.arange(len(g_org)) - np.repeat(g_first, units[br])
+    g_size = (n_formal[g_org] // units[g_org]
+              + (g_rank < n_formal[g_org] % units[g_org])).astype(np.int64)
+    grouped = n_groups[g_org] > 0
+    org = np.repeat(g_org[grouped], 12)
+    month = np.tile(np.arange(1, 13), int(grouped.sum()))
+    emit(org, "group_meeting", month, np.repeat(g_size[grouped], 12))
+    # volunteer service duty, week by week
     org = np.repeat(g_org, 52)
     week = np.tile(np.arange(52), len(g_org))
     emit(org, "volunteer", week, np.repeat(g_size, 52), volunteer=True)
@@ -1119,8 +1181,8 @@ def synthesize(scale: str = "township", seed: int = 0,
     Parameters
     ----------
     scale : {"township", "county", "province"}
-        ``township``: one township of 12 village-level units (~600 people, ~300 needy
-        households). ``county``: ~18 townships, ~600 villages, ~50k people, ~100k
+        ``township``: one township of 12 village-level units (~500 people, village
+        branches of 12 to 50 members, ~300 needy households). ``county``: ~18 townships, ~600 villages, ~50k people, ~100k
         households, ~300k activities. ``province``: 15 counties in 3 cities (~800k people,
         ~1.5M households), generated county by county.
     seed : int
@@ -1210,7 +1272,8 @@ def _upper_orgs(spec: ScaleSpec, rng: np.random.Generator) -> dict:
     return {"org_id": np.array(ids, dtype=object),
             "parent_id": np.array([None] + ["R01"] * spec.cities, dtype=object),
             "level": np.array(["province"] + ["city"] * spec.cities, dtype=object),
-            "name_code": np.array(ids, dtype=object),
+            "name_code": np.array(["示例省"] + [_CITY_NAMES[c % len(_CITY_NAMES)] + "市"
+                                             for c in range(spec.cities)], dtype=object),
             "households": np.full(n, -1), "population": np.full(n, -1),
             "collective_income": np.full(n, None, dtype=object),
             "x_km": np.round(np.array([180.0] + [90.0 * c + 90 for c in range(spec.cities)]),

@@ -1,5 +1,5 @@
-"""Branch health: meeting-rule compliance, membership structure, the 100-point scorecard,
-weak-branch detection and attention fairness.
+"""Branch health: meeting-rule compliance, membership structure and the member-development
+pipeline, the 100-point scorecard, branches needing attention and attention fairness.
 
 Every function takes a :class:`~pbkit.data.dataset.Dataset` and returns tidy DataFrames
 or small frozen dataclasses; the same calls serve notebooks, apps and ``pbkit health``.
@@ -19,6 +19,8 @@ from pbkit._lazy import lazy_exports
 _LAZY = {
     "HealthRules": "pbkit.health.rules",
     "load_rules": "pbkit.health.rules",
+    "Basis": "pbkit.health.rules",
+    "INSTRUMENTS": "pbkit.health.rules",
     "compliance_summary": "pbkit.health.compliance",
     "meeting_calendar": "pbkit.health.compliance",
     "perfunctory": "pbkit.health.compliance",
@@ -27,11 +29,13 @@ _LAZY = {
     "age_pyramid": "pbkit.health.membership",
     "education_mix": "pbkit.health.membership",
     "development": "pbkit.health.membership",
+    "pipeline": "pbkit.health.membership",
     "Scorecard": "pbkit.health.scorecard",
     "load_scorecard": "pbkit.health.scorecard",
     "MEASURES": "pbkit.health.scorecard",
     "weak_branches": "pbkit.health.weak",
     "rectification_list": "pbkit.health.weak",
+    "needs_attention": "pbkit.health.weak",
     "attention_fairness": "pbkit.health.fairness",
     "gini": "pbkit.health.fairness",
     "theil": "pbkit.health.fairness",

@@ -37,10 +37,25 @@ __all__ = [
     "probationary_chart",
     "years_since_new_chart",
     "compliance_chart",
+    "compliance_heatmap",
     "calendar_chart",
+    "SEQUENTIAL_CMAP",
     "report_charts",
     "save_charts",
 ]
+
+
+# One colour scale for every graded chart: cividis reads the same for people with red-green
+# colour-vision deficiency and in grey print (darker = lower).
+SEQUENTIAL_CMAP = "cividis"
+# Cells where a rule does not apply to the branch (not the same as "none held").
+_NOT_APPLICABLE = "#dddddd"
+
+
+def _text_colour(rgba) -> str:
+    """Black or white text, whichever reads better on a cell of colour ``rgba``."""
+    r, g, b = rgba[:3]
+    return "black" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "white"
 
 
 def _label(code, lang) -> str:
@@ -130,28 +145,34 @@ def education_chart(education: pd.DataFrame, org_id: str = "ALL", *, lang: str |
                    "", t("health.chart.share_pct", lang=lang))
 
 
+def _names(rows: pd.DataFrame, names: Mapping[str, str] | None) -> list[str]:
+    """Display names of the rows' organisations (their ids when no name is known)."""
+    return [(names or {}).get(o, o) for o in rows["org_id"]]
+
+
 def _branch_rows(summary: pd.DataFrame) -> pd.DataFrame:
     from pbkit.health.branches import ALL
 
     return summary[summary["org_id"] != ALL]
 
 
-def migrant_chart(summary: pd.DataFrame, *, lang: str | None = None, top: int = 30) -> Figure:
+def migrant_chart(summary: pd.DataFrame, *, lang: str | None = None, top: int = 30,
+                  names: Mapping[str, str] | None = None) -> Figure:
     """Share of migrant members per branch (highest ``top`` branches)."""
     from pbkit.i18n import t
 
     rows = _branch_rows(summary).sort_values("migrant_share", ascending=False).head(top)
     fig, ax = _figure((max(7.0, 0.3 * len(rows) + 2), 4.5))
     with _ctx():
-        ax.bar(rows["org_id"], rows["migrant_share"].fillna(0) * 100, color="#8c6bb1")
+        ax.bar(_names(rows, names), rows["migrant_share"].fillna(0) * 100, color="#8c6bb1")
         ax.tick_params(axis="x", rotation=70)
         ax.set_ylim(0, 100)
     return _finish(fig, ax, t("health.chart.migrants", lang=lang),
                    t("health.chart.branch", lang=lang), t("health.chart.share_pct", lang=lang))
 
 
-def probationary_chart(summary: pd.DataFrame, *, lang: str | None = None, top: int = 30
-                       ) -> Figure:
+def probationary_chart(summary: pd.DataFrame, *, lang: str | None = None, top: int = 30,
+                       names: Mapping[str, str] | None = None) -> Figure:
     """Full and probationary members per branch (stacked, largest ``top`` branches)."""
     from pbkit.i18n import t
 
@@ -159,8 +180,10 @@ def probationary_chart(summary: pd.DataFrame, *, lang: str | None = None, top: i
     fig, ax = _figure((max(7.0, 0.3 * len(rows) + 2), 4.5))
     full = (rows["members"] - rows["probationary"]).to_numpy()
     with _ctx():
-        ax.bar(rows["org_id"], full, color="#3b6ea5", label=t("health.chart.full", lang=lang))
-        ax.bar(rows["org_id"], rows["probationary"].to_numpy(), bottom=full, color="#f2a541",
+        ax.bar(_names(rows, names), full, color="#3b6ea5",
+               label=t("health.chart.full", lang=lang))
+        ax.bar(_names(rows, names), rows["probationary"].to_numpy(), bottom=full,
+               color="#f2a541",
                label=_label("probationary_member", lang))
         ax.tick_params(axis="x", rotation=70)
         ax.legend()
@@ -168,8 +191,8 @@ def probationary_chart(summary: pd.DataFrame, *, lang: str | None = None, top: i
                    t("health.chart.branch", lang=lang), t("health.chart.members", lang=lang))
 
 
-def years_since_new_chart(summary: pd.DataFrame, *, lang: str | None = None, top: int = 30
-                          ) -> Figure:
+def years_since_new_chart(summary: pd.DataFrame, *, lang: str | None = None, top: int = 30,
+                          names: Mapping[str, str] | None = None) -> Figure:
     """Years since the last new member per branch (longest gaps first)."""
     from pbkit.i18n import t
 
@@ -177,7 +200,7 @@ def years_since_new_chart(summary: pd.DataFrame, *, lang: str | None = None, top
                                              na_position="first").head(top)
     fig, ax = _figure((max(7.0, 0.3 * len(rows) + 2), 4.5))
     with _ctx():
-        ax.bar(rows["org_id"], rows["years_since_last_new"].fillna(0), color="#b5651d")
+        ax.bar(_names(rows, names), rows["years_since_last_new"].fillna(0), color="#b5651d")
         ax.tick_params(axis="x", rotation=70)
     return _finish(fig, ax, t("health.chart.years_since_new", lang=lang),
                    t("health.chart.branch", lang=lang), t("health.chart.years", lang=lang))
@@ -215,10 +238,14 @@ def compliance_chart(summary: pd.DataFrame, org_id: str | None = None, *,
     completion = (1 - g["missing"] / g["required"].where(g["required"] > 0)).fillna(0)
     fig, ax = _figure()
     with _ctx():
+        import matplotlib
+
+        cmap = matplotlib.colormaps[SEQUENTIAL_CMAP]
         labels = [_label(k, lang) for k in completion.index]
-        colors = ["#5b8e7d" if v >= 0.9 else ("#f2a541" if v >= 0.6 else "#c8553d")
-                  for v in completion]
-        ax.barh(labels, completion.to_numpy() * 100, color=colors)
+        values = completion.to_numpy() * 100
+        ax.barh(labels, values, color=[cmap(v / 100) for v in values])
+        for y, v in enumerate(values):  # a kind never held reads "0%", not a gap
+            ax.text(min(v, 88) + 1, y, f"{v:.0f}%", va="center", fontsize=9)
         ax.set_xlim(0, 100)
         ax.invert_yaxis()
     scope = t("health.code.ALL", lang=lang) if org_id is None else org_id
@@ -234,32 +261,91 @@ def calendar_chart(calendar: pd.DataFrame, org_id: str, *, lang: str | None = No
     grid = calendar[kinds].to_numpy(dtype=float).T
     fig, ax = _figure((8.0, 0.5 * len(kinds) + 1.8))
     with _ctx():
+        import matplotlib
+
         top = max(2.0, float(grid.max()))
-        ax.imshow(grid, cmap="Greens", aspect="auto", vmin=0, vmax=top)
+        cmap = matplotlib.colormaps[SEQUENTIAL_CMAP]
+        ax.imshow(grid, cmap=cmap, aspect="auto", vmin=0, vmax=top)
         ax.set_yticks(range(len(kinds)), [_label(k, lang) for k in kinds])
         ax.set_xticks(range(12), [str(m) for m in calendar["month"]])
-        for (i, j), v in np.ndenumerate(grid):
-            ax.text(j, i, f"{v:.0f}" if v else "·", ha="center", va="center", fontsize=8,
-                    color="white" if v > 0.6 * top else "black")
+        for (i, j), v in np.ndenumerate(grid):  # a month with no meeting reads 0
+            ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=8,
+                    color=_text_colour(cmap(min(v / top, 1.0))))
     return _finish(fig, ax, t("health.chart.calendar", lang=lang, scope=org_id),
                    t("health.chart.month", lang=lang), "")
 
 
+def compliance_heatmap(summary: pd.DataFrame, *, lang: str | None = None,
+                       names: Mapping[str, str] | None = None) -> Figure:
+    """Branches x meeting kinds coloured by completion (``1 - missing / required``, from
+    :func:`~pbkit.health.compliance.compliance_summary`), with the percentage in every
+    cell.
+
+    A branch that held none of a kind reads 0 %; a kind that does not apply to a branch
+    (no committee under 7 full members, no party groups) is a grey cell marked "—", not a
+    gap. The scale is cividis (readable with colour-vision deficiency and in grey);
+    ``names`` maps ids to display names (:func:`pbkit.health.report.org_display_names`).
+
+    >>> s = pd.DataFrame({"org_id": ["V1", "V1", "E1"], "kind": ["general_meeting",
+    ...     "committee_meeting", "general_meeting"], "required": [4, 12, 4],
+    ...     "missing": [0, 12, 4]})
+    >>> fig = compliance_heatmap(s, lang="zh", names={"V1": "东山村"})
+    >>> sorted(t.get_text() for t in fig.axes[0].texts)
+    ['0%', '0%', '100%', '—']
+    """
+    import matplotlib
+    from matplotlib.colors import ListedColormap
+
+    from pbkit.i18n import t
+
+    kinds = list(dict.fromkeys(summary["kind"]))
+    g = summary.groupby(["org_id", "kind"], sort=False)[["required", "missing"]].sum()
+    done = 1 - g["missing"] / g["required"].where(g["required"] > 0)
+    grid = done.unstack("kind").reindex(columns=kinds)
+    grid = grid.reindex(sorted(grid.index, key=lambda o: (names or {}).get(o, o)))
+    values = grid.to_numpy(dtype=float)
+    cmap = matplotlib.colormaps[SEQUENTIAL_CMAP]
+    fig, ax = _figure((9.0, max(3.5, 0.34 * len(grid) + 1.8)))
+    with _ctx():
+        ax.imshow(np.isnan(values).astype(float), cmap=ListedColormap(["white", _NOT_APPLICABLE]),
+                  vmin=0, vmax=1, aspect="auto")
+        im = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0, vmax=1,
+                       aspect="auto")
+        for (i, j), v in np.ndenumerate(values):
+            if np.isnan(v):
+                ax.text(j, i, "—", ha="center", va="center", fontsize=8, color="#555555")
+            else:
+                ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=8,
+                        color=_text_colour(cmap(v)))
+        ax.set_xticks(range(len(kinds)), [_label(k, lang) for k in kinds], rotation=30,
+                      ha="right")
+        ax.set_yticks(range(len(grid)), [(names or {}).get(o, o) for o in grid.index])
+        bar = fig.colorbar(im, ax=ax, shrink=0.8, format=lambda x, _pos: f"{x:.0%}")
+        bar.set_label(t("health.chart.completion_pct", lang=lang))
+        ax.set_xlabel(t("health.chart.not_applicable_note", lang=lang), fontsize=8)
+    return _finish(fig, ax, t("health.chart.compliance_grid", lang=lang))
+
+
 def report_charts(views: Mapping[str, pd.DataFrame], org_id: str = "ALL", *,
-                  lang: str | None = None) -> dict[str, Figure]:
+                  lang: str | None = None, names: Mapping[str, str] | None = None
+                  ) -> dict[str, Figure]:
     """Every membership chart plus compliance for a report's views (``HealthReport.views``).
 
-    ``org_id`` selects the branch for the per-branch charts (default: all branches).
+    ``org_id`` selects the branch for the per-branch charts (default: all branches);
+    ``names`` (``HealthReport.org_names``) labels branches by display name.
     """
     scope_cmp = None if org_id == "ALL" else org_id
     return {
         "age_pyramid": age_pyramid_chart(views["age_pyramid"], org_id, lang=lang),
         "education": education_chart(views["education"], org_id, lang=lang),
         "development": development_chart(views["development"], org_id, lang=lang),
-        "migrants": migrant_chart(views["membership"], lang=lang),
-        "probationary": probationary_chart(views["membership"], lang=lang),
-        "years_since_new": years_since_new_chart(views["membership"], lang=lang),
+        "migrants": migrant_chart(views["membership"], lang=lang, names=names),
+        "probationary": probationary_chart(views["membership"], lang=lang, names=names),
+        "years_since_new": years_since_new_chart(views["membership"], lang=lang,
+                                                 names=names),
         "compliance": compliance_chart(views["compliance_summary"], scope_cmp, lang=lang),
+        "compliance_grid": compliance_heatmap(views["compliance_summary"], lang=lang,
+                                              names=names),
     }
 
 

@@ -11,8 +11,11 @@ frequency)::
     attendance_rate = sum(attended) / sum(expected)   (NaN when nothing was held)
 
 Branches (orgs at a level of ``branch_levels``) with no activity at all appear with
-everything missing; a meeting rule applies to the branches at one of its ``levels``. Periods that start after
-``as_of`` (when given) are "not yet due" and left out.
+everything missing. A meeting rule applies to the branches at one of its ``levels`` that
+meet its ``applies_if`` conditions (:func:`branch_facts`): a branch with fewer than 7 full
+members has no branch committee and owes no committee meeting, a branch without party
+groups owes no group meeting. Periods that start after ``as_of`` (when given) are "not
+yet due" and left out.
 
 >>> import pandas as pd
 >>> from pbkit.data.dataset import Dataset
@@ -39,6 +42,8 @@ from pbkit.health.rules import FREQUENCIES, HealthRules, resolve_rules
 
 __all__ = [
     "period_table",
+    "branch_facts",
+    "applicable_rules",
     "compliance",
     "compliance_summary",
     "meeting_calendar",
@@ -141,6 +146,67 @@ def low_attendance_rows(acts: pd.DataFrame, rules: HealthRules) -> pd.DataFrame:
                 "attendance_rate"]]
 
 
+def branch_facts(orgs: pd.DataFrame, full_members: pd.Series, totals: pd.DataFrame,
+                 rules: HealthRules) -> pd.DataFrame:
+    """Facts of each branch the meeting rules depend on: ``org_id, level, full_members,
+    has_groups``.
+
+    ``full_members`` counts full (not probationary) members who had joined by the year
+    (missing when the data lists no member of the branch: its size is unknown, and then
+    every rule applies, as when the facts are not known). The data has no column for party
+    groups: a branch ``has_groups`` when it recorded a group meeting in the year
+    (``totals``: :func:`activity_totals`) or has at least
+    ``party_groups.assume_from_full_members`` full members.
+
+    >>> import pandas as pd
+    >>> from pbkit.health.rules import load_rules
+    >>> orgs = pd.DataFrame({"org_id": ["E1", "V1"], "level": ["enterprise", "village"]})
+    >>> tot = pd.DataFrame({"org_id": ["E1"], "kind": ["group_meeting"], "month": [1],
+    ...                     "held": [1], "expected": [3], "attended": [3]})
+    >>> f = branch_facts(orgs, pd.Series({"E1": 5, "V1": 40}), tot, load_rules())
+    >>> f[["org_id", "full_members", "has_groups"]].values.tolist()
+    [['E1', 5, True], ['V1', 40, True]]
+    """
+    out = orgs[["org_id", "level"]].copy()
+    full = full_members.reindex(out["org_id"]).astype("float64")
+    out["full_members"] = pd.array(full.to_numpy(), dtype="Int64")
+    known = full.notna().to_numpy()
+    grouped = set(totals.loc[(totals["kind"] == "group_meeting") & (totals["held"] > 0),
+                             "org_id"])
+    has = out["org_id"].isin(grouped).to_numpy() | ~known
+    assume = rules.party_groups.assume_from_full_members
+    if assume is not None:
+        has |= known & (full.fillna(0).to_numpy() >= assume)
+    out["has_groups"] = has
+    return out.reset_index(drop=True)
+
+
+def applicable_rules(facts: pd.DataFrame, rules: HealthRules) -> pd.DataFrame:
+    """The ``(org_id, kind)`` pairs of meeting rules that apply to each branch: the
+    branch's level is among the rule's ``levels`` and it meets the rule's conditions."""
+    parts = []
+    for m in rules.meetings:
+        ok = facts["level"].isin(m.levels)
+        if m.min_full_members is not None:
+            full = facts["full_members"]
+            ok &= (full.isna() | (full >= m.min_full_members)).fillna(True).astype(bool)
+        if m.has_groups:
+            ok &= facts["has_groups"]
+        parts.append(pd.DataFrame({"org_id": facts.loc[ok, "org_id"].to_numpy(),
+                                   "kind": m.kind}))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(
+        {"org_id": pd.Series(dtype="str"), "kind": pd.Series(dtype="str")})
+
+
+def _facts_of(ds: Dataset, rules: HealthRules, year: int, totals: pd.DataFrame
+              ) -> pd.DataFrame:
+    orgs = branches(ds, rules.branch_levels)
+    mem = members(ds)
+    mem = mem[mem["join_year"].isna() | (mem["join_year"] <= year)]
+    full = (~mem["probationary"]).groupby(mem["org_id"]).sum()
+    return branch_facts(orgs, full, totals, rules)
+
+
 def _resolve(ds: Dataset, rules, year) -> tuple[HealthRules, int]:
     rules = resolve_rules(rules)
     if year is None:
@@ -153,7 +219,8 @@ def _resolve(ds: Dataset, rules, year) -> tuple[HealthRules, int]:
 
 def compliance(ds: Dataset, *, rules: HealthRules | str | None = None, year: int | None = None,
                as_of: pd.Timestamp | str | None = None,
-               totals: pd.DataFrame | None = None) -> pd.DataFrame:
+               totals: pd.DataFrame | None = None,
+               facts: pd.DataFrame | None = None) -> pd.DataFrame:
     """Required, held and missing meetings per branch, kind and period.
 
     Parameters
@@ -168,6 +235,9 @@ def compliance(ds: Dataset, *, rules: HealthRules | str | None = None, year: int
     totals : DataFrame, optional
         :func:`activity_totals` of the year's activities, if already computed (by a
         context or the Dask engine); by default computed from ``ds``.
+    facts : DataFrame, optional
+        :func:`branch_facts` of the branches, if already computed; by default from ``ds``.
+        Only the rules that apply to a branch (:func:`applicable_rules`) get rows.
 
     Returns
     -------
@@ -180,13 +250,13 @@ def compliance(ds: Dataset, *, rules: HealthRules | str | None = None, year: int
     periods = period_table(rules, year)
     if as_of is not None:
         periods = periods[periods["period_start"] <= pd.Timestamp(as_of)]
-    orgs = branches(ds, rules.branch_levels)[["org_id", "level"]]
-    # which (kind, level) pairs apply
-    applies = pd.DataFrame([(m.kind, lv) for m in rules.meetings for lv in m.levels],
-                           columns=["kind", "level"]).drop_duplicates()
-    grid = orgs.merge(applies, on="level").merge(periods.drop(columns="levels"), on="kind")
     if totals is None:
         totals = activity_totals(year_activities(ds, rules, year))
+    if facts is None:
+        facts = _facts_of(ds, rules, year, totals)
+    applies = applicable_rules(facts, rules)
+    grid = facts[["org_id", "level"]].merge(applies, on="org_id").merge(
+        periods.drop(columns="levels"), on="kind")
     steps = {m.kind: 12 // FREQUENCIES[m.frequency] for m in rules.meetings}
     step = totals["kind"].map(steps).astype("int64")
     per = totals.assign(period_no=((totals["month"] - 1) // step + 1).astype("int64"))

@@ -163,10 +163,11 @@ class HealthContext:
 
     def member_aggregates(self):
         """:class:`~pbkit.health.membership.MemberAggregates` of :meth:`members`."""
-        from pbkit.health.membership import member_aggregates
+        from pbkit.health.membership import activist_counts, member_aggregates
 
         return self._get("member_aggregates", lambda: member_aggregates(
-            self.members(), self.year, self.rules))
+            self.members(), self.year, self.rules,
+            activists=activist_counts(self.ds.people, self.branch_ids())))
 
     def migrant_members(self) -> pd.DataFrame:
         """Migrant members of the branches: ``person_id, org_id, destination,
@@ -216,12 +217,26 @@ class HealthContext:
         return self._get("unsolved_visits", build)
 
     # ---- meetings ---------------------------------------------------------------------
+    def branch_facts(self) -> pd.DataFrame:
+        """Full members and party groups per branch
+        (:func:`~pbkit.health.compliance.branch_facts`), from the member aggregates and the
+        year's meeting totals (both engine-contract tables)."""
+        from pbkit.health.compliance import branch_facts
+
+        def build():
+            sums = self.member_aggregates().sums
+            full = (sums["one"] - sums["probationary"]) if len(sums) else pd.Series(
+                dtype="float64")
+            return branch_facts(self.branches(), full, self.activity_totals(), self.rules)
+        return self._get("branch_facts", build)
+
     def compliance(self) -> pd.DataFrame:
         from pbkit.health.compliance import compliance
 
         return self._get("compliance", lambda: compliance(
             self.ds, rules=self.rules, year=self.year,
-            as_of=self.as_of if self.due_only else None, totals=self.activity_totals()))
+            as_of=self.as_of if self.due_only else None, totals=self.activity_totals(),
+            facts=self.branch_facts()))
 
     def compliance_summary(self) -> pd.DataFrame:
         from pbkit.health.compliance import compliance_summary

@@ -26,11 +26,13 @@ labels in the report language, through :func:`pbkit.export.write_xlsx` (no formu
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pbkit.data.dataset import Dataset
@@ -44,13 +46,14 @@ from pbkit.health.scorecard import (
     score_context,
 )
 
-__all__ = ["HealthReport", "health_report", "report_from_context", "VIEW_ORDER", "CODE_COLUMNS", "display_frame",
+__all__ = ["HealthReport", "health_report", "report_from_context", "VIEW_ORDER", "CODE_COLUMNS",
+           "CODE_LIST_COLUMNS", "ORG_COLUMNS", "display_frame", "org_display_names",
            "calendar_long", "LazyViews"]
 
 # Views in report order (sheet order of the workbook).
 VIEW_ORDER: tuple[str, ...] = (
     "compliance_summary", "compliance", "calendar", "perfunctory",
-    "membership", "age_pyramid", "education", "development", "migrant_contact",
+    "membership", "age_pyramid", "education", "development", "pipeline", "migrant_contact",
     "scorecard", "scorecard_items", "scorecard_evidence",
     "weak_branches", "weak_flags", "weak_indicators", "anomalies", "rectification",
     "fairness_villages", "fairness_summary", "neglected",
@@ -59,7 +62,11 @@ VIEW_ORDER: tuple[str, ...] = (
 # Columns holding codes that are shown with a display label in spreadsheets.
 CODE_COLUMNS = ("kind", "frequency", "item", "flag", "reason", "level", "gender",
                 "education", "status", "metric", "measure", "indicator", "driver_1",
-                "driver_2", "driver_3", "driver_4", "driver_5")
+                "driver_2", "driver_3", "driver_4", "driver_5", "problem")
+# Columns holding several codes joined by ";" (each shown with its label).
+CODE_LIST_COLUMNS = ("flags", "checks_failed")
+# Columns holding an organisation id (shown as the organisation's display name).
+ORG_COLUMNS = ("org_id", "parent_id", "target_id")
 
 
 def calendar_long(ctx: HealthContext) -> pd.DataFrame:
@@ -130,9 +137,18 @@ class HealthReport:
     views: Mapping[str, pd.DataFrame]
     scores: ScorecardResult
     meta: Mapping[str, Any] = field(default_factory=dict)
+    org_names: Mapping[str, str] = field(default_factory=dict)
 
     def view(self, name: str) -> pd.DataFrame:
         return self.views[name]
+
+    def display(self, name: str, lang: str | None = None) -> pd.DataFrame:
+        """View ``name`` for the screen (:func:`display_frame` with the organisations'
+        display names and ``text=True``): headers, codes and yes/no in ``lang``, shares
+        as %, missing as —, no codes or ids."""
+        frame = self.scores.totals if name == "scorecard" else self.views[name]
+        return display_frame(frame, lang or self.meta.get("lang"), names=self.org_names,
+                             text=True)
 
     def json_views(self) -> tuple[str, ...]:
         """Views written to JSON: all but ``scorecard_evidence``, whose rows are already
@@ -197,29 +213,106 @@ class HealthReport:
                 frame = self.scores.totals
             elif name == "scorecard_evidence":
                 frame = self.scores.evidence_frame(lang=lang)
-            sheets[names[name]] = display_frame(frame, lang)
+            sheets[names[name]] = display_frame(frame, lang, names=self.org_names)
         return write_xlsx(sheets, path)
 
 
-def display_frame(frame: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
+def org_display_names(orgs: pd.DataFrame) -> dict[str, str]:
+    """``org_id -> display name`` of every organisation: its ``name_code`` (a readable
+    pseudonym such as 东山村) when recorded, else the id.
+
+    >>> org_display_names(pd.DataFrame({"org_id": ["T01-V01", "T01-V02"],
+    ...                                 "name_code": ["东山村", None]}))
+    {'T01-V01': '东山村', 'T01-V02': 'T01-V02'}
+    """
+    names = orgs["name_code"] if "name_code" in orgs else pd.Series(index=orgs.index,
+                                                                  dtype=object)
+    out = {}
+    for oid, name in zip(orgs["org_id"], names):
+        if isinstance(oid, str):
+            out[oid] = name if isinstance(name, str) and name.strip() else oid
+    return out
+
+
+def _is_share(col: str) -> bool:
+    """Columns holding a share 0..1 (shown as a percentage on screen)."""
+    return ("share" in col or col.endswith("_rate") or col.endswith("coverage")
+            or col in ("completion", "min_attendance"))
+
+
+def _as_text(series: pd.Series, col: str) -> pd.Series:
+    """Screen text of a numeric column: shares as %, whole numbers as integers, other
+    numbers with at most one decimal, missing as —."""
+    def fmt(v):
+        if v is None or v is pd.NA or (isinstance(v, float) and np.isnan(v)):
+            return "—"
+        if _is_share(col):
+            return f"{float(v):.0%}"
+        if float(v).is_integer():
+            return f"{int(v)}"
+        return f"{float(v):.1f}"
+    return series.astype(object).map(fmt)
+
+
+def display_frame(frame: pd.DataFrame, lang: str | None = None,
+                  names: Mapping[str, str] | None = None, *, text: bool = False
+                  ) -> pd.DataFrame:
     """A copy of ``frame`` for people: code values and column names replaced by labels in
-    ``lang`` (``health.code.*`` and ``health.col.*`` catalog keys; unknown codes kept).
+    ``lang`` (``health.code.*`` and ``health.col.*`` catalog keys; unknown codes kept),
+    lists of codes (``flags``, ``checks_failed``) shown label by label, yes/no columns in
+    words, and organisation ids shown by their display names (``names``, see
+    :func:`org_display_names`; ``org_id`` is then headed "支部"/"Branch"). With
+    ``text=True`` (for the screen; spreadsheets keep real numbers) numbers become text:
+    shares as %, counts as integers, missing as —.
 
     >>> display_frame(pd.DataFrame({"kind": ["party_lesson"]}), "zh").to_dict("list")
     {'会议类型': ['党课']}
+    >>> display_frame(pd.DataFrame({"org_id": ["T01-V01"], "weak": [True],
+    ...     "flags": ["missed_meetings;ageing"]}), "zh", names={"T01-V01": "东山村"}).iloc[0].tolist()
+    ['东山村', '是', '组织生活不经常、党员队伍老化']
     """
-    from pbkit.i18n import has_key, t
+    from pbkit.i18n import has_key, resolve_lang, t
+
+    def label(code):
+        key = f"health.code.{code}"
+        return t(key, lang=lang) if isinstance(code, str) and has_key(key) else code
+
+    sep = "、" if resolve_lang(lang) == "zh" else ", "
+    yes_no = {True: t("common.yes", lang=lang), False: t("common.no", lang=lang)}
+
+    def org_name(v):
+        return (names or {}).get(v, label(v) if v == "ALL" else v)
+
+    def words(v):
+        return yes_no[bool(v)] if isinstance(v, (bool, np.bool_)) else v
 
     out = frame.copy()
+    renamed = {}
     for col in out.columns:
-        if col in CODE_COLUMNS and (out[col].dtype == object or str(out[col].dtype) == "str"):
-            codes = out[col].dropna().unique()
-            labels = {c: t(f"health.code.{c}", lang=lang) for c in codes
-                      if isinstance(c, str) and has_key(f"health.code.{c}")}
-            if labels:
-                out[col] = out[col].astype(object).map(lambda v, m=labels: m.get(v, v))
+        series = out[col]
+        textual = series.dtype == object or str(series.dtype) == "str"
+        if col in CODE_COLUMNS and textual:
+            labels = {c: label(c) for c in series.dropna().unique()}
+            out[col] = series.astype(object).map(lambda v, m=labels: m.get(v, v))
+        elif col == "drivers" and textual:  # "share_old (+1.85); ..." -> labels
+            out[col] = series.astype(object).map(
+                lambda v: re.sub(r"[a-z][a-z0-9_]+", lambda m: str(label(m.group(0))), v)
+                if isinstance(v, str) else v)
+        elif col in CODE_LIST_COLUMNS and textual:
+            out[col] = series.astype(object).map(
+                lambda v: sep.join(str(label(c)) for c in v.split(";") if c)
+                if isinstance(v, str) else v)
+        elif col in ORG_COLUMNS and textual:
+            out[col] = series.astype(object).map(org_name)
+            if col == "org_id" and names:
+                renamed[col] = "org_name"
+        elif pd.api.types.is_bool_dtype(series.dtype):
+            out[col] = series.astype(object).map(words)
+        elif text and pd.api.types.is_numeric_dtype(series.dtype):
+            out[col] = _as_text(series, col)
+    cols = [renamed.get(c, c) for c in out.columns]
     out.columns = [t(f"health.col.{c}", lang=lang) if has_key(f"health.col.{c}") else c
-                   for c in out.columns]
+                   for c in cols]
     return out
 
 
@@ -281,6 +374,7 @@ def report_from_context(ctx: HealthContext, *, rules: HealthRules | str | Path |
         "age_pyramid": ms.age_pyramid,
         "education": ms.education,
         "development": ms.development,
+        "pipeline": ms.pipeline,
         "migrant_contact": migrants,
         "scorecard": scores.totals,
         "scorecard_items": scores.items,
@@ -311,4 +405,5 @@ def report_from_context(ctx: HealthContext, *, rules: HealthRules | str | Path |
         "mean_score": round(float(totals.mean()), 2) if len(totals) else None,
         "weak_branches": int(weak.branches["weak"].sum()),
     }
-    return HealthReport(views=LazyViews(views), scores=scores, meta=meta)
+    return HealthReport(views=LazyViews(views), scores=scores, meta=meta,
+                        org_names=org_display_names(ctx.ds.orgs))

@@ -3,19 +3,25 @@
 The rules are data. ``pbkit/health/rules.yaml`` ships the default table (three meetings
 and one lesson, the monthly activity day, the yearly organisation-life meeting and
 democratic appraisal, recruitment targets, the migrant six-month rule, weak-branch
-thresholds). A user can pass their own file; sections left out keep the default values.
+thresholds), each with its basis (:class:`Basis`: the instrument, year and status, or the
+local practice it comes from). A user can pass their own file; sections left out keep the default values.
 A malformed file raises :class:`pbkit.errors.ConfigError` naming the file, the line and
 the field.
 
 >>> rules = load_rules()
 >>> [(m.kind, m.frequency, m.required_per_year) for m in rules.meetings][:3]
 [('general_meeting', 'quarterly', 4), ('committee_meeting', 'monthly', 12), ('group_meeting', 'monthly', 12)]
->>> rules.development.target_min, rules.migrant.contact_months
-(3, 6)
+>>> rules.meeting("committee_meeting").min_full_members, rules.meeting("group_meeting").has_groups
+(7, True)
+>>> rules.development.target_min is None, rules.migrant.contact_months
+(True, 6)
+>>> rules.basis("meetings.general_meeting").instrument
+'zhibu_tiaoli_2018'
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
@@ -27,6 +33,10 @@ from pbkit.health.yamlconf import LocatedYaml
 __all__ = [
     "FREQUENCIES",
     "WEAK_FLAGS",
+    "INSTRUMENTS",
+    "BASIS_STATUSES",
+    "Basis",
+    "PartyGroups",
     "MeetingRule",
     "Perfunctory",
     "Development",
@@ -47,9 +57,49 @@ DEFAULT_RULES_PATH = Path(__file__).with_name("rules.yaml")
 # frequency -> periods per year
 FREQUENCIES: dict[str, int] = {"monthly": 12, "quarterly": 4, "half_yearly": 2, "yearly": 1}
 
-# Rule-based weak-branch flags, in display order (one place; weak.py computes them).
-WEAK_FLAGS: tuple[str, ...] = ("missed_meetings", "no_new_members", "ageing", "low_coverage",
-                               "migrant_out_of_contact", "perfunctory", "low_score")
+# Rule-based signals of the weak-branch view, in display order (one place; weak.py
+# computes them).
+WEAK_FLAGS: tuple[str, ...] = ("missed_meetings", "development_stalled", "ageing",
+                               "low_coverage", "migrant_out_of_contact", "perfunctory",
+                               "low_score")
+
+# The instruments a rule may name as its basis: short key -> (title, year). The same keys
+# are used by the lesson texts (one shape of ``basis`` across the project).
+INSTRUMENTS: dict[str, tuple[str, int | None]] = {
+    "dangzhang": ("中国共产党章程", 2022),
+    "zhibu_tiaoli_2018": ("中国共产党支部工作条例（试行）", 2018),
+    "nongcun_jiceng_tiaoli_2019": ("中国共产党农村基层组织工作条例", 2019),
+    "fazhan_dangyuan_xize_2014": ("中国共产党发展党员工作细则", 2014),
+    "dangyuan_jiaoyu_tiaoli_2019": ("中国共产党党员教育管理工作条例", 2019),
+    "dibao_banfa_2021": ("最低生活保障审核确认办法", 2021),
+    "cunweihui_zuzhifa": ("中华人民共和国村民委员会组织法", None),
+    "minfadian": ("中华人民共和国民法典", 2020),
+    "renmin_tiaojie_fa": ("中华人民共和国人民调解法", 2010),
+    "tudi_guanli_fa": ("中华人民共和国土地管理法", None),
+}
+# national: the instrument states it; local_practice: some localities do it (with the field
+# report); example: a setting pbkit chose for analysis.
+BASIS_STATUSES: tuple[str, ...] = ("national", "local_practice", "example")
+_SEED_RE = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
+
+
+@dataclass(frozen=True)
+class Basis:
+    """What a rule stands on: ``status`` (national, local_practice or example), the
+    ``instrument`` key of :data:`INSTRUMENTS`, ``article`` (only where checked), ``year``,
+    the field-report ``seed`` of a local practice and a ``note`` (待核 where unsure)."""
+
+    status: str
+    instrument: str | None = None
+    article: str | None = None
+    year: int | None = None
+    seed: str | None = None
+    note: str | None = None
+
+    @property
+    def title(self) -> str | None:
+        """Full title of the instrument (``None`` when no instrument is named)."""
+        return INSTRUMENTS[self.instrument][0] if self.instrument else None
 
 
 @dataclass(frozen=True)
@@ -65,6 +115,9 @@ class MeetingRule:
     times: int
     levels: tuple[str, ...]
     min_attendance: float
+    min_full_members: int | None = None   # applies only to branches with this many full members
+    has_groups: bool | None = None        # True: applies only to branches with party groups
+    basis: Basis | None = None
 
     @property
     def periods(self) -> int:
@@ -87,11 +140,25 @@ class Perfunctory:
 
 
 @dataclass(frozen=True)
+class PartyGroups:
+    """How pbkit tells whether a branch has party groups (the data has no such column):
+    recorded group meetings, or at least ``assume_from_full_members`` full members
+    (``None``: records only)."""
+
+    assume_from_full_members: int | None = None
+
+
+@dataclass(frozen=True)
 class Development:
-    target_min: int = 3
-    target_max: int = 5
-    levels: tuple[str, ...] = ("village", "community")
-    window_years: int = 3
+    """Member-development pipeline settings. ``target_min``/``target_max``: an optional
+    local target of new members per branch and year (``None``: no target)."""
+
+    target_min: int | None = None
+    target_max: int | None = None
+    levels: tuple[str, ...] = ("village", "community", "enterprise", "school", "organ")
+    window_years: int = 5
+    probation_years: int = 1
+    young_age: int = 35
 
 
 @dataclass(frozen=True)
@@ -115,6 +182,7 @@ class WeakFlag:
 @dataclass(frozen=True)
 class Weak:
     flags: tuple[tuple[str, WeakFlag], ...]
+    attention_min_signals: int = 3
     anomaly_contamination: float = 0.1
     anomaly_drivers: int = 3
     random_state: int = 0
@@ -141,7 +209,14 @@ class HealthRules:
     migrant: Migrant
     weak: Weak
     fairness: Fairness
+    party_groups: PartyGroups = PartyGroups()
+    bases: tuple[tuple[str, Basis], ...] = ()
     source: str = ""
+
+    def basis(self, name: str) -> Basis | None:
+        """The basis of a rule: ``meetings.<kind>``, a section name (``development``,
+        ``migrant`` ...) or ``weak.<flag>``; ``None`` when the file gives none."""
+        return dict(self.bases).get(name)
 
     def meeting(self, kind: str) -> MeetingRule:
         for rule in self.meetings:
@@ -154,9 +229,11 @@ class HealthRules:
         return tuple(m.kind for m in self.meetings)
 
 
-_TOP_KEYS = ("version", "branch_levels", "meetings", "perfunctory", "development",
-             "membership", "migrant", "weak", "fairness")
-_MEETING_KEYS = ("kind", "frequency", "times", "levels", "min_attendance")
+_TOP_KEYS = ("version", "branch_levels", "meetings", "party_groups", "perfunctory",
+             "development", "membership", "migrant", "weak", "fairness")
+_MEETING_KEYS = ("kind", "frequency", "times", "levels", "min_attendance", "applies_if",
+                 "basis")
+_BASIS_KEYS = ("instrument", "article", "year", "status", "seed", "note")
 
 # section -> field -> (reader, options); the one description of every scalar field
 _SECTIONS: dict[str, tuple[type, dict[str, tuple[str, dict[str, Any]]]]] = {
@@ -169,11 +246,16 @@ _SECTIONS: dict[str, tuple[type, dict[str, tuple[str, dict[str, Any]]]]] = {
         "bundled_kinds": ("integer", {"low": 2, "high": len(ACTIVITY_KINDS)}),
         "bundled_share": ("number", {"low": 0.0, "high": 1.0}),
     }),
+    "party_groups": (PartyGroups, {
+        "assume_from_full_members": ("integer", {"low": 1, "high": 100000}),
+    }),
     "development": (Development, {
         "target_min": ("integer", {"low": 0, "high": 1000}),
         "target_max": ("integer", {"low": 0, "high": 1000}),
         "levels": ("choices", {"choices": ORG_LEVELS}),
         "window_years": ("integer", {"low": 1, "high": 50}),
+        "probation_years": ("integer", {"low": 1, "high": 10}),
+        "young_age": ("integer", {"low": 18, "high": 120}),
     }),
     "membership": (Membership, {
         "old_age": ("integer", {"low": 18, "high": 120}),
@@ -189,25 +271,82 @@ _SECTIONS: dict[str, tuple[type, dict[str, tuple[str, dict[str, Any]]]]] = {
     }),
 }
 
+# fields a rule file may set to null (no target; no assumed party groups)
+_NULLABLE = ("target_min", "target_max", "assume_from_full_members")
+
 _FLAG_RANGES: dict[str, tuple[float, float]] = {
-    "missed_meetings": (0.0, 1.0), "no_new_members": (0, 100), "ageing": (0.0, 1.0),
+    "missed_meetings": (0.0, 1.0), "development_stalled": (1, 100), "ageing": (0.0, 1.0),
     "low_coverage": (0.0, 1.0), "migrant_out_of_contact": (0.0, 1.0), "perfunctory": (1, 100),
     "low_score": (0, 100),
 }
 
 
-def _read_section(doc: LocatedYaml, raw: Any, name: str, base: Any) -> Any:
+def read_basis(doc: LocatedYaml, raw: Any, path: tuple) -> Basis:
+    """Validate a ``basis`` mapping (the one shape for every rule of the project).
+
+    ``status`` is required; a national rule names a known ``instrument`` and its ``year``;
+    a local practice or example names its field-report ``seed`` or says why in ``note``.
+    ``article`` is given only where checked. Errors name the file, line and field.
+
+    >>> from pbkit.health.yamlconf import LocatedYaml
+    >>> doc = LocatedYaml.from_text("b: {status: national, instrument: dangzhang}", "x.yaml")
+    >>> try:
+    ...     read_basis(doc, doc.data["b"], ("b",))
+    ... except Exception as exc:
+    ...     print(exc.params["field"])
+    b.year
+    """
+    entry = doc.mapping(raw, path, allowed=_BASIS_KEYS, required=("status",))
+    status = doc.choice(entry["status"], (*path, "status"), BASIS_STATUSES)
+    if status == "national":
+        for key in ("instrument", "year"):
+            if key not in entry:
+                doc.fail("health.err.field_missing", (*path, key))
+    elif "seed" not in entry and "note" not in entry:
+        doc.fail("health.err.field_missing", (*path, "note"))
+    instrument = (doc.choice(entry["instrument"], (*path, "instrument"), INSTRUMENTS)
+                  if "instrument" in entry else None)
+    year = (doc.integer(entry["year"], (*path, "year"), low=1921, high=2100)
+            if "year" in entry else None)
+    seed = doc.text(entry["seed"], (*path, "seed")) if "seed" in entry else None
+    if seed is not None and not _SEED_RE.match(seed):
+        doc.fail("health.err.basis_seed", (*path, "seed"), value=seed)
+    article = doc.text(str(entry["article"]), (*path, "article")) if "article" in entry \
+        else None
+    note = doc.text(entry["note"], (*path, "note")) if "note" in entry else None
+    return Basis(status, instrument, article, year, seed, note)
+
+
+def _read_section(doc: LocatedYaml, raw: Any, name: str, base: Any,
+                  bases: dict[str, Basis]) -> Any:
     cls, spec = _SECTIONS[name]
-    mapping = doc.mapping(raw, (name,), allowed=spec)
+    mapping = doc.mapping(raw, (name,), allowed=(*spec, "basis"))
     values = {}
     for key, value in mapping.items():
+        if key == "basis":
+            bases[name] = read_basis(doc, value, (name, key))
+            continue
+        if value is None and key in _NULLABLE:
+            values[key] = None
+            continue
         reader, opts = spec[key]
         values[key] = getattr(doc, reader)(value, (name, key), **opts)
     return replace(base, **values)
 
 
-def _read_meetings(doc: LocatedYaml, raw: Any, branch_levels: tuple[str, ...]
-                   ) -> tuple[MeetingRule, ...]:
+def _read_applies_if(doc: LocatedYaml, raw: Any, path: tuple) -> dict[str, Any]:
+    entry = doc.mapping(raw, path, allowed=("min_full_members", "has_groups"))
+    out: dict[str, Any] = {}
+    if "min_full_members" in entry:
+        out["min_full_members"] = doc.integer(entry["min_full_members"],
+                                              (*path, "min_full_members"), low=1, high=100000)
+    if "has_groups" in entry:
+        out["has_groups"] = doc.boolean(entry["has_groups"], (*path, "has_groups"))
+    return out
+
+
+def _read_meetings(doc: LocatedYaml, raw: Any, branch_levels: tuple[str, ...],
+                   bases: dict[str, Basis]) -> tuple[MeetingRule, ...]:
     items = doc.sequence(raw, ("meetings",), min_len=1)
     out: list[MeetingRule] = []
     seen: set[str] = set()
@@ -224,25 +363,38 @@ def _read_meetings(doc: LocatedYaml, raw: Any, branch_levels: tuple[str, ...]
                   if "levels" in entry else branch_levels)
         min_att = doc.number(entry.get("min_attendance", 0.0), (*path, "min_attendance"),
                              low=0.0, high=1.0)
-        out.append(MeetingRule(kind, frequency, times, tuple(levels), min_att))
+        cond = (_read_applies_if(doc, entry["applies_if"], (*path, "applies_if"))
+                if "applies_if" in entry else {})
+        basis = read_basis(doc, entry["basis"], (*path, "basis")) if "basis" in entry else None
+        if basis is not None:
+            bases[f"meetings.{kind}"] = basis
+        out.append(MeetingRule(kind, frequency, times, tuple(levels), min_att,
+                               cond.get("min_full_members"), cond.get("has_groups"), basis))
     return tuple(out)
 
 
-def _read_weak(doc: LocatedYaml, raw: Any, base: Weak) -> Weak:
-    allowed = (*WEAK_FLAGS, "anomaly_contamination", "anomaly_drivers", "random_state")
+def _read_weak(doc: LocatedYaml, raw: Any, base: Weak, bases: dict[str, Basis]) -> Weak:
+    allowed = (*WEAK_FLAGS, "attention_min_signals", "anomaly_contamination",
+               "anomaly_drivers", "random_state", "basis")
     mapping = doc.mapping(raw, ("weak",), allowed=allowed)
     flags = dict(base.flags)
     extra: dict[str, Any] = {}
     for key, value in mapping.items():
         path = ("weak", key)
-        if key == "anomaly_contamination":
+        if key == "basis":
+            bases["weak"] = read_basis(doc, value, path)
+        elif key == "attention_min_signals":
+            extra[key] = doc.integer(value, path, low=1, high=len(WEAK_FLAGS))
+        elif key == "anomaly_contamination":
             extra[key] = doc.number(value, path, low=0.001, high=0.5)
         elif key == "anomaly_drivers":
             extra[key] = doc.integer(value, path, low=1, high=20)
         elif key == "random_state":
             extra[key] = doc.integer(value, path, low=0)
         else:
-            entry = doc.mapping(value, path, allowed=("threshold", "deadline_days"))
+            entry = doc.mapping(value, path, allowed=("threshold", "deadline_days", "basis"))
+            if "basis" in entry:
+                bases[f"weak.{key}"] = read_basis(doc, entry["basis"], (*path, "basis"))
             old = flags.get(key)
             low, high = _FLAG_RANGES[key]
             threshold = (doc.number(entry["threshold"], (*path, "threshold"), low=low, high=high)
@@ -269,20 +421,27 @@ def _parse(doc: LocatedYaml, base: HealthRules | None) -> HealthRules:
         base = HealthRules(meetings=(), branch_levels=(), perfunctory=Perfunctory(),
                            development=Development(), membership=Membership(),
                            migrant=Migrant(), weak=Weak(flags=()), fairness=Fairness())
+    bases = dict(base.bases)
+    if "meetings" in top:  # a new meeting table brings its own bases
+        bases = {k: v for k, v in bases.items() if not k.startswith("meetings.")}
     branch_levels = (doc.choices(top["branch_levels"], ("branch_levels",), ORG_LEVELS)
                      if "branch_levels" in top else base.branch_levels)
-    meetings = (_read_meetings(doc, top["meetings"], branch_levels)
+    meetings = (_read_meetings(doc, top["meetings"], branch_levels, bases)
                 if "meetings" in top else base.meetings)
     values: dict[str, Any] = {"branch_levels": tuple(branch_levels), "meetings": meetings,
                               "source": doc.file}
     for name in _SECTIONS:
         if name in top:
-            values[name] = _read_section(doc, top[name], name, getattr(base, name))
+            values[name] = _read_section(doc, top[name], name, getattr(base, name), bases)
     if "weak" in top:
-        values["weak"] = _read_weak(doc, top["weak"], base.weak)
+        values["weak"] = _read_weak(doc, top["weak"], base.weak, bases)
+    values["bases"] = tuple(bases.items())
     rules = replace(base, **values)
     dev = rules.development
-    if dev.target_max < dev.target_min:
+    if (dev.target_min is None) != (dev.target_max is None):
+        doc.fail("health.err.field_missing", ("development", "target_max" if
+                                              dev.target_max is None else "target_min"))
+    if dev.target_min is not None and dev.target_max < dev.target_min:
         doc.fail("health.err.field_order", ("development", "target_max"),
                  low=dev.target_min, high=dev.target_max)
     missing = [name for name in WEAK_FLAGS if name not in dict(rules.weak.flags)]

@@ -13,7 +13,7 @@ dataset), its parameters, its maximum points and how the measured value becomes 
   (value <= max) the value satisfies gives its points; none satisfied gives 0.
 
 A measure that does not apply to a branch (value NaN: no needy households, no migrant
-members, no recruitment target) gives full points. For every branch and item the result
+members, no meeting rule that applies to it) gives full points. For every branch and item the result
 keeps the evidence rows behind any point lost.
 
 >>> import pandas as pd
@@ -50,7 +50,7 @@ import pandas as pd
 from pbkit.data.dataset import Dataset
 from pbkit.data.schema import ACTIVITY_KINDS
 from pbkit.health.context import HealthContext
-from pbkit.health.rules import HealthRules
+from pbkit.health.rules import Basis, HealthRules, read_basis
 from pbkit.health.yamlconf import LocatedYaml
 
 __all__ = [
@@ -149,6 +149,25 @@ def _m_new_members(ctx: HealthContext, params: Mapping[str, Any]) -> MeasureResu
     return MeasureResult(value, ev.groupby("org_id").size(), ev.reset_index(drop=True))
 
 
+def _m_pipeline(ctx: HealthContext, params: Mapping[str, Any]) -> MeasureResult:
+    from pbkit.health.branches import ALL
+
+    pl = ctx.membership().pipeline
+    pl = pl[pl["org_id"] != ALL].set_index("org_id")
+    value = _ratio(pl["checks_passed"], pl["checks"])
+    count = (pl["checks"] - pl["checks_passed"]).astype("int64")
+    shown = {"new_member_in_window": "years_since_last_new",
+             "activists_in_training": "activists",
+             "probation_on_time": "probationary_overdue", "local_target": "new_in_window"}
+    rows = []
+    for org, failed in pl["checks_failed"].items():
+        for check in filter(None, str(failed).split(";")):
+            v = pl.at[org, shown[check]]
+            rows.append((org, check, None if pd.isna(v) else float(v)))
+    ev = pd.DataFrame(rows, columns=["org_id", "reason", "value"])
+    return MeasureResult(value, count[count > 0], ev)
+
+
 def _household_measure(ctx: HealthContext, flag: str) -> MeasureResult:
     stats = ctx.household_stats()
     value = _ratio(stats[flag], stats["needy"])
@@ -207,6 +226,10 @@ MEASURES: dict[str, Measure] = {m.name: m for m in (
     Measure("new_members", _m_new_members, {"years": ("integer", {"low": 1, "high": 50})},
             "mean new members per year over the window (villages with a target); problems = "
             "years below target_min"),
+    Measure("development_pipeline", _m_pipeline, {},
+            "share of the member-development pipeline checks passed (someone developed in "
+            "the window, activists in training, probation on time; a local target when "
+            "set); problems = failed checks"),
     Measure("one_on_one_coverage", _m_one_on_one, {},
             "share of needy households with an active one-on-one pair; problems = uncovered "
             "households"),
@@ -257,6 +280,7 @@ class ScoreItem:
     measure: str
     params: tuple[tuple[str, Any], ...]
     scoring: Scoring
+    basis: Basis | None = None
 
 
 @dataclass(frozen=True)
@@ -266,6 +290,7 @@ class Scorecard:
     items: tuple[ScoreItem, ...]
     total: float = 100.0
     source: str = ""
+    basis: Basis | None = None
 
     @classmethod
     def from_text(cls, text: str, file: str = "<scorecard>") -> Scorecard:
@@ -273,14 +298,16 @@ class Scorecard:
         return _parse(LocatedYaml.from_text(text, file))
 
 
-_ITEM_KEYS = ("item", "max_points", "measure", "params", "scoring")
+_ITEM_KEYS = ("item", "max_points", "measure", "params", "scoring", "basis")
 _ITEM_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 def _parse(doc: LocatedYaml) -> Scorecard:
     if doc.data is None:
         doc.fail("health.err.config_empty", ())
-    top = doc.mapping(doc.data, (), allowed=("version", "total", "items"), required=("items",))
+    top = doc.mapping(doc.data, (), allowed=("version", "total", "items", "basis"),
+                      required=("items",))
+    card_basis = read_basis(doc, top["basis"], ("basis",)) if "basis" in top else None
     if "version" in top:
         doc.integer(top["version"], ("version",), low=1, high=1)
     total = doc.number(top.get("total", 100), ("total",), low=1, high=10000)
@@ -305,11 +332,12 @@ def _parse(doc: LocatedYaml) -> Scorecard:
         params = tuple((k, getattr(doc, spec[k][0])(v, (*path, "params", k), **spec[k][1]))
                        for k, v in params_raw.items())
         scoring = _parse_scoring(doc, entry["scoring"], (*path, "scoring"), max_points)
-        out.append(ScoreItem(name, max_points, measure, params, scoring))
+        basis = read_basis(doc, entry["basis"], (*path, "basis")) if "basis" in entry else None
+        out.append(ScoreItem(name, max_points, measure, params, scoring, basis))
     added = sum(item.max_points for item in out)
     if not math.isclose(added, total, abs_tol=1e-6):
         doc.fail("health.err.points_total", ("items",), added=round(added, 4), total=total)
-    return Scorecard(items=tuple(out), total=total, source=doc.file)
+    return Scorecard(items=tuple(out), total=total, source=doc.file, basis=card_basis)
 
 
 def _parse_scoring(doc: LocatedYaml, raw: Any, path: tuple, max_points: float) -> Scoring:

@@ -1,4 +1,14 @@
-"""Weak-branch detection: rule-based flags, an unsupervised outlier view, a rectification list.
+"""Branches needing attention (需关注): rule-based signals, an outlier view, a draft
+rectification list.
+
+Which branches are weak and lax (软弱涣散) is a formal designation made by the party
+committee; this module only proposes where to look first. Each signal compares one
+indicator with a threshold of ``rules.yaml`` (section ``weak``, every threshold with its
+reason). A branch *needs attention* (column ``weak``) when at least
+``weak.attention_min_signals`` signals are raised (a failed 100-point assessment,
+``low_score``, is one of them): one or two signals are for the branch to act on, not for
+the township's short list. The
+outlier view (IsolationForest) is shown beside it and decides nothing.
 
 Indicators per branch (:data:`INDICATORS`; the direction says whether a higher value is
 worse, +1, or better, -1):
@@ -19,8 +29,9 @@ migrant_out_of_contact_share  +1   migrant members out of contact / migrant memb
 perfunctory_flags             +1   number of perfunctory-meeting flags
 ============================  ===  ==================================================
 
-Rule-based flags (:data:`FLAG_DEFS`) compare one indicator with the threshold of
-``rules.yaml`` (``weak`` section). The unsupervised view standardises the indicators
+Rule-based signals (:data:`FLAG_DEFS`) compare one indicator with the threshold of
+``rules.yaml`` (``weak`` section); ``development_stalled`` also needs an empty pipeline
+(no activist and no probationary member). The unsupervised view standardises the indicators
 (z = (x - mean) / std, missing values imputed with the column median), scores them with a
 scikit-learn ``IsolationForest`` (explicit ``random_state``) and names, for every branch,
 the indicators with the largest ``|z|`` as the drivers of its score.
@@ -46,6 +57,7 @@ __all__ = [
     "anomalies",
     "weak_branches",
     "rectification_list",
+    "needs_attention",
     "WeakResult",
     "weak_context",
 ]
@@ -69,7 +81,7 @@ INDICATORS: dict[str, int] = {
 # "<" below). The one table of how a rule-based flag is decided.
 FLAG_DEFS: dict[str, tuple[str, str]] = {
     "missed_meetings": ("missing_share", ">="),
-    "no_new_members": ("years_since_last_new", ">="),
+    "development_stalled": ("years_since_last_new", ">="),
     "ageing": ("share_old", ">="),
     "low_coverage": ("one_on_one_coverage", "<"),
     "migrant_out_of_contact": ("migrant_out_of_contact_share", ">="),
@@ -107,6 +119,10 @@ def indicators(ctx: HealthContext, scores: pd.DataFrame | None = None) -> pd.Dat
     for col in ("members", "new_per_year", "last_join_year", "years_since_last_new",
                 "share_old", "share_senior_high_plus"):
         out[col] = summ[col]
+    pl = ctx.membership().pipeline.set_index("org_id")
+    pl = pl[pl.index != ALL].reindex(ids)
+    out["probationary"] = pl["probationary"].fillna(0).astype("int64")
+    out["activists"] = pl["activists"]
     old = (summ["share_old"] * summ["members"]).round()
     out["old_members"] = old.fillna(0).astype("int64")
 
@@ -134,11 +150,12 @@ def indicators(ctx: HealthContext, scores: pd.DataFrame | None = None) -> pd.Dat
 
 def weak_flags(ctx: HealthContext, table: pd.DataFrame | None = None,
                scores: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Rule-based flags: ``org_id, flag, indicator, value, threshold, evidence``.
+    """Rule-based signals: ``org_id, flag, indicator, value, threshold, evidence``.
 
-    ``no_new_members`` is raised also for a branch with members but no recorded join year
-    (value NaN). Flags whose indicator does not apply (no needy households, no migrant
-    members, no score) are not raised.
+    ``development_stalled`` is raised when no member joined for ``threshold`` years (or
+    no member has a recorded join year) and nobody is in the pipeline (no probationary
+    member and no activist on record). Signals whose indicator does not apply (no needy
+    households, no migrant members, no score) are not raised.
     """
     from pbkit.i18n import t
 
@@ -151,12 +168,14 @@ def weak_flags(ctx: HealthContext, table: pd.DataFrame | None = None,
         x = table[col]
         hit = (x >= th) if op == ">=" else (x < th)
         hit = hit.fillna(False).astype(bool)
-        if flag == "no_new_members":
+        if flag == "development_stalled":
             hit |= x.isna() & table["members"].fillna(0).gt(0)
+            empty = table["probationary"].fillna(0).eq(0) & table["activists"].fillna(0).eq(0)
+            hit &= empty.astype(bool)
         sub = table[hit]
         for rec in sub.to_dict("records"):
             key = f"health.evidence.{flag}"
-            if flag == "no_new_members" and pd.isna(rec[col]):
+            if flag == "development_stalled" and pd.isna(rec[col]):
                 key += "_never"
             rows.append((rec["org_id"], flag, col, rec[col], th,
                          t(key, lang=ctx.lang, **_evidence_params(rec))))
@@ -187,6 +206,7 @@ def _evidence_params(rec: dict) -> dict:
         "coverage": _fmt(rec.get("one_on_one_coverage"), pct=True),
         "out": _fmt(rec.get("migrants_out")), "migrants": _fmt(rec.get("migrants")),
         "flags": _fmt(rec.get("perfunctory_flags")), "score": _fmt(rec.get("score_total")),
+        "probationary": _fmt(rec.get("probationary")), "activists": _fmt(rec.get("activists")),
     }
 
 
@@ -279,7 +299,9 @@ def weak_context(ctx: HealthContext, scores: pd.DataFrame | None = None) -> Weak
     summary = table[["org_id", "level"]].copy()
     per = flags.groupby("org_id")["flag"]
     summary["n_flags"] = summary["org_id"].map(per.size()).fillna(0).astype("int64")
-    summary["flags"] = summary["org_id"].map(per.agg(";".join)).fillna("")
+    joined = per.agg(";".join) if len(flags) else pd.Series(dtype=object)
+    summary["flags"] = summary["org_id"].map(joined).astype(object).where(
+        lambda x: x.notna(), "")
     if "score_total" in table:
         summary["score_total"] = table["score_total"].to_numpy()
     a = anom.set_index("org_id")
@@ -288,10 +310,9 @@ def weak_context(ctx: HealthContext, scores: pd.DataFrame | None = None) -> Weak
     summary["drivers"] = summary["org_id"].map(a["drivers"])
     official = ctx.ds.orgs.set_index("org_id")["weak_lax"]
     summary["weak_lax"] = summary["org_id"].map(official).astype("boolean")
-    summary["weak"] = (summary["n_flags"] > 0) | (
-        summary["is_outlier"] & summary["org_id"].map(a["weak_side"]).fillna(False).astype(bool))
-    summary = summary.sort_values(["n_flags", "anomaly_score", "org_id"],
-                                  ascending=[False, False, True], kind="stable",
+    summary["weak"] = needs_attention(summary, flags, ctx.rules)
+    summary = summary.sort_values(["weak", "n_flags", "anomaly_score", "org_id"],
+                                  ascending=[False, False, False, True], kind="stable",
                                   na_position="last").reset_index(drop=True)
     rect = _rectification(ctx, flags, summary, anom)
     ind_cols = ["org_id", "level", *INDICATORS] + (["score_total"] if "score_total" in table
@@ -300,26 +321,40 @@ def weak_context(ctx: HealthContext, scores: pd.DataFrame | None = None) -> Weak
                       branches=summary, rectification=rect)
 
 
+def needs_attention(summary: pd.DataFrame, flags: pd.DataFrame, rules: HealthRules
+                    ) -> pd.Series:
+    """Whether each branch of ``summary`` needs attention: at least
+    ``weak.attention_min_signals`` signals (a failed assessment, ``low_score``, counts as
+    one of them).
+
+    A single signal, or two, is for the branch to act on; the township's short list takes
+    branches whose problems are broad. ``flags`` is accepted for rule variants that weigh
+    particular signals.
+
+    >>> from pbkit.health.rules import load_rules
+    >>> s = pd.DataFrame({"org_id": ["A", "B", "C"], "n_flags": [1, 3, 2]})
+    >>> f = pd.DataFrame({"org_id": ["A", "B", "B", "B", "C", "C"],
+    ...     "flag": ["low_score", "ageing", "perfunctory", "low_coverage", "ageing",
+    ...              "low_coverage"]})
+    >>> needs_attention(s, f, load_rules()).tolist()
+    [False, True, False]
+    """
+    del flags
+    return (summary["n_flags"] >= rules.weak.attention_min_signals).astype(bool)
+
+
 def _rectification(ctx: HealthContext, flags: pd.DataFrame, summary: pd.DataFrame,
                    anom: pd.DataFrame) -> pd.DataFrame:
     from pbkit.i18n import t
 
     lang = ctx.lang
     rows = []
-    for rec in flags.to_dict("records"):
+    attention = set(summary.loc[summary["weak"], "org_id"])
+    for rec in flags[flags["org_id"].isin(attention)].to_dict("records"):
         days = ctx.rules.weak.flag(rec["flag"]).deadline_days
         rows.append((rec["org_id"], rec["flag"], t(f"health.flag.{rec['flag']}", lang=lang),
                      rec["evidence"], t(f"health.measure.{rec['flag']}", lang=lang),
                      ctx.as_of + pd.Timedelta(days=days)))
-    a = anom.set_index("org_id")
-    flagged = set(flags["org_id"])
-    outliers = summary[summary["is_outlier"] & ~summary["org_id"].isin(flagged)]
-    for org in outliers["org_id"]:
-        if not bool(a.loc[org, "weak_side"]):
-            continue
-        rows.append((org, "anomaly", t("health.flag.anomaly", lang=lang),
-                     t("health.evidence.anomaly", lang=lang, drivers=a.loc[org, "drivers"]),
-                     t("health.measure.anomaly", lang=lang), ctx.as_of + pd.Timedelta(days=90)))
     out = pd.DataFrame(rows, columns=["org_id", "problem", "problem_text", "evidence",
                                       "suggested_measure", "deadline"])
     out["deadline"] = pd.to_datetime(out["deadline"]).astype("datetime64[ns]")
@@ -332,11 +367,12 @@ def weak_branches(ds: Dataset, *, rules: HealthRules | str | None = None,
                   year: int | None = None, scorecard=None, lang: str | None = None
                   ) -> pd.DataFrame:
     """One row per branch: ``org_id, level, n_flags, flags, score_total, anomaly_score,
-    is_outlier, drivers, weak_lax, weak``; flagged branches first.
+    is_outlier, drivers, weak_lax, weak``; branches needing attention first.
 
-    ``weak_lax`` is the official weak-and-lax flag from ``orgs`` (missing if not recorded),
-    for comparing the detection with the official list; ``weak`` is the detection: any
-    rule-based flag, or an outlier whose drivers point to weakness.
+    ``flags`` lists the signals raised (their codes joined by ``;``; shown with labels by
+    :func:`pbkit.health.report.display_frame`); ``weak`` says whether the branch needs
+    attention (:func:`needs_attention`). ``weak_lax`` is the official weak-and-lax
+    designation from ``orgs`` (missing if not recorded), for comparison only.
 
     ``scorecard`` may be a scorecard (or path) to include ``low_score``; the default
     scorecard is used when ``None``.
@@ -352,8 +388,9 @@ def weak_branches(ds: Dataset, *, rules: HealthRules | str | None = None,
     ...     activities=pd.DataFrame({"activity_id": ["A1"], "org_id": "V1",
     ...         "kind": ["committee_meeting"], "date": ["2024-06-30"], "expected": 1,
     ...         "attended": 1}))
-    >>> weak_branches(ds).loc[0, "flags"]
-    'missed_meetings;no_new_members;ageing;low_score'
+    >>> row = weak_branches(ds).iloc[0]
+    >>> row["flags"], bool(row["weak"])
+    ('missed_meetings;development_stalled;ageing', True)
     """
     return _weak(ds, rules, year, scorecard, lang).branches
 
@@ -361,7 +398,7 @@ def weak_branches(ds: Dataset, *, rules: HealthRules | str | None = None,
 def rectification_list(ds: Dataset, *, rules: HealthRules | str | None = None,
                        year: int | None = None, scorecard=None, lang: str | None = None
                        ) -> pd.DataFrame:
-    """Rectification list: one row per problem of a flagged branch.
+    """Draft rectification list: one row per signal of a branch that needs attention.
 
     Columns: ``org_id, problem`` (flag code), ``problem_text``, ``evidence`` (what the
     data shows), ``suggested_measure`` (from the table of measures in zh/en,
@@ -374,12 +411,15 @@ def rectification_list(ds: Dataset, *, rules: HealthRules | str | None = None,
     >>> import pandas as pd
     >>> from pbkit.data.dataset import Dataset
     >>> ds = Dataset.from_frames(orgs=pd.DataFrame({"org_id": ["V1"], "level": ["village"]}),
+    ...     people=pd.DataFrame({"person_id": ["P1"], "org_id": "V1", "roles": ["member"],
+    ...         "gender": ["male"], "education": ["primary"], "birth_year": [1940],
+    ...         "join_year": [1970]}),
     ...     activities=pd.DataFrame({"activity_id": ["A1"], "org_id": "V1",
-    ...         "kind": ["committee_meeting"], "date": ["2024-06-30"], "expected": 5,
-    ...         "attended": 5}))
+    ...         "kind": ["general_meeting"], "date": ["2024-06-30"], "expected": 1,
+    ...         "attended": 1}))
     >>> rl = rectification_list(ds, lang="en")
-    >>> rl.loc[0, "problem"], str(rl.loc[0, "deadline"].date())
-    ('missed_meetings', '2024-09-28')
+    >>> rl["problem"].tolist()[:3], str(rl.loc[0, "deadline"].date())
+    (['missed_meetings', 'development_stalled', 'ageing'], '2024-09-28')
     """
     return _weak(ds, rules, year, scorecard, lang).rectification
 

@@ -141,28 +141,16 @@ def problem_profile(ds, lang: str | None = None) -> Chart:
 
 # ---------------------------------------------------------------- lesson 2
 def compliance_heatmap(ds, lang: str | None = None) -> Chart:
-    """Branches x meeting kinds, coloured by completion = 1 - missing / required."""
+    """Branches x meeting kinds, coloured by completion = 1 - missing / required
+    (:func:`pbkit.health.charts.compliance_heatmap`: cividis, a percentage in every cell,
+    branches by display name, grey "—" where a rule does not apply to the branch)."""
+    from pbkit.health.charts import compliance_heatmap as draw
+    from pbkit.health.report import org_display_names
     from pbkit.lessons.analyses import compliance_table
 
     lang = resolve_lang(lang)
     comp = compliance_table(ds, lang)
-    kinds = list(dict.fromkeys(comp["kind"]))
-    grid = comp.pivot_table(index="org_id", columns="kind", values="completion",
-                            aggfunc="mean").reindex(columns=kinds)
-    fig, ax = _figure((9.0, max(3.5, 0.32 * len(grid) + 1.5)))
-    with _drawing():
-        im = ax.imshow(grid.to_numpy(dtype=float), cmap="RdYlGn", vmin=0, vmax=1,
-                       aspect="auto")
-        ax.set_xticks(range(len(kinds)), [_label(k, lang) for k in kinds], rotation=30,
-                      ha="right")
-        ax.set_yticks(range(len(grid)), list(grid.index))
-        for (i, j), v in np.ndenumerate(grid.to_numpy(dtype=float)):
-            if np.isfinite(v):
-                ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=7)
-        bar = fig.colorbar(im, ax=ax, shrink=0.8)
-        bar.set_label(t("lessons.fig.completion", lang=lang))
-        _title(ax, "lessons.fig.compliance_heatmap", lang)
-    return Chart(fig)
+    return Chart(draw(comp, lang=lang, names=org_display_names(ds.orgs)))
 
 
 def calendar(ds, org_id: str, lang: str | None = None) -> Chart:
@@ -376,8 +364,8 @@ def age_pyramid_chart(ds, org_id: str = "ALL", lang: str | None = None) -> Chart
 
 
 def development_chart(ds, org_id: str = "ALL", lang: str | None = None) -> Chart:
-    """New members per year against the band of the health rules (a local example, not a
-    national quota; :mod:`pbkit.health.charts`)."""
+    """New members per year; a target band only when a local rule file sets one
+    (:mod:`pbkit.health.charts`)."""
     from pbkit.health.charts import development_chart as draw
     from pbkit.health.membership import development
 
@@ -408,11 +396,16 @@ def weak_indicators_chart(ds, lang: str | None = None) -> Chart:
     z = z.sort_index()
     fig, ax = _figure((10.0, max(3.5, 0.35 * len(z) + 2)))
     with _drawing():
-        im = ax.imshow(z.to_numpy(), cmap="RdYlGn_r", vmin=-2.5, vmax=2.5, aspect="auto")
+        # PuOr: a diverging scale readable with red-green colour-vision deficiency
+        im = ax.imshow(z.to_numpy(), cmap="PuOr_r", vmin=-2.5, vmax=2.5, aspect="auto")
         ax.set_xticks(range(len(cols)), [_label(c, lang) for c in cols],
                       rotation=35, ha="right")
         flagged = weak["weak"].reindex(z.index).fillna(False).astype(bool)
-        ax.set_yticks(range(len(z)), [f"{o} *" if f else o for o, f in zip(z.index, flagged)])
+        from pbkit.health.report import org_display_names
+
+        names = org_display_names(ds.orgs)
+        ax.set_yticks(range(len(z)), [f"{names.get(o, o)} *" if f else names.get(o, o)
+                                      for o, f in zip(z.index, flagged)])
         bar = fig.colorbar(im, ax=ax, shrink=0.8)
         bar.set_label(t("lessons.fig.zscore", lang=lang))
         _title(ax, "lessons.fig.weak", lang)

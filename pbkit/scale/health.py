@@ -169,15 +169,17 @@ def _part_people(part, rules, year, branch_ids) -> dict[str, Any]:
     """Everything the report needs of one people file: member aggregates of the branches,
     their migrant members, and members at home / away per organisation (perfunctory)."""
     from pbkit.health.branches import isin, members
-    from pbkit.health.membership import member_aggregates
+    from pbkit.health.membership import activist_counts, member_aggregates
 
-    every = members(Dataset(people=_typed("people", part, _PEOPLE_COLS)))
+    people = _typed("people", part, _PEOPLE_COLS)
+    every = members(Dataset(people=people))
     mem = every[isin(every["org_id"], branch_ids)]
     mem = mem[mem["join_year"].isna() | (mem["join_year"] <= year)].reset_index(drop=True)
     counts = pd.DataFrame({"org_id": every["org_id"],
                            "home": (~every["is_migrant"]).astype("int64"),
                            "away": every["is_migrant"].astype("int64")})
-    return {"aggs": member_aggregates(mem, year, rules),
+    return {"aggs": member_aggregates(mem, year, rules,
+                                      activists=activist_counts(people, branch_ids)),
             "migrants": mem[mem["is_migrant"]][["person_id", "org_id", "destination",
                                                 "last_contact", "dues_paid_until"]],
             "counts": counts.groupby("org_id").sum()}

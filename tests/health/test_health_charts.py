@@ -106,7 +106,8 @@ def test_every_health_chart_renders_in_chinese(tmp_path):
     figs.update(report_charts(rep.views, "V2", lang="zh"))
     figs["calendar"] = calendar_chart(meeting_calendar(ds, "V2", 2024), "V2", lang="zh")
     assert set(figs) == {"age_pyramid", "education", "development", "migrants",
-                         "probationary", "years_since_new", "compliance", "calendar"}
+                         "probationary", "years_since_new", "compliance", "compliance_grid",
+                         "calendar"}
     paths: list[Path] = []
 
     problems = _render_problems(lambda: paths.extend(save_charts(figs, tmp_path)))
@@ -127,3 +128,32 @@ def test_english_labels(tmp_path):
     assert legend == ["men", "women"]
     save_figure(figs["development"], tmp_path / "dev.png")
     assert (tmp_path / "dev.png").exists()
+
+
+def test_graded_charts_use_a_colour_blind_safe_scale_and_draw_zero():
+    from pbkit.health.charts import compliance_chart, compliance_heatmap, development_chart
+    from pbkit.health.compliance import compliance_summary
+
+    ds = known_dataset()
+    cal = calendar_chart(meeting_calendar(ds, "V3", 2024), "V3", lang="zh")
+    ax = cal.axes[0]
+    assert ax.images[0].get_cmap().name == "cividis"
+    texts = [t.get_text() for t in ax.texts]
+    assert "·" not in texts and set(texts) == {"0"}  # no meeting: drawn as 0, not a gap
+    summary = compliance_summary(ds, year=2024)
+    grid = compliance_heatmap(summary, lang="zh", names={"V3": "河湾村"})
+    gax = grid.axes[0]
+    assert gax.images[-1].get_cmap().name == "cividis"
+    rows = [t.get_text() for t in gax.get_yticklabels()]
+    assert "河湾村" in rows and "V3" not in rows
+    cells = [t.get_text() for t in gax.texts]
+    # V3 held nothing (0%); its committee and group meetings do not apply (—), nor E1's
+    # committee meeting (2 full members)
+    assert cells.count("—") == 3 and "0%" in cells and "100%" in cells
+    bars = compliance_chart(summary, "V3", lang="en")
+    assert {t.get_text() for t in bars.axes[0].texts} == {"0%"}
+    # no target band is drawn unless a local target is configured
+    rep = health_report(ds, year=2024, lang="en")
+    dev = development_chart(rep.views["development"], lang="en")
+    legend = [t.get_text() for t in dev.axes[0].get_legend().get_texts()]
+    assert not any("target" in t for t in legend)

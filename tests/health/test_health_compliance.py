@@ -16,6 +16,7 @@ from pbkit.health.compliance import (
     meeting_calendar,
     perfunctory,
 )
+from pbkit.health.rules import load_rules
 
 
 @pytest.fixture(scope="module")
@@ -49,10 +50,13 @@ def test_required_counts_follow_frequency_and_levels(ds):
     assert req == {"general_meeting": 4, "committee_meeting": 12, "group_meeting": 12,
                    "party_lesson": 4, "activity_day": 12, "org_life_meeting": 1,
                    "democratic_appraisal": 1}
-    # township T1 is no branch; V3 with no meeting at all still has rows, all missing
+    # township T1 is no branch; V3 with no meeting at all still has rows, all missing.
+    # V3 has 4 full members: no branch committee (under 7) and no party groups, so it owes
+    # no committee or group meeting (支部工作条例 2018): 4 + 4 + 12 + 1 + 1 = 22
     assert "T1" not in set(s["org_id"])
     v3 = s[s["org_id"] == "V3"]
-    assert v3["missing"].sum() == 46 and v3["held"].sum() == 0
+    assert v3["missing"].sum() == 22 and v3["held"].sum() == 0
+    assert not {"committee_meeting", "group_meeting"} & set(v3["kind"])
     assert v3["attendance_rate"].isna().all()
 
 
@@ -82,7 +86,7 @@ def test_attendance_rate_is_attended_over_expected():
 
 def test_as_of_leaves_out_periods_not_yet_due(ds):
     s = compliance_summary(ds, year=2024, as_of="2024-06-15")
-    row = _row(s, "V3", "committee_meeting")
+    row = _row(s, "V2", "committee_meeting")
     assert row["required"] == 6
     assert _row(s, "V3", "general_meeting")["required"] == 2
     # the yearly period has started: it is due
@@ -243,3 +247,51 @@ def test_missing_matches_brute_force(rows):
                 assert row["attendance_rate"] == pytest.approx(sum(att) / (3 * len(att)))
             else:
                 assert pd.isna(row["attendance_rate"])
+
+
+def _sized_branch(full: int, probationary: int = 0, group_meeting: bool = False) -> Dataset:
+    people = [{"person_id": f"P{i}", "org_id": "E1", "roles": "member", "gender": "male",
+               "education": "bachelor", "join_year": 2010} for i in range(full)]
+    people += [{"person_id": f"Q{i}", "org_id": "E1", "roles": "probationary_member",
+                "gender": "male", "education": "bachelor", "join_year": 2024}
+               for i in range(probationary)]
+    kinds = ["general_meeting"] + (["group_meeting"] if group_meeting else [])
+    return Dataset.from_frames(
+        orgs=pd.DataFrame({"org_id": ["E1"], "level": ["enterprise"]}),
+        people=pd.DataFrame(people), activities=pd.DataFrame(meetings("E1", kinds=kinds)))
+
+
+def test_branch_under_seven_full_members_owes_no_committee_meeting():
+    # 6 full + 2 probationary: 8 members but only 6 full ones -> no branch committee
+    small = compliance_summary(_sized_branch(6, 2), year=2024)
+    assert "committee_meeting" not in set(small["kind"])
+    assert small["missing"].sum() == 4 + 12 + 1 + 1  # lesson, activity day, org life, appraisal
+    big = compliance_summary(_sized_branch(7), year=2024)
+    assert _row(big, "E1", "committee_meeting")["required"] == 12
+
+
+def test_group_meeting_only_where_the_branch_has_party_groups():
+    assert "group_meeting" not in set(compliance_summary(_sized_branch(12), year=2024)["kind"])
+    # groups recorded (a group meeting held), or members many enough to assume them
+    recorded = compliance_summary(_sized_branch(12, group_meeting=True), year=2024)
+    assert _row(recorded, "E1", "group_meeting")["missing"] == 0
+    many = compliance_summary(_sized_branch(30), year=2024)
+    assert _row(many, "E1", "group_meeting")["missing"] == 12
+
+
+def test_branch_facts_and_a_rule_file_without_the_group_assumption(tmp_path):
+    from pbkit.health.compliance import branch_facts
+
+    orgs = pd.DataFrame({"org_id": ["A", "B", "C"], "level": "village"})
+    empty = pd.DataFrame({"org_id": [], "kind": [], "held": []})
+    facts = branch_facts(orgs, pd.Series({"A": 40, "B": 3}), empty, load_rules())
+    # C: no member on record, size unknown -> every rule applies
+    assert facts["has_groups"].tolist() == [True, False, True]
+    assert facts["full_members"].isna().tolist() == [False, False, True]
+    # a local rule file that relies on the records only
+    path = tmp_path / "r.yaml"
+    path.write_text("party_groups: {assume_from_full_members: null}\n", encoding="utf-8")
+    rules = load_rules(path)
+    assert rules.party_groups.assume_from_full_members is None
+    assert "group_meeting" not in set(compliance_summary(_sized_branch(40), rules=rules,
+                                                         year=2024)["kind"])

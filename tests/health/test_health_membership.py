@@ -36,7 +36,7 @@ def test_summary_per_branch(ds):
     assert v1["mean_age"] == pytest.approx(36.1)
     assert v1["share_old"] == pytest.approx(0.1)
     assert v1["share_senior_high_plus"] == pytest.approx(0.7)
-    assert v1["new_per_year"] == pytest.approx(3.0)
+    assert v1["new_per_year"] == pytest.approx(9 / 5)  # 9 new members over the 5-year window
     assert v1["years_since_last_new"] == 0
     v2 = s.loc["V2"]
     assert (v2["members"], v2["migrants"]) == (9, 2)
@@ -103,8 +103,21 @@ def test_education_mix_shares(ds):
     assert "unknown" not in v1.index
 
 
-def test_development_against_target(ds):
+def test_development_has_no_quota_by_default(ds):
+    # "3-5 new members per village a year" is one city's target in one field report, not a
+    # national rule: no target is applied unless a local rule file sets one
     dev = development(ds, year=2024)
+    assert set(dev["status"]) == {"no_target"}
+    assert dev["target_min"].isna().all() and dev["target_max"].isna().all()
+    v2 = dev[dev.org_id == "V2"]
+    assert v2[["year", "new_members"]].values.tolist()[-3:] == [[2022, 3], [2023, 3], [2024, 1]]
+
+
+def test_development_against_a_local_target(ds, tmp_path):
+    rules = tmp_path / "county-plan.yaml"
+    rules.write_text("development:\n  target_min: 3\n  target_max: 5\n  window_years: 3\n"
+                     "  levels: [village, community]\n", encoding="utf-8")
+    dev = development(ds, year=2024, rules=rules)
     v2 = dev[dev.org_id == "V2"]
     assert v2[["year", "new_members", "status"]].values.tolist() == [
         [2022, 3, "within"], [2023, 3, "within"], [2024, 1, "below"]]
@@ -131,5 +144,46 @@ def test_user_rules_change_the_target(tmp_path, ds):
 def test_structure_bundle(ds):
     ms = membership_structure(ds, year=2024)
     assert ms.year == 2024
-    assert set(ms.views()) == {"membership", "age_pyramid", "education", "development"}
+    assert set(ms.views()) == {"membership", "age_pyramid", "education", "development",
+                               "pipeline"}
     pd.testing.assert_frame_equal(ms.summary, membership_summary(ds, year=2024))
+
+
+def test_mean_age_from_age_bands_when_no_birth_year():
+    # the bundled data carries age bands only: the mean age must not be empty
+    ds = Dataset.from_frames(
+        orgs=pd.DataFrame({"org_id": ["V1"], "level": ["village"]}),
+        people=pd.DataFrame([person("P1", "V1", birth_year=None, age_band="60-69"),
+                             person("P2", "V1", birth_year=None, age_band="30-39"),
+                             person("P3", "V1", birth_year=None, age_band=None)]))
+    s = membership_summary(ds, year=2024).set_index("org_id")
+    assert s.loc["V1", "mean_age"] == pytest.approx((64.5 + 34.5) / 2)
+    assert s.loc["ALL", "mean_age"] == pytest.approx(49.5)
+
+
+def test_pipeline_stages_and_checks(ds):
+    from pbkit.health.membership import pipeline
+
+    pl = pipeline(ds, year=2024).set_index("org_id")
+    v1 = pl.loc["V1"]
+    # 10 members: 3 probationary (joined 2024, on time), 1 activist, 9 developed in 5 years
+    assert (v1["full_members"], v1["probationary"], v1["probationary_overdue"],
+            v1["activists"], v1["new_in_window"], v1["years_with_new"]) == (7, 3, 0, 1, 9, 3)
+    assert v1["new_young_share"] == pytest.approx(1.0)        # all born 1990-1992
+    assert v1["new_senior_high_share"] == pytest.approx(6 / 9)
+    assert v1["checks_failed"] == "" and v1["checks_passed"] == v1["checks"] == 3
+    v3 = pl.loc["V3"]
+    assert v3["checks_failed"] == "new_member_in_window;activists_in_training"
+    assert v3["years_since_last_new"] == 9
+
+
+def test_pipeline_finds_an_overdue_probationary_member():
+    from pbkit.health.membership import pipeline
+
+    ds = Dataset.from_frames(
+        orgs=pd.DataFrame({"org_id": ["V1"], "level": ["village"]}),
+        people=pd.DataFrame([person("P1", "V1", roles="probationary_member", join_year=2021),
+                             person("P2", "V1", roles="activist", join_year=None)]))
+    row = pipeline(ds, year=2024).set_index("org_id").loc["V1"]
+    assert row["probationary_overdue"] == 1
+    assert row["checks_failed"] == "probation_on_time"

@@ -33,7 +33,8 @@ def test_every_view_present(report):
         assert isinstance(report.views[name], pd.DataFrame), name
     assert report.meta["year"] == 2024
     assert report.meta["branches"] == 4 and report.meta["villages"] == 3
-    assert report.meta["weak_branches"] == 2
+    # only V3 needs attention: V2's one signal (migrants out of contact) is for V2 to act on
+    assert report.meta["weak_branches"] == 1
 
 
 def _check_scorecard_json(card):
@@ -76,9 +77,10 @@ def test_xlsx_has_cover_and_one_sheet_per_view(tmp_path, report):
     assert ("考核年度", 2024) in cover
     assert ("组织生活汇总", t("health.viewdesc.compliance_summary", lang="zh")) in cover
     header = [c.value for c in wb["百分制考核"][1]]
-    assert header == ["组织编号", "层级", "总分", "满分", "名次"]
+    # organisations shown by display name (here no name_code: the id) under "支部"
+    assert header == ["支部", "层级", "总分", "满分", "名次"]
     comp = [r for r in wb["组织生活汇总"].iter_rows(values_only=True)]
-    assert comp[0][:3] == ("组织编号", "层级", "会议类型")
+    assert comp[0][:3] == ("支部", "层级", "会议类型")
     assert ("V2", "村", "支委会") in {r[:3] for r in comp[1:]}
     # no formulas anywhere in the file
     with zipfile.ZipFile(out) as zf:
@@ -93,7 +95,7 @@ def test_xlsx_english_labels(tmp_path, report):
     assert wb.sheetnames[0] == "Cover"
     assert "Rectification list" in wb.sheetnames
     rows = list(wb["Scorecard evidence"].iter_rows(values_only=True))
-    assert rows[0] == ("Org", "Item", "Detail")
+    assert rows[0] == ("Branch", "Item", "Detail")
     v2 = [r for r in rows if r[0] == "V2" and r[1] == "three meetings and one lesson"]
     assert v2[0][2] == ("Kind=committee meeting; Period=2024-11; Required=1; Held=0; "
                         "Missing=1")
@@ -117,8 +119,8 @@ def test_cli_summary_and_xlsx(known_folder, tmp_path, capsys):
     assert code == 0
     assert captured.out.splitlines()[0] == (
         f"支部健康报告：{known_folder.name}，2024 年度（截至 2024-12-26）")
-    assert captured.out.splitlines()[1] == "支部 4 个，村（社区）3 个，平均得分 77.75，需关注支部 2 个"
-    assert "V3  得分 35.0" in captured.out
+    assert captured.out.splitlines()[1] == "支部 4 个，村（社区）3 个，平均得分 82.0，需关注支部 1 个"
+    assert "V3  得分 57.0" in captured.out
     assert out.exists() and openpyxl.load_workbook(out).sheetnames[0] == "封面"
 
 
@@ -208,7 +210,9 @@ def test_sparse_datasets_still_report(tmp_path):
                              "join_year": [2020]}))
     rep = health_report(no_meetings, lang="en")
     assert rep.meta["year"] == 2020  # from the join years: nothing else is dated
-    assert rep.scores.totals["total"].tolist() == [35.0]
+    # one member: no committee or group meetings owed; pipeline: joined in the window,
+    # activists not recorded in the data (check not applied), so 15 of 15
+    assert rep.scores.totals["total"].tolist() == [67.0]
     with pytest.raises(UsageError):
         health_report(Dataset.from_frames(
             orgs=pd.DataFrame({"org_id": ["V1"], "level": ["village"]})))
@@ -230,10 +234,10 @@ def test_bundled_sample_through_the_cli(capsys):
 def test_cli_charts_folder(known_folder, tmp_path, capsys):
     out = tmp_path / "charts"
     assert main(["health", str(known_folder), "--charts", str(out), "--lang", "en"]) == 0
-    assert f"Saved 7 charts in {out}" in capsys.readouterr().err
+    assert f"Saved 8 charts in {out}" in capsys.readouterr().err
     assert sorted(p.name for p in out.glob("*.png")) == [
-        "age_pyramid.png", "compliance.png", "development.png", "education.png",
-        "migrants.png", "probationary.png", "years_since_new.png"]
+        "age_pyramid.png", "compliance.png", "compliance_grid.png", "development.png",
+        "education.png", "migrants.png", "probationary.png", "years_since_new.png"]
 
 
 def test_official_weak_lax_column_and_big_village_share():
@@ -256,7 +260,7 @@ def test_official_weak_lax_column_and_big_village_share():
 def test_as_of_mid_year_review(known_folder, capsys):
     rep = health_report(known_dataset(), year=2024, as_of="2024-06-30", lang="en")
     comp = rep.views["compliance_summary"]
-    v3 = comp[(comp.org_id == "V3") & (comp.kind == "committee_meeting")].iloc[0]
+    v3 = comp[(comp.org_id == "V3") & (comp.kind == "activity_day")].iloc[0]
     assert (v3["required"], v3["missing"]) == (6, 6)
     # V2's missing November/December meetings are not due yet: full marks on the item
     v2 = rep.scores.branch("V2")["items"][0]
@@ -265,3 +269,27 @@ def test_as_of_mid_year_review(known_folder, capsys):
     assert main(["health", str(known_folder), "--as-of", "2024-13-45", "--lang", "en"]) == 2
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
         "pbkit health: invalid date '2024-13-45' (expected YYYY-MM-DD)")
+
+
+def test_display_tables_show_names_and_labels_not_codes():
+    from pbkit.data.sample import load_sample
+
+    rep = health_report(load_sample(), lang="zh")
+    wb = rep.display("weak_branches")
+    assert "org_id" not in wb.columns and "支部" in wb.columns
+    assert {"预警信号", "需关注", "已列为软弱涣散"} <= set(wb.columns)
+    assert not wb["支部"].str.fullmatch(r"[A-Z]\d+.*").any()   # 东山村, not T01-V03
+    assert set(wb["需关注"]) <= {"是", "否"}
+    signals = " ".join(wb["预警信号"].dropna())
+    assert ";" not in signals and "missed_meetings" not in signals
+    assert "组织生活不经常" in signals
+    assert not wb["主要驱动指标"].str.contains("share_old|missing_share").any()
+    ms = rep.display("membership")
+    assert "share_old" not in ms.columns and "老龄党员比例" in ms.columns
+    assert (ms["平均年龄"] != "—").all()     # lesson 01's mean age is filled in
+    assert ms["老龄党员比例"].str.fullmatch(r"\d+%").all()  # shares as percentages
+    assert "全部" in set(ms["支部"])
+    pl = rep.display("pipeline")
+    assert {"入党积极分子", "逾期未转正", "未通过的检查"} <= set(pl.columns)
+    en = rep.display("weak_branches", lang="en")
+    assert {"Branch", "Signals", "Needs attention"} <= set(en.columns)

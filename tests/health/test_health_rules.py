@@ -18,7 +18,12 @@ def test_default_rule_table():
         ("democratic_appraisal", "yearly", 1)]
     assert sum(m.required_per_year for m in rules.meetings) == 46
     assert rules.meetings[0].levels == ("village", "community", "enterprise", "school", "organ")
-    assert (rules.development.target_min, rules.development.target_max) == (3, 5)
+    # no member-development quota by default (a local setting only)
+    assert (rules.development.target_min, rules.development.target_max) == (None, None)
+    # branch size conditions: committee from 7 full members, group meetings with groups
+    assert rules.meeting("committee_meeting").min_full_members == 7
+    assert rules.meeting("group_meeting").has_groups is True
+    assert rules.meeting("general_meeting").min_full_members is None
     assert rules.migrant.contact_months == 6 and rules.migrant.dues_months == 6
     assert [name for name, _ in rules.weak.flags] == list(WEAK_FLAGS)
     assert rules.source == str(DEFAULT_RULES_PATH)
@@ -26,11 +31,12 @@ def test_default_rule_table():
 
 def test_user_file_overrides_sections_and_keeps_defaults(tmp_path):
     path = tmp_path / "mine.yaml"
-    path.write_text("development:\n  target_min: 1\nweak:\n  ageing: {threshold: 0.7}\n",
-                    encoding="utf-8")
+    path.write_text("development:\n  target_min: 1\n  target_max: 5\n"
+                    "weak:\n  ageing: {threshold: 0.7}\n", encoding="utf-8")
     rules = load_rules(path)
     assert rules.development.target_min == 1
-    assert rules.development.target_max == 5  # kept
+    assert rules.development.target_max == 5
+    assert rules.development.window_years == 5  # kept
     assert rules.weak.flag("ageing").threshold == 0.7
     assert rules.weak.flag("ageing").deadline_days == 365  # kept
     assert len(rules.meetings) == 7  # meetings kept
@@ -69,7 +75,7 @@ def test_unknown_field_is_refused(tmp_path):
     assert err.line == 4
     assert err.render("en").endswith(
         "unknown field meetings[1].often (allowed: kind, frequency, times, levels, "
-        "min_attendance)")
+        "min_attendance, applies_if, basis)")
     err = _error(tmp_path, "perfunctory:\n  min_meeting: 3\n")
     assert (err.line, err.params["field"]) == (2, "perfunctory.min_meeting")
 
@@ -165,3 +171,60 @@ def test_scorecard_errors_name_line_and_field(tmp_path):
     err = _card_error(tmp_path, "items:\n  - item: Big Item\n    max_points: 100\n"
                                 "    measure: missing_meetings\n    scoring: {deduct: 1}\n")
     assert (err.line, err.key) == (2, "health.err.item_name")
+
+
+def test_every_shipped_rule_names_its_basis():
+    rules = load_rules()
+    for m in rules.meetings:
+        assert m.basis is not None, m.kind
+        assert rules.basis(f"meetings.{m.kind}") == m.basis
+    for section in ("party_groups", "perfunctory", "development", "membership", "migrant",
+                    "weak", "fairness"):
+        assert rules.basis(section) is not None, section
+    card = load_scorecard()
+    assert card.basis is not None and card.basis.status == "local_practice"
+    for item in card.items:
+        assert item.basis is not None, item.item
+    # national rules name an instrument and a year; the others a field report or a note
+    for _name, basis in rules.bases:
+        if basis.status == "national":
+            assert basis.instrument and basis.year
+        else:
+            assert basis.seed or basis.note
+
+
+def test_meeting_frequencies_worded_as_the_regulations_and_local_practice_labelled():
+    rules = load_rules()
+    general = rules.basis("meetings.general_meeting")
+    assert general.status == "national" and general.instrument == "zhibu_tiaoli_2018"
+    assert "一般每季度召开1次" in general.note and "至少" not in general.note.split("（")[0]
+    lesson = rules.basis("meetings.party_lesson")
+    assert lesson.status == "local_practice"
+    assert rules.basis("migrant").article == "第九条"
+    assert rules.basis("migrant").title == "中国共产党章程"
+
+
+@pytest.mark.parametrize("basis, field, key", [
+    ("{status: national, instrument: zhibu_tiaoli_2018}", "meetings[1].basis.year",
+     "health.err.field_missing"),
+    ("{status: national, instrument: tiaoli_x, year: 2018}", "meetings[1].basis.instrument",
+     "health.err.field_choice"),
+    ("{status: local_practice}", "meetings[1].basis.note", "health.err.field_missing"),
+    ("{status: example, seed: report.txt}", "meetings[1].basis.seed", "health.err.basis_seed"),
+    ("{status: rumour, note: x}", "meetings[1].basis.status", "health.err.field_choice"),
+    ("{status: example, note: x, page: 3}", "meetings[1].basis.page",
+     "health.err.field_unknown"),
+])
+def test_bad_basis_is_refused_with_its_field(tmp_path, basis, field, key):
+    err = _error(tmp_path, "meetings:\n  - kind: party_lesson\n    frequency: quarterly\n"
+                           f"    basis: {basis}\n")
+    assert (err.params["field"], err.key) == (field, key)
+    assert err.line == 4
+
+
+def test_local_target_needs_both_bounds_and_may_be_null(tmp_path):
+    err = _error(tmp_path, "development:\n  target_min: 3\n")
+    assert err.params["field"] == "development.target_max"
+    path = tmp_path / "ok.yaml"
+    path.write_text("development: {target_min: null, target_max: null}\n", encoding="utf-8")
+    assert load_rules(path).development.target_min is None

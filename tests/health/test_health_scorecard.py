@@ -20,7 +20,10 @@ def _points(result, org):
 
 def test_known_totals(result):
     totals = dict(zip(result.totals["org_id"], result.totals["total"]))
-    assert totals == {"V1": 100.0, "E1": 100.0, "V2": 76.0, "V3": 35.0}
+    # E1 and V2 lose 5 points each for having no activist in training (the pipeline
+    # replaces the old 3-5 quota); V3 (4 full members) owes no committee or group
+    # meetings under the branch work regulations
+    assert totals == {"V1": 100.0, "E1": 95.0, "V2": 76.0, "V3": 57.0}
     assert result.totals["org_id"].tolist()[:2] in (["E1", "V1"], ["V1", "E1"])
     assert result.totals.set_index("org_id").loc["V3", "rank"] == 4
 
@@ -31,7 +34,7 @@ def test_items_of_the_branch_missing_two_committee_meetings(result):
         "activity_day": 10.0,
         "org_life_and_appraisal": 10.0,
         "meeting_attendance": 5.0,           # 0.95 >= 0.9
-        "member_development": 10.0,          # (3 + 3 + 1) / 3 = 2.33 >= 2
+        "member_development": 10.0,          # pipeline: no activist in training (-5)
         "one_on_one_coverage": 5.0,          # 3 of 4 = 0.75 >= 0.6
         "household_visits": 2.5,             # 2 of 4 visited, linear
         "problems_solved": 2.5,              # 1 of 2 solved, linear
@@ -56,7 +59,7 @@ def test_evidence_behind_every_point_lost(result):
     assert [(e["person_id"], e["reason"], e["last_contact"]) for e in mig] == [
         ("M2", "contact_overdue", "2024-03-15")]
     dev = items["member_development"]["evidence"]
-    assert [(e["year"], e["new_members"]) for e in dev] == [(2024, 1)]
+    assert [(e["reason"], e["value"]) for e in dev] == [("activists_in_training", 0.0)]
     # no points lost, no evidence
     assert items["activity_day"]["evidence"] == []
     assert all(i["evidence"] == [] for i in result.branch("V1")["items"])
@@ -64,23 +67,31 @@ def test_evidence_behind_every_point_lost(result):
 
 def test_branch_holding_nothing(result):
     pts = _points(result, "V3")
-    assert pts["three_meetings_one_lesson"] == 0 and pts["activity_day"] == 0
+    # 4 full members: only general meetings and party lessons count (8 missing: 25 - 8)
+    assert pts["three_meetings_one_lesson"] == 17 and pts["activity_day"] == 0
     assert pts["org_life_and_appraisal"] == 0
     assert pts["meeting_attendance"] == 0  # no meeting held at all
-    assert pts["member_development"] == 0
+    assert pts["member_development"] == 5  # nobody developed in 5 years, no activist
     # not applicable (no needy households, no migrants): full points
     assert (pts["one_on_one_coverage"], pts["household_visits"], pts["problems_solved"],
             pts["migrant_contact"]) == (15, 5, 5, 10)
     items = {i["item"]: i for i in result.branch("V3")["items"]}
-    assert len(items["three_meetings_one_lesson"]["evidence"]) == 32
+    assert len(items["three_meetings_one_lesson"]["evidence"]) == 8
+    assert {e["reason"] for e in items["member_development"]["evidence"]} == {
+        "new_member_in_window", "activists_in_training"}
     assert items["meeting_attendance"]["evidence"][0]["reason"] == "no_meetings"
     app = result.items[(result.items.org_id == "V3")].set_index("item")["applicable"]
     assert not app["one_on_one_coverage"] and app["activity_day"]
 
 
-def test_enterprise_has_no_recruitment_target(result):
+def test_member_development_checks_the_pipeline_not_a_quota(result):
+    # E1 developed one member in 2024 and has no activist: one failed check, no quota
     row = result.items[(result.items.org_id == "E1") & (result.items.item == "member_development")]
-    assert row["points"].iloc[0] == 15 and not row["applicable"].iloc[0]
+    assert row["points"].iloc[0] == 10 and row["applicable"].iloc[0]
+    assert row["measure"].iloc[0] == "development_pipeline"
+    # V1 (9 developed in 3 of 5 years, an activist, probation on time) gets full points
+    v1 = result.items[(result.items.org_id == "V1") & (result.items.item == "member_development")]
+    assert v1["points"].iloc[0] == 15
 
 
 def test_records_shape_for_json(result):
@@ -111,7 +122,8 @@ def test_custom_scorecard_changes_the_result(tmp_path):
         "        - {min: 0.5, points: 7}\n", encoding="utf-8")
     res = scorecard(known_dataset(), year=2024, scorecard=card)
     totals = dict(zip(res.totals["org_id"], res.totals["total"]))
-    assert totals == {"V1": 50.0, "E1": 50.0, "V2": 10.0 + 7.0, "V3": 0.0 + 20.0}
+    # V3 has 4 full members: no committee, the committee item does not apply (full points)
+    assert totals == {"V1": 50.0, "E1": 50.0, "V2": 10.0 + 7.0, "V3": 30.0 + 20.0}
     assert res.totals["max_total"].unique().tolist() == [50.0]
 
 

@@ -88,7 +88,7 @@ def test_cli_json_and_summary_are_the_same_on_both_engines(cross_parquet, schedu
     from openpyxl import load_workbook
 
     sheets = load_workbook(out, read_only=True).sheetnames
-    assert len(sheets) == 21 and sheets[0] == "Cover"
+    assert len(sheets) == 22 and sheets[0] == "Cover"
 
 
 @pytest.mark.slow
