@@ -703,7 +703,8 @@ def mass_line_list(ds, threshold: float = 0.5, min_visits: int = 3,
 def first_secretaries(ds, lang: str | None = None, display: bool = True) -> pd.DataFrame:
     """Every first secretary (第一书记) and the village their visits of the year go to most
     (taken as the village they are stationed in; the dataset does not record the posting):
-    ``person_id, org_id, village, visits, share_there, solved_rate`` (lesson 15).
+    ``person_id, sent_from, stationed_village, visits, share_there, solved_rate``
+    (lesson 15).
 
     >>> from pbkit.data.sample import load_sample
     >>> raw = first_secretaries(load_sample(), display=False)
@@ -721,10 +722,10 @@ def first_secretaries(ds, lang: str | None = None, display: bool = True) -> pd.D
         village = counts.index[0] if len(counts) else None
         there = mine[mine["org_id"] == village] if village is not None else mine.iloc[:0]
         known = there["problem_solved"].dropna().astype(bool)
-        rows.append({"person_id": pid, "org_id": org, "village": village,
+        rows.append({"person_id": pid, "sent_from": org, "stationed_village": village,
                      "visits": len(mine), "share_there": _share(len(there), len(mine)),
                      "solved_rate": float(known.mean()) if len(known) else float("nan")})
-    out = pd.DataFrame(rows, columns=["person_id", "org_id", "village", "visits",
+    out = pd.DataFrame(rows, columns=["person_id", "sent_from", "stationed_village", "visits",
                                       "share_there", "solved_rate"])
     out = out.sort_values("person_id").reset_index(drop=True)
     if not display:
