@@ -543,7 +543,8 @@ def _shown(frame: pd.DataFrame, kinds: dict[str, str], lang: str) -> pd.DataFram
 def _points(ds, lang: str):
     from pbkit.lessons.points import member_points
 
-    return _memo(ds, "en", "points", lambda: member_points(ds))
+    lang = resolve_lang(lang)
+    return _memo(ds, lang, "points", lambda: member_points(ds, lang=lang))
 
 
 def _scale_label(kind: str, code: Any, lang: str) -> str:

@@ -116,7 +116,8 @@ def _category(mem: pd.DataFrame, bands: pd.Series) -> pd.Series:
     return pd.Series(cat, index=mem.index)
 
 
-def member_points(ds, seed: int = SEED, scale: PointsScale | None = None) -> pd.DataFrame:
+def member_points(ds, seed: int = SEED, scale: PointsScale | None = None,
+                  lang: str | None = None) -> pd.DataFrame:
     """One row per member of a village or community branch, with points per item.
 
     Parameters
@@ -126,6 +127,8 @@ def member_points(ds, seed: int = SEED, scale: PointsScale | None = None) -> pd.
         Seed of the random draws (default :data:`SEED`).
     scale : PointsScale, optional
         Default: :func:`load_scale`.
+    lang : str, optional
+        Only selects which cached health context is reused; the table has no text.
 
     Returns
     -------
@@ -139,7 +142,7 @@ def member_points(ds, seed: int = SEED, scale: PointsScale | None = None) -> pd.
     from pbkit.lessons.analyses import _ctx
 
     scale = scale or load_scale()
-    ctx = _ctx(ds, "en")
+    ctx = _ctx(ds, lang)
     levels = ctx.branches().set_index("org_id")["level"]
     mem = ctx.members()
     mem = mem[mem["org_id"].map(levels).isin(_LEVELS)].sort_values(
