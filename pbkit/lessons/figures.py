@@ -566,9 +566,13 @@ def leaders_chart(ds, lang: str | None = None) -> Chart:
         ax.bar(np.arange(len(table)), table["reserve_pool"], color=colors)
         for i, n in enumerate(table["reserve_pool"]):
             ax.text(i, n + 0.1, str(int(n)), ha="center", va="bottom", fontsize=9)
+        ax.set_ylim(0, max(1.0, float(table["reserve_pool"].max()) * 1.15))
         ticks = [f"{o}\n{label_value('collective_income', c, lang) if isinstance(c, str) else '—'}"
                  for o, c in zip(table["org_id"], table["collective_income"])]
-        ax.set_xticks(np.arange(len(table)), ticks, fontsize=7)
+        ax.set_xticks(np.arange(len(table)), ticks, fontsize=7, rotation=30, ha="right")
+        for label, weak in zip(ax.get_xticklabels(), table["weak_lax"]):
+            if weak:  # a weak village with no bar is still marked
+                label.set_color(_RED)
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.set_ylabel(t("lessons.fig.people", lang=lang))
         _title(ax, "lessons.fig.leaders", lang)
