@@ -41,6 +41,9 @@ __all__ = [
     "age_structure_explorer",
     "weak_branch_explorer",
     "scorecard_viewer",
+    "points_explorer",
+    "rectification_explorer",
+    "leaders_explorer",
     "RolePlayExercise",
     "roleplay_exercise",
 ]
@@ -467,6 +470,61 @@ def scorecard_viewer(ds, lang: str | None = None) -> Explorer:
     control = _dropdown(_branch_options(ds, lang, only=order), lang, "lessons.widget.branch")
     return Explorer(control, render, lang, t("lessons.widget.scorecard.title", lang=lang))
 
+
+# ---------------------------------------------------------------- lessons 13-15
+def points_explorer(ds, lang: str | None = None) -> Explorer:
+    """Pick a village; its members' example points (lesson 13), lowest first."""
+    from pbkit.lessons.analyses import points_summary, points_table
+
+    lang = resolve_lang(lang)
+    summary = points_summary(ds, lang=lang, display=False).sort_values("org_id")
+
+    def render(org_id):
+        row = summary.set_index("org_id").loc[org_id]
+        body = _box(_INFO, t("lessons.widget.points", lang=lang, n=int(row["members"]),
+                             mean=f"{row['mean_total']:.1f}", low=_pct(row["share_low"])))
+        return body + table_html(points_table(ds, org_id=org_id, lang=lang), lang=lang), None
+
+    control = _dropdown([(o, o) for o in summary["org_id"]], lang, "lessons.widget.village")
+    return Explorer(control, render, lang, t("lessons.widget.points.title", lang=lang))
+
+
+def rectification_explorer(ds, lang: str | None = None) -> Explorer:
+    """A slider for the solved-rate threshold of the draft rectification list (lesson 14)."""
+    from pbkit.lessons.analyses import mass_line_list
+    from pbkit.lessons.figures import mass_line_chart
+
+    lang = resolve_lang(lang)
+
+    def render(threshold):
+        table = mass_line_list(ds, threshold=threshold, lang=lang)
+        body = _box(_INFO, t("lessons.widget.rectification", lang=lang, n=len(table),
+                             share=_pct(threshold)))
+        return body + table_html(table, lang=lang), mass_line_chart(ds, threshold, lang).png()
+
+    control = W.FloatSlider(value=0.5, min=0.3, max=0.9, step=0.05, continuous_update=False,
+                            readout_format=".0%",
+                            description=t("lessons.widget.solved_threshold", lang=lang),
+                            style={"description_width": "initial"})
+    return Explorer(control, render, lang, t("lessons.widget.rectification.title", lang=lang))
+
+
+def leaders_explorer(ds, lang: str | None = None) -> Explorer:
+    """Pick a village; its leaders, possible successors and collective income (lesson 15)."""
+    from pbkit.lessons.analyses import village_leaders
+
+    lang = resolve_lang(lang)
+    shown = village_leaders(ds, lang=lang)
+    ids = village_leaders(ds, lang=lang, display=False)["org_id"].to_numpy()
+
+    def render(org_id):
+        row = shown[ids == org_id].iloc[0]
+        card = pd.DataFrame({t("lessons.widget.item", lang=lang): list(shown.columns[1:]),
+                             t("lessons.widget.value", lang=lang): list(row.iloc[1:])})
+        return table_html(card, lang=lang), None
+
+    control = _dropdown([(o, o) for o in sorted(ids)], lang, "lessons.widget.village")
+    return Explorer(control, render, lang, t("lessons.widget.leaders.title", lang=lang))
 
 # ---------------------------------------------------------------- role-play
 class RolePlayExercise:

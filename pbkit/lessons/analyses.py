@@ -56,6 +56,12 @@ __all__ = [
     "org_life_table",
     "scorecard_table",
     "scorecard_items",
+    "points_table",
+    "points_summary",
+    "points_by_category",
+    "mass_line_list",
+    "village_leaders",
+    "first_secretaries",
 ]
 
 #: The six problems of lesson 1, in display order.
@@ -518,3 +524,274 @@ def _code_label(code: Any, lang: str) -> str:
     if lang == "zh":
         return ENUM_LABELS.get(str(code), str(code))
     return str(code).replace("_", " ")
+
+
+# ---------------------------------------------------------------- lessons 13-15
+def _shown(frame: pd.DataFrame, kinds: dict[str, str], lang: str) -> pd.DataFrame:
+    """What a user reads: headers from the label table (``label.col.*``) and values shown by
+    kind (``percent`` as %, ``count`` as integers, ``number``, missing as —), through
+    :mod:`pbkit.data.labels`."""
+    from pbkit.data.labels import format_kind, label_column
+
+    out = frame.copy()
+    for col, kind in kinds.items():
+        out[col] = [format_kind(v, kind, lang) for v in out[col].tolist()]
+    out.columns = [label_column(c, lang) for c in out.columns]
+    return out
+
+
+def _points(ds, lang: str):
+    from pbkit.lessons.points import member_points
+
+    lang = resolve_lang(lang)
+    return _memo(ds, lang, "points", lambda: member_points(ds, lang=lang))
+
+
+def _scale_label(kind: str, code: Any, lang: str) -> str:
+    from pbkit.lessons.points import load_scale
+
+    scale = load_scale()
+    table = {"item": scale.items, "post": scale.posts,
+             "band": {b["id"]: b for b in scale.bands}}[kind]
+    if code is None or code != code or code not in table:
+        return t("label.missing", lang=lang)
+    return str(table[code][lang])
+
+
+def points_table(ds, org_id: str | None = None, lang: str | None = None,
+                 display: bool = True) -> pd.DataFrame:
+    """The example points table of lesson 13 (:func:`pbkit.lessons.points.member_points`),
+    lowest total first; only branch ``org_id`` when given.
+
+    With ``display`` (default) the table is what a trainee reads: member id, branch,
+    category (分类管理), post (设岗定责), the points of each scale item, total and band,
+    with labelled headers. ``display=False`` gives the raw table with code values.
+
+    >>> from pbkit.data.sample import load_sample
+    >>> raw = points_table(load_sample(), display=False)
+    >>> bool((raw["total"].diff().dropna() >= 0).all())
+    True
+    >>> "总分" in points_table(load_sample(), lang="zh").columns
+    True
+    """
+    lang = resolve_lang(lang)
+    table = _points(ds, lang)
+    if org_id is not None:
+        table = table[table["org_id"] == org_id]
+    table = table.sort_values(["total", "person_id"]).reset_index(drop=True)
+    if not display:
+        return table
+    from pbkit.lessons.points import load_scale
+
+    items = list(load_scale().items)
+    out = table[["person_id", "org_id", "category", "post", *items, "total", "band"]].copy()
+    out["category"] = out["category"].map(lambda c: t(f"lessons.an.category.{c}", lang=lang))
+    out["post"] = out["post"].map(lambda c: _scale_label("post", c, lang))
+    out["band"] = out["band"].map(lambda c: _scale_label("band", c, lang))
+    shown = _shown(out, {c: "number" for c in [*items, "total"]}, lang)
+    names = {c: _scale_label("item", c, lang) for c in items}
+    return shown.rename(columns=names)
+
+
+def points_summary(ds, lang: str | None = None, display: bool = True) -> pd.DataFrame:
+    """Points per village (lesson 13): ``org_id, members, mean_total, share_low,
+    share_high, weakest_item`` where ``weakest_item`` is the scale item whose mean points
+    fall furthest below its maximum (as a share of the maximum); lowest mean first.
+
+    >>> from pbkit.data.sample import load_sample
+    >>> raw = points_summary(load_sample(), display=False)
+    >>> bool(raw["share_low"].between(0, 1).all())
+    True
+    """
+    from pbkit.lessons.points import load_scale
+
+    lang = resolve_lang(lang)
+    scale = load_scale()
+    table = _points(ds, lang)
+    g = table.groupby("org_id")
+    out = pd.DataFrame({"members": g.size(), "mean_total": g["total"].mean(),
+                        "share_low": g["band"].apply(lambda b: float((b == "low").mean())),
+                        "share_high": g["band"].apply(lambda b: float((b == "high").mean()))})
+    got = g[list(scale.items)].mean()
+    maxima = pd.Series({k: float(v["max"]) for k, v in scale.items.items()})
+    out["weakest_item"] = (got / maxima).idxmin(axis=1)
+    out = out.reset_index().sort_values(["mean_total", "org_id"]).reset_index(drop=True)
+    if not display:
+        return out
+    out["weakest_item"] = out["weakest_item"].map(lambda c: _scale_label("item", c, lang))
+    out["mean_total"] = out["mean_total"].round(1)
+    return _shown(out, {"members": "count", "mean_total": "number", "share_low": "percent",
+                        "share_high": "percent"}, lang)
+
+
+def points_by_category(ds, lang: str | None = None, display: bool = True) -> pd.DataFrame:
+    """分类管理 view of the points (lesson 13): per category of member, ``category,
+    members, mean_total, share_low`` and the mean points of each scale item.
+
+    >>> from pbkit.data.sample import load_sample
+    >>> raw = points_by_category(load_sample(), display=False)
+    >>> set(raw["category"]) <= {"at_home", "migrant", "elderly", "probationary"}
+    True
+    """
+    from pbkit.lessons.points import CATEGORIES, load_scale
+
+    lang = resolve_lang(lang)
+    items = list(load_scale().items)
+    table = _points(ds, lang)
+    g = table.groupby("category")
+    out = pd.DataFrame({"members": g.size(), "mean_total": g["total"].mean(),
+                        "share_low": g["band"].apply(lambda b: float((b == "low").mean()))})
+    out = out.join(g[items].mean())
+    order = [c for c in CATEGORIES if c in out.index]
+    out = out.loc[order].reset_index()
+    if not display:
+        return out
+    out["category"] = out["category"].map(lambda c: t(f"lessons.an.category.{c}", lang=lang))
+    out["mean_total"] = out["mean_total"].round(1)
+    shown = _shown(out, {"members": "count", "mean_total": "number", "share_low": "percent",
+                         **{c: "number" for c in items}}, lang)
+    for c in items:
+        shown[_scale_label("item", c, lang)] = [f"{float(v):.1f}" for v in out[c]]
+    return shown.drop(columns=[label for label in shown.columns if label in items])
+
+
+#: Visit topics whose problems usually need a higher department or money (an example
+#: split for the rectification list of lesson 14; a branch decides its own).
+GRADUAL_TOPICS: tuple[str, ...] = ("employment", "health")
+
+
+def mass_line_list(ds, threshold: float = 0.5, min_visits: int = 3,
+                   gradual: tuple[str, ...] = GRADUAL_TOPICS, lang: str | None = None,
+                   display: bool = True) -> pd.DataFrame:
+    """A draft rectification list (整改清单) from what villagers raised (lesson 14).
+
+    One row per village and visit topic with at least ``min_visits`` visits of the year
+    and a solved rate below ``threshold``: ``org_id, topic, visits, solved, solved_rate,
+    term, deadline, responsible``. ``term`` is ``immediate`` (立行立改, deadline one month
+    after the reference date) or, for ``gradual`` topics, ``gradual`` (逐步整改, six
+    months). Lowest solved rate first. The list is a draft for the branch to discuss, not
+    a finding.
+
+    >>> from pbkit.data.sample import load_sample
+    >>> raw = mass_line_list(load_sample(), display=False)
+    >>> bool((raw["solved_rate"] < 0.5).all()) and set(raw["term"]) <= {"immediate", "gradual"}
+    True
+    """
+    lang = resolve_lang(lang)
+    topics = visit_topics(ds, lang=lang)
+    levels = _ctx(ds, lang).branches().set_index("org_id")["level"]
+    topics = topics[topics["org_id"].map(levels).isin(["village", "community"])]
+    rows = topics[(topics["visits"] >= min_visits) & (topics["solved_rate"] < threshold)]
+    rows = rows[["org_id", "topic", "visits", "solved", "solved_rate"]].copy()
+    rows["term"] = np.where(rows["topic"].isin(gradual), "gradual", "immediate")
+    ref = reference_date(ds)
+    months = np.where(rows["term"] == "gradual", 6, 1)
+    rows["deadline"] = [(ref + pd.DateOffset(months=int(m))).date().isoformat()
+                        for m in months]
+    rows["responsible"] = rows["term"]
+    rows = rows.sort_values(["solved_rate", "org_id", "topic"]).reset_index(drop=True)
+    if not display:
+        return rows
+    out = rows.copy()
+    out["topic"] = out["topic"].map(lambda k: _code_label(k, lang))
+    out["term"] = out["term"].map(lambda k: t(f"lessons.an.term.{k}", lang=lang))
+    out["responsible"] = out["responsible"].map(
+        lambda k: t(f"lessons.an.responsible.{k}", lang=lang))
+    return _shown(out, {"visits": "count", "solved": "count", "solved_rate": "percent"},
+                  lang)
+
+
+def first_secretaries(ds, lang: str | None = None, display: bool = True) -> pd.DataFrame:
+    """Every first secretary (第一书记) and the village their visits of the year go to most
+    (taken as the village they are stationed in; the dataset does not record the posting):
+    ``person_id, sent_from, stationed_village, visits, share_there, solved_rate``
+    (lesson 15).
+
+    >>> from pbkit.data.sample import load_sample
+    >>> raw = first_secretaries(load_sample(), display=False)
+    >>> bool(raw["share_there"].dropna().between(0, 1).all())
+    True
+    """
+    lang = resolve_lang(lang)
+    people = ds.people
+    fs = people[people["roles"].map(lambda r: isinstance(r, tuple) and "first_secretary" in r)]
+    v = _ctx(ds, lang).visits()
+    rows = []
+    for pid, org in zip(fs["person_id"], fs["org_id"]):
+        mine = v[v["person_id"] == pid]
+        counts = mine.groupby("org_id").size().sort_values(ascending=False, kind="stable")
+        village = counts.index[0] if len(counts) else None
+        there = mine[mine["org_id"] == village] if village is not None else mine.iloc[:0]
+        known = there["problem_solved"].dropna().astype(bool)
+        rows.append({"person_id": pid, "sent_from": org, "stationed_village": village,
+                     "visits": len(mine), "share_there": _share(len(there), len(mine)),
+                     "solved_rate": float(known.mean()) if len(known) else float("nan")})
+    out = pd.DataFrame(rows, columns=["person_id", "sent_from", "stationed_village", "visits",
+                                      "share_there", "solved_rate"])
+    out = out.sort_values("person_id").reset_index(drop=True)
+    if not display:
+        return out
+    return _shown(out, {"visits": "count", "share_there": "percent", "solved_rate": "percent"},
+                  lang)
+
+
+def village_leaders(ds, lang: str | None = None, display: bool = True) -> pd.DataFrame:
+    """Per village and community (lesson 15): who leads and who could follow.
+
+    ``org_id, collective_income, weak_lax, secretary_age, secretary_education, members,
+    young_members, activists, reserve_pool, first_secretary_visits`` where
+    ``young_members`` are members under 50 and ``reserve_pool`` the people of the village
+    (members and activists) under 50 with senior-high education or more who are not
+    migrants (an illustrative pool for 后备干部, not a selection rule);
+    ``first_secretary_visits`` counts the year's visits of first secretaries to the
+    village. Villages flagged weak and lax first, then the smallest pool.
+
+    >>> from pbkit.data.sample import load_sample
+    >>> raw = village_leaders(load_sample(), display=False)
+    >>> bool((raw["young_members"] <= raw["members"]).all())
+    True
+    """
+    from pbkit.health.branches import age_band_of
+
+    lang = resolve_lang(lang)
+    ctx = _ctx(ds, lang)
+    orgs = ds.orgs.set_index("org_id")
+    ids = [o for o in ctx.branch_ids() if orgs.at[o, "level"] in ("village", "community")]
+    young_bands = ("18-29", "30-39", "40-49")
+    educated = ("senior_high", "college", "bachelor", "postgraduate")
+    people = ds.people.assign(band=age_band_of(ds.people, ctx.year).to_numpy())
+    has = lambda role: people["roles"].map(  # noqa: E731
+        lambda r: isinstance(r, tuple) and role in r).to_numpy(bool)
+    mem = ctx.members()
+    mem = mem.assign(young=age_band_of(mem, ctx.year).isin(young_bands).to_numpy())
+    pool = people[(has("activist") | people["person_id"].isin(mem["person_id"]).to_numpy())
+                  & people["band"].isin(young_bands).to_numpy()
+                  & people["education"].isin(educated).to_numpy()
+                  & ~people["migrant"].fillna(False).astype(bool).to_numpy()]
+    secs = people[has("secretary")].drop_duplicates("org_id").set_index("org_id")
+    fs_ids = set(people.loc[has("first_secretary"), "person_id"])
+    v = ctx.visits()
+    out = pd.DataFrame({"org_id": ids})
+    out["collective_income"] = out["org_id"].map(orgs["collective_income"])
+    out["weak_lax"] = out["org_id"].map(orgs["weak_lax"]).fillna(False).astype(bool)
+    out["secretary_age"] = out["org_id"].map(secs["band"])
+    out["secretary_education"] = out["org_id"].map(secs["education"])
+    g = mem.groupby("org_id")
+    for col, series in (("members", g.size()), ("young_members", g["young"].sum()),
+                        ("activists", people[has("activist")].groupby("org_id").size()),
+                        ("reserve_pool", pool.groupby("org_id").size()),
+                        ("first_secretary_visits",
+                         v[v["person_id"].isin(fs_ids)].groupby("org_id").size())):
+        out[col] = out["org_id"].map(series).fillna(0).astype("int64")
+    out = out.sort_values(["weak_lax", "reserve_pool", "org_id"],
+                          ascending=[False, True, True]).reset_index(drop=True)
+    if not display:
+        return out
+    shown = out.copy()
+    from pbkit.data.labels import label_value
+
+    shown["collective_income"] = shown["collective_income"].map(
+        lambda k: label_value("collective_income", k, lang) if isinstance(k, str) else None)
+    shown["secretary_education"] = shown["secretary_education"].map(
+        lambda k: _code_label(k, lang) if isinstance(k, str) else None)
+    return _shown(shown, {"weak_lax": "bool", "secretary_age": "text"}, lang)

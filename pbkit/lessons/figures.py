@@ -44,6 +44,9 @@ __all__ = [
     "weak_indicators_chart",
     "org_life_chart",
     "scorecard_chart",
+    "points_chart",
+    "mass_line_chart",
+    "leaders_chart",
 ]
 
 _BLUE, _RED, _GREEN, _ORANGE, _GREY = "#3b6ea5", "#c8553d", "#5b8e7d", "#f2a541", "#c9ced6"
@@ -460,4 +463,110 @@ def scorecard_chart(ds, lang: str | None = None) -> Chart:
         ax.set_ylabel(t("lessons.fig.points_lost", lang=lang))
         ax.legend(fontsize=8, ncols=2)
         _title(ax, "lessons.fig.scorecard", lang)
+    return Chart(fig)
+
+
+# ---------------------------------------------------------------- lesson 13
+def points_chart(ds, lang: str | None = None) -> Chart:
+    """Two panels on the example points table (lesson 13): the share of members in each
+    band per village (stacked), and, per category of member (分类管理), the mean points of
+    each item as a share of the item's maximum.
+
+    >>> from pbkit.data.sample import load_sample
+    >>> points_chart(load_sample(), lang="zh").figure.axes[0].get_title()
+    '各村党员积分档次（示例积分标准）'
+    """
+    from pbkit.lessons.analyses import _points, _scale_label
+    from pbkit.lessons.points import CATEGORIES, load_scale
+
+    lang = resolve_lang(lang)
+    scale = load_scale()
+    table = _points(ds, lang)
+    shares = pd.crosstab(table["org_id"], table["band"], normalize="index")
+    bands = [b["id"] for b in scale.bands][::-1]
+    shares = shares.reindex(columns=bands, fill_value=0.0)
+    items = list(scale.items)
+    maxima = np.array([float(scale.items[i]["max"]) for i in items])
+    by_cat = table.groupby("category")[items].mean()
+    by_cat = by_cat.reindex([c for c in CATEGORIES if c in by_cat.index])
+    fig, (ax, bx) = _figure((11.0, 4.6), ncols=2)
+    with _drawing():
+        colors = {"low": _RED, "middle": _GREY, "high": _GREEN}
+        bottom = np.zeros(len(shares))
+        for band in bands:
+            ax.bar(shares.index, shares[band], bottom=bottom, color=colors.get(band, _BLUE),
+                   label=_scale_label("band", band, lang))
+            bottom += shares[band].to_numpy()
+        ax.tick_params(axis="x", rotation=45)
+        _pct_axis(ax, "y")
+        ax.set_ylabel(t("lessons.fig.share_of_members", lang=lang))
+        ax.legend(fontsize=8, ncols=3, loc="upper center", bbox_to_anchor=(0.5, -0.2))
+        _title(ax, "lessons.fig.points_bands", lang)
+        x = np.arange(len(items))
+        width = 0.8 / max(len(by_cat), 1)
+        palette = [_BLUE, _ORANGE, _RED, _GREEN]
+        for i, (cat, row) in enumerate(by_cat.iterrows()):
+            bx.bar(x + (i - (len(by_cat) - 1) / 2) * width, row.to_numpy() / maxima,
+                   width=width, color=palette[i % 4],
+                   label=t(f"lessons.an.category.{cat}", lang=lang))
+        bx.set_xticks(x, [_scale_label("item", i, lang) for i in items], rotation=30,
+                      ha="right")
+        bx.set_ylim(0, 1.05)
+        _pct_axis(bx, "y")
+        bx.set_ylabel(t("lessons.fig.share_of_max", lang=lang))
+        bx.legend(fontsize=8)
+        _title(bx, "lessons.fig.points_items", lang)
+    return Chart(fig)
+
+
+# ---------------------------------------------------------------- lesson 14
+def mass_line_chart(ds, threshold: float = 0.5, lang: str | None = None) -> Chart:
+    """Problems of the draft rectification list per village, split into 立行立改 and
+    逐步整改 (:func:`pbkit.lessons.analyses.mass_line_list`)."""
+    from pbkit.lessons.analyses import mass_line_list
+
+    lang = resolve_lang(lang)
+    rows = mass_line_list(ds, threshold=threshold, lang=lang, display=False)
+    counts = pd.crosstab(rows["org_id"], rows["term"]).reindex(
+        columns=["immediate", "gradual"], fill_value=0).sort_index()
+    fig, ax = _figure((8.0, 4.2))
+    with _drawing():
+        ax.bar(counts.index, counts["immediate"], color=_ORANGE,
+               label=t("lessons.an.term.immediate", lang=lang))
+        ax.bar(counts.index, counts["gradual"], bottom=counts["immediate"], color=_BLUE,
+               label=t("lessons.an.term.gradual", lang=lang))
+        ax.tick_params(axis="x", rotation=45)
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.set_ylabel(t("lessons.fig.problems", lang=lang))
+        ax.legend()
+        _title(ax, "lessons.fig.mass_line_list", lang)
+    return Chart(fig)
+
+
+# ---------------------------------------------------------------- lesson 15
+def leaders_chart(ds, lang: str | None = None) -> Chart:
+    """Possible reserve cadres per village (an example criterion), villages flagged weak
+    and lax in red, the collective income band under each village
+    (:func:`pbkit.lessons.analyses.village_leaders`)."""
+    from pbkit.data.labels import label_value
+    from pbkit.lessons.analyses import village_leaders
+
+    lang = resolve_lang(lang)
+    table = village_leaders(ds, lang=lang, display=False).sort_values("org_id")
+    fig, ax = _figure((9.0, 4.6))
+    with _drawing():
+        colors = [_RED if w else _BLUE for w in table["weak_lax"]]
+        ax.bar(np.arange(len(table)), table["reserve_pool"], color=colors)
+        for i, n in enumerate(table["reserve_pool"]):
+            ax.text(i, n + 0.1, str(int(n)), ha="center", va="bottom", fontsize=9)
+        ax.set_ylim(0, max(1.0, float(table["reserve_pool"].max()) * 1.15))
+        ticks = [f"{o}\n{label_value('collective_income', c, lang) if isinstance(c, str) else '—'}"
+                 for o, c in zip(table["org_id"], table["collective_income"])]
+        ax.set_xticks(np.arange(len(table)), ticks, fontsize=7, rotation=30, ha="right")
+        for label, weak in zip(ax.get_xticklabels(), table["weak_lax"]):
+            if weak:  # a weak village with no bar is still marked
+                label.set_color(_RED)
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.set_ylabel(t("lessons.fig.people", lang=lang))
+        _title(ax, "lessons.fig.leaders", lang)
     return Chart(fig)
