@@ -96,3 +96,47 @@ def test_planner_reload_keeps_the_work(browser, apps_server):
         assert page.get_by_role("button", name="重新生成方案").is_visible()
     finally:
         page.close()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_dashboard_fits_each_screen(browser, apps_server, size):
+    page = open_app(browser, apps_server, "dashboard")
+    try:
+        page.wait_for_selector("text=考核得分", timeout=WAIT)
+        width, height = SIZES[size]
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_timeout(500)
+        audit = page.evaluate(AUDIT_JS)
+        assert audit["poor"] == [], audit["poor"]
+        if size == "phone":
+            assert audit["wide"] == [], audit["wide"]
+            assert audit["small"] == [], audit["small"]
+        shot(page, f"layout-dashboard-{size}")
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_roleplay_result_fits_each_screen(browser, apps_server, size):
+    from tests.apps.conftest import signed_link
+
+    page = open_app(browser, apps_server, "roleplay", **signed_link(apps_server, "T0001"))
+    try:
+        width, height = SIZES[size]
+        page.set_viewport_size({"width": width, "height": height})
+        page.click("button.pbkit-start")
+        page.wait_for_selector(".pbkit-villager", timeout=WAIT)
+        page.fill(".pbkit-answer-input textarea",
+                  "大娘您先坐，慢慢说。低保要经过申请、入户调查、民主评议和公示，"
+                  "您不服可以申请复核。我明天下午把评议记录拿给您看，相关干部回避。")
+        page.click("button.pbkit-submit")
+        page.wait_for_selector(".pbkit-result", timeout=WAIT)
+        page.wait_for_timeout(500)
+        audit = page.evaluate(AUDIT_JS)
+        assert audit["poor"] == [], audit["poor"]
+        if size == "phone":
+            assert audit["wide"] == [], audit["wide"]
+            assert audit["small"] == [], audit["small"]
+        shot(page, f"layout-roleplay-{size}")
+    finally:
+        page.close()
