@@ -28,6 +28,7 @@ import ipywidgets as W
 
 from pbkit.apps.common import (
     AppShell,
+    chart_html,
     enum_label,
     esc,
     figure_png,
@@ -66,13 +67,10 @@ class DashboardApp(AppShell):
         self.year = W.Dropdown(options=[], style={"description_width": "initial"},
                                layout=W.Layout(width="180px"))
         self.headline = W.HTML()
-        self.meetings_chart = W.Image(format="png", layout=W.Layout(max_width="820px",
-                                                                    width="100%"))
+        self.meetings_chart = W.HTML(layout=W.Layout(width="100%"))
         self.meetings_table = W.HTML()
-        self.structure_chart = W.Image(format="png", layout=W.Layout(max_width="560px",
-                                                                     width="100%"))
-        self.education_chart = W.Image(format="png", layout=W.Layout(max_width="560px",
-                                                                     width="100%"))
+        self.structure_chart = W.HTML(layout=W.Layout(width="100%"))
+        self.education_chart = W.HTML(layout=W.Layout(width="100%"))
         self.structure_table = W.HTML()
         self.migrants_view = W.HTML()
         self.coverage_view = W.HTML()
@@ -113,11 +111,12 @@ class DashboardApp(AppShell):
         orgs = orgs.assign(_o=orgs["level"].map(lambda lv: first.get(lv, 2))).sort_values(
             ["_o", "org_id"], kind="stable")
         options = []
+        self._names = {}
         for rec in orgs.itertuples(index=False):
-            label = str(rec.org_id)
             name = getattr(rec, "name_code", None)
-            if isinstance(name, str) and name and name != label:
-                label = f"{label} · {name}"
+            # the branch's display name (a pseudonym such as 前进村), its code only without one
+            label = name if isinstance(name, str) and name else str(rec.org_id)
+            self._names[str(rec.org_id)] = label
             options.append((f"{label}（{enum_label(rec.level, self.lang)}）"
                             if self.lang == "zh" else
                             f"{label} ({enum_label(rec.level, self.lang)})", str(rec.org_id)))
@@ -199,6 +198,10 @@ class DashboardApp(AppShell):
                 return self.tr(key)
         return enum_label(code, self.lang)
 
+    def _name(self, org: str) -> str:
+        """The branch's display name (its pseudonym), its code when it has none."""
+        return getattr(self, "_names", {}).get(str(org), str(org))
+
     def _render_headline(self, org: str, year: int) -> None:
         try:
             totals = self._scorecard(year).totals
@@ -212,7 +215,8 @@ class DashboardApp(AppShell):
         r = row.iloc[0]
         self.headline.value = (
             '<div class="pbkit-msg pbkit-msg-info"><b>' + esc(self.tr(
-                "apps.dashboard.headline", org=org, year=year, points=f"{r['total']:.0f}",
+                "apps.dashboard.headline", org=self._name(org), year=year,
+                points=f"{r['total']:.0f}",
                 max=f"{r['max_total']:.0f}")) + "</b>" + esc(self.tr(
                     "apps.dashboard.rank", rank=int(r["rank"]), n=len(totals))) + "</div>")
 
@@ -221,7 +225,9 @@ class DashboardApp(AppShell):
         from pbkit.health.charts import calendar_chart
 
         cal = health.meeting_calendar(self.dataset, org, year)
-        self.meetings_chart.value = figure_png(calendar_chart(cal, org, lang=self.lang))
+        self.meetings_chart.value = chart_html(
+            figure_png(calendar_chart(cal, org, lang=self.lang)),
+            self.tr("apps.dashboard.alt.meetings", org=self._name(org), year=year))
         summary = health.compliance_summary(self.dataset, year=year)
         summary = summary[summary["org_id"].astype(str) == org]
         show = summary[["kind", "required", "held", "missing", "attendance_rate"]].copy()
@@ -236,10 +242,12 @@ class DashboardApp(AppShell):
         from pbkit.health.charts import age_pyramid_chart, education_chart
 
         ms = self._structure(year)
-        self.structure_chart.value = figure_png(
-            age_pyramid_chart(ms.age_pyramid, org, lang=self.lang))
-        self.education_chart.value = figure_png(
-            education_chart(ms.education, org, lang=self.lang))
+        self.structure_chart.value = chart_html(
+            figure_png(age_pyramid_chart(ms.age_pyramid, org, lang=self.lang)),
+            self.tr("apps.dashboard.alt.pyramid", org=self._name(org)), max_width="560px")
+        self.education_chart.value = chart_html(
+            figure_png(education_chart(ms.education, org, lang=self.lang)),
+            self.tr("apps.dashboard.alt.education", org=self._name(org)), max_width="560px")
         summ = ms.summary[ms.summary["org_id"].astype(str) == org]
         rows = []
         for col in summ.columns:

@@ -329,19 +329,22 @@ class RolePlayApp(AppShell):
         score = a.score
         view = self._view()
         names = {c["id"]: c["name"] for c in view["criteria"]}
+        labels = [esc(self.tr(k)) for k in (
+            "apps.roleplay.col_criterion", "apps.roleplay.col_level",
+            "apps.roleplay.col_evidence", "apps.roleplay.col_feedback")]
         rows = []
         for crit in score.criteria:
             width = 8.0 * crit.level / max(1, crit.max_level)
             bar = (f'<span class="pbkit-bar-bg"><span class="pbkit-bar" '
                    f'style="width:{width:.2f}em"></span></span>')
             quotes = self._evidence_html(crit.evidence)
+            # each cell carries its header: on a phone every criterion is one card (STYLE)
             rows.append(
-                f"<tr><td><b>{esc(names.get(crit.id, crit.id))}</b></td>"
-                f'<td class="pbkit-nowrap">{bar} {crit.level} / {crit.max_level}</td>'
-                f"<td>{quotes}</td><td>{esc(crit.feedback)}</td></tr>")
-        head = "".join(f"<th>{esc(self.tr(k))}</th>" for k in (
-            "apps.roleplay.col_criterion", "apps.roleplay.col_level",
-            "apps.roleplay.col_evidence", "apps.roleplay.col_feedback"))
+                f'<tr><td data-label="{labels[0]}"><b>{esc(names.get(crit.id, crit.id))}</b>'
+                f'</td><td data-label="{labels[1]}" class="pbkit-nowrap">{bar} {crit.level} / '
+                f'{crit.max_level}</td><td data-label="{labels[2]}">{quotes}</td>'
+                f'<td data-label="{labels[3]}">{esc(crit.feedback)}</td></tr>')
+        head = "".join(f"<th>{label}</th>" for label in labels)
         review = ""
         if getattr(score, "needs_review", False):
             review = (f'<div class="pbkit-msg pbkit-msg-info">'
@@ -356,7 +359,7 @@ class RolePlayApp(AppShell):
             answers_html = f"<p>{esc(per_turn)}</p>" + answers_html
         self.result.value = (
             f'<div class="pbkit-result"><h3>{esc(self.tr("apps.roleplay.total", total=f"{score.total:.0f}"))}</h3>'
-            f"{review}<table class='pbkit-table'><thead><tr>{head}</tr></thead>"
+            f"{review}<table class='pbkit-table pbkit-cards'><thead><tr>{head}</tr></thead>"
             f"<tbody>{''.join(rows)}</tbody></table>"
             f"<h3>{esc(self.tr('apps.roleplay.your_answer'))}</h3>{answers_html}{saved}</div>")
 
