@@ -44,7 +44,8 @@ class Problem:
     """One finding of :func:`check`.
 
     ``kind`` is one of ``source``, ``reference``, ``missing``, ``out_of_sync``, ``stale``,
-    ``error``, ``timeout``, ``no_chart``, ``no_widget``, ``trainer_leak`` (a trainer-only
+    ``error``, ``timeout``, ``no_chart``, ``no_widget``, ``plan`` (a course plan that
+    names a missing lesson or does not add up), ``trainer_leak`` (a trainer-only
     cell in a trainee notebook).
     """
 
@@ -122,6 +123,15 @@ def check_sync(lang: str | Sequence[str] = "all", out: str | Path | None = None,
     names = {}
     for lesson in lessons:
         names[lesson.slug] = lesson.id
+    from pbkit.lessons.loader import lessons_dir
+    from pbkit.lessons.plans import load_plans
+
+    plan_file = Path(root or lessons_dir()) / "course-plans.yaml"
+    if plan_file.exists():
+        try:
+            load_plans(plan_file, lessons=lessons)
+        except ConfigError as exc:
+            problems.append(Problem("course-plans", None, None, "plan", exc.render()))
     for code in langs:
         for edition in EDITIONS:
             where = edition_dir(code, edition)
