@@ -80,16 +80,22 @@ def executed_lesson(lesson: Lesson, lang: str, timeout: float = 180.0,
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.outputs = _static_outputs(cell, lesson, lang, app_url)
+    nb.metadata.pop("widgets", None)  # the widget state needs a widget manager from a CDN
     return nb
 
 
 def live_link(lesson: Lesson, lang: str, app_url: str | None) -> str:
-    """Where the live lesson is: a URL under ``app_url``, else the notebook's path."""
-    path = f"notebooks/lessons/{lang}/{lesson.slug}.ipynb"
+    """Where the live lesson is: its notebook under ``app_url`` (the JupyterLab of
+    ``pbkit lab``, which serves ``notebooks/``), else the notebook's path.
+
+    >>> from pbkit.lessons.loader import get_lesson
+    >>> live_link(get_lesson("attention"), "zh", "http://10.0.0.2:8888")
+    'http://10.0.0.2:8888/lab/tree/lessons/zh/04-attention.ipynb'
+    """
     if app_url:
         base = app_url if app_url.endswith("/") else app_url + "/"
-        return f"{base}voila/render/{lesson.slug}.ipynb"
-    return path
+        return f"{base}lab/tree/lessons/{lang}/{lesson.slug}.ipynb"
+    return f"notebooks/lessons/{lang}/{lesson.slug}.ipynb"
 
 
 def _card(lesson: Lesson, lang: str, app_url: str | None, inner: str = "") -> str:
@@ -478,8 +484,9 @@ def build_kit(out: str | Path, lang="all", *, only=None, pdf: bool = True,
     pdf : bool
         Also print each handout to PDF with headless Chromium (skipped when there is none).
     app_url : str, optional
-        Base URL of the workbench the trainees use (``http://192.168.1.10:8866/``); widgets'
-        places in handouts and slides then link to the live lesson.
+        Base URL of the JupyterLab (``pbkit lab``) the trainees use
+        (``http://192.168.1.10:8888/``); widgets' places in handouts and slides then link
+        (and, with ``segno``, show a QR code) to the live lesson.
     timeout : float
         Seconds allowed per notebook run.
     progress : callable, optional

@@ -264,3 +264,15 @@ def test_full_kit_every_lesson_both_languages(tmp_path):
             for kind in ("slides", "handouts"):
                 path = tmp_path / lang / kind / f"{lesson.slug}.html"
                 _assert_offline_and_filled(path, lesson, lang)
+
+
+def test_widget_place_links_to_the_live_lesson_with_a_qr_code():
+    from pbkit.lessons.kit import _card, live_link
+
+    lesson = BY_ID["attention"]
+    url = "http://127.0.0.1:8888/"
+    card = _card(lesson, "en", url)
+    assert live_link(lesson, "en", url) in card and "<svg" in card
+    offline = _card(lesson, "zh", None)
+    assert "notebooks/lessons/zh/04-attention.ipynb" in offline and "<svg" not in offline
+    assert not _EXTERNAL.search(card + offline)
