@@ -166,8 +166,14 @@ _SLIDE_ROWS = 12
 
 def _split_blocks(text: str, budget: int) -> list[str]:
     """Split Markdown at blank lines into chunks of at most ``budget`` characters."""
+    blocks: list[str] = []
+    for block in text.split("\n\n"):  # a heading stays with what follows it
+        if blocks and blocks[-1].startswith("#") and "\n" not in blocks[-1]:
+            blocks[-1] += "\n\n" + block
+        else:
+            blocks.append(block)
     chunks, cur = [], ""
-    for block in text.split("\n\n"):
+    for block in blocks:
         if cur and len(cur) + len(block) > budget:
             chunks.append(cur)
             cur = block
@@ -176,13 +182,38 @@ def _split_blocks(text: str, budget: int) -> list[str]:
     return chunks + ([cur] if cur else [])
 
 
-def _slide_notebook(nb, lang: str):
-    """Mark slides: each heading a slide, long text split, each output its own slide."""
+def _quiz_slides(lesson: Lesson, lang: str) -> list[str]:
+    """One slide per quiz question, choices with empty boxes, no answer."""
+    tr = _tr(lang)
+    out = []
+    for i, q in enumerate(lesson.quiz, 1):
+        lines = [f"### {tr('lessons.nb.quiz')} {i}/{len(lesson.quiz)}", "",
+                 q.prompt.get(lang).strip()]
+        if q.kind == "ordering":
+            lines += ["", f"*{tr('kit.handout.order_hint')}*"]
+        lines += [""] + [f"☐ {c.text.get(lang)}  " for c in q.choices]
+        out.append("\n".join(lines))
+    return out
+
+
+def _slide_notebook(nb, lang: str, lesson: Lesson | None = None):
+    """Mark slides: each heading a slide, long text split, each output its own slide,
+    one slide per quiz question."""
+    import re
+
     from nbformat.v4 import new_markdown_cell
 
     deck = copy.deepcopy(nb)
     cells = []
     for i, cell in enumerate(deck.cells):
+        if cell.cell_type == "code" and lesson is not None and "lesson_quiz" in cell.source:
+            for text in _quiz_slides(lesson, lang):
+                cells.append(new_markdown_cell(text, metadata={
+                    "slideshow": {"slide_type": "subslide"}}))
+            for out in cell.outputs:
+                if "text/html" in out.get("data", {}):
+                    out["data"]["text/html"] = re.sub(r'<ol class="quiz">.*?</ol>', "",
+                                                      out["data"]["text/html"], flags=re.S)
         if cell.cell_type == "code":
             kind = "subslide" if cell.outputs and i > 1 else "skip"
             cell.metadata["slideshow"] = {"slide_type": kind}
@@ -237,7 +268,8 @@ def slides_html(nb, lesson: Lesson, lang: str) -> str:
         "font": FONT_STACK, "html_lang": _HTML_LANG[lang],
         "title": t("lessons.nb.lesson_title", lang=lang, number=lesson.number,
                    title=lesson.title.get(lang))}}
-    body, _ = exporter.from_notebook_node(_slide_notebook(nb, lang), resources=resources)
+    body, _ = exporter.from_notebook_node(_slide_notebook(nb, lang, lesson),
+                                          resources=resources)
     return body
 
 
