@@ -399,8 +399,7 @@ def _slot_html(slot, lang: str, lessons: dict, scenarios: dict, rel: str) -> tup
         name = tr("kit.plan.lesson_slot", number=x.number, title=x.title.get(lang))
         mats = [f'<a href="{rel}slides/{x.slug}.html">{tr("kit.plan.slides")}</a>',
                 f'<a href="{rel}handouts/{x.slug}.html">{tr("kit.plan.handout")}</a>',
-                f"{tr('kit.plan.trainer_nb')} <code>notebooks/lessons/{lang}-trainer/"
-                f"{x.slug}.ipynb</code>"]
+                f"{tr('kit.plan.trainer_nb')} <code>{lang}-trainer/{x.slug}.ipynb</code>"]
         return html.escape(name), tr("lessons.nb.list_sep").join(mats)
     if slot.kind == "roleplay":
         name = tr("kit.plan.roleplay_slot", title=scenarios.get(slot.scenario, {}).get(
@@ -424,7 +423,7 @@ def plan_html(plan, lessons, lang: str) -> str:
                  or {} for p in sorted(scenarios_dir().glob("*.yaml"))}
     parts = [f'<p class="kicker">{tr("kit.plan.title")}</p><h1>{html.escape(plan.title.get(lang))}'
              f"</h1><p>{html.escape(plan.summary.get(lang))}</p>",
-             f'<p><strong>{tr("kit.plan.teaching", hours=f"{plan.teaching_minutes / 60:g}", minutes=plan.teaching_minutes)}</strong></p>']
+             f'<p><strong>{tr("kit.plan.teaching", hours=f"{plan.teaching_minutes / 60:.1f}", minutes=plan.teaching_minutes)}</strong></p>']
     for n, day in enumerate(plan.days, 1):
         if len(plan.days) > 1:
             parts.append(f"<h2>{tr('kit.plan.day', n=n)}</h2>")
