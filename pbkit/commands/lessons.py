@@ -93,7 +93,8 @@ def run(args: argparse.Namespace) -> int:
         from pbkit.lessons.build import parse_langs
         from pbkit.lessons.loader import load_lessons
 
-        n = (len(load_lessons()) + 1) * len(parse_langs(lang or "all"))
+        # trainee set: lessons, course overview, references; trainer set: lessons
+        n = (2 * len(load_lessons()) + 2) * len(parse_langs(lang or "all"))
         print(t("lessons.check.ok", lang=msg_lang, n=n, ran=len(report.timings)))
         return 0
     return 1
