@@ -257,6 +257,7 @@ def test_slides_and_handout_in_chromium(kit, tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.notebook
+@pytest.mark.timeout(3600)  # every lesson run once per language (about 10 minutes)
 def test_full_kit_every_lesson_both_languages(tmp_path):
     build_kit(tmp_path, "all", pdf=chromium_path() is not None)
     for lang in ("zh", "en"):
