@@ -6,6 +6,7 @@ sample dataset and writes, under ``OUT``::
     index.html                          what is in the kit, with links
     <lang>/slides/<NN>-<id>.html        projector mode: reveal.js, code hidden, charts large
     <lang>/handouts/<NN>-<id>.html      A4 worksheet (and .pdf with Chromium)
+    <lang>/trainer/<NN>-<id>.html       the trainer's sheet: timing, expected answers, notes
     <lang>/plans/<plan>.html            course plans with times and materials
 
 Every file is self-contained and fetches nothing from another host: reveal.js 4.6 (MIT,
@@ -390,6 +391,22 @@ def _page(title: str, lang: str, css: str, body: str) -> str:
             f'<body>\n<main>\n{body}\n</main>\n</body>\n</html>\n')
 
 
+def trainer_sheet_html(lesson: Lesson, lang: str, course=None) -> str:
+    """The trainer's printed sheet: heading, timing, expected answers, notes (no run needed).
+
+    Built from the trainer edition's marked cells, so it says what the trainer notebook says.
+    """
+    from pbkit.lessons.build import TRAINER_MARKER, lesson_notebook
+
+    nb = lesson_notebook(lesson, lang, course, "trainer")
+    cells = [nb.cells[0].source] + [c.source.replace(TRAINER_MARKER, "", 1) for c in nb.cells
+                                    if c.source.startswith(TRAINER_MARKER)]
+    title = t("lessons.nb.lesson_title", lang=lang, number=lesson.number,
+              title=lesson.title.get(lang))
+    return _page(title, lang, "handout.css", f'<p class="kicker">{_tr(lang)("kit.trainer.sheet")}'
+                 "</p>" + "\n".join(_md(c) for c in cells))
+
+
 # -- course plans --------------------------------------------------------------------------
 
 def _slot_html(slot, lang: str, lessons: dict, scenarios: dict, rel: str) -> tuple[str, str]:
@@ -399,7 +416,7 @@ def _slot_html(slot, lang: str, lessons: dict, scenarios: dict, rel: str) -> tup
         name = tr("kit.plan.lesson_slot", number=x.number, title=x.title.get(lang))
         mats = [f'<a href="{rel}slides/{x.slug}.html">{tr("kit.plan.slides")}</a>',
                 f'<a href="{rel}handouts/{x.slug}.html">{tr("kit.plan.handout")}</a>',
-                f"{tr('kit.plan.trainer_nb')} <code>{lang}-trainer/{x.slug}.ipynb</code>"]
+                f'<a href="{rel}trainer/{x.slug}.html">{tr("kit.plan.trainer_sheet")}</a>']
         return html.escape(name), tr("lessons.nb.list_sep").join(mats)
     if slot.kind == "roleplay":
         name = tr("kit.plan.roleplay_slot", title=scenarios.get(slot.scenario, {}).get(
@@ -494,7 +511,8 @@ def _index_html(lessons, plans, langs) -> str:
             parts.append(f"<tr><td>{html.escape(title)}</td>"
                          f'<td><a href="{lang}/slides/{x.slug}.html">{tr("kit.plan.slides")}</a>'
                          f'</td><td><a href="{lang}/handouts/{x.slug}.html">'
-                         f'{tr("kit.plan.handout")}</a></td></tr>')
+                         f'{tr("kit.plan.handout")}</a></td><td><a href="{lang}/trainer/'
+                         f'{x.slug}.html">{tr("kit.plan.trainer_sheet")}</a></td></tr>')
         parts.append("</tbody></table></section>")
     return _page(t("kit.index.title", lang=langs[0]), langs[0], "handout.css",
                  "\n".join(parts))
@@ -548,6 +566,8 @@ def build_kit(out: str | Path, lang="all", *, only=None, pdf: bool = True,
         for lesson in lessons:
             nb = executed_lesson(lesson, code, timeout, course, app_url)
             write(out / code / "slides" / f"{lesson.slug}.html", slides_html(nb, lesson, code))
+            write(out / code / "trainer" / f"{lesson.slug}.html",
+                  trainer_sheet_html(lesson, code, course))
             handout = out / code / "handouts" / f"{lesson.slug}.html"
             write(handout, handout_html(nb, lesson, code, app_url))
             if do_pdf:

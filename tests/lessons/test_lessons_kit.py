@@ -8,6 +8,7 @@ test.
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 
@@ -38,7 +39,8 @@ _FETCH = re.compile(r"""(?:src|href)\s*=\s*["']?(?:https?:)?//|@import|url\(\s*[
 
 def _trainer_texts(lesson, lang):
     """Marker, headings and a few lines of the trainer notes that must stay trainer-only."""
-    notes = [line.strip("-* ").strip() for line in lesson.trainer_notes.get(lang).splitlines()]
+    notes = [line.strip("-* ").strip().replace("`", "").replace("**", "")
+             for line in lesson.trainer_notes.get(lang).splitlines()]
     heading = "培训者备注" if lang == "zh" else "Trainer notes"
     return [TRAINER_MARKER, heading, *[n for n in notes if len(n) > 12][:3],
             lesson.timing[0].activity.get(lang)]
@@ -168,6 +170,11 @@ def kit(tmp_path_factory):
     return out
 
 
+def _plain(page: str) -> str:
+    """The text a reader sees (tags dropped; headings come out as character references)."""
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
 def _assert_offline_and_filled(path, lesson, lang):
     text = path.read_text(encoding="utf-8")
     assert not _FETCH.search(text), (path, _FETCH.search(text))
@@ -175,10 +182,12 @@ def _assert_offline_and_filled(path, lesson, lang):
     assert "application/vnd.jupyter.widget" not in text  # no widget left to a CDN manager
     assert not re.search(r'<div class="pbkit-static">\s*</div>', text)
     assert "pbkit-static-title" in text  # each widget's place says what to do
+    assert TRAINER_MARKER not in text
+    plain = _plain(text)
     for needle in _trainer_texts(lesson, lang):
-        assert needle not in text, (path, needle)
+        assert needle not in plain, (path, needle)
     for q in lesson.quiz:  # no expected answers or explanations
-        assert q.explanation.get(lang).strip().splitlines()[0] not in text
+        assert q.explanation.get(lang).strip().splitlines()[0] not in plain
 
 
 @pytest.mark.notebook
@@ -219,6 +228,12 @@ def test_plans_and_index_in_the_kit(kit):
                 assert f"slides/{BY_ID[s.lesson].slug}.html" in page
     index = (kit / "index.html").read_text(encoding="utf-8")
     assert "en/slides/07-four-two.html" in index and not _EXTERNAL.search(index)
+    for lesson_id, lang in TWO:  # the trainer's sheet has what the handout must not
+        lesson = BY_ID[lesson_id]
+        sheet = _plain((kit / lang / "trainer" / f"{lesson.slug}.html").read_text(
+            encoding="utf-8"))
+        assert all(n in sheet for n in _trainer_texts(lesson, lang)[1:]), lesson_id
+        assert not _EXTERNAL.search(sheet)
 
 
 @pytest.mark.browser
