@@ -53,7 +53,7 @@ def _md(text: str) -> str:
 
     from nbconvert.filters.markdown import markdown2html_mistune
 
-    return re.sub(r'<a class="anchor-link"[^>]*>¶</a>', "", markdown2html_mistune(text))
+    return re.sub(r'<a class="anchor-link"[^>]*>.*?</a>', "", markdown2html_mistune(text))
 
 
 # -- executing a lesson and making its outputs static --------------------------------------

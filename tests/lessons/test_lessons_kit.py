@@ -292,3 +292,12 @@ def test_widget_place_links_to_the_live_lesson_with_a_qr_code():
     offline = _card(lesson, "zh", None)
     assert "notebooks/lessons/zh/04-attention.ipynb" in offline and "<svg" not in offline
     assert not _EXTERNAL.search(card + offline)
+
+
+def test_trainer_sheet_needs_no_run_and_has_no_heading_anchors():
+    from pbkit.lessons.kit import trainer_sheet_html
+
+    lesson = BY_ID["attention"]
+    page = trainer_sheet_html(lesson, "zh", LESSONS)
+    assert "anchor-link" not in page and "¶" not in html.unescape(page)
+    assert all(n in _plain(page) for n in _trainer_texts(lesson, "zh")[1:])
