@@ -559,6 +559,7 @@ def build_kit(out: str | Path, lang="all", *, only=None, pdf: bool = True,
         from pbkit.lessons.build import _write_atomic
 
         _write_atomic(path, text.encode("utf-8"))
+        path.chmod(0o644)  # a kit is copied to other machines and served: readable by all
         files.append(path)
 
     do_pdf = pdf and chromium_path() is not None
@@ -572,6 +573,7 @@ def build_kit(out: str | Path, lang="all", *, only=None, pdf: bool = True,
             write(handout, handout_html(nb, lesson, code, app_url))
             if do_pdf:
                 pdfs.append(print_pdf(handout, handout.with_suffix(".pdf")))
+                pdfs[-1].chmod(0o644)
             if progress is not None:
                 progress(lesson.id, code)
         for plan in plans:

@@ -226,6 +226,7 @@ def test_plans_and_index_in_the_kit(kit):
                 assert f"{day.start // 60:02d}:{day.start % 60:02d}" in page
             for s in (s for d in plan.days for s in d.slots if s.kind == "lesson"):
                 assert f"slides/{BY_ID[s.lesson].slug}.html" in page
+    assert (kit / "index.html").stat().st_mode & 0o044 == 0o044  # readable when served
     index = (kit / "index.html").read_text(encoding="utf-8")
     assert "en/slides/07-four-two.html" in index and not _EXTERNAL.search(index)
     for lesson_id, lang in TWO:  # the trainer's sheet has what the handout must not
