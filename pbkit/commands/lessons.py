@@ -1,8 +1,11 @@
-"""``pbkit lessons build|check``: build lesson notebooks, check they are in sync and run.
+"""``pbkit lessons build|check|kit``: build lesson notebooks, check they are in sync and
+run, and build the course kit.
 
-``build`` writes ``notebooks/lessons/<lang>/`` (``--lang zh`` by default, ``en`` or
-``all``); ``check`` verifies every language set (or the one given) and runs each notebook
-with a time bound. Exit codes: 0 when everything is fine, 1 when a notebook is out of sync,
+``build`` writes ``notebooks/lessons/<lang>/`` (trainee edition) and
+``notebooks/lessons/<lang>-trainer/`` (trainer edition) (``--lang zh`` by default, ``en`` or
+``all``); ``check`` verifies every language set (or the one given), the course plans, and
+runs each notebook with a time bound; ``kit OUT`` writes slides, handouts and course plans
+(both languages by default) to ``OUT``. Exit codes: 0 when everything is fine, 1 when a notebook is out of sync,
 missing or fails (one line per problem naming the lesson and the cell), 2 for a bad source
 file or bad arguments.
 """
@@ -41,7 +44,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     for action in parser._actions:
         if "--lang" in action.option_strings:
             action.help = t("lessons.cli.lang")
-    parser.add_argument("action", choices=("build", "check"), help=t("lessons.cli.action"))
+    parser.add_argument("action", choices=("build", "check", "kit"), help=t("lessons.cli.action"))
+    parser.add_argument("kit_dir", nargs="?", default=None, metavar="OUT",
+                        help=t("kit.cli.out"))
+    parser.add_argument("--no-pdf", action="store_true", help=t("kit.cli.no_pdf"))
+    parser.add_argument("--app-url", default=None, metavar="URL", help=t("kit.cli.app_url"))
     parser.add_argument("--out", default=None, help=t("lessons.cli.out"))
     parser.add_argument("--timeout", type=_positive, default=DEFAULT_TIMEOUT,
                         help=t("lessons.cli.timeout", default=f"{DEFAULT_TIMEOUT:g}"))
@@ -56,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
 
     lang = getattr(args, "lang", None)
     msg_lang = resolve_lang(lang if lang in ("zh", "en") else None)
+    if args.action == "kit":
+        return _kit(args, lang, msg_lang)
     if args.action == "build":
         from pbkit.lessons.build import build, notebooks_dir
 
@@ -84,7 +93,32 @@ def run(args: argparse.Namespace) -> int:
         from pbkit.lessons.build import parse_langs
         from pbkit.lessons.loader import load_lessons
 
-        n = (len(load_lessons()) + 1) * len(parse_langs(lang or "all"))
+        # trainee set: lessons, course overview, references; trainer set: lessons
+        n = (2 * len(load_lessons()) + 2) * len(parse_langs(lang or "all"))
         print(t("lessons.check.ok", lang=msg_lang, n=n, ran=len(report.timings)))
         return 0
     return 1
+
+
+def _kit(args: argparse.Namespace, lang: str | None, msg_lang: str) -> int:
+    """``pbkit lessons kit OUT``: slides, handouts and plans; 2 on bad input."""
+    from pbkit.errors import UsageError
+    from pbkit.lessons.kit import build_kit
+    from pbkit.lessons.loader import load_lessons
+    from pbkit.lessons.plans import load_plans
+
+    if not args.kit_dir:
+        raise UsageError("kit.cli.no_out")
+    if args.app_url and not args.app_url.startswith(("http://", "https://")):
+        raise UsageError("kit.cli.bad_app_url", value=args.app_url)
+    load_plans(lessons=load_lessons())  # bad plan or source: one line, exit 2, nothing written
+
+    def progress(lesson_id, code):
+        print(t("kit.cli.progress", lang=msg_lang, lesson=lesson_id, code=code),
+              file=sys.stderr, flush=True)
+
+    result = build_kit(args.kit_dir, lang or "all", only=args.only, pdf=not args.no_pdf,
+                       app_url=args.app_url, timeout=args.timeout, progress=progress)
+    print(t("kit.cli.built", lang=msg_lang, n=len(result.files) + len(result.pdfs),
+            out=args.kit_dir))
+    return 0

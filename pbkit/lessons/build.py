@@ -26,6 +26,10 @@ from pbkit.lessons.model import Lesson
 
 __all__ = [
     "INDEX_STEM",
+    "EDITIONS",
+    "TRAINER_MARKER",
+    "edition_dir",
+    "answer_lines",
     "REFERENCES_STEM",
     "references_notebook",
     "rule_uses",
@@ -42,6 +46,9 @@ __all__ = [
 ]
 
 INDEX_STEM = "00-course"
+EDITIONS = ("trainee", "trainer")
+#: first line of every trainer-only cell; never in a trainee notebook
+TRAINER_MARKER = "<!-- pbkit:trainer -->"
 REFERENCES_STEM = "99-references"
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
@@ -53,9 +60,21 @@ def notebooks_dir() -> Path:
     return repo_root() / "notebooks" / "lessons"
 
 
-def notebook_path(lesson: Lesson, lang: str, out: str | Path | None = None) -> Path:
-    """Where the notebook of ``lesson`` in ``lang`` is written."""
-    return Path(out or notebooks_dir()) / lang / f"{lesson.slug}.ipynb"
+def edition_dir(lang: str, edition: str = "trainee") -> str:
+    """Folder name of a language set: ``zh`` (trainee edition) or ``zh-trainer``.
+
+    >>> edition_dir("zh"), edition_dir("en", "trainer")
+    ('zh', 'en-trainer')
+    """
+    if edition not in EDITIONS:
+        raise ValueError(f"unknown edition {edition!r}")
+    return lang if edition == "trainee" else f"{lang}-{edition}"
+
+
+def notebook_path(lesson: Lesson, lang: str, out: str | Path | None = None,
+                  edition: str = "trainee") -> Path:
+    """Where the notebook of ``lesson`` in ``lang`` (and ``edition``) is written."""
+    return Path(out or notebooks_dir()) / edition_dir(lang, edition) / f"{lesson.slug}.ipynb"
 
 
 def parse_langs(lang: str | Sequence[str] | None) -> tuple[str, ...]:
@@ -81,12 +100,13 @@ def _md(lines: Iterable[str]) -> str:
     return "\n".join(lines).strip("\n")
 
 
-def _lesson_cells(lesson: Lesson, lang: str,
-                  course: Sequence[Lesson] | None = None) -> list[tuple[str, str]]:
+def _lesson_cells(lesson: Lesson, lang: str, course: Sequence[Lesson] | None = None,
+                  edition: str = "trainee") -> list[tuple[str, str]]:
     """The cells of a lesson notebook as ``(cell_type, source)`` pairs.
 
     ``course`` (all lessons) names the prerequisites; loaded from the lesson's folder when
-    not given.
+    not given. The ``trainer`` edition adds the timing after the heading, and the expected
+    answers and the trainer notes at the end; the ``trainee`` edition has neither.
     """
     tr = lambda key, **kw: t(key, lang=lang, **kw)  # noqa: E731
     cells: list[tuple[str, str]] = []
@@ -108,6 +128,8 @@ def _lesson_cells(lesson: Lesson, lang: str,
     head += ["", f"## {tr('lessons.nb.objectives')}", ""]
     head += [f"{i}. {o.get(lang)}" for i, o in enumerate(lesson.objectives, 1)]
     cells.append(("markdown", _md(head)))
+    if edition == "trainer":
+        cells.append(("markdown", _timing_md(lesson, lang)))
     trainee = "None"
     cells.append(("code", "\n".join([
         "from pbkit.apps import lesson_widgets as lw, quiz_widgets as qw",
@@ -143,14 +165,59 @@ def _lesson_cells(lesson: Lesson, lang: str,
     cells.append(("markdown", _md([f"### {tr('lessons.nb.quiz')}", "",
                                    tr("lessons.nb.quiz_intro", n=len(lesson.quiz))])))
     cells.append(("code", "qw.lesson_quiz(L)"))
-    notes = [f"## {tr('lessons.nb.trainer_notes')}", "",
+    if edition == "trainer":
+        cells.append(("markdown", _answers_md(lesson, lang)))
+        cells.append(("markdown", _md([TRAINER_MARKER, f"## {tr('lessons.nb.trainer_notes')}",
+                                       "", lesson.trainer_notes.get(lang)])))
+    return cells
+
+
+def _timing_md(lesson: Lesson, lang: str) -> str:
+    """The trainer's timing table (minutes per activity, with the total)."""
+    tr = lambda key, **kw: t(key, lang=lang, **kw)  # noqa: E731
+    notes = [TRAINER_MARKER, f"## {tr('kit.trainer.timing')}", "",
              f"| {tr('lessons.nb.minutes_col')} | {tr('lessons.nb.activity_col')} |",
              "| ---: | --- |"]
     notes += [f"| {item.minutes} | {item.activity.get(lang)} |" for item in lesson.timing]
-    notes += [f"| **{lesson.duration_min}** | **{tr('lessons.nb.total')}** |", "",
-              lesson.trainer_notes.get(lang)]
-    cells.append(("markdown", _md(notes)))
-    return cells
+    notes += [f"| **{lesson.duration_min}** | **{tr('lessons.nb.total')}** |"]
+    return _md(notes)
+
+
+def answer_lines(question, lang: str) -> list[str]:
+    """The expected answer of one quiz question, as Markdown lines (trainer edition).
+
+    >>> from pbkit.lessons.loader import get_lesson
+    >>> answer_lines(get_lesson("attention").quiz[0], "en")[0]
+    '**Answer**: a. 1 deputy township leader + 2 agency cadres'
+    """
+    tr = lambda key, **kw: t(key, lang=lang, **kw)  # noqa: E731
+    colon = tr("lessons.nb.colon")
+    by_id = {c.id: c for c in question.choices}
+    if question.kind == "short":
+        head = tr("kit.trainer.short_answer", scenario=question.scenario or "",
+                  pass_score=f"{question.pass_score:g}")
+        lines = [f"**{tr('kit.trainer.answer')}**{colon}{head}"]
+    elif question.kind == "ordering":
+        steps = [by_id[a].text.get(lang) if a in by_id else a for a in question.answer]
+        lines = [f"**{tr('kit.trainer.answer')}**{colon}" + " → ".join(steps)]
+    else:
+        picks = [f"{a}. {by_id[a].text.get(lang)}" if a in by_id else a
+                 for a in question.answer]
+        lines = [f"**{tr('kit.trainer.answer')}**{colon}" + tr("lessons.nb.list_sep").join(picks)]
+    explanation = " ".join(x.strip() for x in question.explanation.get(lang).splitlines()
+                           if x.strip())
+    lines.append(f"*{tr('kit.trainer.debrief')}*{colon}{explanation}")
+    return lines
+
+
+def _answers_md(lesson: Lesson, lang: str) -> str:
+    """Expected answers of the quiz with the debrief points (trainer edition only)."""
+    tr = lambda key, **kw: t(key, lang=lang, **kw)  # noqa: E731
+    lines = [TRAINER_MARKER, f"## {tr('kit.trainer.answers')}", ""]
+    for i, q in enumerate(lesson.quiz, 1):
+        lines += [f"{i}. {q.prompt.get(lang).strip()}", ""]
+        lines += [f"   {x}  " for x in answer_lines(q, lang)] + [""]
+    return _md(lines)
 
 
 def _rules_md(rules, lang: str) -> list[str]:
@@ -265,15 +332,25 @@ def _metadata(lang: str, extra: dict) -> dict:
             "pbkit": {"lang": lang, **extra}}
 
 
-def lesson_notebook(lesson: Lesson, lang: str, course: Sequence[Lesson] | None = None):
+def lesson_notebook(lesson: Lesson, lang: str, course: Sequence[Lesson] | None = None,
+                    edition: str = "trainee"):
     """The notebook of ``lesson`` in ``lang`` (an ``nbformat`` node, no outputs).
 
     ``course`` is the list of all lessons (to name prerequisites); loaded when omitted.
+    ``edition`` is ``"trainee"`` (what trainees open: no trainer notes, no answers) or
+    ``"trainer"`` (the same lesson with timing, expected answers and trainer notes).
     """
     lang = parse_langs(lang)[0]
-    meta = _metadata(lang, {"lesson": lesson.id, "number": lesson.number,
-                            "source": f"lessons/{lesson.slug}/{lesson.source.name}"})
-    return _notebook(_lesson_cells(lesson, lang, course), lesson.id, meta)
+    extra = {"lesson": lesson.id, "number": lesson.number,
+             "source": f"lessons/{lesson.slug}/{lesson.source.name}"}
+    if edition == "trainer":
+        extra["edition"] = "trainer"
+    nb = _notebook(_lesson_cells(lesson, lang, course, edition), lesson.id, _metadata(lang, extra))
+    if edition == "trainer":
+        for cell in nb.cells:
+            if cell.source.startswith(TRAINER_MARKER):
+                cell.metadata["pbkit"] = {"trainer": True}
+    return nb
 
 
 def index_notebook(lessons: Sequence[Lesson], lang: str):
@@ -307,9 +384,10 @@ def _to_bytes(nb) -> bytes:
     return (nbformat.writes(nb, version=4).rstrip("\n") + "\n").encode("utf-8")
 
 
-def notebook_bytes(lesson: Lesson, lang: str, course: Sequence[Lesson] | None = None) -> bytes:
+def notebook_bytes(lesson: Lesson, lang: str, course: Sequence[Lesson] | None = None,
+                   edition: str = "trainee") -> bytes:
     """The exact bytes :func:`build` writes for ``lesson`` in ``lang``."""
-    return _to_bytes(lesson_notebook(lesson, lang, course))
+    return _to_bytes(lesson_notebook(lesson, lang, course, edition))
 
 
 def index_bytes(lessons: Sequence[Lesson], lang: str) -> bytes:
@@ -318,9 +396,17 @@ def index_bytes(lessons: Sequence[Lesson], lang: str) -> bytes:
 
 
 def expected_notebooks(lessons: Sequence[Lesson], lang: str,
-                       out: str | Path | None = None) -> dict[Path, bytes]:
-    """Every notebook file of one language set -> the bytes it must hold."""
+                       out: str | Path | None = None,
+                       edition: str = "trainee") -> dict[Path, bytes]:
+    """Every notebook file of one language set -> the bytes it must hold.
+
+    The trainee set (``<lang>/``) has the course overview and the references page too; the
+    trainer set (``<lang>-trainer/``) has the lessons only.
+    """
     out = Path(out or notebooks_dir())
+    if edition == "trainer":
+        return {notebook_path(x, lang, out, edition): notebook_bytes(x, lang, lessons, edition)
+                for x in lessons}
     files = {out / lang / f"{INDEX_STEM}.ipynb": index_bytes(lessons, lang),
              out / lang / f"{REFERENCES_STEM}.ipynb": _to_bytes(references_notebook(lessons,
                                                                                       lang))}
@@ -372,7 +458,8 @@ def build(lang: str | Sequence[str] | None = "zh", out: str | Path | None = None
     lang : {"zh", "en", "all"} or sequence
         Language set(s) to build (default ``"zh"``).
     out : path, optional
-        Output folder (default ``notebooks/lessons``); notebooks go to ``out/<lang>/``.
+        Output folder (default ``notebooks/lessons``); trainee notebooks go to
+        ``out/<lang>/``, trainer notebooks to ``out/<lang>-trainer/``.
     root : path, optional
         Lessons folder (default ``lessons/``).
 
@@ -398,15 +485,16 @@ def build(lang: str | Sequence[str] | None = "zh", out: str | Path | None = None
     out = Path(out or notebooks_dir())
     written, unchanged, removed = [], [], []
     for code in langs:
-        files = expected_notebooks(lessons, code, out)
-        for path, data in files.items():
-            if path.exists() and path.read_bytes() == data:
-                unchanged.append(path)
-            else:
-                _write_atomic(path, data)
-                written.append(path)
-        for path in sorted((out / code).glob("*.ipynb")):
-            if path not in files and _built_by_pbkit(path):
-                path.unlink()
-                removed.append(path)
+        for edition in EDITIONS:
+            files = expected_notebooks(lessons, code, out, edition)
+            for path, data in files.items():
+                if path.exists() and path.read_bytes() == data:
+                    unchanged.append(path)
+                else:
+                    _write_atomic(path, data)
+                    written.append(path)
+            for path in sorted((out / edition_dir(code, edition)).glob("*.ipynb")):
+                if path not in files and _built_by_pbkit(path):
+                    path.unlink()
+                    removed.append(path)
     return BuildResult(tuple(written), tuple(unchanged), tuple(removed))

@@ -44,7 +44,9 @@ class Problem:
     """One finding of :func:`check`.
 
     ``kind`` is one of ``source``, ``reference``, ``missing``, ``out_of_sync``, ``stale``,
-    ``error``, ``timeout``, ``no_chart``, ``no_widget``.
+    ``error``, ``timeout``, ``no_chart``, ``no_widget``, ``plan`` (a course plan that
+    names a missing lesson or does not add up), ``trainer_leak`` (a trainer-only
+    cell in a trainee notebook).
     """
 
     lesson: str
@@ -94,7 +96,14 @@ def _first_diff(actual: bytes, expected: bytes) -> str | None:
 def check_sync(lang: str | Sequence[str] = "all", out: str | Path | None = None, *,
                root: str | Path | None = None) -> list[Problem]:
     """Problems with sources, references and notebook files (no execution)."""
-    from pbkit.lessons.build import expected_notebooks, notebooks_dir, parse_langs
+    from pbkit.lessons.build import (
+        EDITIONS,
+        TRAINER_MARKER,
+        edition_dir,
+        expected_notebooks,
+        notebooks_dir,
+        parse_langs,
+    )
     from pbkit.lessons.loader import check_references, load_lessons
 
     langs = parse_langs(lang)
@@ -114,20 +123,33 @@ def check_sync(lang: str | Sequence[str] = "all", out: str | Path | None = None,
     names = {}
     for lesson in lessons:
         names[lesson.slug] = lesson.id
+    from pbkit.lessons.loader import lessons_dir
+    from pbkit.lessons.plans import load_plans
+
+    plan_file = Path(root or lessons_dir()) / "course-plans.yaml"
+    if plan_file.exists():
+        try:
+            load_plans(plan_file, lessons=lessons)
+        except ConfigError as exc:
+            problems.append(Problem("course-plans", None, None, "plan", exc.render()))
     for code in langs:
-        files = expected_notebooks(lessons, code, out)
-        for path, data in files.items():
-            name = names.get(path.stem, path.stem)
-            if not path.exists():
-                problems.append(Problem(name, code, None, "missing", str(path)))
-                continue
-            actual = path.read_bytes()
-            if actual != data:
-                problems.append(Problem(name, code, _first_diff(actual, data), "out_of_sync",
-                                        str(path)))
-        for path in sorted((out / code).glob("*.ipynb")):
-            if path not in files:
-                problems.append(Problem(path.stem, code, None, "stale", str(path)))
+        for edition in EDITIONS:
+            where = edition_dir(code, edition)
+            files = expected_notebooks(lessons, code, out, edition)
+            for path, data in files.items():
+                name = names.get(path.stem, path.stem)
+                if not path.exists():
+                    problems.append(Problem(name, where, None, "missing", str(path)))
+                    continue
+                actual = path.read_bytes()
+                if actual != data:
+                    problems.append(Problem(name, where, _first_diff(actual, data),
+                                            "out_of_sync", str(path)))
+                elif edition == "trainee" and TRAINER_MARKER.encode() in actual:
+                    problems.append(Problem(name, where, None, "trainer_leak", str(path)))
+            for path in sorted((out / where).glob("*.ipynb")):
+                if path not in files:
+                    problems.append(Problem(path.stem, where, None, "stale", str(path)))
     return problems
 
 

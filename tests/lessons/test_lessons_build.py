@@ -21,7 +21,9 @@ def test_building_twice_gives_identical_bytes(tmp_path):
     second = build("all", tmp_path / "b")
     files_a = sorted(p.relative_to(tmp_path / "a") for p in first.written)
     files_b = sorted(p.relative_to(tmp_path / "b") for p in second.written)
-    assert files_a == files_b and len(files_a) == 2 * (len(load_lessons()) + 2)  # + course index and references page
+    # trainee set: lessons + course index + references page; trainer set: lessons
+    assert files_a == files_b and len(files_a) == 2 * (len(load_lessons()) + 2) \
+        + 2 * len(load_lessons())
     for rel in files_a:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes()
     again = build("all", tmp_path / "a")
@@ -102,9 +104,10 @@ def test_sync_check_detects_an_edited_source_and_names_the_cell(course):
     text = src.read_text(encoding="utf-8")
     src.write_text(text.replace("组织生活的基本节奏", "组织生活的节奏", 1), encoding="utf-8")
     problems = [p for p in check_sync("all", out) if p.kind == "out_of_sync"]
-    # a Chinese edit puts only the Chinese notebook out of sync
-    assert {(p.lesson, p.lang) for p in problems} == {("three-meetings", "zh")}
-    zh = problems[0]
+    # a Chinese edit puts only the Chinese notebooks (trainee and trainer editions) out of sync
+    assert {(p.lesson, p.lang) for p in problems} == {("three-meetings", "zh"),
+                                                       ("three-meetings", "zh-trainer")}
+    zh = next(p for p in problems if p.lang == "zh")
     assert zh.cell == "three-meetings-02"
     line = zh.render("en")
     assert line.startswith("three-meetings [zh], cell three-meetings-02: notebook ")
@@ -145,7 +148,8 @@ def test_cli_build_and_check_exit_codes(course, capsys):
     code = main(["lessons", "check", "--no-execute", "--out", str(out), "--lang", "en"])
     lines = capsys.readouterr().out.strip().splitlines()
     assert code == 1
-    assert len(lines) == 1 and lines[0].startswith("why-branches [en], cell why-branches-")
+    # the timing is trainer-only now: only the trainer edition goes out of sync
+    assert len(lines) == 1 and lines[0].startswith("why-branches [en-trainer], cell why-branches-")
 
 
 @pytest.mark.parametrize("action", ["build", "check"])
