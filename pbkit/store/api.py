@@ -35,7 +35,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pbkit.errors import StoreError
+from pbkit.errors import StoreError, UsageError
 from pbkit.store.limits import (
     DEFAULT_LIMITS,
     STATUSES,
@@ -61,7 +61,10 @@ SCORE_COLUMNS = ("attempt_id", "cohort_id", "trainee_id", "scenario_id", "source
                  "criterion_id", "level", "max_level", "evidence", "feedback")
 GRADEBOOK_COLUMNS = ("cohort_id", "trainee_id", "scenario_id", "attempts", "latest_attempt_id",
                      "latest_at", "latest_total", "best_total", "human_total", "final_total",
-                     "status", "needs_review", "latest_answer")
+                     "status", "needs_review", "latest_answer", "final_rule",
+                     "final_attempt_id")
+#: Which attempt's score is the final one: a class decides, and the gradebook says which.
+FINAL_RULES = ("best", "latest", "first")
 ROSTER_COLUMNS = ("trainee_id", "cohort_id", "joined_at", "attempts", "last_attempt_at",
                   "quiz_answers")
 QUIZ_COLUMNS = ("answer_id", "cohort_id", "trainee_id", "lesson_id", "question_id", "answer",
@@ -474,13 +477,13 @@ class ResultsStore:
 
         ``answer`` is text, a choice code, or a list of codes (multiple choice, ordering).
         With ``submission_id``, a retry is stored once (same id returned). Every answer is
-        kept; the gradebook counts each question's latest answer.
+        kept; class statistics count each question's first answer (later ones are practice).
 
         >>> store, _ = _example()
         >>> store.save_quiz_answer("T0001", "lesson-1", "q1", ["b", "a"], True)
         1
         >>> store.quiz_summary("C1").values.tolist()
-        [['T0001', 'lesson-1', 1, 1, 100.0]]
+        [['T0001', 'lesson-1', 1, 1, 100.0, 1]]
         """
         from sqlalchemy import select
 
@@ -693,38 +696,76 @@ class ResultsStore:
         return _typed(pd.DataFrame(records, columns=list(QUIZ_COLUMNS)))
 
     def quiz_summary(self, cohort_id: str) -> pd.DataFrame:
-        """Per trainee and lesson, counting each question's latest answer:
-        ``trainee_id, lesson_id, questions, correct, percent_correct`` where
-        ``percent_correct = 100 * correct / questions``."""
+        """Per trainee and lesson, counting each question's *first* answer (what the trainee
+        knew; later answers are practice after seeing the feedback):
+        ``trainee_id, lesson_id, questions, correct, percent_correct, practice_correct``
+        where ``percent_correct = 100 * correct / questions`` and ``practice_correct``
+        counts the questions whose latest answer is right."""
         import pandas as pd
 
         answers = self.quiz_answers(cohort_id)
-        cols = ["trainee_id", "lesson_id", "questions", "correct", "percent_correct"]
+        cols = ["trainee_id", "lesson_id", "questions", "correct", "percent_correct",
+                "practice_correct"]
         if answers.empty:
             return pd.DataFrame({c: pd.Series(dtype="float64" if c == "percent_correct"
-                                              else ("int64" if c in ("questions", "correct")
+                                              else ("int64" if c in ("questions", "correct",
+                                                                     "practice_correct")
                                                     else "str")) for c in cols})
-        latest = answers.sort_values("answer_id").groupby(
-            ["trainee_id", "lesson_id", "question_id"], sort=True).tail(1)
-        latest = latest.assign(ok=latest["correct"].fillna(False).astype(bool))
-        out = (latest.groupby(["trainee_id", "lesson_id"], sort=True)
+        ordered = answers.sort_values("answer_id").assign(
+            ok=lambda f: f["correct"].fillna(False).astype(bool))
+        keys = ["trainee_id", "lesson_id", "question_id"]
+        first = ordered.groupby(keys, sort=True).head(1)
+        latest = ordered.groupby(keys, sort=True).tail(1)
+        out = (first.groupby(["trainee_id", "lesson_id"], sort=True)
                .agg(questions=("question_id", "size"), correct=("ok", "sum")).reset_index())
+        practice = latest.groupby(["trainee_id", "lesson_id"], sort=True)["ok"].sum()
+        out["practice_correct"] = practice.to_numpy().astype("int64")
         out["correct"] = out["correct"].astype("int64")
         out["percent_correct"] = 100.0 * out["correct"] / out["questions"]
         return out[cols]
 
-    def gradebook(self, cohort_id: str) -> pd.DataFrame:
+    def question_stats(self, cohort_id: str) -> pd.DataFrame:
+        """Per lesson and question, on first answers (for the trainer's debrief):
+        ``lesson_id, question_id, answered, correct, difficulty, top_wrong, top_wrong_n``
+        where ``difficulty = 1 - correct / answered`` (the share who got it wrong) and
+        ``top_wrong`` is the wrong answer chosen most often (``top_wrong_n`` times)."""
+        import pandas as pd
+
+        answers = self.quiz_answers(cohort_id)
+        cols = ["lesson_id", "question_id", "answered", "correct", "difficulty", "top_wrong",
+                "top_wrong_n"]
+        if answers.empty:
+            return pd.DataFrame(columns=cols)
+        first = answers.sort_values("answer_id").groupby(
+            ["trainee_id", "lesson_id", "question_id"], sort=True).head(1)
+        first = first.assign(ok=first["correct"].fillna(False).astype(bool))
+        rows = []
+        for (lesson, question), g in first.groupby(["lesson_id", "question_id"], sort=True):
+            wrong = g.loc[~g["ok"], "answer"].astype(str).value_counts()
+            rows.append((lesson, question, len(g), int(g["ok"].sum()),
+                         round(1 - g["ok"].mean(), 3),
+                         wrong.index[0] if len(wrong) else None,
+                         int(wrong.iloc[0]) if len(wrong) else 0))
+        return pd.DataFrame(rows, columns=cols)
+
+    def gradebook(self, cohort_id: str, final: str = "best") -> pd.DataFrame:
         """One row per trainee and scenario attempted (trainees with no attempt get one row
         with ``attempts == 0``), columns :data:`GRADEBOOK_COLUMNS`.
 
         - ``latest_total``, ``best_total``: machine totals of the latest and best attempt.
-        - ``human_total`` (latest attempt, when every criterion has a human level):
+        - ``final_rule`` (``final``, one of :data:`FINAL_RULES`) picks the attempt that
+          counts, ``final_attempt_id``: the best (highest machine total, the later one on a
+          tie), the latest or the first attempt.
+        - ``human_total`` (that attempt, when every criterion has a human level):
           ``100 * sum_c mean_raters(level_c) / sum_c max_level_c``.
-        - ``final_total``: ``human_total`` where present, else ``latest_total``.
+        - ``final_total``: ``human_total`` where present, else that attempt's machine total.
         - ``latest_answer``: the latest attempt's answer text (exported neutralised).
         """
         import pandas as pd
 
+        if final not in FINAL_RULES:
+            raise UsageError("store.err.bad_final_rule", value=final,
+                             choices=", ".join(FINAL_RULES))
         cohort_id = self._known_cohort(cohort_id)
         roster = self.roster(cohort_id)
         attempts = self.attempts(cohort_id)
@@ -736,30 +777,36 @@ class ResultsStore:
             group = by_trainee.get(trainee)
             if group is None:
                 rows.append((cohort_id, trainee, None, 0, None, None, None, None, None, None,
-                             None, None, None))
+                             None, None, None, final, None))
                 continue
             for scenario, g in group.groupby("scenario_id", sort=True):
-                last = g.sort_values("attempt_id").iloc[-1]
-                aid = int(last["attempt_id"])
+                g = g.sort_values("attempt_id")
+                last = g.iloc[-1]
+                chosen = {"latest": last, "first": g.iloc[0],
+                          "best": g.loc[g["total"].fillna(-1).iloc[::-1].idxmax()]}[final]
+                aid = int(chosen["attempt_id"])
                 h_total = _human_total(human[human["attempt_id"] == aid],
                                        machine[machine["attempt_id"] == aid])
                 latest_total = None if pd.isna(last["total"]) else float(last["total"])
+                chosen_total = None if pd.isna(chosen["total"]) else float(chosen["total"])
                 best = g["total"].max()
-                final = h_total if h_total is not None else latest_total
-                rows.append((cohort_id, trainee, scenario, len(g), aid, last["created_at"],
-                             latest_total, None if pd.isna(best) else float(best), h_total,
-                             final, last["status"], bool(last["needs_review"]),
-                             last["answer"]))
+                final_total = h_total if h_total is not None else chosen_total
+                rows.append((cohort_id, trainee, scenario, len(g), int(last["attempt_id"]),
+                             last["created_at"], latest_total,
+                             None if pd.isna(best) else float(best), h_total, final_total,
+                             last["status"], bool(last["needs_review"]), last["answer"],
+                             final, aid))
         frame = pd.DataFrame(rows, columns=list(GRADEBOOK_COLUMNS))
         frame["attempts"] = frame["attempts"].astype("int64")
         frame["latest_attempt_id"] = frame["latest_attempt_id"].astype("Int64")
+        frame["final_attempt_id"] = frame["final_attempt_id"].astype("Int64")
         for col in ("latest_total", "best_total", "human_total", "final_total"):
             frame[col] = frame[col].astype("float64")
         frame["needs_review"] = frame["needs_review"].astype("boolean")
         return _typed(frame)
 
     def export_gradebook(self, cohort_id: str, path: str | os.PathLike, *,
-                         lang: str | None = None) -> Path:
+                         lang: str | None = None, final: str = "best") -> Path:
         """Write the cohort's gradebook to ``.xlsx`` or ``.csv``; returns the path.
 
         The .xlsx has sheets gradebook, attempts, scores (machine and human) and quiz; the
@@ -780,7 +827,9 @@ class ResultsStore:
         suffix = target.suffix.lower()
         if suffix not in (".xlsx", ".csv"):
             raise StoreError("store.err.export_format", suffix=suffix or target.name)
-        book = _status_labels(self.gradebook(cohort_id), lang)
+        book = _status_labels(self.gradebook(cohort_id, final=final), lang)
+        book["final_rule"] = book["final_rule"].map(
+            lambda v: t(f"store.final.{v}", lang=lang) if isinstance(v, str) else v)
         if suffix == ".csv":
             return write_csv(_headers(book, lang), target)
         scores = self.scores(cohort_id).assign(

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from store_helpers import make_score
 
-from pbkit.errors import StoreError
+from pbkit.errors import StoreError, UsageError
 from pbkit.store.api import AttemptReceipt, ResultsStore
 
 
@@ -156,7 +156,7 @@ def test_gradebook_has_one_row_per_trainee_and_scenario(store):
     for crit, lvl in (("listen", 3), ("explain", 3), ("act", 2)):
         store.add_human_score(a3.attempt_id, "R01", crit, lvl)
         store.add_human_score(a3.attempt_id, "R02", crit, lvl - 1)
-    book = store.gradebook("C1")
+    book = store.gradebook("C1", final="latest")
     assert book["trainee_id"].tolist() == ["T0001", "T0002", "T0003"]
     row = book.iloc[0]
     assert (row["scenario_id"], row["attempts"], row["latest_attempt_id"]) == (
@@ -169,6 +169,15 @@ def test_gradebook_has_one_row_per_trainee_and_scenario(store):
     assert (row["status"], row["latest_answer"]) == ("reviewed", "第三次")
     assert book.iloc[1]["attempts"] == 0 and pd.isna(book.iloc[1]["scenario_id"])
     assert a1.attempt_id < a2.attempt_id < a3.attempt_id
+    # the rule that picks the attempt that counts is stated on every row
+    best = store.gradebook("C1").iloc[0]  # default: the best attempt
+    assert (best["final_rule"], best["final_attempt_id"]) == ("best", a2.attempt_id)
+    assert best["final_total"] == pytest.approx(88.9) and pd.isna(best["human_total"])
+    first = store.gradebook("C1", final="first").iloc[0]
+    assert (first["final_attempt_id"], first["final_total"]) == (a1.attempt_id,
+                                                                 pytest.approx(33.3))
+    with pytest.raises(UsageError):
+        store.gradebook("C1", final="median")
 
 
 def test_quiz_answers_are_saved_idempotently_and_summarised(store):
@@ -183,9 +192,15 @@ def test_quiz_answers_are_saved_idempotently_and_summarised(store):
     store.save_quiz_answer("T0002", "lesson-1", "q1", "a", False)
     answers = store.quiz_answers("C1")
     assert answers["answer"].tolist() == ["b", "c", "b;a;c", "a"]
+    # the first answer counts (wrong, then right, is 1 of 2, not 100%); later tries are
+    # practice, counted apart
     summary = store.quiz_summary("C1")
-    assert summary.values.tolist() == [["T0001", "lesson-1", 2, 2, 100.0],
-                                       ["T0002", "lesson-1", 1, 0, 0.0]]
+    assert summary.values.tolist() == [["T0001", "lesson-1", 2, 1, 50.0, 2],
+                                       ["T0002", "lesson-1", 1, 0, 0.0, 0]]
+    stats = store.question_stats("C1")
+    q1 = stats[stats["question_id"] == "q1"].iloc[0]
+    assert (q1["answered"], q1["correct"], q1["difficulty"]) == (2, 0, 1.0)
+    assert q1["top_wrong"] in ("a", "b") and q1["top_wrong_n"] == 1
     roster = store.roster("C1")
     assert roster[["trainee_id", "attempts", "quiz_answers"]].values.tolist() == [
         ["T0001", 0, 3], ["T0002", 0, 1]]
