@@ -27,10 +27,18 @@ What the data makes visible (the problems the seed reports stress):
   others do not, and a few "perfunctory" branches have suspiciously uniform records
   (the same attendance every time, always on the same day of the month).
 
-Privacy by construction: the people table carries ``age_band`` (never a birth year) and
-people are drawn in blocks of at least :data:`K_BLOCK` who share age band, gender,
-education and occupation inside one organisation, so every synthetic dataset passes the
-k-anonymity check with ``k >= 5`` over :data:`~pbkit.data.schema.QUASI_IDENTIFIERS`.
+Privacy by construction: the people table carries ``age_band`` (never a birth year).
+Holders of a public office (:data:`~pbkit.data.schema.PUBLIC_OFFICES`: secretaries,
+committee members, township leaders, cadres, student officials, first secretaries) are
+drawn one by one: they are known by their office and the privacy gate measures them apart.
+Everyone else (members, probationary members, activists) is drawn in blocks of at least
+:data:`K_BLOCK` people of one organisation who share every quasi-identifier (age band,
+gender, education, occupation, role, joining year, migrant status and destination,
+skills; no year in a role), so every synthetic dataset passes
+:func:`~pbkit.data.privacy.privacy_check` with ``k >= 5`` over
+:data:`~pbkit.data.schema.QUASI_IDENTIFIERS`. Development stays spread over the years
+block by block (several blocks of five joining in different years; a recruiting village
+has activists, probationary members or a block developed in the last few years).
 
 Identifiers: orgs ``C01`` (county), ``T01`` (township), ``T01-V03`` (village or
 community), ``T01-G01`` (township organ branch), ``T01-S01`` (school), ``T01-E01``
@@ -254,6 +262,25 @@ def _draw(rng: np.random.Generator, probs: np.ndarray, stratified: bool = False)
     return np.minimum((u[:, None] >= cum).sum(axis=1), probs.shape[1] - 1)
 
 
+def _draw_in_groups(rng: np.random.Generator, probs: np.ndarray, group: np.ndarray
+                    ) -> np.ndarray:
+    """Like :func:`_draw` with ``stratified=True``, the strata spread inside each group:
+    every group's draws stay close to its probabilities even when it has few rows."""
+    probs = np.atleast_2d(probs)
+    n = len(probs)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    order = np.lexsort((rng.random(n), group))
+    g = group[order]
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n) - np.searchsorted(g, g, side="left")
+    count = np.bincount(group)[group]
+    u = (rank + rng.random(n)) / count
+    cum = np.cumsum(probs, axis=1)
+    cum = cum / cum[:, -1:]
+    return np.minimum((u[:, None] >= cum).sum(axis=1), probs.shape[1] - 1)
+
+
 def _top_per_group(group: np.ndarray, score: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Mask of the ``counts[g]`` highest-scoring rows inside each group ``g``."""
     n = len(group)
@@ -327,6 +354,292 @@ def _ids(prefix: str, start: int, n: int, width: int) -> np.ndarray:
     for k in range(width):
         mat[:, len(pre) + width - 1 - k] = 48 + (nums // 10**k) % 10
     return mat.view(f"S{len(pre) + width}").ravel().astype("U").astype(object)
+
+
+# --------------------------------------------------------------------------- people
+
+# Slots of people: office holders (known by their office, drawn one by one) and private
+# people (drawn in blocks of >= K_BLOCK who share every quasi-identifier).
+(_SLOT_SEC, _SLOT_DEP, _SLOT_COM, _SLOT_LEAD, _SLOT_CADRE, _SLOT_STUD, _SLOT_FS,
+ _SLOT_CCADRE, _SLOT_MEMBER, _SLOT_PROB, _SLOT_ACT) = range(11)
+_PRIVATE_SLOTS = (_SLOT_MEMBER, _SLOT_PROB, _SLOT_ACT)
+# age band probabilities of office holders (village committees are of working age)
+_AGE_OFFICE = {
+    "village": np.array([0.02, 0.10, 0.25, 0.33, 0.25, 0.05, 0.0]),
+    "unit": np.array([0.05, 0.35, 0.35, 0.25, 0.0, 0.0, 0.0]),
+    _SLOT_LEAD: np.array([0.0, 0.25, 0.45, 0.30, 0.0, 0.0, 0.0]),
+    _SLOT_STUD: np.array([0.85, 0.15, 0.0, 0.0, 0.0, 0.0, 0.0]),
+    _SLOT_FS: np.array([0.0, 0.35, 0.40, 0.25, 0.0, 0.0, 0.0]),
+}
+# age bands of the development pipeline and of recently developed members
+_AGE_PIPE = {
+    _SLOT_ACT: np.array([0.45, 0.35, 0.20, 0.0, 0.0, 0.0, 0.0]),
+    _SLOT_PROB: np.array([0.55, 0.45, 0.0, 0.0, 0.0, 0.0, 0.0]),
+    "recent": np.array([0.45, 0.35, 0.20, 0.0, 0.0, 0.0, 0.0]),
+}
+_EDU_STUDENT = np.array([0.0, 0.0, 0.0, 0.1, 0.7, 0.2])
+
+
+def _block_sizes(n: int) -> list[int]:
+    """``n >= K_BLOCK`` people split into blocks of ``K_BLOCK`` or a little more.
+
+    >>> _block_sizes(5), _block_sizes(13), _block_sizes(17)
+    ([5], [7, 6], [6, 6, 5])
+    """
+    nb = n // K_BLOCK
+    return [n // nb + (j < n % nb) for j in range(nb)]
+
+
+def _branch_slots(k: int, m: int, recruiting: bool, u: np.ndarray
+                  ) -> tuple[list[int], list[bool], list[tuple[int, int, bool]], bool, int]:
+    """Offices, committee extras and private blocks (slot, size, recent) of a branch of
+    kind ``k`` with about ``m`` people; returns ``m`` adjusted so that every private
+    block has at least ``K_BLOCK`` people, and whether it has a committee."""
+    pipe: list[int] = []
+    if recruiting and k == _KIND_VILLAGE:
+        if u[0] < (0.45 if m >= 30 else 0.25):
+            pipe.append(_SLOT_ACT)
+        if u[1] < (0.3 if m >= 30 else 0.1):
+            pipe.append(_SLOT_PROB)
+    elif recruiting and u[0] < 0.3:
+        pipe.append(_SLOT_PROB if u[1] < 0.5 else _SLOT_ACT)
+    while True:
+        # a branch with fewer than 7 full members elects a secretary and has no committee
+        # (支部工作条例): no deputy secretary or committee member there
+        has_comm = m - K_BLOCK * len(pipe) >= 7
+        n_dep = int(k == _KIND_VILLAGE and m >= 30 and has_comm)
+        n_com = (int(np.clip(m // 12, 2, 5)) if k == _KIND_VILLAGE else 2) if has_comm else 0
+        offices = [_SLOT_SEC] + [_SLOT_DEP] * n_dep + [_SLOT_COM] * n_com
+        private = m - len(offices) - K_BLOCK * len(pipe)
+        if private >= K_BLOCK:
+            break
+        if pipe:
+            pipe.pop()
+        else:
+            m += K_BLOCK - private
+    # a branch that still recruits developed one block of members in the last few years
+    # (every village that recruits shows some development: activists, probationary or
+    # recent members; the block of five is the smallest)
+    sizes = _block_sizes(private)
+    recent = recruiting and _SLOT_PROB not in pipe and (u[2] < 0.3 or (
+        k == _KIND_VILLAGE and not pipe))
+    blocks = [(s, K_BLOCK, False) for s in pipe]
+    blocks += [(_SLOT_MEMBER, size, recent and j == len(sizes) - 1)
+               for j, size in enumerate(sizes)]
+    return offices, [False] * len(offices), blocks, has_comm, m
+
+
+def _organ_slots(m: int, town: bool, n_lead: int, n_stud: int, n_fs: int
+                 ) -> tuple[list[int], list[bool]]:
+    """Offices of an organ branch (everyone holds one): township leaders, student officials
+    and agency cadres in a township organ; the secretary, first secretaries sent to
+    villages and agency cadres in the county organ. Two cadres sit on the committee."""
+    if town:
+        slots = [_SLOT_LEAD] * n_lead + [_SLOT_STUD] * n_stud
+        slots += [_SLOT_CADRE] * (m - len(slots))
+    else:
+        slots = [_SLOT_SEC] + [_SLOT_FS] * n_fs
+        slots += [_SLOT_CCADRE] * (m - len(slots))
+    first_cadres = [j for j, s in enumerate(slots) if s in (_SLOT_CADRE, _SLOT_CCADRE)][:2]
+    return slots, [j in first_cadres for j in range(len(slots))]
+
+
+def _plan_people(rng: np.random.Generator, o_kind: np.ndarray, o_town: np.ndarray,
+                 members: np.ndarray, stagnant: np.ndarray, n_leaders: np.ndarray,
+                 n_students: np.ndarray, n_fs: int) -> dict:
+    """Who is in each organisation: office slots and private blocks (see
+    :func:`_branch_slots`, :func:`_organ_slots`); ``members`` adjusted to the plan."""
+    n_org = len(o_kind)
+    members = members.copy()
+    has_comm = np.zeros(n_org, bool)
+    u = rng.random((n_org, 3))
+    off_org: list[int] = []
+    off_slot: list[int] = []
+    off_com: list[bool] = []
+    blk: list[tuple[int, int, int, bool]] = []
+    for i in range(n_org):
+        k = int(o_kind[i])
+        if k < 0:
+            continue
+        m = int(members[i])
+        if k == _KIND_ORGAN:
+            t = int(o_town[i])
+            slots, extra = _organ_slots(m, t >= 0, int(n_leaders[t]) if t >= 0 else 0,
+                                        int(n_students[t]) if t >= 0 else 0, n_fs)
+            has_comm[i] = m >= 7
+        else:
+            slots, extra, blocks, has_comm[i], m = _branch_slots(k, m, not stagnant[i], u[i])
+            blk += [(i, s, size, recent) for s, size, recent in blocks]
+        members[i] = m
+        off_org += [i] * len(slots)
+        off_slot += slots
+        off_com += extra
+    b = np.array(blk, dtype=np.int64).reshape(-1, 4)
+    return {"members": members, "has_comm": has_comm,
+            "off_org": np.array(off_org, dtype=np.int64),
+            "off_slot": np.array(off_slot, dtype=np.int64),
+            "off_com": np.array(off_com, dtype=bool),
+            "b_org": b[:, 0], "b_slot": b[:, 1], "b_size": b[:, 2], "b_recent": b[:, 3] > 0}
+
+
+def _skill_bits(rng: np.random.Generator, occ: np.ndarray, female_village: np.ndarray
+                ) -> np.ndarray:
+    """Skill tags (bitmask) drawn from the occupation (one row per person or block)."""
+    n = len(occ)
+    sk_p = _SKILL_MATRIX[occ]
+    sk_p[:, SKILL_TAGS.index("elder_care")] += np.where(female_village, 0.2, 0.0)
+    sk_p[:, SKILL_TAGS.index("medical")] += np.where(rng.random(n) < 0.02, 1.0, 0.0)
+    bits = (rng.random((n, len(SKILL_TAGS))) < sk_p) * (1 << np.arange(len(SKILL_TAGS)))
+    return bits.sum(axis=1)
+
+
+def _join_years(rng: np.random.Generator, age: np.ndarray) -> np.ndarray:
+    """Year of joining from a drawn joining age (never before 18, at the latest last
+    year); a drawn joining age still in the future becomes some age between 18 and now
+    (capping at last year would put every young member in one year)."""
+    n = len(age)
+    birth = REF_YEAR - age
+    join = birth + np.minimum(18 + rng.gamma(2.0, 6.0, n), age).astype(int)
+    span = np.maximum(REF_YEAR - 1 - (birth + 18), 0)
+    late = join > REF_YEAR - 1
+    join = np.where(late, birth + 18 + (rng.random(n) * (span + 1)).astype(int), join)
+    return np.minimum(join, REF_YEAR - 1)
+
+
+def _office_profiles(rng: np.random.Generator, plan: dict, o_kind: np.ndarray) -> dict:
+    """Quasi-identifiers of office holders, person by person (they are measured apart)."""
+    org, slot = plan["off_org"], plan["off_slot"]
+    n = len(org)
+    kind = o_kind[org]
+    vil = kind == _KIND_VILLAGE
+    age_p = np.tile(_AGE_OFFICE["unit"], (n, 1))
+    age_p[vil] = _AGE_OFFICE["village"]
+    for s in (_SLOT_LEAD, _SLOT_STUD, _SLOT_FS):
+        age_p[slot == s] = _AGE_OFFICE[s]
+    band = _draw(rng, age_p, stratified=True)
+    edu_p = _EDU_VILLAGE[band].copy()
+    for k, name in ((_KIND_ORGAN, "organ"), (_KIND_SCHOOL, "school"),
+                    (_KIND_ENTERPRISE, "enterprise")):
+        edu_p[kind == k] = _EDU_KIND[name]
+    edu_p[slot == _SLOT_STUD] = _EDU_STUDENT
+    edu = _draw(rng, edu_p)
+    edu = np.where(vil & (rng.random(n) < 0.3), np.minimum(edu + 1, 4), edu)
+    male_p = np.array([_MALE_P[_KIND_NAMES[k]] for k in kind]) + np.where(
+        slot == _SLOT_SEC, 0.08, 0.0)
+    gender = (rng.random(n) >= male_p).astype(int)
+    occ_young = _OCC_YOUNG.copy()
+    occ_young[OCCUPATIONS.index("migrant_worker")] = 0.0    # office holders stay at home
+    occ = _draw(rng, np.where((band >= 4)[:, None], _OCC_OLD, occ_young))
+    for k, name in _OCC_KIND.items():
+        occ[kind == {"organ": _KIND_ORGAN, "school": _KIND_SCHOOL,
+                     "enterprise": _KIND_ENTERPRISE}[k]] = OCCUPATIONS.index(name)
+    occ[(kind == _KIND_ENTERPRISE) & (slot == _SLOT_SEC)] = OCCUPATIONS.index("business")
+    age = _AGE_LO[band] + (rng.random(n) * (_AGE_HI - _AGE_LO + 1)[band]).astype(int)
+    age = np.where(slot == _SLOT_LEAD, np.maximum(age, 38), age)
+    age = np.where(slot == _SLOT_FS, np.minimum(age, 55), age)
+    lead_first = np.zeros(n, bool)
+    is_lead = np.flatnonzero(slot == _SLOT_LEAD)
+    if len(is_lead):
+        lead_first[is_lead[np.r_[True, org[is_lead][1:] != org[is_lead][:-1]]]] = True
+    return {"org": org, "slot": slot, "com_extra": plan["off_com"], "osec": lead_first,
+            "age_band": band, "education": edu, "gender": gender, "occupation": occ,
+            "age": age, "migrant": np.zeros(n, bool), "dest": np.full(n, None, dtype=object),
+            "join": _join_years(rng, age),
+            "skills": _skill_bits(rng, occ, vil & (gender == 1))}
+
+
+def _block_profiles(rng: np.random.Generator, plan: dict, o_kind: np.ndarray,
+                    old_lean: np.ndarray, cut: np.ndarray, n_village: int) -> dict:
+    """Quasi-identifiers of private blocks, block by block: age band, gender, education,
+    occupation, migrant status and destination, skills and joining year are shared by
+    every person of a block (``cut``: latest joining year per organisation, or -1)."""
+    org, slot, recent = plan["b_org"], plan["b_slot"], plan["b_recent"]
+    nb = len(org)
+    kind = o_kind[org]
+    vb = kind == _KIND_VILLAGE
+    # age band: village mixture (old-leaning in weak/stagnant villages); the pipeline and
+    # recently developed members are young
+    old_w = np.clip(0.45 + 0.4 * old_lean[org] + rng.normal(0, 0.12, nb), 0, 1)
+    age_p = np.tile(_AGE_P["village"], (nb, 1))
+    age_p[vb] = ((1 - old_w[vb])[:, None] * _AGE_P["village"]
+                 + old_w[vb][:, None] * _AGE_P["village_old"])
+    edu_kind = np.zeros((nb, len(EDUCATION)))
+    for k, name in ((_KIND_ORGAN, "organ"), (_KIND_SCHOOL, "school"),
+                    (_KIND_ENTERPRISE, "enterprise")):
+        age_p[kind == k] = _AGE_P[name]
+        edu_kind[kind == k] = _EDU_KIND[name]
+    age_p[recent & vb] = _AGE_PIPE["recent"]
+    for s in (_SLOT_ACT, _SLOT_PROB):
+        age_p[(slot == s) & vb] = _AGE_PIPE[s]
+    band = _draw_in_groups(rng, age_p, org)
+    edu = _draw_in_groups(rng, np.where(vb[:, None], _EDU_VILLAGE[band], edu_kind), org)
+    male_p = np.array([_MALE_P[_KIND_NAMES[k]] for k in kind])
+    male_p = np.where(vb & ((slot != _SLOT_MEMBER) | recent), 0.6, male_p)
+    gender = (rng.random(nb) >= male_p).astype(int)      # 0 male, 1 female
+    occ = _draw(rng, np.where((band >= 4)[:, None], _OCC_OLD, _OCC_YOUNG))
+    for k, name in _OCC_KIND.items():
+        occ[kind == {"organ": _KIND_ORGAN, "school": _KIND_SCHOOL,
+                     "enterprise": _KIND_ENTERPRISE}[k]] = OCCUPATIONS.index(name)
+    # a few enterprise blocks are managers (business)
+    occ[(kind == _KIND_ENTERPRISE) & (rng.random(nb) < 0.3)] = OCCUPATIONS.index("business")
+    # migrants: whole blocks of village members, ~22 % of village people, drawn by
+    # occupation (weighted sampling without replacement up to the target)
+    mig_w = np.zeros(nb)
+    for code, p in _MIGRANT_OCC.items():
+        mig_w[occ == OCCUPATIONS.index(code)] = p
+    mig_w *= np.select([band >= 5, band == 4], [0.15, 0.4], 1.0)
+    mig_w[~vb | (slot != _SLOT_MEMBER)] = 0.0
+    key = np.where(mig_w > 0, np.log(1.0 - rng.random(nb)) / np.maximum(mig_w, 1e-12), -np.inf)
+    by_key = np.argsort(-key, kind="stable")
+    by_key = by_key[np.isfinite(key[by_key])]
+    before = np.cumsum(plan["b_size"][by_key]) - plan["b_size"][by_key]
+    migrant = np.zeros(nb, bool)
+    migrant[by_key[before < 0.22 * n_village]] = True
+    dest = np.full(nb, None, dtype=object)
+    dest[migrant] = np.array(DESTINATIONS, dtype=object)[
+        _draw(rng, np.tile(_DEST_P, (int(migrant.sum()), 1)))]
+    # joining year of the block (a year the youngest possible age of the band allows)
+    rep_age = _AGE_LO[band] + (rng.random(nb) * (_AGE_HI - _AGE_LO + 1)[band]).astype(int)
+    join = _join_years(rng, rep_age)
+    join = np.where(recent, REF_YEAR - rng.integers(2, 5, nb), join)
+    join = np.where(cut[org] >= 0, np.minimum(join, cut[org]), join)
+    join = np.maximum(join, REF_YEAR - _AGE_HI[band] + 18)
+    # probationary members joined this year or last (a few longer ago: 转正 overdue)
+    prob_back = _draw(rng, np.tile([0.6, 0.35, 0.05], (nb, 1)))
+    join = np.where(slot == _SLOT_PROB, REF_YEAR - prob_back, join)
+    join = np.where(slot == _SLOT_ACT, -1, join)
+    return {"org": org, "slot": slot, "age_band": band, "education": edu, "gender": gender,
+            "occupation": occ, "migrant": migrant, "dest": dest, "join": join,
+            "skills": _skill_bits(rng, occ, vb & (gender == 1))}
+
+
+def _people_profiles(rng: np.random.Generator, plan: dict, o_kind: np.ndarray,
+                     old_lean: np.ndarray, stagnant: np.ndarray) -> dict:
+    """Per-person arrays: office holders, then the people of every private block (with an
+    age each, inside the band and old enough for the block's joining year)."""
+    n_org = len(o_kind)
+    cut = np.where(stagnant, REF_YEAR - rng.integers(5, 10, n_org), -1)
+    n_village = int(plan["members"][o_kind == _KIND_VILLAGE].sum())
+    off = _office_profiles(rng, plan, o_kind)
+    # office holders of a branch with no new member for years joined before the cut too
+    birth = REF_YEAR - off["age"]
+    c = cut[off["org"]]
+    off["join"] = np.where(c >= 0, np.maximum(np.minimum(off["join"], c), birth + 18),
+                           off["join"])
+    blk = _block_profiles(rng, plan, o_kind, old_lean, cut, n_village)
+    rep = np.repeat(np.arange(len(plan["b_size"])), plan["b_size"])
+    per = {key: val[rep] for key, val in blk.items()}
+    n = len(rep)
+    band, join, slot = per["age_band"], per["join"], per["slot"]
+    lo = np.where(join >= 0, np.maximum(_AGE_LO[band], REF_YEAR - join + 18), _AGE_LO[band])
+    hi = np.select([slot == _SLOT_ACT, slot == _SLOT_PROB],
+                   [np.minimum(_AGE_HI[band], 49), np.minimum(_AGE_HI[band], 44)],
+                   _AGE_HI[band])
+    hi = np.maximum(hi, lo)
+    per["age"] = lo + (rng.random(n) * (hi - lo + 1)).astype(int)
+    per["com_extra"] = np.zeros(n, bool)
+    per["osec"] = np.zeros(n, bool)
+    return {key: np.concatenate([off[key], per[key]]) for key in off}
 
 
 # --------------------------------------------------------------------------- county
@@ -509,167 +822,47 @@ def _county(rng: np.random.Generator, b: _Builder, cid: str, parent: str | None,
             members[i] = int(rng.integers(5, 13))
     members = np.maximum(members, np.where(o_kind_a >= 0, K_BLOCK, 0))
 
-    # ---- people: blocks of >= K_BLOCK sharing the quasi-identifiers
-    p_org = np.repeat(np.arange(n_org), members)
+    # ---- people: office holders one by one, everyone else in blocks of >= K_BLOCK who
+    # share every quasi-identifier (privacy by construction, see the module docstring)
+    plan = _plan_people(rng, o_kind_a, o_town_a, members, stagnant, n_leaders, n_students,
+                        int(fs_village.sum()))
+    members = plan["members"]
+    has_comm = plan["has_comm"]
+    prof = _people_profiles(rng, plan, o_kind_a, (weak | stagnant).astype(float), stagnant)
+    order = np.argsort(prof["org"], kind="stable")     # each organisation together
+    prof = {key: val[order] for key, val in prof.items()}
+    p_org, slot, age = prof["org"], prof["slot"], prof["age"]
     n_p = len(p_org)
-    first = np.concatenate([[0], np.cumsum(members)])[:-1]
-    rank = np.arange(n_p) - first[p_org]
-    n_blocks_org = members // K_BLOCK
-    blk_local = np.minimum(rank // K_BLOCK, n_blocks_org[p_org] - 1)
-    blk_first = np.concatenate([[0], np.cumsum(n_blocks_org)])[:-1]
-    p_block = blk_first[p_org] + blk_local
-    n_blk = int(n_blocks_org.sum())
-    b_org = np.repeat(np.arange(n_org), n_blocks_org)
-    b_kind = o_kind_a[b_org]
-    # age band per block: village mixture (old-leaning in weak/stagnant villages)
-    old_w = np.clip(0.2 + 0.35 * (weak | stagnant)[b_org] + rng.normal(0, 0.12, n_blk), 0, 1)
-    age_p = np.empty((n_blk, len(AGE_BANDS)))
-    age_p[:] = _AGE_P["village"]
-    vb = b_kind == _KIND_VILLAGE
-    age_p[vb] = ((1 - old_w[vb])[:, None] * _AGE_P["village"]
-                 + old_w[vb][:, None] * _AGE_P["village_old"])
-    for k, name in ((_KIND_ORGAN, "organ"), (_KIND_SCHOOL, "school"),
-                    (_KIND_ENTERPRISE, "enterprise")):
-        age_p[b_kind == k] = _AGE_P[name]
-    b_age = _draw(rng, age_p, stratified=True)
-    edu_p = _EDU_VILLAGE[b_age].copy()
-    for k, name in ((_KIND_ORGAN, "organ"), (_KIND_SCHOOL, "school"),
-                    (_KIND_ENTERPRISE, "enterprise")):
-        edu_p[b_kind == k] = _EDU_KIND[name]
-    b_edu = _draw(rng, edu_p, stratified=True)
-    male_p = np.array([_MALE_P[_KIND_NAMES[k]] for k in b_kind])
-    b_gender = (rng.random(n_blk) >= male_p).astype(int)      # 0 male, 1 female
-    occ_p = np.where((b_age >= 4)[:, None], _OCC_OLD, _OCC_YOUNG)
-    b_occ = _draw(rng, occ_p)
-    for k, name in _OCC_KIND.items():
-        kind = {"organ": _KIND_ORGAN, "school": _KIND_SCHOOL, "enterprise": _KIND_ENTERPRISE}[k]
-        b_occ[b_kind == kind] = OCCUPATIONS.index(name)
-    # a few enterprise blocks are managers (business), school blocks a doctor (clinic)
-    ent_b = np.flatnonzero(b_kind == _KIND_ENTERPRISE)
-    b_occ[ent_b[rng.random(len(ent_b)) < 0.3]] = OCCUPATIONS.index("business")
-    p_age_band = b_age[p_block]
-    p_edu = b_edu[p_block]
-    p_gender = b_gender[p_block]
-    p_occ = b_occ[p_block]
+    p_age_band, p_edu, p_gender, p_occ = (prof["age_band"], prof["education"], prof["gender"],
+                                          prof["occupation"])
+    migrant, dest, join, skills = prof["migrant"], prof["dest"], prof["join"], prof["skills"]
     p_kind = o_kind_a[p_org]
     p_vil = p_kind == _KIND_VILLAGE
-    age = _AGE_LO[p_age_band] + (rng.random(n_p) * (_AGE_HI - _AGE_LO + 1)[p_age_band]).astype(int)
-    birth = REF_YEAR - age
-
-    # ---- migrants (village members only), scaled to ~22 % of village members
-    mig_p = np.zeros(n_p)
-    for code, p in _MIGRANT_OCC.items():
-        mig_p[p_occ == OCCUPATIONS.index(code)] = p
-    mig_p[age >= 66] *= 0.15
-    mig_p[~p_vil] = 0.0
-    target = 0.22 * p_vil.sum()
-    if mig_p.sum() > 0:
-        mig_p = np.clip(mig_p * target / mig_p.sum(), 0, 0.95)
-    migrant = rng.random(n_p) < mig_p
-    dest = np.full(n_p, None, dtype=object)
-    dest[migrant] = np.array(DESTINATIONS, dtype=object)[
-        _draw(rng, np.tile(_DEST_P, (int(migrant.sum()), 1)))]
-
-    # ---- roles
-    roles = np.zeros(n_p, dtype=np.int64)
-    role_since = np.full(n_p, -1, dtype=np.int64)
-    edu_rank = p_edu.astype(float)
-    prime = ((age >= 30) & (age <= 62)).astype(float)
-    avail = ~migrant
-    noise = rng.random(n_p)
-    ones = np.ones(n_org, dtype=np.int64)
-    zeros = np.zeros(n_org, dtype=np.int64)
     is_branch = o_kind_a >= 0
-    not_town_organ = ~((o_kind_a == _KIND_ORGAN) & (o_town_a >= 0))
-    score = np.where(avail, 2 * prime + 0.4 * edu_rank + noise, -10 + noise)
-    sec = _top_per_group(p_org, score, np.where(is_branch & not_town_organ, ones, zeros))
-    roles[sec] |= _ROLE_BIT["secretary"]
-    score = np.where(sec, -100, score)
-    dep_n = np.where(is_vil & (members >= 30), 1, 0)
-    dep = _top_per_group(p_org, score, dep_n)
-    roles[dep] |= _ROLE_BIT["deputy_secretary"]
-    score = np.where(dep, -100, score)
-    com_n = np.where(is_vil, np.clip(members // 12, 2, 5), np.where(is_branch, 2, 0))
-    com = _top_per_group(p_org, score, com_n)
-    roles[com] |= _ROLE_BIT["committee_member"]
+    birth = REF_YEAR - age
+    # roles from the slots
+    sec = slot == _SLOT_SEC
+    dep = slot == _SLOT_DEP
+    com = (slot == _SLOT_COM) | prof["com_extra"]
+    leader = slot == _SLOT_LEAD
+    student = slot == _SLOT_STUD
+    cadre = slot == _SLOT_CADRE
+    first_sec = slot == _SLOT_FS
+    act = slot == _SLOT_ACT
+    prob = slot == _SLOT_PROB
+    osec = leader & prof["osec"]
+    roles = np.zeros(n_p, dtype=np.int64)
+    for mask, role in ((sec | osec, "secretary"), (dep, "deputy_secretary"),
+                       (com, "committee_member"), (leader, "township_leader"),
+                       (student, "student_official"), (first_sec, "first_secretary"),
+                       (cadre | (slot == _SLOT_CCADRE), "agency_cadre"),
+                       (act, "activist"), (prob, "probationary_member"),
+                       (slot == _SLOT_MEMBER, "member")):
+        roles[mask] |= _ROLE_BIT[role]
     committee = sec | dep | com
-    # township organ branch: leaders, agency cadres, student officials
-    t_organ = (p_kind == _KIND_ORGAN) & (o_town_a[p_org] >= 0)
-    c_organ = (p_kind == _KIND_ORGAN) & (o_town_a[p_org] < 0)
-    lead_n = np.zeros(n_org, dtype=np.int64)
-    stud_n = np.zeros(n_org, dtype=np.int64)
-    for i in np.flatnonzero((o_kind_a == _KIND_ORGAN) & (o_town_a >= 0)):
-        lead_n[i] = n_leaders[o_town_a[i]]
-        stud_n[i] = n_students[o_town_a[i]]
-    young_edu = (age <= 34).astype(float) * 3 + (p_edu >= 3) * 2 + noise
-    student = _top_per_group(p_org, np.where(t_organ, young_edu, -1.0), stud_n) & t_organ
-    lscore = np.where(t_organ & ~student, (age >= 38) * 3 + 0.3 * edu_rank + noise, -10.0)
-    leader = _top_per_group(p_org, lscore, lead_n) & t_organ
-    roles[student] |= _ROLE_BIT["student_official"]
-    roles[leader] |= _ROLE_BIT["township_leader"]
-    cadre = t_organ & ~student & ~leader
-    roles[cadre] |= _ROLE_BIT["agency_cadre"]
-    # the organ branch secretary is one of the township leaders
-    osec = _top_per_group(p_org, np.where(leader, noise, -1.0), np.where(lead_n > 0, 1, 0))
-    osec &= leader
-    roles[osec] |= _ROLE_BIT["secretary"]
-    # county organ branch: first secretaries sent to villages, other agency cadres
-    fs_n = np.zeros(n_org, dtype=np.int64)
-    fs_n[1] = int(fs_village.sum())
-    fscore = np.where(c_organ & ~sec, (age >= 30) * (age <= 55) * 2 + noise, -10.0)
-    first_sec = _top_per_group(p_org, fscore, fs_n) & c_organ
-    roles[first_sec] |= _ROLE_BIT["first_secretary"]
-    roles[c_organ & ~first_sec & ~sec] |= _ROLE_BIT["agency_cadre"]
-    # recruitment: activists and probationary members in branches that still recruit
-    recruiting = ~stagnant & is_branch & not_town_organ
-    free = roles == 0
-    act_n = np.where(recruiting & is_vil, rng.integers(1, 4, n_org), 0)
-    act_n = np.where(recruiting & ~is_vil, rng.integers(0, 2, n_org), act_n)
-    act = _top_per_group(p_org, np.where(free & (age < 50), noise, -1.0), act_n)
-    act &= free & (age < 50)
-    free &= ~act
-    prob_n = np.where(recruiting, rng.integers(0, 3, n_org), 0)
-    prob = _top_per_group(p_org, np.where(free & (age < 45) & avail, noise, -1.0), prob_n)
-    prob &= free & (age < 45) & avail
-    roles[act] |= _ROLE_BIT["activist"]
-    roles[prob] |= _ROLE_BIT["probationary_member"]
-    roles[roles == 0] |= _ROLE_BIT["member"]
-    # a branch with fewer than 7 full members elects a secretary and has no committee
-    # (支部工作条例): no deputy secretary or committee member there
-    full_n = np.bincount(p_org[~act & ~prob], minlength=n_org)
-    has_comm = full_n >= 7
-    strip = (dep | com) & ~has_comm[p_org]
-    roles[strip] &= ~(_ROLE_BIT["deputy_secretary"] | _ROLE_BIT["committee_member"])
-    roles[strip & (roles == 0)] |= _ROLE_BIT["member"]
-    dep &= ~strip
-    com &= ~strip
-    committee = sec | dep | com
-
-    # join_year: from a join age, pulled back in stagnant branches
-    join_age = np.minimum(18 + rng.gamma(2.0, 6.0, n_p), age).astype(int)
-    join = birth + join_age
-    # a drawn joining age still in the future: joined at some age between 18 and now
-    # (capping at last year would put every young member in one year)
-    span = np.maximum(REF_YEAR - 1 - (birth + 18), 0)
-    late = join > REF_YEAR - 1
-    join = np.where(late, birth + 18 + (rng.random(n_p) * (span + 1)).astype(int), join)
-    join = np.minimum(join, REF_YEAR - 1)
-    cut = REF_YEAR - rng.integers(5, 10, n_org)
-    stag = stagnant[p_org]
-    join = np.where(stag, np.minimum(join, cut[p_org]), join)
-    young_in_stag = stag & (birth + 18 > join)
-    join = np.maximum(join, birth + 18)
-    # probationary members joined this year or last (a few longer ago: 转正 overdue)
-    prob_back = _draw(rng, np.tile([0.6, 0.35, 0.05], (n_p, 1)))
-    join[prob] = np.maximum(REF_YEAR - prob_back, birth + 18)[prob]
-    join[act] = -1
-    # a young member of a stagnant branch who could not have joined before the cut
-    # stays an activist (no new member for years)
-    conv = young_in_stag & ~act & ~committee & ~leader & ~student & ~first_sec & ~osec
-    roles[conv] = _ROLE_BIT["activist"]
-    join[conv] = -1
-    act = act | conv
-    # role_since
+    # role_since (office holders only: a plain member, probationary member or activist has
+    # no year in a role)
+    role_since = np.full(n_p, -1, dtype=np.int64)
     sec_all = sec | osec
     sec_kind = _draw(rng, np.tile([0.2, 0.3, 0.5], (n_p, 1)))   # new, middle, experienced
     sec_year = np.select([sec_kind == 0, sec_kind == 1],
@@ -691,19 +884,12 @@ def _county(rng: np.random.Generator, b: _Builder, cid: str, parent: str | None,
                           np.maximum(role_since, join + 1), role_since)
     role_since = np.where(role_since > REF_YEAR, REF_YEAR, role_since)
 
-    # capacity
+    # capacity (not a quasi-identifier: drawn person by person)
     cap = np.select([age < 60, age < 70, age < 80], [rng.integers(1, 5, n_p),
                     rng.integers(1, 3, n_p), rng.integers(0, 2, n_p)], 0)
     cap = np.where(committee, rng.integers(3, 7, n_p), cap)
     cap = np.where(leader | cadre | student | first_sec, rng.integers(1, 4, n_p), cap)
     cap = np.where(migrant, 0, cap)
-
-    # skills
-    sk_p = _SKILL_MATRIX[p_occ]
-    sk_p[:, SKILL_TAGS.index("elder_care")] += np.where((p_gender == 1) & p_vil, 0.2, 0.0)
-    sk_p[:, SKILL_TAGS.index("medical")] += np.where(rng.random(n_p) < 0.02, 1.0, 0.0)
-    sk_bits = ((rng.random((n_p, len(SKILL_TAGS))) < sk_p) * (1 << np.arange(len(SKILL_TAGS))))
-    skills = sk_bits.sum(axis=1)
 
     # last contact and dues
     stale = migrant & (rng.random(n_p) < 0.3)

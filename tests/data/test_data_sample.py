@@ -27,7 +27,12 @@ def test_sample_passes_privacy_check_with_k_at_least_5(sample):
     check = privacy_check(sample, k=5)
     assert check["passed"], check
     assert check["k"] >= 5 and check["under_5"] == 0
-    assert check["columns"] == ["age_band", "gender", "education", "occupation", "org_id"]
+    # every identifying people column (the gate was widened): roles, joining and role
+    # years, migration and skills as well as the demographic columns
+    assert check["columns"] == ["age_band", "gender", "education", "occupation", "org_id",
+                                "roles", "join_year", "role_since", "migrant", "destination",
+                                "skills", "birth_year"]
+    assert check["offices"] == "public" and check["office_holders"] > 0
     assert sample.people["birth_year"].isna().all()
 
 
