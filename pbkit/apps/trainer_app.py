@@ -92,6 +92,11 @@ class TrainerApp(AppShell):
         # views
         self.roster_view = W.HTML()
         self.only_review = W.Checkbox(value=False, indent=False)
+        self.status_filter = W.Dropdown(options=[], style=wide, layout=W.Layout(width="auto"))
+        self.sort_by = W.Dropdown(options=[], style=wide, layout=W.Layout(width="auto"))
+        self.next_btn = W.Button(button_style="primary")
+        self.final_rule = W.Dropdown(options=[], style=wide, layout=W.Layout(width="auto"))
+        self.quiz_view = W.HTML()
         self.attempts_view = W.HTML()
         self.attempt = W.Dropdown(options=[], style=wide,
                                   layout=W.Layout(width="auto", min_width="420px"))
@@ -111,11 +116,15 @@ class TrainerApp(AppShell):
         self.links_view = W.HTML()
         self.tabs = W.Tab(children=[
             self.roster_view,
-            W.VBox([self.only_review, self.attempts_view]),
-            W.VBox([self.attempt, self.attempt_view, self.rater, self.level_box,
-                    self.save_btn]),
+            W.VBox([W.HBox([self.status_filter, self.sort_by],
+                           layout=W.Layout(flex_flow="row wrap", align_items="center")),
+                    self.attempts_view]),
+            W.VBox([W.HBox([self.attempt, self.next_btn],
+                           layout=W.Layout(flex_flow="row wrap", align_items="center")),
+                    self.attempt_view, self.rater, self.level_box, self.save_btn]),
             self.agreement_view,
-            W.VBox([self.export_btn, self.export_view]),
+            self.quiz_view,
+            W.VBox([self.final_rule, self.export_btn, self.export_view]),
             W.VBox([self.apps_url,
                     W.HBox([self.links_btn, self.cap, self.class_link_btn],
                            layout=W.Layout(flex_flow="row wrap", align_items="center")),
@@ -131,6 +140,9 @@ class TrainerApp(AppShell):
         self.add_btn.on_click(self._on_add)
         self.cohort.observe(self._on_cohort, "value")
         self.only_review.observe(self._on_cohort, "value")
+        self.status_filter.observe(self._on_cohort, "value")
+        self.sort_by.observe(self._on_cohort, "value")
+        self.next_btn.on_click(self._on_next)
         self.attempt.observe(self._on_attempt, "value")
         self.save_btn.on_click(self._on_save)
         self.export_btn.on_click(self._on_export)
@@ -159,6 +171,21 @@ class TrainerApp(AppShell):
         self.trainee_ids.placeholder = self.tr("apps.trainer.trainees_ph")
         self.add_btn.description = self.tr("apps.trainer.add")
         self.only_review.description = self.tr("apps.trainer.only_review")
+        self.status_filter.description = self.tr("apps.trainer.filter")
+        self.set_choices(self.status_filter, [
+            (self.tr(f"apps.trainer.filter.{k}"), k) for k in ("all", "to_score", "needs_review",
+                                                               "reviewed")],
+            self.status_filter.value or "all")
+        self.sort_by.description = self.tr("apps.trainer.sort")
+        self.set_choices(self.sort_by, [
+            (self.tr(f"apps.trainer.sort.{k}"), k) for k in ("newest", "oldest", "trainee",
+                                                             "total")],
+            self.sort_by.value or "newest")
+        self.next_btn.description = self.tr("apps.trainer.next")
+        self.final_rule.description = self.tr("apps.trainer.final_rule")
+        self.set_choices(self.final_rule, [
+            (self.tr(f"store.final.{k}"), k) for k in ("best", "latest", "first")],
+            self.final_rule.value or "best")
         self.attempt.description = self.tr("apps.trainer.attempt")
         self.rater.description = self.tr("apps.trainer.rater")
         self.save_btn.description = self.tr("apps.trainer.save")
@@ -167,7 +194,7 @@ class TrainerApp(AppShell):
         self.links_btn.description = self.tr("apps.trainer.links.personal")
         self.cap.description = self.tr("apps.trainer.links.cap")
         self.class_link_btn.description = self.tr("apps.trainer.links.class")
-        for i, key in enumerate(("roster", "attempts", "review", "agreement", "export",
+        for i, key in enumerate(("roster", "attempts", "review", "agreement", "quiz", "export",
                                  "links")):
             self.tabs.set_title(i, self.tr(f"apps.trainer.tab.{key}"))
 
@@ -251,6 +278,7 @@ class TrainerApp(AppShell):
             self.attempt_view.value = ""
             self.level_box.children = []
             self.agreement_view.value = ""
+            self.quiz_view.value = empty
             self.export_view.value = ""
             self.save_btn.disabled = True
             return
@@ -258,6 +286,7 @@ class TrainerApp(AppShell):
             self._render_roster()
             self._render_attempts()
             self._render_agreement()
+            self._render_quiz()
 
     def _render_roster(self) -> None:
         roster = self.store.roster(self._cohort())
@@ -274,24 +303,65 @@ class TrainerApp(AppShell):
         except Exception:  # a scenario removed since; show its id
             return scenario_id
 
-    def _render_attempts(self) -> None:
+    def _filtered_attempts(self) -> Any:
+        """The cohort's attempts as filtered and sorted in the attempts tab."""
         attempts = self.store.attempts(self._cohort())
+        chosen = self.status_filter.value or "all"
         if self.only_review.value:
-            attempts = attempts[attempts["status"] == "needs_review"]
+            chosen = "needs_review"
+        keep = {"to_score": ("scored", "needs_review", "unscored"),
+                "needs_review": ("needs_review",), "reviewed": ("reviewed",)}.get(chosen)
+        if keep:
+            attempts = attempts[attempts["status"].isin(keep)]
+        order = {"newest": (["attempt_id"], [False]), "oldest": (["attempt_id"], [True]),
+                 "trainee": (["trainee_id", "attempt_id"], [True, True]),
+                 "total": (["total", "attempt_id"], [False, True])}[self.sort_by.value or
+                                                                     "newest"]
+        return attempts.sort_values(order[0], ascending=order[1], kind="stable")
+
+    def _render_attempts(self) -> None:
+        from pbkit.data.labels import local_time
+
+        attempts = self._filtered_attempts()
         show = attempts[["attempt_id", "trainee_id", "scenario_id", "created_at", "status",
                          "total", "turns"]].copy()
+        show["created_at"] = show["created_at"].map(local_time)
         show["status"] = show["status"].map(lambda s: self.tr(f"apps.trainer.status.{s}"))
         show["scenario_id"] = show["scenario_id"].map(self._scenario_title)
+        show["total"] = show["total"].map(lambda v: "—" if v != v else f"{v:.0f}")
         show = show.rename(columns={c: self.tr(f"apps.trainer.col.{c}") for c in show.columns})
-        self.attempts_view.value = html_table(show, lang=self.lang, max_rows=500)
+        self.attempts_view.value = html_table(show, lang=self.lang, max_rows=500, cards=True)
+        done = self.tr("apps.trainer.scored_mark")
         options = [(f"#{r.attempt_id} · {r.trainee_id} · {self._scenario_title(r.scenario_id)}"
-                    f" · {'' if r.total != r.total else f'{r.total:.0f}'}", int(r.attempt_id))
+                    f" · {'' if r.total != r.total else f'{r.total:.0f}'}"
+                    f"{done if r.status == 'reviewed' else ''}", int(r.attempt_id))
                    for r in attempts.itertuples(index=False)]
         current = self.attempt.value
         values = [v for _, v in options]
         self.set_choices(self.attempt, options,
-                         current if current in values else (values[-1] if values else None))
+                         current if current in values else (values[0] if values else None))
         self._render_attempt()
+
+    @guarded
+    def _on_next(self, _button: Any = None) -> None:
+        """Open the next attempt (in the tab's order) that no trainer has scored yet."""
+        self.clear_message()
+        attempts = self._filtered_attempts()
+        waiting = attempts[attempts["status"] != "reviewed"]["attempt_id"].astype(int).tolist()
+        if not waiting:
+            self.show_info(self.tr("apps.trainer.none_waiting"))
+            return
+        current = self.attempt.value
+        after = [a for a in waiting if current is None or a != current]
+        ids = list(attempts["attempt_id"].astype(int))
+        if current in ids:  # the next one after the current in the tab's order
+            pos = ids.index(current)
+            later = [a for a in ids[pos + 1:] if a in waiting]
+            after = later or after
+        options = [v for _, v in self.attempt.options]
+        if after[0] not in options:
+            self._render_attempts()
+        self.attempt.value = after[0]
 
     @guarded
     def _on_attempt(self, change: dict) -> None:
@@ -472,17 +542,41 @@ class TrainerApp(AppShell):
         self.clear_message()
         self.export_view.value = self.make_export()
 
+    def _render_quiz(self) -> None:
+        """Per-question class statistics on first answers, for the debrief."""
+        import pandas as pd
+
+        stats = self.store.question_stats(self._cohort())
+        if stats.empty:
+            self.quiz_view.value = f"<p>{esc(self.tr('apps.trainer.quiz_none'))}</p>"
+            return
+        show = pd.DataFrame({
+            self.tr("apps.trainer.quiz.lesson"): stats["lesson_id"],
+            self.tr("apps.trainer.quiz.question"): stats["question_id"],
+            self.tr("apps.trainer.quiz.answered"): stats["answered"],
+            self.tr("apps.trainer.quiz.correct"): [
+                f"{100 * c / n:.0f}%" if n else "—" for c, n in zip(stats["correct"],
+                                                                    stats["answered"])],
+            self.tr("apps.trainer.quiz.top_wrong"): [
+                "—" if w is None else f"{w}（{n}）" for w, n in zip(stats["top_wrong"],
+                                                                   stats["top_wrong_n"])]})
+        self.quiz_view.value = (f"<p>{esc(self.tr('apps.trainer.quiz_guide'))}</p>"
+                                + html_table(show, lang=self.lang, cards=True))
+
     def make_export(self) -> str:
         """Write the cohort's gradebook to .xlsx and return the download link HTML."""
         cohort = self._cohort()
         folder = Path(tempfile.mkdtemp(prefix="pbkit-gradebook-"))
         try:
             path = self.store.export_gradebook(cohort, folder / "gradebook.xlsx",
-                                               lang=self.lang)
+                                               lang=self.lang, final=self.final_rule.value)
             data = Path(path).read_bytes()
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-        filename = f"gradebook-{cohort}.xlsx"
+        import datetime as dt
+
+        filename = self.tr("apps.trainer.gradebook_file", cohort=cohort,
+                           date=dt.date.today().isoformat())
         return download_link(data, filename, self.tr("apps.trainer.download", file=filename))
 
 
@@ -579,11 +673,12 @@ def _agreement_html(report: Any, app: TrainerApp, title: str,
             continue
         if isinstance(value, float):
             value = "" if value != value else f"{value:.2f}"
-        figures.append((app.tr(f"apps.trainer.ag.{key}"), value))
+        figures.append((app.tr(f"apps.trainer.ag.{key}"), value,
+                        app.tr(f"apps.trainer.guide.{key}")))
     if figures:
         parts.append(html_table(pd.DataFrame(figures, columns=[
-            app.tr("apps.dashboard.col.item"), app.tr("apps.dashboard.col.value")]),
-            scroll=False, lang=app.lang))
+            app.tr("apps.dashboard.col.item"), app.tr("apps.dashboard.col.value"),
+            app.tr("apps.trainer.guide")]), scroll=False, lang=app.lang, cards=True))
     frame = getattr(report, "per_criterion", None)
     if isinstance(frame, pd.DataFrame):
         frame = frame.round(2).rename(columns={

@@ -27,7 +27,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
 __all__ = ["COLUMN_KINDS", "label_column", "label_value", "label_enum", "label_table",
-           "label_field", "format_kind", "format_value", "display_frame"]
+           "label_field", "format_kind", "format_value", "display_frame", "local_time",
+           "TIMEZONE_ENV"]
+
+#: The time zone users read times in (``PBKIT_TIMEZONE``, default China Standard Time).
+TIMEZONE_ENV = "PBKIT_TIMEZONE"
 
 # how each known column is shown; columns not listed are shown as text
 COLUMN_KINDS: dict[str, str] = {
@@ -100,6 +104,29 @@ def label_field(table: Any, column: Any, lang: str | None = None) -> str:
             if col.name == name:
                 return col.zh
     return name
+
+
+def local_time(value: Any, zone: str | None = None) -> str:
+    """A stored UTC time as users read it: ``2026-12-07 22:03`` in their zone, ``—`` if none.
+
+    The zone is ``zone``, else ``PBKIT_TIMEZONE``, else ``Asia/Shanghai``. A time without a
+    zone is taken as UTC (the store keeps UTC).
+
+    >>> local_time("2026-12-07T14:03:00Z"), local_time(None)
+    ('2026-12-07 22:03', '—')
+    >>> local_time("2026-12-07 14:03", zone="UTC")
+    '2026-12-07 14:03'
+    """
+    import os
+
+    import pandas as pd
+
+    if _missing(value):
+        return "—"
+    stamp = pd.Timestamp(value)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+    zone = zone or os.environ.get(TIMEZONE_ENV) or "Asia/Shanghai"
+    return stamp.tz_convert(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def _missing(value: Any) -> bool:

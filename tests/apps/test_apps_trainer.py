@@ -4,11 +4,13 @@ gradebook export."""
 from __future__ import annotations
 
 import base64
+import datetime
 import io
 import re
 import uuid
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from pbkit.apps.trainer_app import TrainerApp
@@ -99,8 +101,9 @@ def test_human_scores_are_saved_and_agreement_matches_core(store):
             h_tab.setdefault(crit, []).append(human_levels[aid][crit])
     expected = agreement(m_tab, h_tab)
     view = app.agreement_view.value
-    assert f"<td>{expected.qwk:.2f}</td>" in view
-    assert f"<td>{expected.exact:.2f}</td>" in view
+    assert f">{expected.qwk:.2f}</td>" in view
+    assert f">{expected.exact:.2f}</td>" in view
+    assert "above 0.8 is usually read as very good" in view  # the reading guide beside it
     assert "Confusion matrix" in view and "Per criterion" in view
 
 
@@ -143,7 +146,7 @@ def test_gradebook_export_link_opens_without_formulas(store):
     app = TrainerApp(lang="zh", store=store)
     click(app.export_btn)
     html = app.export_view.value
-    assert 'download="gradebook-C1.xlsx"' in html
+    assert f'download="成绩册_C1_{datetime.date.today().isoformat()}.xlsx"' in html
     payload = re.search(r'base64,([^"]+)"', html).group(1)
     book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(payload)))
     cells = [c for ws in book.worksheets for row in ws.iter_rows() for c in row]
@@ -201,4 +204,39 @@ def test_links_tab_gives_signed_personal_links_and_lists_class_link_registration
     assert store.attempts(trainee_id="N0001")["trainee_id"].tolist() == ["N0001"]
     click(app.links_btn)
     assert "<td>1</td><td>1</td><td>N0001</td>" in app.links_view.value
-    assert app.tabs.get_title(5) == "学员链接"
+    assert app.tabs.get_title(6) == "学员链接"
+
+
+def test_attempts_filter_sort_next_and_final_rule(store, monkeypatch):
+    """Filter and sort the attempts, jump to the next unscored one, times in local time."""
+    from pbkit.roleplay import score
+
+    monkeypatch.setenv("PBKIT_TIMEZONE", "Asia/Shanghai")
+    store.ensure_cohort("C9", "九班")
+    for tid in ("T0901", "T0902"):
+        store.ensure_trainee(tid, "C9")
+    ids = []
+    for trainee, text in (("T0901", "您好"), ("T0902", "大娘您慢慢说，我理解您的难处。"),
+                          ("T0901", "我理解您，申请、入户调查、评议、公示，可以申请复核。")):
+        res = score("dibao-complaint", text)
+        ids.append(store.submit_attempt(f"s-{len(ids)}", trainee, "dibao-complaint", [text],
+                                        res).attempt_id)
+    for crit in ("acknowledge", "procedure", "transparency", "follow_up", "boundaries"):
+        store.add_human_score(ids[0], "R01", crit, 1)
+    app = TrainerApp(lang="en", store=store)
+    app._load_cohorts("C9")
+    assert app.attempt.options[0][1] == ids[-1]  # newest first
+    assert app.attempt.options[-1][0].endswith(" · scored")
+    app.status_filter.value = "to_score"
+    assert [v for _, v in app.attempt.options] == [ids[2], ids[1]]
+    app.status_filter.value = "all"
+    app.sort_by.value = "oldest"
+    app.attempt.value = ids[0]
+    app._on_next()
+    assert app.attempt.value == ids[1]
+    stamp = store.attempts("C9").set_index("attempt_id").loc[ids[0], "created_at"]
+    local = pd.Timestamp(stamp).tz_convert("Asia/Shanghai").strftime("%Y-%m-%d %H:%M")
+    assert local in app.attempts_view.value
+    app.final_rule.value = "first"
+    html = app.make_export()
+    assert "gradebook_C9_" in html
