@@ -40,7 +40,15 @@ from typing import Any
 
 from pbkit.roleplay.models import Concept
 from pbkit.roleplay.normalize import Normalized, find_deadlines, normalize
-from pbkit.roleplay.stance import CLAUSE_RE, SENTENCE_RE, is_past, refused_at, segments, stances
+from pbkit.roleplay.stance import (
+    CLAUSE_RE,
+    SENTENCE_RE,
+    is_past,
+    masked,
+    refused_at,
+    segments,
+    stances,
+)
 
 __all__ = ["CueSet", "Hit", "Analysis", "analyze", "holds", "supporting_hits", "is_negated"]
 
@@ -423,13 +431,15 @@ def analyze(text: str, cues: CueSet) -> Analysis:
                 clauses = sentence_clauses[k]
                 c1 = next((c for c in clauses if c[0] <= m.start() < c[1]), (s_start, s_end))
                 c2 = next((c for c in clauses if c[0] < m.end() <= c[1]), c1)
-                first = flat[c1[0]:c1[1]]
+                # double negatives ("不是不能", "not that I won't") and negated harms
+                # ("不会让您白跑") are blanked out first: they do not refuse
+                first = masked(flat[c1[0]:c1[1]])
                 neg = is_negated(first, m.start() - c1[0], min(m.end(), c1[1]) - c1[0])
                 if not neg and c2 != c1:
-                    last = flat[c2[0]:c2[1]]
+                    last = masked(flat[c2[0]:c2[1]])
                     neg = bool(_post_negated(last[m.end() - c2[0]:]))
                 if not neg and inner:
-                    neg = _inner_negated(m.group(0))
+                    neg = _inner_negated(masked(m.group(0)))
                 if not neg:
                     neg = stance != "commit" or refused_at(
                         first, m.start() - c1[0], min(m.end(), c1[1]) - c1[0])

@@ -56,7 +56,10 @@ _ZH_BREAK = re.compile(r"如果|要是|只要|然后|而且|并且|同时|但|�
 _ZH_BREAK_AFTER = re.compile(r"如果|要是|只要|然后|而且|并且|同时|但|可以|就要|还会|也会|一定|肯定")
 # between an object put first and the negator after it only a subject and adverbs may
 # stand ("现场我是不会去看的", "宅基地证也不用翻了", "记录我们可不会给")
-_TOPIC_GAP = re.compile(r"^\s*(?:的事|这事|这个|的话)?\s*(?:我们|咱们|我|俺|咱)?(?:也|都|是|就|可|还|再|根本|肯定|绝对|压根|当然)*$")
+_ADVERBS = r"(?:也|都|是|就|可|还|再|根本|肯定|绝对|压根|当然|暂时|一概|从来)*"
+_TOPIC_GAP = re.compile(
+    r"^\s*(?:(?:[\u4e00-\u9fff]{0,6}?)(?:的事|这事|这个|的话)?\s*(?:我们|咱们|我|俺|咱)"
+    + _ADVERBS + r"|(?:的事|这事|这个|的话)?" + _ADVERBS + r")$")
 _EN_BREAK = re.compile(r"\b(?:but|so|if|then|because|when|or|until|unless|which|who|also|"
                        r"and)\b")
 
@@ -309,10 +312,19 @@ def refused_at(clause: str, start: int, end: int) -> bool:
             last = m
         if last is not None and not brk.search(before[last.end():]):
             gap = before[last.end():]
-            if len(_CJK.findall(gap)) <= 10 and len(re.findall(r"[a-z]+", gap)) <= 6:
+            if len(_CJK.findall(gap)) <= 10 and len(re.findall(r"[a-z]+", gap)) <= 8:
                 return True
     m = lex.zh["negators"].search(after)
     if m is not None and _TOPIC_GAP.match(after[:m.start()]):
+        return True
+    # a refusal tail later in the clause: "复核那户就没必要了", "a review isn't necessary"
+    m = lex.zh["refusal_tails"].search(after)
+    if m is not None and not _ZH_BREAK_AFTER.search(after[:m.start()]) and len(
+            _CJK.findall(after[:m.start()])) <= 8:
+        return True
+    m = lex.en["refusal_tails"].search(after)
+    if m is not None and not _EN_BREAK.search(after[:m.start()]) and len(
+            re.findall(r"[a-z]+", after[:m.start()])) <= 8:
         return True
     return False
 
