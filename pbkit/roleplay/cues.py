@@ -308,11 +308,18 @@ def _zh_action(piece: str) -> bool:
     return False
 
 
-def _is_bare(piece: str) -> bool:
-    """A short item without any marker of a sentence and not a verb-led note: a keyword."""
+_PUNCT_OR_NUMBER = re.compile(r"[，。,.;；：:!?！？\n]|\d")
+
+
+def _is_bare(piece: str, spaced: bool = False) -> bool:
+    """A short item without any marker of a sentence and not a verb-led note: a keyword.
+
+    In an answer whose items are separated only by spaces (no punctuation, no numbering)
+    a verb-object item ("肯定贡献") still reads as a keyword; in a punctuated or numbered
+    plan it is an action ("调取评议记录")."""
     if _CJK.search(piece):
         return (not _ZH_MARKER.search(piece) and len(_CJK.findall(piece)) <= 6
-                and not _ZH_VERB_LEAD.search(piece) and not _zh_action(piece))
+                and not _ZH_VERB_LEAD.search(piece) and (spaced or not _zh_action(piece)))
     return (not _EN_MARKER.search(piece) and len(_WORD.findall(piece)) <= 3
             and not _EN_VERB_LEAD.search(piece))
 
@@ -368,6 +375,7 @@ def analyze(text: str, cues: CueSet) -> Analysis:
     sentence_clauses: list[list[tuple[int, int]]] = []
     duplicate: list[bool] = []
     chars = ["\n"] * len(s)
+    spaced = not _PUNCT_OR_NUMBER.search(s)
     for s_start, s_end in sentences:
         clauses = []
         s_items = s_bare = 0
@@ -379,7 +387,7 @@ def analyze(text: str, cues: CueSet) -> Analysis:
             for a, b in items:
                 run = _en_run_items(s[a:b]) if whole and len(items) == 1 else 0
                 s_items += max(run - 1, 0)
-                bare += run or _is_bare(s[a:b])
+                bare += run or _is_bare(s[a:b], spaced)
             s_items += len(items)
             s_bare += bare
             clauses.append((c_start, c_end))

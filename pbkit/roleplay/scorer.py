@@ -69,6 +69,10 @@ REVIEW_REASONS = ("off_topic", "keyword_list", "low_confidence", "rules_model_di
 _DISAGREE = 1.5          # |model - rules| at or above this marks disagreement
 _OFF_TOPIC_SIM = 0.25    # nearest-exemplar cosine below this (and no topic cue) = off topic
 _SHORT_CHARS = 12        # answers shorter than this are hard to judge
+_GUARD_CAP = 20          # the most a report or lecture about the villager can total
+_DISAGREE_TOTAL = 20     # model total above the rules' by this many points = disagreement
+_LONG_CHARS = {"zh": 90, "en": 300}  # a long answer ...
+_LONG_LOW = 40           # ... whose total is below this is reviewed (own words?)
 
 
 @dataclass(frozen=True)
@@ -396,14 +400,20 @@ class Scorer:
                 sim is not None and sim >= 0.6)
         rule = self.rule_levels(analysis, topical)
         reasons = self._guard_reasons(analysis, topical)
-        void = bool({"copies_scenario", "not_addressed"} & set(reasons))
+        void = "copies_scenario" in reasons
+        # a report or lecture about her: at most a vague level on a few criteria (<= 20)
+        lecture_budget = int(_GUARD_CAP * sum(c.max_level for c in self.scenario.criteria)
+                             / 100) if "not_addressed" in reasons else None
         crits = []
         disagree = 0
         for j, (crit, (lvl, hits, vetoed)) in enumerate(zip(self.scenario.criteria, rule)):
             m = None if pred is None else float(pred[j])
             final = self._final_level(crit, lvl, m, vetoed, topical)
             if void:
-                final = 0  # not an answer to her: no level, and reviewed
+                final = 0  # the scenario pasted back: no level, and reviewed
+            elif lecture_budget is not None:
+                final = min(final, 1, lecture_budget)
+                lecture_budget -= final
             if m is not None and abs(m - lvl) >= _DISAGREE:
                 disagree += 1
             ev = self._evidence_spans(analysis, hits, improper=vetoed) if (
@@ -412,8 +422,13 @@ class Scorer:
                 crit.id, final, crit.max_level, ev,
                 self._feedback(crit, final, code, ev, vetoed, bool(reasons), analysis),
                 lvl, None if m is None else round(m, 2), vetoed))
-        if disagree >= 2:
+        if disagree >= 2 or (pred is not None and not reasons and 100 * (
+                float(sum(pred)) - sum(lvl for lvl, _, _ in rule)) / sum(
+                c.max_level for c in crits) >= _DISAGREE_TOTAL):
             reasons.append("rules_model_disagree")
+        if not reasons and analysis.n_chars >= _LONG_CHARS.get(code, 200) and sum(
+                c.level for c in crits) * 100 < _LONG_LOW * sum(c.max_level for c in crits):
+            reasons.append("low_confidence")  # a long answer with few cues: own words?
         if sim is not None and topical and sim < _OFF_TOPIC_SIM and not reasons:
             reasons.append("low_confidence")
         total = total_of([c.level for c in crits], [c.max_level for c in crits])

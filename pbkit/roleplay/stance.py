@@ -192,7 +192,8 @@ def segments(text: str, pattern: re.Pattern, start: int, end: int) -> list[tuple
 
 
 _TAIL_WRAP_ZH = r"^\W*(?:那|这|就|也|都|你|我|那你|这事|这个)?(?:是|就)?(?:{})(?:的|了|吧|啊|呀|吗|嘛|儿)*\W*$"
-_TAIL_WRAP_EN = r"^\W*(?:that'?s|that is|it'?s|it is|this is|just|oh)?\s*(?:{})\W*$"
+_TAIL_WRAP_EN = (r"^\W*(?:that'?s|that is|it'?s|it is|this is|that|this|it|just|oh)?\s*"
+                 r"(?:{})\W*$")
 
 
 @cache
