@@ -460,8 +460,10 @@ def analyze(text: str, cues: CueSet) -> Analysis:
         if cl is not None and not neg:
             clause = s[cl.start:cl.end]
             rel = d.start - cl.start
-            neg = is_past(clause[:rel] + " " * (d.end - d.start) + clause[d.end - cl.start:]) \
-                or refused_at(clause, rel, d.end - cl.start)
+            # a past marker earlier in the sentence or in the date's clause ("去年…",
+            # "last month, on May 3rd, ...")
+            head = min(c.start for c in st if c.sentence == cl.sentence)
+            neg = is_past(s[head:cl.end]) or refused_at(clause, rel, d.end - cl.start)
         hits.append(Hit("@deadline", d.start, d.end, neg, sentence_ok, stance))
     hits.sort(key=lambda h: (h.start, h.end))
     present: dict[str, list[Hit]] = {}

@@ -209,13 +209,15 @@ def _tip_parts(tip: str, lang: str) -> list[str]:
 
 
 def level_concepts(crit: Criterion) -> frozenset[str]:
-    """The concepts named in a criterion's level conditions (not its veto).
+    """The concepts named in a criterion's conditions for levels 2 and 3 (not its veto,
+    not the vague level 1: "别只说公平" stays in the tip of an answer that only said 公平).
 
     >>> sorted(level_concepts(get_scenario("dibao-complaint").criterion("acknowledge")))
-    ['feelings', 'invite', 'polite', 'restate']
+    ['feelings', 'invite', 'restate']
     """
     names: set[str] = set()
-    for cond in crit.scoring.get("levels", {}).values():
+    levels = crit.scoring.get("levels", {})
+    for cond in (levels.get(2), levels.get(3)):
         for key, value in (cond or {}).items():
             items = value["of"] if key == "min" else value
             for item in items:
