@@ -35,7 +35,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from pbkit.roleplay.models import Concept
@@ -216,12 +216,18 @@ class CueSet:
 
     @cached_property
     def vocabulary(self) -> Mapping[tuple[str, ...], str]:
-        from pbkit.roleplay.homophones import pinyin_key
+        return _vocabulary(self.words)
 
-        out: dict[tuple[str, ...], str] = {}
-        for w in sorted(self.words):
-            out.setdefault(pinyin_key(w), w)
-        return out
+
+@lru_cache(maxsize=64)
+def _vocabulary(words: frozenset[str]) -> Mapping[tuple[str, ...], str]:
+    """Toneless pinyin -> cue word (shared by every scorer of a scenario, e.g. CV folds)."""
+    from pbkit.roleplay.homophones import pinyin_key
+
+    out: dict[tuple[str, ...], str] = {}
+    for w in sorted(words):
+        out.setdefault(pinyin_key(w), w)
+    return out
 
 
 @dataclass(frozen=True)

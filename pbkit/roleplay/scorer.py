@@ -202,6 +202,11 @@ def _feedback(crit: Criterion, level: int, lang: str, vetoed: bool, quote: str) 
              tip=crit.tip.get(lang))
 
 
+@lru_cache(maxsize=1024)
+def _normalized_parts(tip: str, lang: str) -> tuple[str, ...]:
+    return tuple(normalize(p).text for p in _tip_parts(tip, lang))
+
+
 def _tip_parts(tip: str, lang: str) -> list[str]:
     """A tip cut into its clauses (each says one thing to do)."""
     sep = r"[，；。,;]|——|\s—\s" if lang == "zh" else r"[;。；]|\s—\s|,\s(?:and|then)\s|\.\s|,\s"
@@ -249,8 +254,7 @@ def remaining_tip(crit: Criterion, lang: str, cues: CueSet | None,
     pats = cues.zh if lang == "zh" else cues.en
     parts = _tip_parts(tip, lang)
     keep = []
-    for part in parts:
-        norm = normalize(part).text
+    for part, norm in zip(parts, _normalized_parts(tip, lang)):
         done = any(cid in present and any(r.search(norm) for r in regexes)
                    for cid, regexes, _, _ in pats)
         if not done:

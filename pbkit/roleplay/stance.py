@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 __all__ = ["Clause", "Lexicon", "lexicon", "stances", "split_clauses", "refused_at", "segments",
@@ -151,6 +151,7 @@ def _mask(text: str, regex: re.Pattern) -> str:
     return regex.sub(lambda m: "_" * len(m.group(0)), text)
 
 
+@lru_cache(maxsize=8192)
 def masked(text: str) -> str:
     """``text`` with double negatives and negations of a bad outcome blanked out."""
     lex = lexicon()
