@@ -303,10 +303,10 @@ _EN_VERB_LEAD = re.compile(
 def _zh_action(piece: str) -> bool:
     """A Chinese note that is an action with an object (a verb, then a noun), by jieba's
     part-of-speech tags ("看现场", "调取评议记录"); "低保复核" is a keyword."""
-    from pbkit.roleplay.stance import _jieba
+    from pbkit.roleplay.stance import posseg
 
     seen_verb = False
-    for w in _jieba().posseg.lcut(piece, HMM=False):
+    for w in posseg().lcut(piece, HMM=False):
         if w.flag.startswith("v") and len(w.word) >= 1:
             seen_verb = True
         elif seen_verb and w.flag[:1] in ("n", "r", "m", "t", "s"):

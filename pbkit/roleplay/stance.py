@@ -123,11 +123,23 @@ def _jieba():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", (DeprecationWarning, SyntaxWarning))
         import jieba
-        import jieba.posseg
 
     jieba.setLogLevel(60)
     jieba.initialize()
     return jieba
+
+
+@cache
+def posseg():
+    """jieba's part-of-speech tagger (loaded on first use; only note-form items need it)."""
+    import warnings
+
+    _jieba()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", (DeprecationWarning, SyntaxWarning))
+        import jieba.posseg
+
+    return jieba.posseg
 
 
 def tokens(text: str) -> list[tuple[int, int]]:
