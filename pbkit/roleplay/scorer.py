@@ -202,6 +202,30 @@ def _feedback(crit: Criterion, level: int, lang: str, vetoed: bool, quote: str) 
              tip=crit.tip.get(lang))
 
 
+# words too common to show that a tip clause was done
+_STOP_ZH = frozenset("我们 你们 您们 她们 他们 可以 告诉 一下 什么 怎么 怎样 这个 那个 如果 就是 还是 "
+                     "已经 自己 大家 一起 时候 现在 以后 然后 还要 需要 应该 一定 事情 情况 问题 "
+                     "具体 清楚 这样 那样 多少 知道 觉得 不要 没有 不是".split())
+_FUNCTION_ZH = re.compile("[的了她他您你我是在和把给要就也都还再这那个些么吗吧呢啊不没很让请一]")
+_STOP_EN = frozenset("about there their them they which would could should explain where "
+                     "whether these those other every thing things still first after before "
+                     "while being doing going really right heard herself himself yourself "
+                     "someone something anything because again never always your".split())
+
+
+@lru_cache(maxsize=8192)
+def _content_words(text: str) -> frozenset[str]:
+    """Distinctive words of normalised ``text``: Chinese character pairs without function
+    characters (robust to segmentation: "乡镇定" still holds "乡镇"), English words of five
+    or more letters (crude stem: their first six letters)."""
+    out: set[str] = set()
+    for run in re.findall(r"[\u4e00-\u9fff]{2,}", text):
+        out.update(p for i in range(len(run) - 1) if (p := run[i:i + 2]) not in _STOP_ZH
+                   and not _FUNCTION_ZH.search(p))
+    out.update(w[:6] for w in re.findall(r"[a-z]{5,}", text) if w not in _STOP_EN)
+    return frozenset(out)
+
+
 @lru_cache(maxsize=1024)
 def _normalized_parts(tip: str, lang: str) -> tuple[str, ...]:
     return tuple(normalize(p).text for p in _tip_parts(tip, lang))
@@ -231,13 +255,15 @@ def level_concepts(crit: Criterion) -> frozenset[str]:
 
 
 def remaining_tip(crit: Criterion, lang: str, cues: CueSet | None,
-                  present: frozenset[str] | set[str]) -> str:
+                  present: frozenset[str] | set[str], evidence: Sequence[str] = ()) -> str:
     """The criterion's tip without the clauses that ask for what the answer already did.
 
     A clause of the tip is dropped when one of the scenario's cue concepts present in the
     answer matches it (the tip "…并告诉她可以申请复核" loses that clause once the answer
-    explained 复核). With nothing dropped the tip is returned as written; with everything
-    dropped, ``""``.
+    explained 复核). A clause that shares a content word with ``evidence`` (the answer's
+    normalised words that earned this criterion's level) is dropped too ("township officials
+    decide" once the answer said "the township approves"). With nothing dropped the tip is
+    returned as written; with everything dropped, ``""``.
 
     >>> sc = get_scenario("dibao-complaint")
     >>> crit = sc.criterion("procedure")
@@ -254,22 +280,24 @@ def remaining_tip(crit: Criterion, lang: str, cues: CueSet | None,
     pats = cues.zh if lang == "zh" else cues.en
     parts = _tip_parts(tip, lang)
     keep = []
+    said = _content_words(" ".join(evidence)) if evidence else frozenset()
     for part, norm in zip(parts, _normalized_parts(tip, lang)):
         done = any(cid in present and any(r.search(norm) for r in regexes)
-                   for cid, regexes, _, _ in pats)
+                   for cid, regexes, _, _ in pats) or bool(said & _content_words(norm))
         if not done:
             keep.append(part)
     if len(keep) == len(parts):
         return tip
     if not keep:
         return ""
-    joined = ("，" if lang == "zh" else ", ").join(keep)
+    joined = ("，" if lang == "zh" else ", ").join(keep).rstrip("。.!！")
     return joined + ("。" if lang == "zh" else ".")
 
 
 def answer_feedback(crit: Criterion, level: int, lang: str, *, done: str = "",
                     improper: str = "", flagged: bool = False, cues: CueSet | None = None,
-                    present: frozenset[str] | set[str] = frozenset()) -> str:
+                    present: frozenset[str] | set[str] = frozenset(),
+                    evidence: Sequence[str] = ()) -> str:
     """Feedback that fits this answer: what it did well (``done``, quoted evidence), what
     is still missing (the tip without what was done), an improper statement marked apart
     (``improper``); never top-level praise for an answer marked for review (``flagged``).
@@ -281,7 +309,7 @@ def answer_feedback(crit: Criterion, level: int, lang: str, *, done: str = "",
     True
     """
     name = crit.name.get(lang)
-    tip = remaining_tip(crit, lang, cues, present)
+    tip = remaining_tip(crit, lang, cues, present, () if improper else evidence)
     if improper:
         return t("roleplay.feedback.veto", lang=lang, quote=improper,
                  tip=tip or t("roleplay.feedback.more", lang=lang))
@@ -487,7 +515,8 @@ class Scorer:
             return answer_feedback(crit, 0, lang, improper=joined or "—", cues=self.cues,
                                    present=analysis.present)
         return answer_feedback(crit, level, lang, done=joined, flagged=flagged,
-                               cues=self.cues, present=analysis.present)
+                               cues=self.cues, present=analysis.present,
+                               evidence=[normalize(q).text for q in quotes])
 
     @staticmethod
     def _evidence_spans(analysis: Analysis, hits: Sequence[Hit], *,
