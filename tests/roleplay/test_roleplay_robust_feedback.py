@@ -128,3 +128,11 @@ def test_cli_scores_invisible_and_control_characters(capsys, monkeypatch):
     code, out, err = _run(["score", "--scenario", DIBAO, "--json"], data, capsys, monkeypatch)
     assert code == 0, err
     assert json.loads(out)["scenario"] == DIBAO
+
+
+def test_cli_text_shows_an_improper_statement_apart(capsys, monkeypatch):
+    data = "您放心，我保证一定给您家批下来。".encode()
+    code, out, _ = _run(["score", "--scenario", DIBAO], data, capsys, monkeypatch)
+    assert code == 0
+    assert "不当表述（不计分）：我保证一定给您家批下来" in out
+    assert "依据：我保证" not in out
