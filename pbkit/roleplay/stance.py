@@ -217,10 +217,14 @@ def _tail_regexes() -> tuple[re.Pattern, re.Pattern]:
 
 
 def is_tail(clause: str) -> bool:
-    """Whether a short clause only refuses ("没必要", "做梦吧", "that's not happening")."""
+    """Whether a short clause only refuses or mocks ("没必要", "做梦吧", "that's not
+    happening", "good luck with that")."""
     zh, en = _tail_regexes()
     c = clause.strip()
-    return bool(zh.match(c) or en.match(c))
+    if zh.match(c) or en.match(c):
+        return True
+    m = lexicon().search("sarcasm", c)
+    return m is not None and len(re.sub(r"\W", "", c[:m.start()] + c[m.end():])) <= 6
 
 
 def _sentence_ends_question(text: str, end: int) -> bool:
@@ -247,7 +251,7 @@ def stances(text: str) -> list[Clause]:
     stance = ["commit"] * len(clauses)
     for idx in by_sentence.values():
         a, b = clauses[idx[0]][0], clauses[idx[-1]][1]
-        sent = m_text[a:b]
+        sent = text[a:b]  # frames are read unmasked ("爱来不来" is no A-not-A question)
         question = _sentence_ends_question(text, b) or bool(re.search(r"[?？]", sent))
         if lex.search("sarcasm", sent):
             mark = "mock"

@@ -30,6 +30,14 @@ REFUSALS = [
     (DIBAO, "A re-check of the relative's case isn't necessary, and a public notice of the "
             "results isn't needed either."),
     (NEIGHBOR, "Mediation isn't necessary. Forget about a site visit — that's not happening."),
+    # brush-offs in the next short sentence, 免了 / 没那个必要 / "skip them"
+    (NEIGHBOR, "去现场看？我才不去呢。村规民约你们自己翻去。"),
+    ("four-two", "公开账目？没那个必要。村民大会也不用开了。"),
+    ("org-life-meeting", "谈心谈话就免了，整改清单也不用列。"),
+    ("org-life-meeting", "Heart-to-heart talks? Skip them. A rectification list won't be needed."),
+    # a sarcastic sentence after the action
+    (DIBAO, "Ask the township for a review? Good luck with that."),
+    ("heart-to-heart", "三会一课你爱来不来，技术课也轮不到你讲。"),
 ]
 
 
