@@ -107,6 +107,19 @@ def test_talk_about_the_villager_scores_low_and_is_flagged(text):
     assert s.total <= 20 and "not_addressed" in s.review_reasons, s.levels
 
 
+@pytest.mark.parametrize(("sid", "text"), [
+    ("four-two", "村民对修路资金有疑问。按照四议两公开，应由党支部提议、两委商议、党员大会审议、"
+                 "村民代表会议决议，决议和结果都要公开。"),
+    ("heart-to-heart", "老王是村里的种植能手，近一年很少参加组织生活。支部书记要以谈心的方式了解原因，"
+                       "肯定他的贡献。"),
+    ("enterprise-branch", "Mr Chen is worried about costs. The instructor should explain returned "
+                          "dues and township funding, and that the branch will not interfere."),
+])
+def test_reports_in_other_scenarios_are_flagged(sid, text):
+    s = score(sid, text)
+    assert s.total <= 20 and "not_addressed" in s.review_reasons, s.levels
+
+
 def test_keyword_lists_separated_by_spaces():
     s = score(DIBAO, "dibao appraisal recusal notice hotline review township")
     assert s.total <= 20 and "keyword_list" in s.review_reasons, s.levels
