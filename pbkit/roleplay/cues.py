@@ -347,6 +347,25 @@ def _en_run_items(piece: str) -> int:
     return len(words)
 
 
+def _deadline_hits(s: str, st, clause_at, structured_sentences) -> list[Hit]:
+    """``@deadline`` hits: a date counts only in a committing clause, not in the past
+    ("三个月前", "last month, on May 3rd") and not under a refusal ("我也不打算下个月再…")."""
+    out = []
+    for d in find_deadlines(s, normalized=True):
+        sentence_ok = any(ok for a, b, ok in structured_sentences if a <= d.start < b)
+        cl = clause_at(d.start)
+        stance = cl.stance if cl is not None else "commit"
+        neg = d.kind == "past" or stance != "commit"
+        if cl is not None and not neg:
+            clause = s[cl.start:cl.end]
+            # a past marker earlier in the sentence or in the date's clause
+            head = min(c.start for c in st if c.sentence == cl.sentence)
+            neg = is_past(s[head:cl.end]) or refused_at(
+                clause, d.start - cl.start, d.end - cl.start)
+        out.append(Hit("@deadline", d.start, d.end, neg, sentence_ok, stance))
+    return out
+
+
 def analyze(text: str, cues: CueSet) -> Analysis:
     """Find the cue concepts of ``cues`` in ``text`` with structure and negation checks.
 
@@ -458,19 +477,7 @@ def analyze(text: str, cues: CueSet) -> Analysis:
                     neg = stance != "commit" or refused_at(
                         first, m.start() - c1[0], min(m.end(), c1[1]) - c1[0])
             hits.append(Hit(cid, m.start(), m.end(), neg, structured, stance))
-    for d in find_deadlines(s, normalized=True):
-        sentence_ok = any(ok for a, b, ok in structured_sentences if a <= d.start < b)
-        cl = clause_at(d.start)
-        stance = cl.stance if cl is not None else "commit"
-        neg = d.kind == "past" or stance != "commit"
-        if cl is not None and not neg:
-            clause = s[cl.start:cl.end]
-            rel = d.start - cl.start
-            # a past marker earlier in the sentence or in the date's clause ("去年…",
-            # "last month, on May 3rd, ...")
-            head = min(c.start for c in st if c.sentence == cl.sentence)
-            neg = is_past(s[head:cl.end]) or refused_at(clause, rel, d.end - cl.start)
-        hits.append(Hit("@deadline", d.start, d.end, neg, sentence_ok, stance))
+    hits.extend(_deadline_hits(s, st, clause_at, structured_sentences))
     hits.sort(key=lambda h: (h.start, h.end))
     present: dict[str, list[Hit]] = {}
     for h in hits:
