@@ -369,6 +369,12 @@ class RolePlayApp(AppShell):
             text = None
             if isinstance(item, dict):
                 text = item.get("text") or item.get("quote")
+                if text and item.get("improper"):
+                    # an improper statement (a veto) is marked apart from earned evidence
+                    quotes.append(f'{esc(self.tr("apps.roleplay.improper"))}'
+                                  f'<mark class="pbkit-improper" style="background:#f6c6c6">'
+                                  f'{esc(text)}</mark>')
+                    continue
             elif isinstance(item, str):
                 text = item
             if text:
@@ -395,6 +401,8 @@ class RolePlayApp(AppShell):
         evidence: list[Any] = []
         for crit in score.criteria:
             for item in _items(crit.evidence):
+                if isinstance(item, dict) and item.get("improper"):
+                    continue  # only evidence that earned a level is highlighted
                 turn = item.get("turn") if isinstance(item, dict) else None
                 if isinstance(turn, int) and 0 <= turn < len(offsets) and len(offsets) > 1:
                     shift = offsets[turn]

@@ -4,7 +4,8 @@
 criterion's level, evidence and feedback (JSON: ``{"scenario", "total", "criteria": [{"id",
 "level", "max_level", "evidence", "feedback"}], ...}``). ``--evaluate`` prints the
 cross-validated agreement of the scorer with the graded exemplars instead (all scenarios, or
-the one given). An unknown scenario or an empty answer: one line and exit code 2.
+the one given). An unknown scenario, an empty answer or one longer than the practice app
+allows (:func:`pbkit.roleplay.scorer.max_answer_chars`): one line and exit code 2.
 """
 
 from __future__ import annotations
@@ -86,7 +87,9 @@ def run(args: argparse.Namespace) -> int:
                        level=cs.level, max=cs.max_level))
         if cs.evidence:
             spans = " | ".join(e.text for e in cs.evidence)
-            lines.append(t("roleplay.cli.evidence", lang=out_lang, spans=spans))
+            # an improper statement (a veto) is shown apart from evidence that earned points
+            key = "roleplay.cli.improper" if cs.vetoed else "roleplay.cli.evidence"
+            lines.append(t(key, lang=out_lang, spans=spans))
         lines.append(t("roleplay.cli.feedback", lang=out_lang, feedback=cs.feedback))
     if result.needs_review:
         reasons = "; ".join(t(f"roleplay.review.{r}", lang=out_lang)

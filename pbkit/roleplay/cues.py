@@ -35,21 +35,27 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from pbkit.roleplay.models import Concept
 from pbkit.roleplay.normalize import Normalized, find_deadlines, normalize
+from pbkit.roleplay.stance import (
+    CLAUSE_RE,
+    SENTENCE_RE,
+    is_past,
+    masked,
+    refused_at,
+    segments,
+    stances,
+)
 
 __all__ = ["CueSet", "Hit", "Analysis", "analyze", "holds", "supporting_hits", "is_negated"]
 
 # ----------------------------------------------------------------------------- structure
 
-_SENTENCE_RE = re.compile(r"[。！？!?；;\n…]+|\.(?=\s|$)|(?<=\S)\s*(?:\d+[.、)）]|[一二三四五六七八九]、)\s*")
-_CLAUSE_RE = re.compile(
-    r"[，,：:]|—+|\s+-\s+"
-    r"|但是|可是|不过|然而|但(?![愿凡])"
-    r"|\b(?:but|however|although|though|whereas|otherwise)\b")
+_SENTENCE_RE = SENTENCE_RE
+_CLAUSE_RE = CLAUSE_RE
 _ITEM_RE = re.compile(r"[、/|]|\s{1,}(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])\s+")
 
 _ZH_MARKER = re.compile(
@@ -176,30 +182,68 @@ def _compile(patterns: tuple[str, ...], flags: int) -> tuple[re.Pattern, ...]:
     return tuple(out)
 
 
+def _en_bounded(pattern: str) -> str:
+    """An English cue matches from the start of a word: "ring you" never inside "bring you"."""
+    return pattern if pattern.startswith(("\\b", "^", "(?<")) else f"(?<![a-z]){pattern}"
+
+
+_LITERAL_RUN = re.compile(r"[\u4e00-\u9fff]{2,6}")
+
+
 class CueSet:
-    """Compiled cue concepts of one scenario (one regex per concept and language)."""
+    """Compiled cue concepts of one scenario (one regex per concept and language).
+
+    ``vocabulary`` holds the Chinese words written in the cue patterns (literal runs of
+    2-6 characters), keyed by their toneless pinyin: the homophone pass of :func:`analyze`
+    reads a typo with the same pinyin as one of these words as the word ("附核" -> "复核").
+    """
 
     def __init__(self, concepts: Mapping[str, Concept]) -> None:
         self.concepts = dict(concepts)
         self.zh: list[tuple[str, tuple[re.Pattern, ...], bool, bool]] = []
         self.en: list[tuple[str, tuple[re.Pattern, ...], bool, bool]] = []
+        words: set[str] = set()
         for cid, concept in self.concepts.items():
             flags = (concept.negatable, concept.inner_negation)
             if concept.zh:
                 self.zh.append((cid, _compile(concept.zh, 0), *flags))
+                for pat in concept.zh:
+                    words.update(_LITERAL_RUN.findall(pat))
             if concept.en:
-                self.en.append((cid, _compile(concept.en, re.IGNORECASE), *flags))
+                self.en.append((cid, _compile(tuple(_en_bounded(p) for p in concept.en),
+                                              re.IGNORECASE), *flags))
+        self.words = frozenset(words)
+
+    @cached_property
+    def vocabulary(self) -> Mapping[tuple[str, ...], str]:
+        return _vocabulary(self.words)
+
+
+@lru_cache(maxsize=64)
+def _vocabulary(words: frozenset[str]) -> Mapping[tuple[str, ...], str]:
+    """Toneless pinyin -> cue word (shared by every scorer of a scenario, e.g. CV folds)."""
+    from pbkit.roleplay.homophones import pinyin_key
+
+    out: dict[tuple[str, ...], str] = {}
+    for w in sorted(words):
+        out.setdefault(pinyin_key(w), w)
+    return out
 
 
 @dataclass(frozen=True)
 class Hit:
-    """A cue found in the answer: concept id and span in the normalised text."""
+    """A cue found in the answer: concept id and span in the normalised text.
+
+    ``stance`` is the stance of its clause (see :mod:`pbkit.roleplay.stance`); a hit counts
+    only when it is not negated and sits in a sentence that reads as language.
+    """
 
     concept: str
     start: int
     end: int
     negated: bool = False
     counted: bool = True
+    stance: str = "commit"
 
 
 @dataclass(frozen=True)
@@ -207,7 +251,9 @@ class Analysis:
     """The cues of one answer.
 
     ``present`` holds the concepts with at least one counted, non-negated hit;
-    ``keyword_list`` is True when most items are bare keywords.
+    ``keyword_list`` is True when most items are bare keywords; ``clauses`` are the
+    clauses with their stance; ``flags`` the stance review flags (``sarcasm``,
+    ``conditional``).
     """
 
     norm: Normalized
@@ -217,6 +263,9 @@ class Analysis:
     keyword_list: bool
     n_chars: int
     present_map: Mapping[str, tuple[Hit, ...]] = field(compare=False, repr=False)
+    clauses: tuple = ()
+    flags: tuple[str, ...] = ()
+    text: str = ""
 
     @cached_property
     def present(self) -> frozenset[str]:
@@ -226,16 +275,12 @@ class Analysis:
         hits = self.present_map.get(concept)
         return hits[0] if hits else None
 
-
-def _segments(text: str, pattern: re.Pattern, start: int, end: int) -> list[tuple[int, int]]:
-    out, pos = [], start
-    for m in pattern.finditer(text, start, end):
-        if m.start() > pos:
-            out.append((pos, m.start()))
-        pos = max(pos, m.end())
-    if pos < end:
-        out.append((pos, end))
-    return [(a, b) for a, b in out if text[a:b].strip()]
+    def clause_of(self, pos: int):
+        """The clause (see :class:`pbkit.roleplay.stance.Clause`) holding ``pos``."""
+        for c in self.clauses:
+            if c.start <= pos < c.end:
+                return c
+        return None
 
 
 # note-form items start with a verb and have an object ("查阅宅基地证", "visit the site");
@@ -250,16 +295,75 @@ _EN_VERB_LEAD = re.compile(
     r"apologi[sz]e|offer|show|call|send|write|help|review|re-?check|propose|sign|meet|contact|"
     r"invite|thank|state|cite|mention|arrange|follow|return|acknowledge|restate|give|set|"
     r"agree|invite|connect|add|reopen|clear|share|split|name|list|walk|inspect|talk|speak|"
-    r"make|keep|let|take|bring|go|come|put|open|post|publish|recuse|assign)\s+\S+\s+\S+")
+    r"make|keep|let|take|bring|go|come|put|open|post|publish|recuse|assign|pull|print|copy|"
+    r"prepare|submit|file|apply|hold|convene|verify|investigate|inform|notify|phone|ring|"
+    r"record|draft|hand|collect|fill|compare|measure|photograph|document|report)\s+\S+")
 
 
-def _is_bare(piece: str) -> bool:
-    """A short item without any marker of a sentence and not a verb-led note: a keyword."""
+def _zh_action(piece: str) -> bool:
+    """A Chinese note that is an action with an object (a verb, then a noun), by jieba's
+    part-of-speech tags ("看现场", "调取评议记录"); "低保复核" is a keyword."""
+    from pbkit.roleplay.stance import posseg
+
+    seen_verb = False
+    for w in posseg().lcut(piece, HMM=False):
+        if w.flag.startswith("v") and len(w.word) >= 1:
+            seen_verb = True
+        elif seen_verb and w.flag[:1] in ("n", "r", "m", "t", "s"):
+            return True
+    return False
+
+
+_PUNCT_OR_NUMBER = re.compile(r"[，。,.;；：:!?！？\n]|\d")
+
+
+def _is_bare(piece: str, spaced: bool = False) -> bool:
+    """A short item without any marker of a sentence and not a verb-led note: a keyword.
+
+    In an answer whose items are separated only by spaces (no punctuation, no numbering)
+    a verb-object item ("肯定贡献") still reads as a keyword; in a punctuated or numbered
+    plan it is an action ("调取评议记录")."""
     if _CJK.search(piece):
         return (not _ZH_MARKER.search(piece) and len(_CJK.findall(piece)) <= 6
-                and not _ZH_VERB_LEAD.search(piece))
+                and not _ZH_VERB_LEAD.search(piece) and (spaced or not _zh_action(piece)))
     return (not _EN_MARKER.search(piece) and len(_WORD.findall(piece)) <= 3
             and not _EN_VERB_LEAD.search(piece))
+
+
+_EN_FUNCTION = re.compile(
+    r"\b(?:the|a|an|to|of|for|with|and|or|in|on|at|by|from|per|this|that|these|those|only|"
+    r"one|all|each|every|more|most|very|not|no|as|than|about|into|after|before|who|which)\b|"
+    r"\d|\w+(?:ed|ing|ly)\b")
+
+
+def _en_run_items(piece: str) -> int:
+    """English keywords separated only by spaces ("recusal appeal hotline review"): the
+    number of bare words, 0 when the piece reads as a phrase."""
+    words = _WORD.findall(piece)
+    if _CJK.search(piece) or len(words) < 4 or _EN_MARKER.search(piece):
+        return 0
+    if _EN_VERB_LEAD.search(piece) or _EN_FUNCTION.search(piece):
+        return 0
+    return len(words)
+
+
+def _deadline_hits(s: str, st, clause_at, structured_sentences) -> list[Hit]:
+    """``@deadline`` hits: a date counts only in a committing clause, not in the past
+    ("三个月前", "last month, on May 3rd") and not under a refusal ("我也不打算下个月再…")."""
+    out = []
+    for d in find_deadlines(s, normalized=True):
+        sentence_ok = any(ok for a, b, ok in structured_sentences if a <= d.start < b)
+        cl = clause_at(d.start)
+        stance = cl.stance if cl is not None else "commit"
+        neg = d.kind == "past" or stance != "commit"
+        if cl is not None and not neg:
+            clause = s[cl.start:cl.end]
+            # a past marker earlier in the sentence or in the date's clause
+            head = min(c.start for c in st if c.sentence == cl.sentence)
+            neg = is_past(s[head:cl.end]) or refused_at(
+                clause, d.start - cl.start, d.end - cl.start)
+        out.append(Hit("@deadline", d.start, d.end, neg, sentence_ok, stance))
+    return out
 
 
 def analyze(text: str, cues: CueSet) -> Analysis:
@@ -291,18 +395,24 @@ def analyze(text: str, cues: CueSet) -> Analysis:
     hits: list[Hit] = []
     seen_sentences: set[str] = set()
     n_items = n_bare = 0
-    sentences = _segments(s, _SENTENCE_RE, 0, len(s))
+    sentences = segments(s, _SENTENCE_RE, 0, len(s))
     structured_sentences: list[tuple[int, int, bool]] = []
     sentence_clauses: list[list[tuple[int, int]]] = []
     duplicate: list[bool] = []
     chars = ["\n"] * len(s)
+    spaced = not _PUNCT_OR_NUMBER.search(s)
     for s_start, s_end in sentences:
         clauses = []
         s_items = s_bare = 0
-        for c_start, c_end in _segments(s, _CLAUSE_RE, s_start, s_end):
-            items = [(a, b) for a, b in _segments(s, _ITEM_RE, c_start, c_end)
+        for c_start, c_end in segments(s, _CLAUSE_RE, s_start, s_end):
+            items = [(a, b) for a, b in segments(s, _ITEM_RE, c_start, c_end)
                      if _CJK.search(s[a:b]) or _WORD.search(s[a:b])]
-            bare = sum(1 for a, b in items if _is_bare(s[a:b]))
+            bare = 0
+            whole = (c_start, c_end) == (s_start, s_end) or not s[s_start:c_start].strip()
+            for a, b in items:
+                run = _en_run_items(s[a:b]) if whole and len(items) == 1 else 0
+                s_items += max(run - 1, 0)
+                bare += run or _is_bare(s[a:b], spaced)
             s_items += len(items)
             s_bare += bare
             clauses.append((c_start, c_end))
@@ -319,10 +429,22 @@ def analyze(text: str, cues: CueSet) -> Analysis:
         seen_sentences.add(key)
         chars[s_start:s_end] = sentence
     # one pass per concept over the whole text; sentence separators become newlines so a
-    # pattern never reaches across sentences
+    # pattern never reaches across sentences; homophone typos read as the cue word
     flat = "".join(chars)
+    has_zh = bool(_CJK.search(s))
+    if has_zh:
+        from pbkit.roleplay.homophones import repair
+
+        flat = repair(flat, cues.vocabulary, cues.words)
+    st = stances(s)
+    st_starts = [c.start for c in st]
+
+    def clause_at(pos: int):
+        i = bisect_right(st_starts, pos) - 1
+        return st[i] if i >= 0 and pos < st[i].end else None
+
     starts = [a for a, _ in sentences]
-    pats = cues.zh if _CJK.search(s) else []
+    pats = cues.zh if has_zh else []
     if re.search(r"[a-z]", s):
         pats = pats + cues.en
     for cid, regexes, negatable, inner in pats:
@@ -336,21 +458,26 @@ def analyze(text: str, cues: CueSet) -> Analysis:
             if m.end() > s_end:
                 continue
             neg = False
+            cl = clause_at(m.start())
+            stance = cl.stance if cl is not None else "commit"
             if negatable:
                 clauses = sentence_clauses[k]
                 c1 = next((c for c in clauses if c[0] <= m.start() < c[1]), (s_start, s_end))
                 c2 = next((c for c in clauses if c[0] < m.end() <= c[1]), c1)
-                first = s[c1[0]:c1[1]]
+                # double negatives ("不是不能", "not that I won't") and negated harms
+                # ("不会让您白跑") are blanked out first: they do not refuse
+                first = masked(flat[c1[0]:c1[1]])
                 neg = is_negated(first, m.start() - c1[0], min(m.end(), c1[1]) - c1[0])
                 if not neg and c2 != c1:
-                    last = s[c2[0]:c2[1]]
+                    last = masked(flat[c2[0]:c2[1]])
                     neg = bool(_post_negated(last[m.end() - c2[0]:]))
                 if not neg and inner:
-                    neg = _inner_negated(m.group(0))
-            hits.append(Hit(cid, m.start(), m.end(), neg, structured))
-    for d in find_deadlines(s, normalized=True):
-        sentence_ok = any(ok for a, b, ok in structured_sentences if a <= d.start < b)
-        hits.append(Hit("@deadline", d.start, d.end, False, sentence_ok))
+                    neg = _inner_negated(masked(m.group(0)))
+                if not neg:
+                    neg = stance != "commit" or refused_at(
+                        first, m.start() - c1[0], min(m.end(), c1[1]) - c1[0])
+            hits.append(Hit(cid, m.start(), m.end(), neg, structured, stance))
+    hits.extend(_deadline_hits(s, st, clause_at, structured_sentences))
     hits.sort(key=lambda h: (h.start, h.end))
     present: dict[str, list[Hit]] = {}
     for h in hits:
@@ -359,8 +486,14 @@ def analyze(text: str, cues: CueSet) -> Analysis:
     keyword_list = n_items >= 4 and n_bare >= 0.7 * n_items
     if keyword_list:
         present = {}
+    flags = []
+    if any(c.stance == "mock" for c in st):
+        flags.append("sarcasm")
+    if any(c.stance == "condition" for c in st):
+        flags.append("conditional")
     return Analysis(norm, tuple(hits), n_items, n_bare, keyword_list,
-                    len(s.strip()), {k: tuple(v) for k, v in present.items()})
+                    len(s.strip()), {k: tuple(v) for k, v in present.items()},
+                    tuple(st), tuple(flags), s)
 
 
 # ----------------------------------------------------------------------------- conditions

@@ -72,10 +72,23 @@ def _t2s(chars: list[str]) -> list[str]:
 
 
 _CJK_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# characters that never carry meaning in an answer: C0/C1 controls (but tab, newline and
+# carriage return), format characters (zero-width space and joiners, BOM, bidi marks, soft
+# hyphen...), variation selectors and lone surrogates
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u061c\u180e"
+                        "\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff"
+                        "\ufff9-\ufffb\ud800-\udfff]")
+
+
+def _invisible(ch: str) -> bool:
+    cat = unicodedata.category(ch)
+    return cat in ("Cf", "Cs") or (cat == "Cc" and ch not in "\t\n\r") or (
+        "\ufe00" <= ch <= "\ufe0f")
 
 
 def normalize(text: str) -> Normalized:
-    """NFKC, Traditional->Simplified and lower case, with offsets into ``text``.
+    """NFKC, Traditional->Simplified and lower case, with offsets into ``text``; zero-width,
+    format and control characters and lone surrogates are removed.
 
     Parameters
     ----------
@@ -92,10 +105,14 @@ def normalize(text: str) -> Normalized:
     >>> n = normalize("ＡＢＣ　會議")
     >>> n.text, n.span(4, 6)
     ('abc 会议', (4, 6))
+    >>> normalize("复\u200b核" + chr(0xD800)).text
+    '复核'
+
     """
     # fast path: when no step changes the length, offsets are the identity
-    fast = unicodedata.normalize("NFKC", text)
-    if len(fast) == len(text):
+    dirty = _INVISIBLE.search(text) is not None
+    fast = "" if dirty else unicodedata.normalize("NFKC", text)
+    if not dirty and len(fast) == len(text):
         if _CJK_RE.search(fast):
             whole = _converter().convert(fast)
             fast = whole if len(whole) == len(fast) else None
@@ -106,6 +123,8 @@ def normalize(text: str) -> Normalized:
     chars: list[str] = []
     offsets: list[int] = []
     for i, ch in enumerate(text):
+        if dirty and _invisible(ch):
+            continue  # zero-width, format and control characters, lone surrogates
         norm = unicodedata.normalize("NFKC", ch) if ord(ch) > 127 else ch
         for out in norm:
             chars.append(out)
@@ -171,7 +190,10 @@ _MONTH_EN = (r"(?:january|february|march|april|may|june|july|august|september|oc
 _DEADLINE_PATTERNS: tuple[tuple[str, str], ...] = (
     # zh: durations with a limit ("三个工作日内", "一周之内", "两天后")
     ("duration", _NUM + r"\s*(?:个)?\s*(?:工作日|自然日|日|天|周|星期|礼拜|个月|月|小时|钟头)"
-                        r"(?:之内|以内|内|之前|以前|前|之后|以后|后|左右)"),
+                        r"(?:之内|以内|内|之后|以后|后|左右)"),
+    # "三个月前" is three months ago: a time in the past, never a deadline
+    ("past", _NUM + r"\s*(?:个)?\s*(?:年|天|周|星期|礼拜|个月|月|小时|钟头)(?:之前|以前|前)"),
+    ("past", r"\b" + _EN_NUM + r"\s+(?:days?|weeks?|months?|years?|hours?)\s+ago\b"),
     ("duration", r"(?:不超过|最多|最迟|最晚|限)\s*" + _NUM
      + r"\s*(?:个)?\s*(?:工作日|天|日|周|星期|个月|小时)"),
     # zh: dates ("下个月15号", "3月20日", "周五前", "月底前", "明天")
@@ -220,10 +242,15 @@ def find_deadlines(text: str, *, normalized: bool = False) -> list[Deadline]:
     text : str
         Raw text, or text already passed through :func:`normalize` (``normalized=True``).
 
+    Times in the past are returned with kind ``"past"`` ("三个月前", "eight months ago");
+    they are not deadlines.
+
     Examples
     --------
     >>> [d.kind for d in find_deadlines("一周内办好，月底前回访")]
     ['duration', 'date']
+    >>> [d.kind for d in find_deadlines("three months ago you applied")]
+    ['past']
     >>> find_deadlines("我会尽快处理")
     []
     """

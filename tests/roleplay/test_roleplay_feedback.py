@@ -100,7 +100,12 @@ def test_feedback_wording_and_language_follow_the_answer():
         secrets = _rubric_texts(SCENARIOS["dibao-complaint"])
         for c in s.criteria:
             name = SCENARIOS["dibao-complaint"].criterion(c.id).name.get(s.lang)
-            assert not _leaks(c.feedback, name, secrets)
+            # the feedback may quote the trainee's own words back (the evidence); only
+            # the rest of it must be free of rubric text
+            shown = c.feedback
+            for e in c.evidence:
+                shown = shown.replace(e.text, "")
+            assert not _leaks(shown, name, secrets)
 
 
 def _copy(tmp_path: Path, sid: str = "neighbor-dispute") -> tuple[Path, dict]:
