@@ -441,7 +441,13 @@ class RolePlayApp(AppShell):
 
     def begin(self) -> Attempt:
         """Start a new attempt at the chosen scenario (new submission id)."""
+        if self._save and self.identity is None and self._class_link is not None \
+                and not self.trainee.value.strip():
+            # a class link saves under the code typed here: ask for it before the talk
+            raise PbkitError("apps.roleplay.err.no_trainee")
         sc = self._scenarios[self.scenario.value]
+        if self.practice:
+            self.show_info(self.tr("apps.roleplay.practice"))
         # build the scenario's scorer while the trainee reads and types (after the page
         # has rendered)
         self.run_later(self._warm_scorer, sc.id)
@@ -512,7 +518,8 @@ class RolePlayApp(AppShell):
         a = self.attempt
         if a is None:
             raise PbkitError("apps.roleplay.err.not_started")
-        if self._save:
+        saving = self._save and not self.practice
+        if saving:
             self._check_identity()
         if not a.finished:
             pending = self.answer.value
@@ -525,13 +532,13 @@ class RolePlayApp(AppShell):
             trial = Attempt(a.scenario_id, a.submission_id, list(a.villager), answers,
                             list(a.replies) + ([None] if pending.strip() else []))
             trial.score = self._score(trial)
-            if self._save:
+            if saving:
                 self._save_attempt(trial)
             a.answers, a.replies, a.score = trial.answers, trial.replies, trial.score
             a.turn_totals = trial.turn_totals
             a.attempt_id = trial.attempt_id
             self.answer.value = ""
-        elif self._save:  # a repeated submit (e.g. a forged click): the store keeps it once
+        elif saving:  # a repeated submit (e.g. a forged click): the store keeps it once
             self._save_attempt(a)
         a.finished = True
         self.send.disabled = True
@@ -540,8 +547,10 @@ class RolePlayApp(AppShell):
         self.retry.layout.display = "flex"
         self._render_transcript()
         self._render_result()
-        if self._save:
+        if saving:
             self.show_ok(self.tr("apps.roleplay.saved_msg"))
+        elif self.practice:
+            self.show_info(self.tr("apps.roleplay.practice_done"))
         return a.score
 
     def _score(self, a: Attempt) -> Any:
@@ -573,6 +582,12 @@ class RolePlayApp(AppShell):
 
             self._store = ResultsStore()
         return self._store
+
+    @property
+    def practice(self) -> bool:
+        """Practice mode: a page opened without a trainee's link. Anyone can practise and
+        see the whole result; nothing is saved to a class."""
+        return self._save and self.identity is None and self._class_link is None
 
     def _check_identity(self) -> None:
         """Refuse to save without a server-side identity or a class link and a typed code."""

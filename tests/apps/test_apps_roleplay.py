@@ -136,14 +136,16 @@ def test_unregistered_trainee_gets_store_message_then_can_retry(store):
 def test_no_identity_and_empty_answer_are_messages(store, monkeypatch):
     for name in ("QUERY_STRING", "PBKIT_TRAINEE", "JUPYTERHUB_USER"):
         monkeypatch.delenv(name, raising=False)
+    # no identity: practice mode, announced up front; the whole result, nothing saved
     app = make_app(store, trainee="")
     click(app.start)
+    assert app.practice and app.message_text == t("apps.roleplay.practice", "zh")
     app.answer.value = ANSWER
     click(app.submit)
-    assert app.message_text == t("apps.roleplay.err.no_identity", "zh")
+    assert app.attempt.score is not None and "pbkit-result" in app.result.value
+    assert app.message_text == t("apps.roleplay.practice_done", "zh")
     app.trainee.value = "T0001"  # a typed (or forged) code is no identity
     click(app.submit)
-    assert app.message_text == t("apps.roleplay.err.no_identity", "zh")
     assert len(store.attempts()) == 0
     app = make_app(store)
     click(app.start)
@@ -258,8 +260,8 @@ def test_unsigned_or_altered_link_gives_no_identity(store, monkeypatch, link_key
         monkeypatch.setenv("QUERY_STRING", query)
         app = RolePlayApp(lang="zh", store=store)
         assert app.identity is None and app.cohort_id is None
-        _submit(app)
-        assert app.message_text == t("apps.roleplay.err.no_identity", "zh")
+        _submit(app)  # an unsigned link is no identity: practice only, nothing saved
+        assert app.message_text == t("apps.roleplay.practice_done", "zh")
     assert len(store.attempts()) == 0 and store.roster("C1")["trainee_id"].tolist() == ["T0001"]
 
 
@@ -367,3 +369,15 @@ def test_turn_limit_is_enforced_in_the_kernel(store):
     click(app.send)  # a forged click on the disabled button
     assert app.message_text == t("apps.roleplay.err.too_many_turns", "en", max=limit)
     assert len(app.attempt.answers) == limit
+
+
+def test_class_link_asks_for_the_code_before_the_conversation(store, monkeypatch, link_key):
+    from pbkit.serving import links
+
+    monkeypatch.setenv("QUERY_STRING",
+                       _query(links.signed_params(link_key, cohort_id="C1", cap=2)))
+    app = RolePlayApp(lang="zh", store=store)
+    app.trainee.value = ""
+    click(app.start)
+    assert app.message_text == t("apps.roleplay.err.no_trainee", "zh")
+    assert app.attempt is None and not app.practice
