@@ -538,6 +538,21 @@ class AppShell:
                    f"{json.dumps(self._link_params)});")
         return js
 
+    def link_workspace(self, app: str, params: dict[str, str], key: str | None = None) -> Any:
+        """The workspace (:mod:`pbkit.store.workspace`) keeping this page's work.
+
+        With ``key`` (derived on the server, e.g. from the trainee's identity) that one;
+        otherwise the one the link names (``?ws=``), or a new one whose key is put into the
+        page's address so that a reload finds it.
+        """
+        from pbkit.store.workspace import new_key, open_workspace, valid_key
+
+        if key is None:
+            named = params.get("ws", "")
+            key = named if valid_key(named) else new_key()
+            self.set_link_param("ws", key)
+        return open_workspace(app, key)
+
     def set_link_param(self, name: str, value: str) -> None:
         """Put ``name=value`` into the page's address (without reloading the page)."""
         self._link_params[name] = value

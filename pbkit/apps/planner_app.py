@@ -245,11 +245,7 @@ class PlannerApp(AppShell):
 
     def attach_workspace(self, params: dict[str, str]) -> None:
         """Take the workspace named in the link (``ws``), or start one; restore its work."""
-        from pbkit.store.workspace import new_key, open_workspace, valid_key
-
-        key = params.get("ws", "")
-        self.workspace = open_workspace("planner", key if valid_key(key) else new_key())
-        self.set_link_param("ws", self.workspace.key)
+        self.workspace = self.link_workspace("planner", params)
         state = self.workspace.load()
         if state and self.dataset is None:
             self.restore(state)

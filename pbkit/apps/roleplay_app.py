@@ -192,6 +192,20 @@ class RolePlayApp(AppShell):
             self.situation, self.transcript, self.answer_box, self.result, self.retry,
         ]
         self.attempt: Attempt | None = None
+        self.workspace: Any = None
+        self._restoring = False
+        self._confirmed_scenario: str | None = None
+        self.discard_box = W.HBox(layout=W.Layout(display="none", flex_flow="row wrap",
+                                                  align_items="center"))
+        self.discard_yes = W.Button(button_style="danger")
+        self.discard_no = W.Button()
+        self.discard_note = W.HTML()
+        self.discard_box.children = [self.discard_note, self.discard_yes, self.discard_no]
+        self.body.children = (*self.body.children[:1], self.discard_box,
+                              *self.body.children[1:])
+        self.discard_yes.on_click(self._on_discard_yes)
+        self.discard_no.on_click(self._on_discard_no)
+        self.answer.observe(self._on_draft, "value")
         self.scenario.observe(self._on_scenario, "value")
         self.start.on_click(self._on_start)
         self.send.on_click(self._on_send)
@@ -206,7 +220,10 @@ class RolePlayApp(AppShell):
         self._reset_view()
         if self.identity is None:
             self.apply_link(query_params())
-            when_link_known(self.apply_link)
+            if not when_link_known(self._link_known):
+                self.attach_workspace(query_params())
+        else:
+            self.attach_workspace(query_params())
 
     def apply_link(self, params: dict[str, str]) -> None:
         """Take the trainee (personal link) or the class (class link) from the page link if
@@ -224,6 +241,82 @@ class RolePlayApp(AppShell):
             self._fix_identity(link.trainee_id)
         else:
             self._class_link = link
+
+    def _link_known(self, params: dict[str, str]) -> None:
+        self.apply_link(params)
+        self.attach_workspace(params)
+
+    # -- work kept on the server ---------------------------------------------------------
+
+    def attach_workspace(self, params: dict[str, str]) -> None:
+        """Keep the conversation and the unsent draft on the server, per trainee (or per
+        page link in practice), and bring them back after a reload."""
+        import hashlib
+
+        key = None
+        if self.identity is not None:  # the trainee's own: found again from any link
+            seed = f"roleplay|{self.cohort_id or ''}|{self.identity}".encode()
+            key = hashlib.sha256(seed).hexdigest()[:32]
+        self.workspace = self.link_workspace("roleplay", params, key)
+        state = self.workspace.load()
+        if state and self.attempt is None:
+            self.restore(state)
+
+    def save_state(self) -> None:
+        """Write the conversation so far and the draft to the workspace."""
+        if self.workspace is None or self._restoring:
+            return
+        a = self.attempt
+        self.workspace.save({} if a is None else {
+            "scenario": a.scenario_id, "submission_id": a.submission_id,
+            "answers": list(a.answers), "draft": self.answer.value,
+            "finished": a.finished})
+
+    @guarded
+    def restore(self, state: dict) -> None:
+        """Replay the saved conversation (the villager answers the same way) and the draft."""
+        if state.get("scenario") not in self._scenarios:
+            return
+        self._restoring = True
+        try:
+            self._confirmed_scenario = state["scenario"]
+            self.scenario.value = state["scenario"]
+            self.begin()
+            self.attempt.submission_id = str(state.get("submission_id") or
+                                             self.attempt.submission_id)
+            for text in state.get("answers", []):
+                self.answer.value = text
+                self.take_turn()
+            self.answer.value = str(state.get("draft") or "")
+            if state.get("finished"):
+                self.finish()
+        finally:
+            self._restoring = False
+        self.show_info(self.tr("apps.roleplay.restored"))
+
+    def _on_draft(self, change: dict) -> None:
+        if self.attempt is not None and not self.attempt.finished:
+            self.save_state()
+
+    def _has_work(self) -> bool:
+        a = self.attempt
+        return a is not None and not a.finished and bool(a.answers or self.answer.value.strip())
+
+    @guarded
+    def _on_discard_yes(self, _button: Any = None) -> None:
+        self.discard_box.layout.display = "none"
+        self._confirmed_scenario = self.scenario.value
+        self.attempt = None
+        self._reset_view()
+        self.save_state()
+
+    @guarded
+    def _on_discard_no(self, _button: Any = None) -> None:
+        self.discard_box.layout.display = "none"
+        back = self.attempt.scenario_id if self.attempt is not None else None
+        if back is not None:
+            self._confirmed_scenario = back
+            self.scenario.value = back
 
     def _fix_identity(self, trainee_id: str) -> None:
         self.identity = trainee_id
@@ -265,6 +358,8 @@ class RolePlayApp(AppShell):
         return self._scenarios[self.scenario.value].public_view(self.lang)
 
     def relabel(self) -> None:
+        self.discard_yes.description = self.tr("apps.roleplay.discard_yes")
+        self.discard_no.description = self.tr("apps.roleplay.discard_no")
         self.trainee.description = self.tr("apps.roleplay.trainee")
         self.trainee.placeholder = self.tr("apps.roleplay.trainee_ph")
         self.scenario.description = self.tr("apps.roleplay.scenario")
@@ -432,6 +527,13 @@ class RolePlayApp(AppShell):
     @guarded
     def _on_scenario(self, change: dict) -> None:
         self.clear_message()
+        if change["new"] == self._confirmed_scenario:
+            return
+        if self._has_work():  # ask before the conversation and the draft are thrown away
+            self.discard_note.value = f"<b>{esc(self.tr('apps.roleplay.discard_q'))}</b>"
+            self.discard_box.layout.display = "flex"
+            return
+        self._confirmed_scenario = change["new"]
         self._reset_view()
 
     @guarded
@@ -460,7 +562,9 @@ class RolePlayApp(AppShell):
         self.send.disabled = self._max_turns() <= 1
         self.submit.disabled = False
         self.start.disabled = True
+        self._confirmed_scenario = sc.id
         self._render_transcript()
+        self.save_state()
         return self.attempt
 
     @guarded(busy="apps.roleplay.busy_reply")
@@ -488,6 +592,7 @@ class RolePlayApp(AppShell):
             self.send.disabled = True
         self.answer.value = ""
         self._render_transcript()
+        self.save_state()
         return reply
 
     def _villager_reply(self, attempt: Attempt, text: str) -> str | None:
@@ -547,6 +652,7 @@ class RolePlayApp(AppShell):
         self.retry.layout.display = "flex"
         self._render_transcript()
         self._render_result()
+        self.save_state()
         if saving:
             self.show_ok(self.tr("apps.roleplay.saved_msg"))
         elif self.practice:

@@ -381,3 +381,34 @@ def test_class_link_asks_for_the_code_before_the_conversation(store, monkeypatch
     click(app.start)
     assert app.message_text == t("apps.roleplay.err.no_trainee", "zh")
     assert app.attempt is None and not app.practice
+
+
+def test_reload_brings_back_the_conversation_and_the_draft(store):
+    """A trainee's unfinished conversation and unsent draft survive a reload."""
+    app = make_app(store, trainee="T0001")
+    click(app.start)
+    app.answer.value = "大娘您先坐，慢慢说，我在听。"
+    click(app.send)
+    first_reply = app.attempt.villager[-1]
+    app.answer.value = "我先把申请的步骤跟您讲一讲"  # typed, not sent
+    again = make_app(store, trainee="T0001")  # the same trainee opens the page again
+    assert again.attempt is not None and again.attempt.answers == ["大娘您先坐，慢慢说，我在听。"]
+    assert again.attempt.villager[-1] == first_reply  # the villager answers the same way
+    assert again.answer.value == "我先把申请的步骤跟您讲一讲"
+    assert again.attempt.submission_id == app.attempt.submission_id
+    assert again.message_text == t("apps.roleplay.restored", "zh")
+
+
+def test_changing_scenario_mid_conversation_asks_first(store):
+    app = make_app(store, trainee="T0001")
+    click(app.start)
+    app.answer.value = "大娘您先坐"
+    other = next(v for _, v in app.scenario.options if v != SCENARIO)
+    app.scenario.value = other
+    assert app.discard_box.layout.display == "flex" and app.attempt is not None
+    click(app.discard_no)
+    assert app.scenario.value == SCENARIO and app.answer.value == "大娘您先坐"
+    app.scenario.value = other
+    click(app.discard_yes)
+    assert app.attempt is None and app.scenario.value == other
+    assert make_app(store, trainee="T0001").attempt is None  # nothing left to restore
