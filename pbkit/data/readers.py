@@ -295,12 +295,61 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str, str]:
             except UnicodeDecodeError as exc:
                 raise _DecodeProblem("data.encoding_failed", encoding=name,
                                      line=_line_of(data, exc.start)) from None
-    for name in ("utf-8", "gb18030"):
-        try:
-            return data.decode(name), name
-        except UnicodeDecodeError:
-            continue
-    raise _DecodeProblem("data.encoding_unknown")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    other = _other_encoding(data)
+    if other is not None:
+        raise _DecodeProblem("data.encoding_other", encoding=other)
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        raise _DecodeProblem("data.encoding_unknown") from None
+
+
+#: encodings whose bytes GB18030 also decodes (into mojibake): a file detected as one of
+#: them, and not also as GB18030, is refused with the encoding named
+_OTHER_CJK = {"big5", "big5hkscs", "cp950", "shift_jis", "shift_jis_2004", "shift_jisx0213",
+              "cp932", "euc_jp", "euc_jis_2004", "euc_jisx0213", "euc_kr", "cp949", "johab",
+              "iso2022_jp", "iso2022_kr", "utf_16", "utf_16_be", "utf_16_le", "utf_32"}
+_GB_FAMILY = {"gb18030", "gbk", "gb2312", "cp936", "hz"}
+_DETECT_BYTES = 1 << 18
+_DETECT_MIN = 24  # non-ASCII bytes needed (about 12 Chinese characters) before refusing
+
+
+def _other_encoding(data) -> str | None:
+    """The encoding a non-UTF-8 file is in when it is clearly not GB18030, else ``None``.
+
+    charset-normalizer looks at the first 256 KiB (cut at a line end). Only a confident
+    answer refuses: the best guess is Big5, Shift-JIS, EUC-JP/KR or UTF-16/32 and GB18030 is
+    not among the encodings that fit at all; short or ambiguous files stay with GB18030.
+
+    >>> _other_encoding("人員編號,所在組織,角色\\nP1,東風村,書記\\nP2,紅旗村,黨員\\n"
+    ...                 .encode("big5"))
+    'big5'
+    >>> _other_encoding("人员编号,角色\\nP1,书记\\n".encode("gb18030")) is None
+    True
+    """
+    from charset_normalizer import from_bytes
+
+    sample = bytes(data[:_DETECT_BYTES])
+    if len(data) > _DETECT_BYTES and sample.rfind(b"\n") > 0:
+        sample = sample[: sample.rfind(b"\n") + 1]
+    if int(np.count_nonzero(np.frombuffer(sample, np.uint8) >= 0x80)) < _DETECT_MIN:
+        return None  # too little text to tell: read as GB18030, as before
+    try:
+        matches = from_bytes(sample)
+    except Exception:  # the detector failing is no reason to refuse a file
+        return None
+    best = matches.best()
+    if best is None:
+        return None
+    names = {codecs.lookup(m.encoding).name.replace("-", "_") for m in matches}
+    guess = codecs.lookup(best.encoding).name.replace("-", "_")
+    if guess in _OTHER_CJK and not names & _GB_FAMILY:
+        return best.encoding
+    return None
 
 
 # ---------------------------------------------------------------- grids
@@ -344,32 +393,117 @@ def _arrow_grid(data: bytes, sep: str, width: int) -> pd.DataFrame:
     return pd.DataFrame({j: pd.Series(table.column(j), dtype=STR_DTYPE) for j in range(width)})
 
 
-def _csv_grid(text: str, raw: bytes | None, codec: str) -> pd.DataFrame:
-    """Parse CSV text into a grid of str columns 0..n-1, one row per record (blank kept)."""
+_SCAN_STEP = 1 << 22  # bytes looked at per numpy pass of the structure scan
+
+
+def _scan_structure(data, sep: str, file: str, table: str, limits: Limits) -> int:
+    """Check every line's fields and every cell's size on the raw bytes; return the width.
+
+    A vectorised pass over ``data`` (``bytes`` or a memory map, UTF-8), in 4 MiB slices, so
+    memory stays bounded whatever the file holds: the separators and line ends of each slice
+    are located with numpy, each line's separators counted and the distance between
+    consecutive separators or line ends measured. Quotes are not interpreted, so the counts
+    are upper bounds of what a CSV parser finds (a quoted cell with commas in it counts as
+    several fields; a quoted cell spanning lines as several short ones). The first line
+    over ``max_columns`` fields, or cell over ``max_cell_bytes``, raises
+    :class:`DataLimitError` naming the row; nothing has been parsed then.
+
+    >>> _scan_structure(b"a,b\\n1,2,3\\n", ",", "x.csv", "orgs", Limits())
+    3
+    >>> _scan_structure(b"a,b\\n" + b"," * 600 + b"\\n", ",", "x.csv", "orgs", Limits())
+    Traceback (most recent call last):
+    ...
+    pbkit.errors.DataLimitError: x.csv: table orgs, row 2: this row has more than 500 fields (the column limit); reading stopped; check the separators and quotes
+    """
+    view = np.frombuffer(data, dtype=np.uint8) if len(data) else np.zeros(0, np.uint8)
+    code = ord(sep)
+    carried = 0  # separators on the line that runs on from the previous slice
+    cell_start = 0  # where the cell that runs on from the previous slice began
+    width = 0
+    for start in range(0, len(view), _SCAN_STEP):
+        chunk = view[start: start + _SCAN_STEP]
+        ends = np.flatnonzero(chunk == 10)
+        seps = np.flatnonzero(chunk == code)
+        # separators per line: line k of this slice holds the separators before ends[k]
+        before = np.searchsorted(seps, ends)
+        per_line = np.diff(before, prepend=0)
+        if len(per_line):
+            per_line[0] += carried
+            carried = len(seps) - int(before[-1])
+        else:
+            carried += len(seps)
+        most = max(int(per_line.max()) if len(per_line) else 0, carried)
+        if most + 1 > limits.max_columns:
+            line = int(np.argmax(per_line >= limits.max_columns)) if len(per_line) and \
+                int(per_line.max()) + 1 > limits.max_columns else len(ends)
+            pos = start + (int(ends[line - 1]) + 1 if line else 0)
+            raise DataLimitError("data.too_many_fields", file=file, table=table,
+                                 row=_row_at(view, pos), limit=limits.max_columns)
+        width = max(width, most + 1)
+        bounds = np.union1d(ends, seps)
+        if len(bounds):
+            lengths = np.diff(bounds + start, prepend=cell_start - 1) - 1
+            longest = int(np.argmax(lengths))
+            if lengths[longest] > limits.max_cell_bytes:
+                pos = int(bounds[longest]) + start - int(lengths[longest])
+                raise _cell_breach(view, pos, code, file, table, limits)
+            cell_start = int(bounds[-1]) + start + 1
+        if start + len(chunk) - cell_start > limits.max_cell_bytes:
+            raise _cell_breach(view, cell_start, code, file, table, limits)
+    return width
+
+
+def _row_at(view: np.ndarray, pos: int) -> int:
+    """The 1-based line holding byte ``pos`` (counted in C, once, on a breach)."""
+    return int(np.count_nonzero(view[:pos] == 10)) + 1
+
+
+def _cell_breach(view: np.ndarray, pos: int, code: int, file: str, table: str,
+                 limits: Limits) -> DataLimitError:
+    row = _row_at(view, pos)
+    line_start = int(np.flatnonzero(view[:pos] == 10)[-1]) + 1 if row > 1 else 0
+    col = int(np.count_nonzero(view[line_start:pos] == code))
+    from pbkit.data.limits import format_bytes
+
+    return DataLimitError("data.cell_too_large", file=file, table=table, row=row,
+                          column=column_letter(col),
+                          limit=format_bytes(limits.max_cell_bytes))
+
+
+def _csv_grid(text: str, raw: bytes | None, codec: str, file: str = "", table: str = "",
+              limits: Limits = DEFAULT_LIMITS) -> pd.DataFrame:
+    """Parse CSV text into a grid of str columns 0..n-1, one row per record (blank kept).
+
+    The structure is checked on the bytes first (:func:`_scan_structure`), so no parser
+    meets a row wider than ``limits.max_columns`` or a cell longer than
+    ``limits.max_cell_bytes``; rows of different lengths are then read by pandas' C parser
+    with that many columns (short rows padded), never record by record in Python.
+    """
     sep = _sniff_sep(text[:65536])
-    width = _first_record_width(text, sep)
-    if width and "\x00" not in text[:65536]:
+    data = raw if raw is not None and codec == "utf-8" else text.encode("utf-8")
+    width = _scan_structure(data, sep, file, table, limits)
+    first = _first_record_width(text, sep)
+    if first and "\x00" not in text[:65536]:
         try:
-            data = raw if raw is not None and codec == "utf-8" else text.encode("utf-8")
-            return _arrow_grid(data, sep, width)
-        except Exception:  # any irregularity: the slower, forgiving readers below
+            return _arrow_grid(data, sep, first)
+        except Exception:  # any irregularity: the forgiving reader below
             pass
+    del data
     opts = dict(sep=sep, header=None, dtype=str, skip_blank_lines=False,
-                keep_default_na=False, na_filter=False, engine="c")
+                keep_default_na=False, na_filter=False, engine="c",
+                names=list(range(max(1, width))))
     try:
-        if raw is not None and codec in ("utf-8", "utf-8-sig"):
-            return pd.read_csv(io.BytesIO(raw), encoding=codec, **opts)
-        return pd.read_csv(io.StringIO(text), **opts)
+        if raw is not None and codec in ("utf-8", "utf-8-sig") and b"\x00" not in raw:
+            grid = pd.read_csv(io.BytesIO(raw), encoding=codec, **opts)
+        else:
+            grid = pd.read_csv(io.StringIO(text.replace("\x00", "")), **opts)
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
-    except (pd.errors.ParserError, ValueError, UnicodeError, OverflowError):
-        pass
-    # Rows of different lengths (or an odd quote): the csv module takes them as they come.
-    reader = csv.reader(io.StringIO(text.replace("\x00", "")), delimiter=sep, strict=False)
-    records = list(reader)
-    width = max((len(r) for r in records), default=0)
-    cols = {j: [r[j] if j < len(r) else "" for r in records] for j in range(width)}
-    return pd.DataFrame({j: pd.Series(v, dtype=STR_DTYPE) for j, v in cols.items()})
+    # columns that no row reaches (a quoted separator counted by the scan) are dropped
+    filled = [j for j in grid.columns if (grid[j] != "").any()]
+    last = max(filled, default=-1)
+    grid = grid.loc[:, [j for j in grid.columns if j <= max(last, first - 1)]]
+    return grid.fillna("")
 
 
 def _grid_to_table(grid: pd.DataFrame, table: str, file: str, sheet: str | None,
@@ -469,7 +603,7 @@ def _read_csv_bytes(raw: bytes, file: str, table: str, encoding: str | None,
                             threads)
     if fast is not None:
         return fast
-    grid = _csv_grid(text, raw_for_parser, codec)
+    grid = _csv_grid(text, raw_for_parser, codec, file, table, limits)
     del text
     return _grid_to_table(grid, table, file, None, issues, limits)
 
@@ -583,6 +717,7 @@ def _typed_fast_path(data: bytes, text: str, table: str, file: str, issues: list
                 # so such a cell keeps every digit (a float would round a resident ID) and
                 # is found and masked as an identifier
                 return None
+    _check_cell_sizes(tb, names, file, table, limits)
     n = tb.num_rows
     if n > limits.max_rows:
         raise DataLimitError("data.too_many_rows", file=file, table=table,
@@ -634,6 +769,26 @@ def _typed_fast_path(data: bytes, text: str, table: str, file: str, issues: list
         frame = pd.DataFrame({i: columns[j] for i, j in enumerate(keep)}, copy=False)
     return RawTable(table, file, None, tuple(headers[j] for j in keep), frame,
                     (positions + 2).astype(np.int64), 1)
+
+
+def _check_cell_sizes(tb, names: list[str], file: str, table: str, limits: Limits) -> None:
+    """Refuse a text cell over ``limits.max_cell_bytes`` (lengths read from the offsets)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for j, name in enumerate(names):
+        col = tb.column(name)
+        if not pa.types.is_large_string(col.type) or len(col) == 0:
+            continue
+        longest = pc.max(pc.binary_length(col)).as_py()
+        if longest is not None and longest > limits.max_cell_bytes:
+            over = pc.greater(pc.binary_length(col), limits.max_cell_bytes)
+            first = int(np.flatnonzero(over.to_numpy(zero_copy_only=False))[0])
+            from pbkit.data.limits import format_bytes
+
+            raise DataLimitError("data.cell_too_large", file=file, table=table,
+                                 row=first + 2, column=column_letter(j),
+                                 limit=format_bytes(limits.max_cell_bytes))
 
 
 def _add_table(source: RawSource, rt: RawTable | None) -> None:
@@ -714,6 +869,24 @@ def _read_folder(path: Path, source: RawSource, encoding: str | None, limits: Li
             source.issues.append(Issue("warning", "data.ignored_file", file=p.name))
 
 
+def _check_regular(p: Path, display: str) -> None:
+    """Refuse a named pipe, device or socket before anything opens it (a pipe would block).
+
+    >>> _check_regular(Path("/dev/null"), "people.csv")
+    Traceback (most recent call last):
+    ...
+    pbkit.errors.DataError: people.csv: not a regular file (a device); not opened
+    """
+    import stat
+
+    mode = p.stat().st_mode
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return
+    kind = ("fifo" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode)
+            else "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "other")
+    raise DataError(f"data.not_regular_file.{kind}", file=display)
+
+
 def _read_csv_file(p: Path, display: str, source: RawSource, encoding: str | None,
                    limits: Limits, threads: bool = True) -> None:
     table = detect_table(p.name)
@@ -721,6 +894,7 @@ def _read_csv_file(p: Path, display: str, source: RawSource, encoding: str | Non
         source.issues.append(Issue("warning", "data.unknown_file", file=display,
                                    params={"tables": _table_list()}))
         return
+    _check_regular(p, display)
     check_file_size(p, display, limits, table)
     raw = _map_file(p)
     rt = _guard(source, display, table, "data.bad_csv",
@@ -866,12 +1040,22 @@ def _sheet_rows(ws):
                 yield number, values
 
 
-def _sheet_grid(ws, file: str, table: str | None,
-                limits: Limits) -> tuple[pd.DataFrame, np.ndarray]:
+def _sheet_grid(ws, file: str, table: str | None, limits: Limits,
+                budget: list[int] | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+    """The sheet's cells as text columns, and each row's number.
+
+    ``budget`` is a one-item list holding the cells the workbook may still hold; it is
+    spent row by row, and the read stops at the row that overdraws it.
+    """
     numbers: list[int] = []
     rows: list[dict] = []
     width = 0
+    budget = budget if budget is not None else [limits.max_xlsx_cells]
     for number, values in _sheet_rows(ws):
+        budget[0] -= len(values)
+        if budget[0] < 0:
+            raise DataLimitError("data.xlsx_too_many_cells", file=file, table=table,
+                                 row=int(number), limit=limits.max_xlsx_cells)
         numbers.append(int(number))
         rows.append(values)
         if len(rows) > limits.max_rows + 1000:
@@ -911,6 +1095,7 @@ def _read_xlsx(path: Path, display: str, source: RawSource, limits: Limits) -> N
     wb = _guard(source, display, None, "data.bad_xlsx", open_book)
     if wb is None:
         return
+    budget = [limits.max_xlsx_cells]
     try:
         names = list(wb.sheetnames)
         for sheet_name in names:
@@ -929,7 +1114,7 @@ def _read_xlsx(path: Path, display: str, source: RawSource, limits: Limits) -> N
                     return None
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    grid, numbers = _sheet_grid(ws, display, table, limits)
+                    grid, numbers = _sheet_grid(ws, display, table, limits, budget)
                 return _grid_to_table(grid, table, display, sheet_name, source.issues, limits,
                                       numbers)
 
@@ -1000,6 +1185,7 @@ def read_source(path: str | os.PathLike, *, encoding: str | None = None,
                             detail=exc.strerror or str(exc)) from None
         return source
     suffix = p.suffix.lower()
+    _check_regular(p, display)
     try:
         check_file_size(p, display, limits)
     except PermissionError as exc:  # pragma: no cover - stat rarely fails this way
