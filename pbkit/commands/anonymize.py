@@ -44,6 +44,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("privacy.salt_inside", path=str(salt_path))
     if args.k < 1:
         raise UsageError("privacy.bad_k", k=args.k)
+    from pbkit.commands._output import check_output
+
+    check_output(args.out, folder=True)  # before the raw export is read
     ref_date = None
     if args.ref_date:
         try:

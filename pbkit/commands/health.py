@@ -94,6 +94,12 @@ def run(args: argparse.Namespace) -> int:
         print(t(key, lang=lang, **params), file=sys.stderr, flush=True)
 
 
+    from pbkit.commands._output import check_output
+
+    if args.xlsx:
+        check_output(args.xlsx)  # before a long load
+    if args.charts:
+        check_output(args.charts, folder=True)
     engine, scheduler = engine_choice(args)
     # configuration first: a bad rule file is reported before a long load
     rules = load_rules(args.rules) if args.rules else None

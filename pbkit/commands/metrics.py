@@ -94,6 +94,10 @@ def run(args: argparse.Namespace) -> int:
         from pbkit.errors import UsageError
 
         raise UsageError("networks.err.bad_output", file=args.xlsx, choices=".xlsx")
+    if args.xlsx:
+        from pbkit.commands._output import check_output
+
+        check_output(args.xlsx)  # before a long load
     engine, scheduler = engine_choice(args)
     if engine == "dask":
         from pbkit.data.parquet import is_parquet_dataset
