@@ -55,7 +55,9 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("privacy.bad_ref_date", value=args.ref_date) from None
     report = anonymize(raw, args.out, salt, k=args.k, ref_date=ref_date)
     if args.json:
-        print(report.to_json())
+        from pbkit.i18n import printable_json
+
+        print(printable_json(report.to_json()))
     else:
         print(report.render(lang))
     return 0

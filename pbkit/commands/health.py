@@ -133,7 +133,9 @@ def run(args: argparse.Namespace) -> int:
         paths = save_charts(report_charts(report.views, lang=lang), Path(args.charts))
         say("health.cli.progress.charts", n=len(paths), path=args.charts)
     if args.json:
-        sys.stdout.write(report.to_json())
+        from pbkit.i18n import printable_json
+
+        sys.stdout.write(printable_json(report.to_json()))
         sys.stdout.write("\n")
     else:
         print(summary_text(report, lang=lang))

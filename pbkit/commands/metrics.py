@@ -124,7 +124,10 @@ def run(args: argparse.Namespace) -> int:
         report.to_xlsx(args.xlsx)
         print(t("networks.cli.written", lang=lang, path=args.xlsx), file=sys.stderr, flush=True)
     if args.json:
-        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        from pbkit.i18n import printable_json
+
+        sys.stdout.write(printable_json(json.dumps(report.to_dict(), ensure_ascii=False,
+                                                   indent=2)) + "\n")
     else:
         print(summary_text(report, lang))
     return 0

@@ -1040,17 +1040,38 @@ def _sheet_rows(ws):
                 yield number, values
 
 
+_XLSX_BATCH_CELLS = 1 << 18  # cells held as Python objects before they become arrow text
+
+
 def _sheet_grid(ws, file: str, table: str | None, limits: Limits,
                 budget: list[int] | None = None) -> tuple[pd.DataFrame, np.ndarray]:
     """The sheet's cells as text columns, and each row's number.
 
     ``budget`` is a one-item list holding the cells the workbook may still hold; it is
-    spent row by row, and the read stops at the row that overdraws it.
+    spent row by row, and the read stops at the row that overdraws it. Rows are turned into
+    arrow text columns every 256 Ki cells, so a sheet holds about its text's size in memory
+    rather than a Python object per cell.
     """
+    import pyarrow as pa
+
     numbers: list[int] = []
     rows: list[dict] = []
+    chunks: list[list] = []  # per column: arrow arrays, one per flushed batch
+    done = 0  # rows already flushed
     width = 0
+    pending = 0
     budget = budget if budget is not None else [limits.max_xlsx_cells]
+
+    def flush() -> None:
+        nonlocal rows, done, pending
+        while len(chunks) < width:  # a column first met now: empty in earlier batches
+            chunks.append([pa.array([""] * done, type=pa.large_string())] if done else [])
+        for j in range(width):
+            chunks[j].append(pa.array([_cell_text(r.get(j + 1)) for r in rows],
+                                      type=pa.large_string()))
+        done += len(rows)
+        rows, pending = [], 0
+
     for number, values in _sheet_rows(ws):
         budget[0] -= len(values)
         if budget[0] < 0:
@@ -1058,7 +1079,7 @@ def _sheet_grid(ws, file: str, table: str | None, limits: Limits,
                                  row=int(number), limit=limits.max_xlsx_cells)
         numbers.append(int(number))
         rows.append(values)
-        if len(rows) > limits.max_rows + 1000:
+        if len(numbers) > limits.max_rows + 1000:
             raise DataLimitError("data.too_many_rows", file=file, table=table,
                                  limit=limits.max_rows)
         right = max(values)
@@ -1067,10 +1088,13 @@ def _sheet_grid(ws, file: str, table: str | None, limits: Limits,
             if width > limits.max_columns:
                 raise DataLimitError("data.too_many_columns", file=file, table=table,
                                      count=width, limit=limits.max_columns)
-    cols = {}
-    for j in range(width):
-        cols[j] = pd.Series([_cell_text(r.get(j + 1)) for r in rows], dtype=STR_DTYPE)
-    return (pd.DataFrame(cols, index=pd.RangeIndex(len(rows))),
+        pending += len(values)
+        if pending >= _XLSX_BATCH_CELLS:
+            flush()
+    flush()
+    cols = {j: pd.Series(pa.chunked_array(chunks[j], type=pa.large_string()), dtype=STR_DTYPE)
+            for j in range(width)}
+    return (pd.DataFrame(cols, index=pd.RangeIndex(len(numbers))),
             np.asarray(numbers, dtype=np.int64))
 
 

@@ -35,6 +35,7 @@ __all__ = [
     "catalog",
     "has_key",
     "printable",
+    "printable_json",
 ]
 
 LANGS: tuple[str, ...] = ("zh", "en")
@@ -122,6 +123,23 @@ def printable(text: str, *, one_line: bool = False) -> str:
     ('\\\\x1b[2Jok\\\\u202e', 'a\\\\nb')
     """
     return text.translate(_ONE_LINE if one_line else _ESCAPES)
+
+
+_JSON_ESCAPES = {ord(ch): f"\\u{ord(ch):04x}" for ch in _CONTROL}
+
+
+def printable_json(text: str) -> str:
+    """JSON text with the same control characters written as ``\\uXXXX`` escapes.
+
+    The data is unchanged (a JSON reader gets the same strings back), but printing the
+    JSON to a terminal cannot move the cursor or reorder the line.
+
+    >>> import json
+    >>> out = printable_json(json.dumps({"c": "a\\u202eb\\x9b"}, ensure_ascii=False))
+    >>> out, json.loads(out)["c"] == "a\\u202eb\\x9b"
+    ('{"c": "a\\\\u202eb\\\\u009b"}', True)
+    """
+    return text.translate(_JSON_ESCAPES)
 
 
 #: parameters that carry one value from the user's data or file system (a cell, a header,
