@@ -322,7 +322,7 @@ def measure(path: Path, *, timeout: float = 120.0, hard_mb: float = 6000.0,
     root = root or str(Path(__file__).resolve().parents[1])
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
     t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(path)], env=env,
+    proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(path)], env=env, cwd=root,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     killed = None
     watched_mb = 0.0

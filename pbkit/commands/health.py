@@ -76,9 +76,8 @@ def summary_text(report, lang: str | None = None, top: int = 10) -> str:
 def _load(path: str):
     """A dataset path as a pandas Dataset (a Parquet folder too)."""
     from pbkit.data.io import load_dataset
-    from pbkit.data.parquet import is_parquet_dataset, read_parquet
 
-    return read_parquet(path) if is_parquet_dataset(path) else load_dataset(path)
+    return load_dataset(path)  # a Parquet dataset folder too
 
 
 def run(args: argparse.Namespace) -> int:

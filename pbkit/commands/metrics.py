@@ -112,8 +112,10 @@ def run(args: argparse.Namespace) -> int:
                                seed=args.seed)
     else:
         from pbkit.data.parquet import is_parquet_dataset, read_parquet
+        from pbkit.data.readers import check_readable
         from pbkit.scale.metrics import METRIC_TABLES
 
+        check_readable(args.path)
         print(t("networks.cli.loading", lang=lang, path=args.path), file=sys.stderr,
               flush=True)
         ds = (read_parquet(args.path, tables=METRIC_TABLES) if is_parquet_dataset(args.path)

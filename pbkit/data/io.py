@@ -91,8 +91,10 @@ def load_dataset(path: str | os.PathLike, *, encoding: str | None = None,
     pbkit.errors.ValidationFailed: ...
     """
     from pbkit.data.parquet import is_parquet_dataset, read_parquet
+    from pbkit.data.readers import check_readable
     from pbkit.data.validation import read_and_check
 
+    check_readable(path)  # before anything looks inside: one message, not an OSError
     if is_parquet_dataset(path):
         return read_parquet(path)
     source, report, frames = read_and_check(path, encoding=encoding, limits=limits,

@@ -66,6 +66,7 @@ __all__ = [
     "resolve_encoding",
     "column_letter",
     "resolve_header",
+    "check_readable",
     "CSV_SUFFIXES",
     "XLSX_SUFFIXES",
 ]
@@ -869,6 +870,30 @@ def _read_folder(path: Path, source: RawSource, encoding: str | None, limits: Li
             source.issues.append(Issue("warning", "data.ignored_file", file=p.name))
 
 
+def check_readable(path: str | os.PathLike) -> None:
+    """Raise :class:`DataError` unless ``path`` exists and can be read (a folder: listed).
+
+    A missing path, a folder without read permission or a name the file system refuses
+    (too long, a file used as a folder) is one message naming the path, not an OSError.
+
+    >>> check_readable("/no/such/dataset")
+    Traceback (most recent call last):
+    ...
+    pbkit.errors.DataError: /no/such/dataset: no such file or folder
+    """
+    name = str(path)
+    try:
+        os.stat(path)
+        if os.path.isdir(path):
+            with os.scandir(path) as it:
+                next(it, None)
+    except FileNotFoundError:
+        raise DataError("data.path_missing", file=name, path=name) from None
+    except OSError as exc:
+        raise DataError("data.path_unreadable", file=name, path=name,
+                        detail=exc.strerror or type(exc).__name__) from None
+
+
 def _check_regular(p: Path, display: str) -> None:
     """Refuse a named pipe, device or socket before anything opens it (a pipe would block).
 
@@ -1198,8 +1223,7 @@ def read_source(path: str | os.PathLike, *, encoding: str | None = None,
     resolve_encoding(encoding)  # an unknown codec name is a usage error, raised now
     p = Path(path)
     display = p.name or str(p)
-    if not p.exists():
-        raise DataError("data.path_missing", file=str(path), path=str(path))
+    check_readable(p)
     if p.is_dir():
         source = RawSource(display, "folder")
         try:

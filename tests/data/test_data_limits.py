@@ -190,3 +190,13 @@ def test_encoding_override_reads_big5(tmp_path):
 def test_gb18030_still_accepted(tmp_path, text):
     report = validate(_write(tmp_path, text, "gb18030"))
     assert not any(i.key.startswith("data.encoding") for i in report), report.render("en")
+
+
+def test_path_through_a_file_is_one_message(tmp_path):
+    """A dataset path the file system refuses (a file used as a folder) names the path."""
+    (tmp_path / "afile").write_text("x")
+    bad = tmp_path / "afile" / "data"
+    with pytest.raises(DataError) as err:
+        load_dataset(bad)
+    assert err.value.key == "data.path_unreadable"
+    assert str(bad) in err.value.render("en")
