@@ -471,18 +471,61 @@ def _cell_breach(view: np.ndarray, pos: int, code: int, file: str, table: str,
                           limit=format_bytes(limits.max_cell_bytes))
 
 
+_CSV_BATCH_CELLS = 1 << 18  # cells the csv-module reader holds before they become arrow
+
+
+def _csv_module_grid(text: str, sep: str, file: str, table: str,
+                     limits: Limits) -> pd.DataFrame:
+    """Records read by the csv module (lenient quotes), held as arrow text in batches.
+
+    A quoted record may span lines, so the record's width is checked here again.
+    """
+    import pyarrow as pa
+
+    reader = csv.reader(io.StringIO(text.replace("\x00", "")), delimiter=sep, strict=False)
+    chunks: list[list] = []
+    batch: list[list[str]] = []
+    done = pending = width = 0
+
+    def flush() -> None:
+        nonlocal batch, done, pending
+        while len(chunks) < width:
+            chunks.append([pa.array([""] * done, type=pa.large_string())] if done else [])
+        for j in range(width):
+            chunks[j].append(pa.array([r[j] if j < len(r) else "" for r in batch],
+                                      type=pa.large_string()))
+        done += len(batch)
+        batch, pending = [], 0
+
+    for number, record in enumerate(reader, start=1):
+        if len(record) > limits.max_columns:
+            raise DataLimitError("data.too_many_fields", file=file, table=table, row=number,
+                                 limit=limits.max_columns)
+        width = max(width, len(record))
+        batch.append(record)
+        pending += len(record)
+        if pending >= _CSV_BATCH_CELLS:
+            flush()
+    flush()
+    return pd.DataFrame({j: pd.Series(pa.chunked_array(chunks[j], type=pa.large_string()),
+                                      dtype=STR_DTYPE) for j in range(width)},
+                        index=pd.RangeIndex(done))
+
+
 def _csv_grid(text: str, raw: bytes | None, codec: str, file: str = "", table: str = "",
-              limits: Limits = DEFAULT_LIMITS) -> pd.DataFrame:
+              limits: Limits = DEFAULT_LIMITS, width: int | None = None) -> pd.DataFrame:
     """Parse CSV text into a grid of str columns 0..n-1, one row per record (blank kept).
 
-    The structure is checked on the bytes first (:func:`_scan_structure`), so no parser
+    The structure is checked on the bytes first (:func:`_scan_structure`; ``width`` when
+    the caller has done so already), so no parser
     meets a row wider than ``limits.max_columns`` or a cell longer than
     ``limits.max_cell_bytes``; rows of different lengths are then read by pandas' C parser
     with that many columns (short rows padded), never record by record in Python.
     """
     sep = _sniff_sep(text[:65536])
     data = raw if raw is not None and codec == "utf-8" else text.encode("utf-8")
-    width = _scan_structure(data, sep, file, table, limits)
+    if width is None:
+        width = _scan_structure(data, sep, file, table, limits)
     first = _first_record_width(text, sep)
     if first and "\x00" not in text[:65536]:
         try:
@@ -500,6 +543,9 @@ def _csv_grid(text: str, raw: bytes | None, codec: str, file: str = "", table: s
             grid = pd.read_csv(io.StringIO(text.replace("\x00", "")), **opts)
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
+    except (pd.errors.ParserError, ValueError, UnicodeError, OverflowError):
+        # an odd quote (one never closed): the csv module takes the records as they come
+        grid = _csv_module_grid(text, sep, file, table, limits)
     # columns that no row reaches (a quoted separator counted by the scan) are dropped
     filled = [j for j in grid.columns if (grid[j] != "").any()]
     last = max(filled, default=-1)
@@ -579,15 +625,23 @@ def _read_csv_bytes(raw: bytes, file: str, table: str, encoding: str | None,
         if _count_lines(raw) > limits.max_rows + 1 + max(1000, limits.max_rows // 10):
             raise DataLimitError("data.too_many_rows", file=file, table=table,
                                  limit=limits.max_rows)
+    tried_utf8 = False
     if encoding is None and not raw[:4].startswith(tuple(bom for bom, _ in _BOMS)):
         # Common case first: UTF-8 read in one typed pass. pyarrow checks that every text
         # cell is valid UTF-8, and the header is decoded strictly here; anything else
         # (GB18030 bytes, an irregular file) goes the decoding route below.
         head = _utf8_head(raw)
         if head is not None:
+            tried_utf8 = True
             fast = _typed_fast_path(raw, head, table, file, issues, limits, threads)
             if fast is not None:
                 return fast
+    width = None
+    if _ascii_compatible(raw, encoding):
+        # the structure, on the file's own bytes, before they are copied or decoded: in
+        # UTF-8 and GB18030 a separator or line end is always that one byte
+        sep = _sniff_sep(bytes(raw[:65536]).decode("latin-1"))
+        width = _scan_structure(raw, sep, file, table, limits)
     if not isinstance(raw, bytes):  # a memory map: the decoding readers want bytes
         raw = raw[:]
     try:
@@ -599,14 +653,25 @@ def _read_csv_bytes(raw: bytes, file: str, table: str, encoding: str | None,
         issues.append(Issue("warning", "data.empty_file", file=file, table=table))
         return RawTable(table, file, None, (), pd.DataFrame(), np.array([], dtype=np.int64))
     raw_for_parser = raw if codec in ("utf-8", "utf-8-sig") else None
-    fast = _typed_fast_path(raw_for_parser if raw_for_parser is not None
-                            else text.encode("utf-8"), text, table, file, issues, limits,
-                            threads)
-    if fast is not None:
-        return fast
-    grid = _csv_grid(text, raw_for_parser, codec, file, table, limits)
+    if not (tried_utf8 and codec == "utf-8"):  # the same bytes would fail the same way
+        fast = _typed_fast_path(raw_for_parser if raw_for_parser is not None
+                                else text.encode("utf-8"), text, table, file, issues, limits,
+                                threads)
+        if fast is not None:
+            return fast
+    grid = _csv_grid(text, raw_for_parser, codec, file, table, limits, width)
     del text
     return _grid_to_table(grid, table, file, None, issues, limits)
+
+
+def _ascii_compatible(raw, encoding: str | None) -> bool:
+    """Whether ``,``, tab, ``;`` and line ends are single ASCII bytes in this file."""
+    if raw[:4].startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE,
+                           codecs.BOM_UTF16_BE)):
+        return False
+    codec = resolve_encoding(encoding)
+    return codec is None or codec in ("utf-8", "utf-8-sig", "gb18030", "ascii", "latin-1",
+                                      "iso8859-1", "cp1252", "big5", "cp950")
 
 
 def _count_lines(raw: bytes, step: int = 1 << 24) -> int:
