@@ -73,6 +73,10 @@ class Limits:
         Most non-empty cells in one workbook, default 1,000,000 (a large township;
         openpyxl parses roughly 100,000-200,000 cells a second, so this keeps a workbook
         under half a minute; larger data belongs in CSV).
+    max_irregular_cells : int
+        Most cells (rows times the widest row) of a CSV file whose rows differ in length,
+        default 20,000,000: such a file goes to the lenient reader, which holds every cell
+        as text (a regular file is read typed, in C, and has no such bound).
     max_xlsx_shared_strings_bytes : int
         Largest shared-strings part of a workbook, uncompressed, default 64 MiB (read
         whole into memory when the workbook is opened).
@@ -90,12 +94,14 @@ class Limits:
     max_issues_per_check: int = 100
     max_cell_bytes: int = 128 * 1024
     max_xlsx_cells: int = 1_000_000
+    max_irregular_cells: int = 20_000_000
     max_xlsx_shared_strings_bytes: int = 64 * MiB
 
     def __post_init__(self) -> None:
         for name in ("max_file_bytes", "max_uncompressed_bytes", "max_xlsx_uncompressed_bytes",
                      "max_members", "max_rows", "max_columns", "max_issues_per_check",
-                     "max_cell_bytes", "max_xlsx_cells", "max_xlsx_shared_strings_bytes"):
+                     "max_cell_bytes", "max_xlsx_cells", "max_xlsx_shared_strings_bytes",
+                     "max_irregular_cells"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 from pbkit.errors import UsageError

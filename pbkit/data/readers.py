@@ -11,12 +11,16 @@ spreadsheet: the header is row 1 and the first data row is row 2 (a title row ab
 header is recognised and skipped, with a warning).
 
 CSV encoding is decided by a fixed rule: a byte-order mark, else strict UTF-8, else strict
-GB18030 (a superset of GBK and GB2312 that also holds characters such as 𠮷 and €). An
+GB18030 (a superset of GBK and GB2312 that also holds characters such as 𠮷 and €) -- unless
+charset-normalizer is confident the bytes are Big5, Shift-JIS, EUC-JP/KR or UTF-16 (which
+GB18030 would decode into mojibake): that file is refused with the encoding named. An
 ``encoding=`` override is honoured (``gbk``/``gb2312``/``cp936`` are read as GB18030).
 
 Problems with one file become :class:`~pbkit.data.report.Issue` objects; size limits raise
-:class:`~pbkit.errors.DataLimitError` before anything is parsed; a path that does not exist
-raises :class:`~pbkit.errors.DataError`.
+:class:`~pbkit.errors.DataLimitError` before anything is parsed, and the structural ones
+(fields per row, cell size, cells of a workbook) while streaming, at the first breach; a
+path that does not exist or cannot be read, or a named pipe or device, raises
+:class:`~pbkit.errors.DataError` before it is opened.
 
 >>> detect_table("人员.csv"), detect_table("01_Households (2).csv"), detect_table("x.csv")
 ('people', 'households', None)
@@ -273,6 +277,10 @@ def _line_of(data: bytes, pos: int) -> int:
 def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     """Decode CSV bytes: BOM, else strict UTF-8, else strict GB18030 (or ``encoding``).
 
+    Bytes that are not UTF-8 and that charset-normalizer recognises with confidence as Big5,
+    Shift-JIS, EUC or UTF-16 are refused (``data.encoding_other``) rather than read as
+    GB18030 mojibake.
+
     Returns ``(text, codec)``. Raises an internal problem the reader turns into an issue.
 
     >>> decode_bytes("𠮷€".encode("gb18030"))
@@ -418,6 +426,7 @@ def _scan_structure(data, sep: str, file: str, table: str, limits: Limits) -> in
     """
     view = np.frombuffer(data, dtype=np.uint8) if len(data) else np.zeros(0, np.uint8)
     code = ord(sep)
+    lines = 0
     carried = 0  # separators on the line that runs on from the previous slice
     cell_start = 0  # where the cell that runs on from the previous slice began
     width = 0
@@ -425,6 +434,7 @@ def _scan_structure(data, sep: str, file: str, table: str, limits: Limits) -> in
         chunk = view[start: start + _SCAN_STEP]
         ends = np.flatnonzero(chunk == 10)
         seps = np.flatnonzero(chunk == code)
+        lines += len(ends)
         # separators per line: line k of this slice holds the separators before ends[k]
         before = np.searchsorted(seps, ends)
         per_line = np.diff(before, prepend=0)
@@ -451,6 +461,11 @@ def _scan_structure(data, sep: str, file: str, table: str, limits: Limits) -> in
             cell_start = int(bounds[-1]) + start + 1
         if start + len(chunk) - cell_start > limits.max_cell_bytes:
             raise _cell_breach(view, cell_start, code, file, table, limits)
+    if len(view) and view[-1] != 10:
+        lines += 1
+    if lines * width > limits.max_irregular_cells:
+        raise DataLimitError("data.irregular_too_large", file=file, table=table, rows=lines,
+                             width=width, limit=limits.max_irregular_cells)
     return width
 
 

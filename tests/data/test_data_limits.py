@@ -200,3 +200,15 @@ def test_path_through_a_file_is_one_message(tmp_path):
         load_dataset(bad)
     assert err.value.key == "data.path_unreadable"
     assert str(bad) in err.value.render("en")
+
+
+def test_irregular_file_cell_budget(tmp_path):
+    """Ragged rows go to the lenient reader, which holds every cell: its size is bounded."""
+    row = "V,T1," + "ab," * 40 + "\n"
+    (tmp_path / "orgs.csv").write_text(HEAD + row * 100, encoding="utf-8")
+    with pytest.raises(DataLimitError) as err:
+        load_dataset(tmp_path, limits=Limits(max_irregular_cells=2000))
+    assert err.value.key == "data.irregular_too_large"
+    assert "103 rows x 43 columns" in err.value.render("en")
+    report = validate(tmp_path)  # within the default budget: read and reported
+    assert any(i.key == "data.unnamed_column" for i in report)
