@@ -75,7 +75,7 @@ class Limits:
         under half a minute; larger data belongs in CSV).
     max_irregular_cells : int
         Most cells (rows times the widest row) of a CSV file whose rows differ in length,
-        default 20,000,000: such a file goes to the lenient reader, which holds every cell
+        default 5,000,000: such a file goes to the lenient reader, which holds every cell
         as text (a regular file is read typed, in C, and has no such bound).
     max_xlsx_shared_strings_bytes : int
         Largest shared-strings part of a workbook, uncompressed, default 64 MiB (read
@@ -94,7 +94,7 @@ class Limits:
     max_issues_per_check: int = 100
     max_cell_bytes: int = 128 * 1024
     max_xlsx_cells: int = 1_000_000
-    max_irregular_cells: int = 20_000_000
+    max_irregular_cells: int = 5_000_000
     max_xlsx_shared_strings_bytes: int = 64 * MiB
 
     def __post_init__(self) -> None:

@@ -383,7 +383,8 @@ def _first_record_width(text: str, sep: str) -> int:
     return len(first)
 
 
-def _arrow_grid(data: bytes, sep: str, width: int) -> pd.DataFrame:
+def _arrow_grid(data: bytes, sep: str, width: int, file: str = "", table_name: str = "",
+                limits: Limits = DEFAULT_LIMITS) -> pd.DataFrame:
     """Fast path: pyarrow's multi-threaded reader, every cell as text, blank lines kept."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -399,6 +400,8 @@ def _arrow_grid(data: bytes, sep: str, width: int) -> pd.DataFrame:
     )
     if table.num_columns != width:
         raise ValueError("column count")
+    # a quote never closed is read as one cell to the end of the file: measured here
+    _check_cell_sizes(table, table.column_names, file, table_name, limits, first_row=1)
     return pd.DataFrame({j: pd.Series(table.column(j), dtype=STR_DTYPE) for j in range(width)})
 
 
@@ -489,6 +492,28 @@ def _cell_breach(view: np.ndarray, pos: int, code: int, file: str, table: str,
 _CSV_BATCH_CELLS = 1 << 18  # cells the csv-module reader holds before they become arrow
 
 
+_EOF_IN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
+
+
+def _unclosed_quote(message: str, text: str, file: str, table: str, limits: Limits) -> None:
+    """A quote opened on row N and never closed makes the rest of the file one cell: when
+    that is more than ``max_cell_bytes``, refuse naming the row (pandas' parser said it)."""
+    match = _EOF_IN_QUOTE.search(message)
+    if not match:
+        return
+    row = int(match.group(1)) + 1
+    start = 0
+    for _ in range(row - 1):  # at most the rows before the quote; each find is in C
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return
+    if len(text) - start > limits.max_cell_bytes:
+        from pbkit.data.limits import format_bytes
+
+        raise DataLimitError("data.cell_too_large", file=file, table=table, row=row,
+                             limit=format_bytes(limits.max_cell_bytes))
+
+
 def _csv_module_grid(text: str, sep: str, file: str, table: str,
                      limits: Limits) -> pd.DataFrame:
     """Records read by the csv module (lenient quotes), held as arrow text in batches.
@@ -512,7 +537,22 @@ def _csv_module_grid(text: str, sep: str, file: str, table: str,
         done += len(batch)
         batch, pending = [], 0
 
-    for number, record in enumerate(reader, start=1):
+    number = 0
+    records = iter(reader)
+    while True:
+        try:
+            record = next(records)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a field over the csv module's limit (128 KiB)
+            if "field larger" not in str(exc):
+                raise
+            from pbkit.data.limits import format_bytes
+
+            raise DataLimitError("data.cell_too_large", file=file, table=table,
+                                 row=number + 1,
+                                 limit=format_bytes(limits.max_cell_bytes)) from None
+        number += 1
         if len(record) > limits.max_columns:
             raise DataLimitError("data.too_many_fields", file=file, table=table, row=number,
                                  limit=limits.max_columns)
@@ -544,7 +584,9 @@ def _csv_grid(text: str, raw: bytes | None, codec: str, file: str = "", table: s
     first = _first_record_width(text, sep)
     if first and "\x00" not in text[:65536]:
         try:
-            return _arrow_grid(data, sep, first)
+            return _arrow_grid(data, sep, first, file, table, limits)
+        except DataLimitError:
+            raise
         except Exception:  # any irregularity: the forgiving reader below
             pass
     del data
@@ -558,7 +600,8 @@ def _csv_grid(text: str, raw: bytes | None, codec: str, file: str = "", table: s
             grid = pd.read_csv(io.StringIO(text.replace("\x00", "")), **opts)
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
-    except (pd.errors.ParserError, ValueError, UnicodeError, OverflowError):
+    except (pd.errors.ParserError, ValueError, UnicodeError, OverflowError) as exc:
+        _unclosed_quote(str(exc), text, file, table, limits)
         # an odd quote (one never closed): the csv module takes the records as they come
         grid = _csv_module_grid(text, sep, file, table, limits)
     # columns that no row reaches (a quoted separator counted by the scan) are dropped
@@ -852,14 +895,19 @@ def _typed_fast_path(data: bytes, text: str, table: str, file: str, issues: list
                     (positions + 2).astype(np.int64), 1)
 
 
-def _check_cell_sizes(tb, names: list[str], file: str, table: str, limits: Limits) -> None:
-    """Refuse a text cell over ``limits.max_cell_bytes`` (lengths read from the offsets)."""
+def _check_cell_sizes(tb, names: list[str], file: str, table: str, limits: Limits,
+                      first_row: int = 2) -> None:
+    """Refuse a text cell over ``limits.max_cell_bytes`` (lengths read from the offsets).
+
+    Row ``i`` of ``tb`` is the user's row ``first_row + i``.
+    """
     import pyarrow as pa
     import pyarrow.compute as pc
 
     for j, name in enumerate(names):
         col = tb.column(name)
-        if not pa.types.is_large_string(col.type) or len(col) == 0:
+        if not (pa.types.is_large_string(col.type) or pa.types.is_string(col.type)) \
+                or len(col) == 0:
             continue
         longest = pc.max(pc.binary_length(col)).as_py()
         if longest is not None and longest > limits.max_cell_bytes:
@@ -868,7 +916,7 @@ def _check_cell_sizes(tb, names: list[str], file: str, table: str, limits: Limit
             from pbkit.data.limits import format_bytes
 
             raise DataLimitError("data.cell_too_large", file=file, table=table,
-                                 row=first + 2, column=column_letter(j),
+                                 row=first + first_row, column=column_letter(j),
                                  limit=format_bytes(limits.max_cell_bytes))
 
 
