@@ -680,7 +680,7 @@ def _read_csv_bytes(raw: bytes, file: str, table: str, encoding: str | None,
     if len(raw) > 2 * limits.max_rows:  # a row takes at least 2 bytes: count only then
         # counted before any parsing, so a file with far too many (tiny) rows is refused
         # before its cells are held in memory
-        if _count_lines(raw) > limits.max_rows + 1 + max(1000, limits.max_rows // 10):
+        if _count_lines(raw) > _max_lines(limits):
             raise DataLimitError("data.too_many_rows", file=file, table=table,
                                  limit=limits.max_rows)
     tried_utf8 = False
@@ -1086,6 +1086,31 @@ def _member_name(info: zipfile.ZipInfo) -> str:
     return name
 
 
+def _max_lines(limits: Limits) -> int:
+    """Line ends a table file may hold: its rows, the header and some blank lines."""
+    return limits.max_rows + 1 + max(1000, limits.max_rows // 10)
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, display: str, table: str,
+                 limits: Limits) -> bytes:
+    """A member's bytes, decompressed 16 MiB at a time with its lines counted on the way:
+    a member with far too many rows is refused before the rest of it is decompressed."""
+    parts: list[bytes] = []
+    lines = total = 0
+    with zf.open(info) as fh:
+        while total <= limits.max_file_bytes:
+            block = fh.read(1 << 24)
+            if not block:
+                break
+            lines += block.count(b"\n")
+            if lines > _max_lines(limits):
+                raise DataLimitError("data.too_many_rows", file=display, table=table,
+                                     limit=limits.max_rows)
+            parts.append(block)
+            total += len(block)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
 def _read_zip(path: Path, display: str, source: RawSource, encoding: str | None,
               limits: Limits) -> None:
     try:
@@ -1125,8 +1150,7 @@ def _read_zip(path: Path, display: str, source: RawSource, encoding: str | None,
                                      limit=format_bytes(limits.max_file_bytes))
 
             def read_member(info=info, member_display=member_display, table=table):
-                with zf.open(info) as fh:
-                    raw = fh.read(limits.max_file_bytes + 1)
+                raw = _read_member(zf, info, member_display, table, limits)
                 return _read_csv_bytes(raw, member_display, table, encoding, source.issues,
                                        limits)
 
