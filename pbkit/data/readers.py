@@ -405,13 +405,13 @@ def _arrow_grid(data: bytes, sep: str, width: int, file: str = "", table_name: s
     return pd.DataFrame({j: pd.Series(table.column(j), dtype=STR_DTYPE) for j in range(width)})
 
 
-_SCAN_STEP = 1 << 22  # bytes looked at per numpy pass of the structure scan
+_SCAN_STEP = 1 << 20  # bytes per numpy pass of the structure scan (temporaries ~25x that)
 
 
 def _scan_structure(data, sep: str, file: str, table: str, limits: Limits) -> int:
     """Check every line's fields and every cell's size on the raw bytes; return the width.
 
-    A vectorised pass over ``data`` (``bytes`` or a memory map, UTF-8), in 4 MiB slices, so
+    A vectorised pass over ``data`` (``bytes`` or a memory map, UTF-8), in 1 MiB slices, so
     memory stays bounded whatever the file holds: the separators and line ends of each slice
     are located with numpy, each line's separators counted and the distance between
     consecutive separators or line ends measured. Quotes are not interpreted, so the counts
