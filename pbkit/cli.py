@@ -187,6 +187,12 @@ def _main(argv: list[str]) -> int:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a path the file system refused (permissions, a name too long)
+        path = exc.filename if exc.filename is not None else "-"
+        print(f"pbkit {args.command}: " + t("cli.err.os", path=str(path),
+                                            detail=exc.strerror or type(exc).__name__),
+              file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

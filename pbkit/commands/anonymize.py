@@ -46,6 +46,9 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("privacy.salt_inside", path=str(salt_path))
     if args.k < 1:
         raise UsageError("privacy.bad_k", k=args.k)
+    from pbkit.commands._output import check_output
+
+    check_output(args.out, folder=True)  # before the raw export is read
     ref_date = None
     if args.ref_date:
         try:
@@ -54,7 +57,9 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError("privacy.bad_ref_date", value=args.ref_date) from None
     report = anonymize(raw, args.out, salt, k=args.k, ref_date=ref_date, offices=args.offices)
     if args.json:
-        print(report.to_json())
+        from pbkit.i18n import printable_json
+
+        print(printable_json(report.to_json()))
     else:
         print(report.render(lang))
     return 0

@@ -26,6 +26,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.partition_rows < 1:
         raise UsageError("cmd.convert.bad_rows", value=args.partition_rows)
+    from pbkit.commands._output import check_output
+
+    check_output(args.out, folder=True)
     ds = load_dataset(args.path)
     out = write_parquet(ds, args.out, partition_rows=args.partition_rows)
     rows = sum(len(f) for f in ds.tables().values())

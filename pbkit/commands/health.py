@@ -77,9 +77,8 @@ def summary_text(report, lang: str | None = None, top: int = 10) -> str:
 def _load(path: str):
     """A dataset path as a pandas Dataset (a Parquet folder too)."""
     from pbkit.data.io import load_dataset
-    from pbkit.data.parquet import is_parquet_dataset, read_parquet
 
-    return read_parquet(path) if is_parquet_dataset(path) else load_dataset(path)
+    return load_dataset(path)  # a Parquet dataset folder too
 
 
 def run(args: argparse.Namespace) -> int:
@@ -95,6 +94,12 @@ def run(args: argparse.Namespace) -> int:
         print(t(key, lang=lang, **params), file=sys.stderr, flush=True)
 
 
+    from pbkit.commands._output import check_output
+
+    if args.xlsx:
+        check_output(args.xlsx)  # before a long load
+    if args.charts:
+        check_output(args.charts, folder=True)
     engine, scheduler = engine_choice(args)
     # configuration first: a bad rule file is reported before a long load
     rules = load_rules(args.rules) if args.rules else None
@@ -130,7 +135,9 @@ def run(args: argparse.Namespace) -> int:
                             Path(args.charts))
         say("health.cli.progress.charts", n=len(paths), path=args.charts)
     if args.json:
-        sys.stdout.write(report.to_json())
+        from pbkit.i18n import printable_json
+
+        sys.stdout.write(printable_json(report.to_json()))
         sys.stdout.write("\n")
     else:
         print(summary_text(report, lang=lang))

@@ -94,6 +94,10 @@ def run(args: argparse.Namespace) -> int:
         from pbkit.errors import UsageError
 
         raise UsageError("networks.err.bad_output", file=args.xlsx, choices=".xlsx")
+    if args.xlsx:
+        from pbkit.commands._output import check_output
+
+        check_output(args.xlsx)  # before a long load
     engine, scheduler = engine_choice(args)
     if engine == "dask":
         from pbkit.data.parquet import is_parquet_dataset
@@ -108,8 +112,10 @@ def run(args: argparse.Namespace) -> int:
                                seed=args.seed)
     else:
         from pbkit.data.parquet import is_parquet_dataset, read_parquet
+        from pbkit.data.readers import check_readable
         from pbkit.scale.metrics import METRIC_TABLES
 
+        check_readable(args.path)
         print(t("networks.cli.loading", lang=lang, path=args.path), file=sys.stderr,
               flush=True)
         ds = (read_parquet(args.path, tables=METRIC_TABLES) if is_parquet_dataset(args.path)
@@ -120,7 +126,10 @@ def run(args: argparse.Namespace) -> int:
         report.to_xlsx(args.xlsx)
         print(t("networks.cli.written", lang=lang, path=args.xlsx), file=sys.stderr, flush=True)
     if args.json:
-        sys.stdout.write(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) + "\n")
+        from pbkit.i18n import printable_json
+
+        sys.stdout.write(printable_json(json.dumps(report.to_dict(), ensure_ascii=False,
+                                                   indent=2)) + "\n")
     else:
         print(summary_text(report, lang))
     return 0

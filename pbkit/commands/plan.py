@@ -91,6 +91,7 @@ def read_pairs(path: str) -> list[tuple[str, str]]:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from pbkit.commands._output import check_output
     from pbkit.commands.metrics import _as_of
     from pbkit.data.io import load_dataset
     from pbkit.errors import UsageError
@@ -103,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
     if out.suffix.lower() not in OUTPUT_SUFFIXES:
         raise UsageError("networks.err.bad_output", file=str(out),
                          choices=", ".join(OUTPUT_SUFFIXES))
+    check_output(out)  # an unwritable --out: one line, exit 2, before loading
     get_mechanism(args.mechanism)  # unknown mechanism: one line, exit 2, before loading
     if args.radius_km is not None and not args.radius_km > 0:
         raise UsageError("networks.err.bad_radius", value=args.radius_km)

@@ -33,12 +33,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     """Validate ``args.path`` and print the report; 0 clean/warnings, 2 errors."""
     from pbkit.data.validation import validate
-    from pbkit.i18n import resolve_lang, t
+    from pbkit.i18n import printable_json, resolve_lang, t
 
     lang = resolve_lang(getattr(args, "lang", None))
     report = validate(args.path, encoding=args.encoding)
     if args.json:
-        sys.stdout.write(report.to_json(lang) + "\n")
+        sys.stdout.write(printable_json(report.to_json(lang)) + "\n")
     elif len(report) == 0:
         print(t("data.cmd.validate.clean", lang=lang, path=args.path))
     else:

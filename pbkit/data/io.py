@@ -57,7 +57,8 @@ def load_dataset(path: str | os.PathLike, *, encoding: str | None = None,
         Parquet dataset folder written by ``pbkit convert`` (already validated when it was
         converted; read as it is).
     encoding : str, optional
-        CSV encoding override; default detection is BOM, strict UTF-8, strict GB18030.
+        CSV encoding override; default detection is BOM, strict UTF-8, strict GB18030
+        (a file detected as Big5, Shift-JIS, EUC or UTF-16 is refused, naming it).
     limits : Limits, optional
         Size bounds checked before anything is read into memory.
     today : date, optional
@@ -76,9 +77,11 @@ def load_dataset(path: str | os.PathLike, *, encoding: str | None = None,
         :class:`IdentifiersRefused` (also a ``PrivacyError``) when direct identifiers are
         among them.
     DataLimitError
-        A file or archive exceeds ``limits``; nothing was read.
+        A file or archive exceeds ``limits``; reading stopped at the first breach (the
+        row is named when the bound is per row or cell).
     DataError
-        ``path`` does not exist or is not a dataset type.
+        ``path`` does not exist, cannot be read, is a named pipe or device, or is not a
+        dataset type.
 
     Examples
     --------
@@ -91,8 +94,10 @@ def load_dataset(path: str | os.PathLike, *, encoding: str | None = None,
     pbkit.errors.ValidationFailed: ...
     """
     from pbkit.data.parquet import is_parquet_dataset, read_parquet
+    from pbkit.data.readers import check_readable
     from pbkit.data.validation import read_and_check
 
+    check_readable(path)  # before anything looks inside: one message, not an OSError
     if is_parquet_dataset(path):
         return read_parquet(path)
     source, report, frames = read_and_check(path, encoding=encoding, limits=limits,

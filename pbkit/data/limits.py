@@ -7,9 +7,15 @@ loader checks, before it parses anything:
 * the size of every file on disk (``max_file_bytes``);
 * for a .zip of CSV files, the total uncompressed size the zip central directory declares
   (``max_uncompressed_bytes``); for an .xlsx, the same with ``max_xlsx_uncompressed_bytes``;
-* the compression ratio of each archive member larger than 1 MiB
+* the compression ratio of the whole archive and of each member larger than 256 KiB
   (``max_compression_ratio``) and the number of members (``max_members``);
 * the number of rows of a table (``max_rows``) and columns (``max_columns``).
+
+and, while it streams through the bytes (before any parser builds cells from them), the
+fields in each row (``max_columns``), the size of each cell (``max_cell_bytes``), and for
+a workbook the cells it holds (``max_xlsx_cells``) and the size of its shared-strings table
+(``max_xlsx_shared_strings_bytes``). A breach stops the read at once, with the file, the
+table, the row as the user sees it and the bound in the message.
 
 The declared sizes are also what :mod:`zipfile` enforces while extracting, so a member
 cannot produce more bytes than its directory entry says.
@@ -49,13 +55,31 @@ class Limits:
         Largest total uncompressed size an .xlsx may declare, default 256 MiB (openpyxl
         needs several times the XML size in time and memory).
     max_compression_ratio : float
-        Largest uncompressed/compressed ratio of an archive member over 1 MiB, default 250.
+        Largest uncompressed/compressed ratio of the whole archive and of each member over
+        256 KiB, default 50. CSV files and worksheets of branch data pack 4-12 times
+        (measured on the sample data: CSV 2.4-7.6, .xlsx 8-11); reading costs about 3-4
+        bytes of memory per uncompressed byte, so a hostile archive packed hundreds of times
+        would cost a thousand times its size (a 2.4 MB .zip at 210:1 took 2 GB).
     max_members : int
         Most members in an archive, default 1000.
     max_rows : int
         Most rows in one table, default 5,000,000.
     max_columns : int
-        Most columns in one table, default 500.
+        Most columns in one table, and most fields in one row, default 500.
+    max_cell_bytes : int
+        Largest cell, default 128 KiB (an Excel cell holds at most 32,767 characters,
+        which is at most 128 KiB in any encoding).
+    max_xlsx_cells : int
+        Most non-empty cells in one workbook, default 1,000,000 (a large township;
+        openpyxl parses roughly 100,000-200,000 cells a second, so this keeps a workbook
+        under half a minute; larger data belongs in CSV).
+    max_irregular_cells : int
+        Most cells (rows times the widest row) of a CSV file whose rows differ in length,
+        default 5,000,000: such a file goes to the lenient reader, which holds every cell
+        as text (a regular file is read typed, in C, and has no such bound).
+    max_xlsx_shared_strings_bytes : int
+        Largest shared-strings part of a workbook, uncompressed, default 64 MiB (read
+        whole into memory when the workbook is opened).
     max_issues_per_check : int
         Issues listed per column and problem before one summary line, default 100.
     """
@@ -63,15 +87,21 @@ class Limits:
     max_file_bytes: int = 512 * MiB
     max_uncompressed_bytes: int = 2048 * MiB
     max_xlsx_uncompressed_bytes: int = 256 * MiB
-    max_compression_ratio: float = 250.0
+    max_compression_ratio: float = 50.0
     max_members: int = 1000
     max_rows: int = 5_000_000
     max_columns: int = 500
     max_issues_per_check: int = 100
+    max_cell_bytes: int = 128 * 1024
+    max_xlsx_cells: int = 1_000_000
+    max_irregular_cells: int = 5_000_000
+    max_xlsx_shared_strings_bytes: int = 64 * MiB
 
     def __post_init__(self) -> None:
         for name in ("max_file_bytes", "max_uncompressed_bytes", "max_xlsx_uncompressed_bytes",
-                     "max_members", "max_rows", "max_columns", "max_issues_per_check"):
+                     "max_members", "max_rows", "max_columns", "max_issues_per_check",
+                     "max_cell_bytes", "max_xlsx_cells", "max_xlsx_shared_strings_bytes",
+                     "max_irregular_cells"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
                 from pbkit.errors import UsageError
@@ -144,10 +174,29 @@ def check_archive(zf: zipfile.ZipFile, display: str, limits: Limits, *,
         raise DataLimitError("data.uncompressed_too_large", file=display,
                              size=format_bytes(total), limit=format_bytes(bound))
     for info in infos:
-        if info.file_size > MiB:
+        if info.file_size > _RATIO_FLOOR:
             ratio = info.file_size / max(1, info.compress_size)
             if ratio > limits.max_compression_ratio:
                 raise DataLimitError("data.compression_ratio", file=display,
                                      member=info.filename, ratio=int(ratio),
                                      limit=int(limits.max_compression_ratio))
+    compressed = sum(max(0, info.compress_size) for info in infos)
+    # then the whole archive: many members each under the per-member threshold (900
+    # members of 1 MiB) pack as tightly as one big one
+    if total > _RATIO_FLOOR and total / max(1, compressed) > limits.max_compression_ratio:
+        raise DataLimitError("data.archive_ratio", file=display,
+                             ratio=int(total / max(1, compressed)),
+                             limit=int(limits.max_compression_ratio))
+    if xlsx:
+        for info in infos:
+            if info.filename.lower().endswith("sharedstrings.xml") and \
+                    info.file_size > limits.max_xlsx_shared_strings_bytes:
+                raise DataLimitError("data.xlsx_shared_strings", file=display,
+                                     size=format_bytes(info.file_size),
+                                     limit=format_bytes(limits.max_xlsx_shared_strings_bytes))
     return total
+
+
+#: members (and archives) smaller than this are not judged by their ratio: a small file of
+#: repeated text packs tightly and costs little whatever its ratio
+_RATIO_FLOOR = 256 * 1024

@@ -11,12 +11,16 @@ spreadsheet: the header is row 1 and the first data row is row 2 (a title row ab
 header is recognised and skipped, with a warning).
 
 CSV encoding is decided by a fixed rule: a byte-order mark, else strict UTF-8, else strict
-GB18030 (a superset of GBK and GB2312 that also holds characters such as 𠮷 and €). An
+GB18030 (a superset of GBK and GB2312 that also holds characters such as 𠮷 and €) -- unless
+charset-normalizer is confident the bytes are Big5, Shift-JIS, EUC-JP/KR or UTF-16 (which
+GB18030 would decode into mojibake): that file is refused with the encoding named. An
 ``encoding=`` override is honoured (``gbk``/``gb2312``/``cp936`` are read as GB18030).
 
 Problems with one file become :class:`~pbkit.data.report.Issue` objects; size limits raise
-:class:`~pbkit.errors.DataLimitError` before anything is parsed; a path that does not exist
-raises :class:`~pbkit.errors.DataError`.
+:class:`~pbkit.errors.DataLimitError` before anything is parsed, and the structural ones
+(fields per row, cell size, cells of a workbook) while streaming, at the first breach; a
+path that does not exist or cannot be read, or a named pipe or device, raises
+:class:`~pbkit.errors.DataError` before it is opened.
 
 >>> detect_table("人员.csv"), detect_table("01_Households (2).csv"), detect_table("x.csv")
 ('people', 'households', None)
@@ -66,6 +70,7 @@ __all__ = [
     "resolve_encoding",
     "column_letter",
     "resolve_header",
+    "check_readable",
     "CSV_SUFFIXES",
     "XLSX_SUFFIXES",
 ]
@@ -272,6 +277,10 @@ def _line_of(data: bytes, pos: int) -> int:
 def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     """Decode CSV bytes: BOM, else strict UTF-8, else strict GB18030 (or ``encoding``).
 
+    Bytes that are not UTF-8 and that charset-normalizer recognises with confidence as Big5,
+    Shift-JIS, EUC or UTF-16 are refused (``data.encoding_other``) rather than read as
+    GB18030 mojibake.
+
     Returns ``(text, codec)``. Raises an internal problem the reader turns into an issue.
 
     >>> decode_bytes("𠮷€".encode("gb18030"))
@@ -295,12 +304,61 @@ def decode_bytes(data: bytes, encoding: str | None = None) -> tuple[str, str]:
             except UnicodeDecodeError as exc:
                 raise _DecodeProblem("data.encoding_failed", encoding=name,
                                      line=_line_of(data, exc.start)) from None
-    for name in ("utf-8", "gb18030"):
-        try:
-            return data.decode(name), name
-        except UnicodeDecodeError:
-            continue
-    raise _DecodeProblem("data.encoding_unknown")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    other = _other_encoding(data)
+    if other is not None:
+        raise _DecodeProblem("data.encoding_other", encoding=other)
+    try:
+        return data.decode("gb18030"), "gb18030"
+    except UnicodeDecodeError:
+        raise _DecodeProblem("data.encoding_unknown") from None
+
+
+#: encodings whose bytes GB18030 also decodes (into mojibake): a file detected as one of
+#: them, and not also as GB18030, is refused with the encoding named
+_OTHER_CJK = {"big5", "big5hkscs", "cp950", "shift_jis", "shift_jis_2004", "shift_jisx0213",
+              "cp932", "euc_jp", "euc_jis_2004", "euc_jisx0213", "euc_kr", "cp949", "johab",
+              "iso2022_jp", "iso2022_kr", "utf_16", "utf_16_be", "utf_16_le", "utf_32"}
+_GB_FAMILY = {"gb18030", "gbk", "gb2312", "cp936", "hz"}
+_DETECT_BYTES = 1 << 18
+_DETECT_MIN = 24  # non-ASCII bytes needed (about 12 Chinese characters) before refusing
+
+
+def _other_encoding(data) -> str | None:
+    """The encoding a non-UTF-8 file is in when it is clearly not GB18030, else ``None``.
+
+    charset-normalizer looks at the first 256 KiB (cut at a line end). Only a confident
+    answer refuses: the best guess is Big5, Shift-JIS, EUC-JP/KR or UTF-16/32 and GB18030 is
+    not among the encodings that fit at all; short or ambiguous files stay with GB18030.
+
+    >>> _other_encoding("人員編號,所在組織,角色\\nP1,東風村,書記\\nP2,紅旗村,黨員\\n"
+    ...                 .encode("big5"))
+    'big5'
+    >>> _other_encoding("人员编号,角色\\nP1,书记\\n".encode("gb18030")) is None
+    True
+    """
+    from charset_normalizer import from_bytes
+
+    sample = bytes(data[:_DETECT_BYTES])
+    if len(data) > _DETECT_BYTES and sample.rfind(b"\n") > 0:
+        sample = sample[: sample.rfind(b"\n") + 1]
+    if int(np.count_nonzero(np.frombuffer(sample, np.uint8) >= 0x80)) < _DETECT_MIN:
+        return None  # too little text to tell: read as GB18030, as before
+    try:
+        matches = from_bytes(sample)
+    except Exception:  # the detector failing is no reason to refuse a file
+        return None
+    best = matches.best()
+    if best is None:
+        return None
+    names = {codecs.lookup(m.encoding).name.replace("-", "_") for m in matches}
+    guess = codecs.lookup(best.encoding).name.replace("-", "_")
+    if guess in _OTHER_CJK and not names & _GB_FAMILY:
+        return best.encoding
+    return None
 
 
 # ---------------------------------------------------------------- grids
@@ -325,7 +383,8 @@ def _first_record_width(text: str, sep: str) -> int:
     return len(first)
 
 
-def _arrow_grid(data: bytes, sep: str, width: int) -> pd.DataFrame:
+def _arrow_grid(data: bytes, sep: str, width: int, file: str = "", table_name: str = "",
+                limits: Limits = DEFAULT_LIMITS) -> pd.DataFrame:
     """Fast path: pyarrow's multi-threaded reader, every cell as text, blank lines kept."""
     import pyarrow as pa
     import pyarrow.csv as pacsv
@@ -341,35 +400,215 @@ def _arrow_grid(data: bytes, sep: str, width: int) -> pd.DataFrame:
     )
     if table.num_columns != width:
         raise ValueError("column count")
+    # a quote never closed is read as one cell to the end of the file: measured here
+    _check_cell_sizes(table, table.column_names, file, table_name, limits, first_row=1)
     return pd.DataFrame({j: pd.Series(table.column(j), dtype=STR_DTYPE) for j in range(width)})
 
 
-def _csv_grid(text: str, raw: bytes | None, codec: str) -> pd.DataFrame:
-    """Parse CSV text into a grid of str columns 0..n-1, one row per record (blank kept)."""
-    sep = _sniff_sep(text[:65536])
-    width = _first_record_width(text, sep)
-    if width and "\x00" not in text[:65536]:
+_SCAN_STEP = 1 << 20  # bytes per numpy pass of the structure scan (temporaries ~25x that)
+
+
+def _scan_structure(data, sep: str, file: str, table: str, limits: Limits) -> int:
+    """Check every line's fields and every cell's size on the raw bytes; return the width.
+
+    A vectorised pass over ``data`` (``bytes`` or a memory map, UTF-8), in 1 MiB slices, so
+    memory stays bounded whatever the file holds: the separators and line ends of each slice
+    are located with numpy, each line's separators counted and the distance between
+    consecutive separators or line ends measured. Quotes are not interpreted, so the counts
+    are upper bounds of what a CSV parser finds (a quoted cell with commas in it counts as
+    several fields; a quoted cell spanning lines as several short ones). The first line
+    over ``max_columns`` fields, or cell over ``max_cell_bytes``, raises
+    :class:`DataLimitError` naming the row; nothing has been parsed then.
+
+    >>> _scan_structure(b"a,b\\n1,2,3\\n", ",", "x.csv", "orgs", Limits())
+    3
+    >>> _scan_structure(b"a,b\\n" + b"," * 600 + b"\\n", ",", "x.csv", "orgs", Limits())
+    Traceback (most recent call last):
+    ...
+    pbkit.errors.DataLimitError: x.csv: table orgs, row 2: this row has more than 500 fields (the column limit); reading stopped; check the separators and quotes
+    """
+    view = np.frombuffer(data, dtype=np.uint8) if len(data) else np.zeros(0, np.uint8)
+    code = ord(sep)
+    lines = 0
+    carried = 0  # separators on the line that runs on from the previous slice
+    cell_start = 0  # where the cell that runs on from the previous slice began
+    width = 0
+    for start in range(0, len(view), _SCAN_STEP):
+        chunk = view[start: start + _SCAN_STEP]
+        ends = np.flatnonzero(chunk == 10)
+        seps = np.flatnonzero(chunk == code)
+        lines += len(ends)
+        # separators per line: line k of this slice holds the separators before ends[k]
+        before = np.searchsorted(seps, ends)
+        per_line = np.diff(before, prepend=0)
+        if len(per_line):
+            per_line[0] += carried
+            carried = len(seps) - int(before[-1])
+        else:
+            carried += len(seps)
+        most = max(int(per_line.max()) if len(per_line) else 0, carried)
+        if most + 1 > limits.max_columns:
+            line = int(np.argmax(per_line >= limits.max_columns)) if len(per_line) and \
+                int(per_line.max()) + 1 > limits.max_columns else len(ends)
+            pos = start + (int(ends[line - 1]) + 1 if line else 0)
+            raise DataLimitError("data.too_many_fields", file=file, table=table,
+                                 row=_row_at(view, pos), limit=limits.max_columns)
+        width = max(width, most + 1)
+        bounds = np.union1d(ends, seps)
+        if len(bounds):
+            lengths = np.diff(bounds + start, prepend=cell_start - 1) - 1
+            longest = int(np.argmax(lengths))
+            if lengths[longest] > limits.max_cell_bytes:
+                pos = int(bounds[longest]) + start - int(lengths[longest])
+                raise _cell_breach(view, pos, code, file, table, limits)
+            cell_start = int(bounds[-1]) + start + 1
+        if start + len(chunk) - cell_start > limits.max_cell_bytes:
+            raise _cell_breach(view, cell_start, code, file, table, limits)
+    if len(view) and view[-1] != 10:
+        lines += 1
+    if lines * width > limits.max_irregular_cells:
+        raise DataLimitError("data.irregular_too_large", file=file, table=table, rows=lines,
+                             width=width, limit=limits.max_irregular_cells)
+    return width
+
+
+def _row_at(view: np.ndarray, pos: int) -> int:
+    """The 1-based line holding byte ``pos`` (counted in C, once, on a breach)."""
+    return int(np.count_nonzero(view[:pos] == 10)) + 1
+
+
+def _cell_breach(view: np.ndarray, pos: int, code: int, file: str, table: str,
+                 limits: Limits) -> DataLimitError:
+    row = _row_at(view, pos)
+    line_start = int(np.flatnonzero(view[:pos] == 10)[-1]) + 1 if row > 1 else 0
+    col = int(np.count_nonzero(view[line_start:pos] == code))
+    from pbkit.data.limits import format_bytes
+
+    return DataLimitError("data.cell_too_large", file=file, table=table, row=row,
+                          column=column_letter(col),
+                          limit=format_bytes(limits.max_cell_bytes))
+
+
+_CSV_BATCH_CELLS = 1 << 18  # cells the csv-module reader holds before they become arrow
+
+
+_EOF_IN_QUOTE = re.compile(r"EOF inside string starting at row (\d+)")
+
+
+def _unclosed_quote(message: str, text: str, file: str, table: str, limits: Limits) -> None:
+    """A quote opened on row N and never closed makes the rest of the file one cell: when
+    that is more than ``max_cell_bytes``, refuse naming the row (pandas' parser said it)."""
+    match = _EOF_IN_QUOTE.search(message)
+    if not match:
+        return
+    row = int(match.group(1)) + 1
+    start = 0
+    for _ in range(row - 1):  # at most the rows before the quote; each find is in C
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return
+    if len(text) - start > limits.max_cell_bytes:
+        from pbkit.data.limits import format_bytes
+
+        raise DataLimitError("data.cell_too_large", file=file, table=table, row=row,
+                             limit=format_bytes(limits.max_cell_bytes))
+
+
+def _csv_module_grid(text: str, sep: str, file: str, table: str,
+                     limits: Limits) -> pd.DataFrame:
+    """Records read by the csv module (lenient quotes), held as arrow text in batches.
+
+    A quoted record may span lines, so the record's width is checked here again.
+    """
+    import pyarrow as pa
+
+    reader = csv.reader(io.StringIO(text.replace("\x00", "")), delimiter=sep, strict=False)
+    chunks: list[list] = []
+    batch: list[list[str]] = []
+    done = pending = width = 0
+
+    def flush() -> None:
+        nonlocal batch, done, pending
+        while len(chunks) < width:
+            chunks.append([pa.array([""] * done, type=pa.large_string())] if done else [])
+        for j in range(width):
+            chunks[j].append(pa.array([r[j] if j < len(r) else "" for r in batch],
+                                      type=pa.large_string()))
+        done += len(batch)
+        batch, pending = [], 0
+
+    number = 0
+    records = iter(reader)
+    while True:
         try:
-            data = raw if raw is not None and codec == "utf-8" else text.encode("utf-8")
-            return _arrow_grid(data, sep, width)
-        except Exception:  # any irregularity: the slower, forgiving readers below
+            record = next(records)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # a field over the csv module's limit (128 KiB)
+            if "field larger" not in str(exc):
+                raise
+            from pbkit.data.limits import format_bytes
+
+            raise DataLimitError("data.cell_too_large", file=file, table=table,
+                                 row=number + 1,
+                                 limit=format_bytes(limits.max_cell_bytes)) from None
+        number += 1
+        if len(record) > limits.max_columns:
+            raise DataLimitError("data.too_many_fields", file=file, table=table, row=number,
+                                 limit=limits.max_columns)
+        width = max(width, len(record))
+        batch.append(record)
+        pending += len(record)
+        if pending >= _CSV_BATCH_CELLS:
+            flush()
+    flush()
+    return pd.DataFrame({j: pd.Series(pa.chunked_array(chunks[j], type=pa.large_string()),
+                                      dtype=STR_DTYPE) for j in range(width)},
+                        index=pd.RangeIndex(done))
+
+
+def _csv_grid(text: str, raw: bytes | None, codec: str, file: str = "", table: str = "",
+              limits: Limits = DEFAULT_LIMITS, width: int | None = None) -> pd.DataFrame:
+    """Parse CSV text into a grid of str columns 0..n-1, one row per record (blank kept).
+
+    The structure is checked on the bytes first (:func:`_scan_structure`; ``width`` when
+    the caller has done so already), so no parser
+    meets a row wider than ``limits.max_columns`` or a cell longer than
+    ``limits.max_cell_bytes``; rows of different lengths are then read by pandas' C parser
+    with that many columns (short rows padded), never record by record in Python.
+    """
+    sep = _sniff_sep(text[:65536])
+    data = raw if raw is not None and codec == "utf-8" else text.encode("utf-8")
+    if width is None:
+        width = _scan_structure(data, sep, file, table, limits)
+    first = _first_record_width(text, sep)
+    if first and "\x00" not in text[:65536]:
+        try:
+            return _arrow_grid(data, sep, first, file, table, limits)
+        except DataLimitError:
+            raise
+        except Exception:  # any irregularity: the forgiving reader below
             pass
+    del data
     opts = dict(sep=sep, header=None, dtype=str, skip_blank_lines=False,
-                keep_default_na=False, na_filter=False, engine="c")
+                keep_default_na=False, na_filter=False, engine="c",
+                names=list(range(max(1, width))))
     try:
-        if raw is not None and codec in ("utf-8", "utf-8-sig"):
-            return pd.read_csv(io.BytesIO(raw), encoding=codec, **opts)
-        return pd.read_csv(io.StringIO(text), **opts)
+        if raw is not None and codec in ("utf-8", "utf-8-sig") and b"\x00" not in raw:
+            grid = pd.read_csv(io.BytesIO(raw), encoding=codec, **opts)
+        else:
+            grid = pd.read_csv(io.StringIO(text.replace("\x00", "")), **opts)
     except pd.errors.EmptyDataError:
         return pd.DataFrame()
-    except (pd.errors.ParserError, ValueError, UnicodeError, OverflowError):
-        pass
-    # Rows of different lengths (or an odd quote): the csv module takes them as they come.
-    reader = csv.reader(io.StringIO(text.replace("\x00", "")), delimiter=sep, strict=False)
-    records = list(reader)
-    width = max((len(r) for r in records), default=0)
-    cols = {j: [r[j] if j < len(r) else "" for r in records] for j in range(width)}
-    return pd.DataFrame({j: pd.Series(v, dtype=STR_DTYPE) for j, v in cols.items()})
+    except (pd.errors.ParserError, ValueError, UnicodeError, OverflowError) as exc:
+        _unclosed_quote(str(exc), text, file, table, limits)
+        # an odd quote (one never closed): the csv module takes the records as they come
+        grid = _csv_module_grid(text, sep, file, table, limits)
+    # columns that no row reaches (a quoted separator counted by the scan) are dropped
+    filled = [j for j in grid.columns if (grid[j] != "").any()]
+    last = max(filled, default=-1)
+    grid = grid.loc[:, [j for j in grid.columns if j <= max(last, first - 1)]]
+    return grid.fillna("")
 
 
 def _grid_to_table(grid: pd.DataFrame, table: str, file: str, sheet: str | None,
@@ -441,18 +680,26 @@ def _read_csv_bytes(raw: bytes, file: str, table: str, encoding: str | None,
     if len(raw) > 2 * limits.max_rows:  # a row takes at least 2 bytes: count only then
         # counted before any parsing, so a file with far too many (tiny) rows is refused
         # before its cells are held in memory
-        if _count_lines(raw) > limits.max_rows + 1 + max(1000, limits.max_rows // 10):
+        if _count_lines(raw) > _max_lines(limits):
             raise DataLimitError("data.too_many_rows", file=file, table=table,
                                  limit=limits.max_rows)
+    tried_utf8 = False
     if encoding is None and not raw[:4].startswith(tuple(bom for bom, _ in _BOMS)):
         # Common case first: UTF-8 read in one typed pass. pyarrow checks that every text
         # cell is valid UTF-8, and the header is decoded strictly here; anything else
         # (GB18030 bytes, an irregular file) goes the decoding route below.
         head = _utf8_head(raw)
         if head is not None:
+            tried_utf8 = True
             fast = _typed_fast_path(raw, head, table, file, issues, limits, threads)
             if fast is not None:
                 return fast
+    width = None
+    if _ascii_compatible(raw, encoding):
+        # the structure, on the file's own bytes, before they are copied or decoded: in
+        # UTF-8 and GB18030 a separator or line end is always that one byte
+        sep = _sniff_sep(bytes(raw[:65536]).decode("latin-1"))
+        width = _scan_structure(raw, sep, file, table, limits)
     if not isinstance(raw, bytes):  # a memory map: the decoding readers want bytes
         raw = raw[:]
     try:
@@ -464,14 +711,25 @@ def _read_csv_bytes(raw: bytes, file: str, table: str, encoding: str | None,
         issues.append(Issue("warning", "data.empty_file", file=file, table=table))
         return RawTable(table, file, None, (), pd.DataFrame(), np.array([], dtype=np.int64))
     raw_for_parser = raw if codec in ("utf-8", "utf-8-sig") else None
-    fast = _typed_fast_path(raw_for_parser if raw_for_parser is not None
-                            else text.encode("utf-8"), text, table, file, issues, limits,
-                            threads)
-    if fast is not None:
-        return fast
-    grid = _csv_grid(text, raw_for_parser, codec)
+    if not (tried_utf8 and codec == "utf-8"):  # the same bytes would fail the same way
+        fast = _typed_fast_path(raw_for_parser if raw_for_parser is not None
+                                else text.encode("utf-8"), text, table, file, issues, limits,
+                                threads)
+        if fast is not None:
+            return fast
+    grid = _csv_grid(text, raw_for_parser, codec, file, table, limits, width)
     del text
     return _grid_to_table(grid, table, file, None, issues, limits)
+
+
+def _ascii_compatible(raw, encoding: str | None) -> bool:
+    """Whether ``,``, tab, ``;`` and line ends are single ASCII bytes in this file."""
+    if raw[:4].startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE, codecs.BOM_UTF16_LE,
+                           codecs.BOM_UTF16_BE)):
+        return False
+    codec = resolve_encoding(encoding)
+    return codec is None or codec in ("utf-8", "utf-8-sig", "gb18030", "ascii", "latin-1",
+                                      "iso8859-1", "cp1252", "big5", "cp950")
 
 
 def _count_lines(raw: bytes, step: int = 1 << 24) -> int:
@@ -583,6 +841,7 @@ def _typed_fast_path(data: bytes, text: str, table: str, file: str, issues: list
                 # so such a cell keeps every digit (a float would round a resident ID) and
                 # is found and masked as an identifier
                 return None
+    _check_cell_sizes(tb, names, file, table, limits)
     n = tb.num_rows
     if n > limits.max_rows:
         raise DataLimitError("data.too_many_rows", file=file, table=table,
@@ -634,6 +893,31 @@ def _typed_fast_path(data: bytes, text: str, table: str, file: str, issues: list
         frame = pd.DataFrame({i: columns[j] for i, j in enumerate(keep)}, copy=False)
     return RawTable(table, file, None, tuple(headers[j] for j in keep), frame,
                     (positions + 2).astype(np.int64), 1)
+
+
+def _check_cell_sizes(tb, names: list[str], file: str, table: str, limits: Limits,
+                      first_row: int = 2) -> None:
+    """Refuse a text cell over ``limits.max_cell_bytes`` (lengths read from the offsets).
+
+    Row ``i`` of ``tb`` is the user's row ``first_row + i``.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for j, name in enumerate(names):
+        col = tb.column(name)
+        if not (pa.types.is_large_string(col.type) or pa.types.is_string(col.type)) \
+                or len(col) == 0:
+            continue
+        longest = pc.max(pc.binary_length(col)).as_py()
+        if longest is not None and longest > limits.max_cell_bytes:
+            over = pc.greater(pc.binary_length(col), limits.max_cell_bytes)
+            first = int(np.flatnonzero(over.to_numpy(zero_copy_only=False))[0])
+            from pbkit.data.limits import format_bytes
+
+            raise DataLimitError("data.cell_too_large", file=file, table=table,
+                                 row=first + first_row, column=column_letter(j),
+                                 limit=format_bytes(limits.max_cell_bytes))
 
 
 def _add_table(source: RawSource, rt: RawTable | None) -> None:
@@ -714,6 +998,48 @@ def _read_folder(path: Path, source: RawSource, encoding: str | None, limits: Li
             source.issues.append(Issue("warning", "data.ignored_file", file=p.name))
 
 
+def check_readable(path: str | os.PathLike) -> None:
+    """Raise :class:`DataError` unless ``path`` exists and can be read (a folder: listed).
+
+    A missing path, a folder without read permission or a name the file system refuses
+    (too long, a file used as a folder) is one message naming the path, not an OSError.
+
+    >>> check_readable("/no/such/dataset")
+    Traceback (most recent call last):
+    ...
+    pbkit.errors.DataError: /no/such/dataset: no such file or folder
+    """
+    name = str(path)
+    try:
+        os.stat(path)
+        if os.path.isdir(path):
+            with os.scandir(path) as it:
+                next(it, None)
+    except FileNotFoundError:
+        raise DataError("data.path_missing", file=name, path=name) from None
+    except OSError as exc:
+        raise DataError("data.path_unreadable", file=name, path=name,
+                        detail=exc.strerror or type(exc).__name__) from None
+
+
+def _check_regular(p: Path, display: str) -> None:
+    """Refuse a named pipe, device or socket before anything opens it (a pipe would block).
+
+    >>> _check_regular(Path("/dev/null"), "people.csv")
+    Traceback (most recent call last):
+    ...
+    pbkit.errors.DataError: people.csv: not a regular file (a device); not opened
+    """
+    import stat
+
+    mode = p.stat().st_mode
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return
+    kind = ("fifo" if stat.S_ISFIFO(mode) else "socket" if stat.S_ISSOCK(mode)
+            else "device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "other")
+    raise DataError(f"data.not_regular_file.{kind}", file=display)
+
+
 def _read_csv_file(p: Path, display: str, source: RawSource, encoding: str | None,
                    limits: Limits, threads: bool = True) -> None:
     table = detect_table(p.name)
@@ -721,6 +1047,7 @@ def _read_csv_file(p: Path, display: str, source: RawSource, encoding: str | Non
         source.issues.append(Issue("warning", "data.unknown_file", file=display,
                                    params={"tables": _table_list()}))
         return
+    _check_regular(p, display)
     check_file_size(p, display, limits, table)
     raw = _map_file(p)
     rt = _guard(source, display, table, "data.bad_csv",
@@ -757,6 +1084,31 @@ def _member_name(info: zipfile.ZipInfo) -> str:
             except UnicodeDecodeError:
                 continue
     return name
+
+
+def _max_lines(limits: Limits) -> int:
+    """Line ends a table file may hold: its rows, the header and some blank lines."""
+    return limits.max_rows + 1 + max(1000, limits.max_rows // 10)
+
+
+def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, display: str, table: str,
+                 limits: Limits) -> bytes:
+    """A member's bytes, decompressed 16 MiB at a time with its lines counted on the way:
+    a member with far too many rows is refused before the rest of it is decompressed."""
+    parts: list[bytes] = []
+    lines = total = 0
+    with zf.open(info) as fh:
+        while total <= limits.max_file_bytes:
+            block = fh.read(1 << 24)
+            if not block:
+                break
+            lines += block.count(b"\n")
+            if lines > _max_lines(limits):
+                raise DataLimitError("data.too_many_rows", file=display, table=table,
+                                     limit=limits.max_rows)
+            parts.append(block)
+            total += len(block)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 def _read_zip(path: Path, display: str, source: RawSource, encoding: str | None,
@@ -798,8 +1150,7 @@ def _read_zip(path: Path, display: str, source: RawSource, encoding: str | None,
                                      limit=format_bytes(limits.max_file_bytes))
 
             def read_member(info=info, member_display=member_display, table=table):
-                with zf.open(info) as fh:
-                    raw = fh.read(limits.max_file_bytes + 1)
+                raw = _read_member(zf, info, member_display, table, limits)
                 return _read_csv_bytes(raw, member_display, table, encoding, source.issues,
                                        limits)
 
@@ -866,15 +1217,46 @@ def _sheet_rows(ws):
                 yield number, values
 
 
-def _sheet_grid(ws, file: str, table: str | None,
-                limits: Limits) -> tuple[pd.DataFrame, np.ndarray]:
+_XLSX_BATCH_CELLS = 1 << 18  # cells held as Python objects before they become arrow text
+
+
+def _sheet_grid(ws, file: str, table: str | None, limits: Limits,
+                budget: list[int] | None = None) -> tuple[pd.DataFrame, np.ndarray]:
+    """The sheet's cells as text columns, and each row's number.
+
+    ``budget`` is a one-item list holding the cells the workbook may still hold; it is
+    spent row by row, and the read stops at the row that overdraws it. Rows are turned into
+    arrow text columns every 256 Ki cells, so a sheet holds about its text's size in memory
+    rather than a Python object per cell.
+    """
+    import pyarrow as pa
+
     numbers: list[int] = []
     rows: list[dict] = []
+    chunks: list[list] = []  # per column: arrow arrays, one per flushed batch
+    done = 0  # rows already flushed
     width = 0
+    pending = 0
+    budget = budget if budget is not None else [limits.max_xlsx_cells]
+
+    def flush() -> None:
+        nonlocal rows, done, pending
+        while len(chunks) < width:  # a column first met now: empty in earlier batches
+            chunks.append([pa.array([""] * done, type=pa.large_string())] if done else [])
+        for j in range(width):
+            chunks[j].append(pa.array([_cell_text(r.get(j + 1)) for r in rows],
+                                      type=pa.large_string()))
+        done += len(rows)
+        rows, pending = [], 0
+
     for number, values in _sheet_rows(ws):
+        budget[0] -= len(values)
+        if budget[0] < 0:
+            raise DataLimitError("data.xlsx_too_many_cells", file=file, table=table,
+                                 row=int(number), limit=limits.max_xlsx_cells)
         numbers.append(int(number))
         rows.append(values)
-        if len(rows) > limits.max_rows + 1000:
+        if len(numbers) > limits.max_rows + 1000:
             raise DataLimitError("data.too_many_rows", file=file, table=table,
                                  limit=limits.max_rows)
         right = max(values)
@@ -883,10 +1265,13 @@ def _sheet_grid(ws, file: str, table: str | None,
             if width > limits.max_columns:
                 raise DataLimitError("data.too_many_columns", file=file, table=table,
                                      count=width, limit=limits.max_columns)
-    cols = {}
-    for j in range(width):
-        cols[j] = pd.Series([_cell_text(r.get(j + 1)) for r in rows], dtype=STR_DTYPE)
-    return (pd.DataFrame(cols, index=pd.RangeIndex(len(rows))),
+        pending += len(values)
+        if pending >= _XLSX_BATCH_CELLS:
+            flush()
+    flush()
+    cols = {j: pd.Series(pa.chunked_array(chunks[j], type=pa.large_string()), dtype=STR_DTYPE)
+            for j in range(width)}
+    return (pd.DataFrame(cols, index=pd.RangeIndex(len(numbers))),
             np.asarray(numbers, dtype=np.int64))
 
 
@@ -911,6 +1296,7 @@ def _read_xlsx(path: Path, display: str, source: RawSource, limits: Limits) -> N
     wb = _guard(source, display, None, "data.bad_xlsx", open_book)
     if wb is None:
         return
+    budget = [limits.max_xlsx_cells]
     try:
         names = list(wb.sheetnames)
         for sheet_name in names:
@@ -929,7 +1315,7 @@ def _read_xlsx(path: Path, display: str, source: RawSource, limits: Limits) -> N
                     return None
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    grid, numbers = _sheet_grid(ws, display, table, limits)
+                    grid, numbers = _sheet_grid(ws, display, table, limits, budget)
                 return _grid_to_table(grid, table, display, sheet_name, source.issues, limits,
                                       numbers)
 
@@ -989,8 +1375,7 @@ def read_source(path: str | os.PathLike, *, encoding: str | None = None,
     resolve_encoding(encoding)  # an unknown codec name is a usage error, raised now
     p = Path(path)
     display = p.name or str(p)
-    if not p.exists():
-        raise DataError("data.path_missing", file=str(path), path=str(path))
+    check_readable(p)
     if p.is_dir():
         source = RawSource(display, "folder")
         try:
@@ -1000,6 +1385,7 @@ def read_source(path: str | os.PathLike, *, encoding: str | None = None,
                             detail=exc.strerror or str(exc)) from None
         return source
     suffix = p.suffix.lower()
+    _check_regular(p, display)
     try:
         check_file_size(p, display, limits)
     except PermissionError as exc:  # pragma: no cover - stat rarely fails this way

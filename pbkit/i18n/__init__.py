@@ -35,6 +35,8 @@ __all__ = [
     "location",
     "catalog",
     "has_key",
+    "printable",
+    "printable_json",
 ]
 
 LANGS: tuple[str, ...] = ("zh", "en")
@@ -156,6 +158,63 @@ def has_key(key: str) -> bool:
     return key in catalog()
 
 
+# C0 controls (but tab and newline), DEL, C1 controls, and the bidirectional overrides and
+# isolates that reorder what a terminal shows (Trojan Source): what a data file could use to
+# clear the screen, move the cursor or print a fake line
+_CONTROL = "".join(chr(c) for c in (*range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0),
+                                    0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F),
+                                    *range(0x2066, 0x206A)))
+_ESCAPES = {ord(ch): (f"\\x{ord(ch):02x}" if ord(ch) < 0x100 else f"\\u{ord(ch):04x}")
+            for ch in _CONTROL}
+_ONE_LINE = {**_ESCAPES, ord("\n"): "\\n", ord("\t"): "\\t"}
+
+
+def printable(text: str, *, one_line: bool = False) -> str:
+    """``text`` with terminal control characters shown as escapes (``\\x1b``, ``\\u202e``).
+
+    Every value substituted into a message goes through this (in :func:`t` and
+    :func:`location`), so a cell or header cannot send escape sequences to the terminal.
+    ``one_line`` also escapes newlines and tabs.
+
+    >>> printable("\\x1b[2Jok\\u202e"), printable("a\\nb", one_line=True)
+    ('\\\\x1b[2Jok\\\\u202e', 'a\\\\nb')
+    """
+    return text.translate(_ONE_LINE if one_line else _ESCAPES)
+
+
+_JSON_ESCAPES = {ord(ch): f"\\u{ord(ch):04x}" for ch in _CONTROL}
+
+
+def printable_json(text: str) -> str:
+    """JSON text with the same control characters written as ``\\uXXXX`` escapes.
+
+    The data is unchanged (a JSON reader gets the same strings back), but printing the
+    JSON to a terminal cannot move the cursor or reorder the line.
+
+    >>> import json
+    >>> out = printable_json(json.dumps({"c": "a\\u202eb\\x9b"}, ensure_ascii=False))
+    >>> out, json.loads(out)["c"] == "a\\u202eb\\x9b"
+    ('{"c": "a\\\\u202eb\\\\u009b"}', True)
+    """
+    return text.translate(_JSON_ESCAPES)
+
+
+#: parameters that carry one value from the user's data or file system (a cell, a header,
+#: a path): a newline in them is shown as ``\\n`` too, so a message stays one line
+_ONE_LINE_PARAMS = frozenset({"value", "header", "sheet", "file", "path", "member", "column",
+                              "table", "cell", "other", "encoding", "suffix", "name", "folder"})
+
+
+def _safe(key: str, value: Any) -> Any:
+    table = _ONE_LINE if key in _ONE_LINE_PARAMS else _ESCAPES
+    if isinstance(value, str):
+        return value.translate(table)
+    if value is None or isinstance(value, (int, float)):
+        return value
+    text = str(value)
+    return value if text.translate(table) == text else text.translate(table)
+
+
 class _Lenient(dict):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
@@ -172,7 +231,8 @@ def t(key: str, lang: str | None = None, **params: Any) -> str:
         return key
     code = resolve_lang(lang)
     template = entry.get(code) or entry.get(DEFAULT_LANG) or key
-    return string.Formatter().vformat(template, (), _Lenient(params))
+    safe = {k: _safe(k, v) for k, v in params.items()}
+    return string.Formatter().vformat(template, (), _Lenient(safe))
 
 
 def location(file: str | None, table: str | None, row: int | None, column: str | None,
@@ -186,14 +246,14 @@ def location(file: str | None, table: str | None, row: int | None, column: str |
     """
     parts = []
     if table:
-        parts.append(t("where.table", lang, table=table))
+        parts.append(t("where.table", lang, table=printable(str(table), one_line=True)))
     if row is not None:
         parts.append(t("where.row", lang, row=row))
     if column:
-        parts.append(t("where.column", lang, column=column))
+        parts.append(t("where.column", lang, column=printable(str(column), one_line=True)))
     code = resolve_lang(lang)
     sep, colon = (("，", "：") if code == "zh" else (", ", ": "))
-    head = file or ""
+    head = printable(str(file), one_line=True) if file else ""
     body = sep.join(parts)
     if head and body:
         return f"{head}{colon}{body}{colon}"

@@ -97,3 +97,78 @@ def test_serve_rejects_busy_port():
 def test_argparse_message_translation_falls_back_to_generic():
     assert translate_argparse_message("something odd", "en") == "bad arguments: something odd"
     assert translate_argparse_message("something odd", "zh") == "参数错误：something odd"
+
+
+# ---------------------------------------------------------------- bad input (issue 22 item 9)
+
+SAMPLE = str(__import__("pathlib").Path(__file__).resolve().parents[2] / "datasets"
+             / "sample-township")
+
+
+def _one_line_exit_2(proc: subprocess.CompletedProcess, progress: bool = False) -> str:
+    """The error line; ``progress``: progress lines ("Loading ...") may come before it."""
+    assert proc.returncode == 2, (proc.returncode, proc.stdout, proc.stderr)
+    lines = proc.stderr.strip().splitlines()
+    assert "Traceback" not in proc.stderr
+    assert len(lines) == 1 or progress, proc.stderr
+    return lines[-1]
+
+
+@pytest.mark.parametrize("command", [
+    ("plan", SAMPLE, "-m", "one_on_one", "--out", "{blocker}/plan.json"),
+    ("health", SAMPLE, "--xlsx", "{blocker}/health.xlsx"),
+    ("health", SAMPLE, "--charts", "{blocker}/charts"),
+    ("metrics", SAMPLE, "--xlsx", "{blocker}/metrics.xlsx"),
+    ("anonymize", SAMPLE, "{blocker}/out", "--salt-file", "{salt}"),
+    ("convert", SAMPLE, "{blocker}/out"),
+])
+def test_unwritable_output_one_line_before_work(tmp_path, command):
+    """The output's folder is a regular file: refused before the dataset is read."""
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x")
+    salt = tmp_path / "salt.txt"
+    salt.write_text("a-long-enough-secret-salt-for-the-test-0123456789")
+    args = [a.format(blocker=blocker, salt=salt) for a in command]
+    line = _one_line_exit_2(run_cli("--lang", "en", *args))
+    assert line.startswith(f"pbkit {command[0]}: cannot write ") and "blocker" in line
+    assert "nothing written" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blocker", "salt.txt"]
+
+
+def test_output_to_proc_one_line():
+    line = _one_line_exit_2(run_cli("--lang", "zh", "metrics", SAMPLE, "--xlsx",
+                                    "/proc/pbkit-nope.xlsx"))
+    assert line.startswith("pbkit metrics: 无法写入 /proc/pbkit-nope.xlsx")
+
+
+@pytest.mark.parametrize("command", ["health", "validate", "metrics"])
+def test_unreadable_path_one_line(command):
+    """A path the file system refuses (here: a name too long) is one line, not a traceback."""
+    line = _one_line_exit_2(run_cli("--lang", "en", command, "x" * 300), progress=True)
+    assert line.startswith(f"pbkit {command}: ")
+
+
+def test_fifo_named_csv_refused_not_hung(tmp_path):
+    import os
+
+    fifo = tmp_path / "people.csv"
+    os.mkfifo(fifo)
+    line = _one_line_exit_2(run_cli("--lang", "en", "validate", str(fifo)))
+    assert line == "pbkit validate: people.csv: not a regular file (a named pipe); not opened"
+
+
+def test_terminal_escapes_in_headers_and_cells_printed_escaped(tmp_path):
+    """A file cannot clear the screen or print a fake line through pbkit's messages."""
+    fake = "\x1b[2J\x1b[H\x1b[32mall checks passed\x1b[0m"
+    (tmp_path / "orgs.csv").write_text(
+        f"org_id,parent_id,level,{fake}\u202e\nT1,,township,x\nV1,T1,{fake}\x9b\n",
+        encoding="utf-8")
+    for extra in ((), ("--json",)):
+        proc = run_cli("--lang", "en", "validate", str(tmp_path), *extra)
+        out = proc.stdout + proc.stderr
+        assert proc.returncode == 2
+        for bad in ("\x1b", "\x9b", "\u202e"):
+            assert bad not in out, (bad, out)
+        if not extra:
+            assert "\\x1b[2J" in out  # shown, harmlessly, as an escape
+            assert not any(line.startswith("all checks passed") for line in out.splitlines())
