@@ -128,6 +128,7 @@ def test_unwritable_output_one_line_before_work(tmp_path, command):
     blocker.write_text("x")
     salt = tmp_path / "salt.txt"
     salt.write_text("a-long-enough-secret-salt-for-the-test-0123456789")
+    salt.chmod(0o600)  # a salt file others can read is refused first
     args = [a.format(blocker=blocker, salt=salt) for a in command]
     line = _one_line_exit_2(run_cli("--lang", "en", *args))
     assert line.startswith(f"pbkit {command[0]}: cannot write ") and "blocker" in line
