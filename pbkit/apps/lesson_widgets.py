@@ -168,7 +168,7 @@ def _dropdown(options: Sequence, lang: str, label_key: str) -> W.Dropdown:
 def _branch_options(ds, lang: str, only: Sequence[str] | None = None) -> list[tuple[str, str]]:
     from pbkit.lessons.analyses import branch_profile
 
-    prof = branch_profile(ds, lang).sort_values("org_id")
+    prof = branch_profile(ds, lang, display=False).sort_values("org_id")
     if only is not None:
         keep = set(only)
         prof = prof[prof["org_id"].isin(keep)]
@@ -195,8 +195,8 @@ def profile_explorer(ds, lang: str | None = None) -> Explorer:
     from pbkit.lessons.analyses import branch_profile, problem_indicators
 
     lang = resolve_lang(lang)
-    prof = branch_profile(ds, lang).set_index("org_id")
-    overall = problem_indicators(ds, lang).set_index("indicator")["value"]
+    prof = branch_profile(ds, lang, display=False).set_index("org_id")
+    overall = problem_indicators(ds, lang, display=False).set_index("indicator")["value"]
     township = {"share_old": overall.get("ageing"),
                 "share_senior_high_plus": 1 - overall.get("low_education", float("nan")),
                 "migrant_share": overall.get("migrants")}
@@ -226,10 +226,10 @@ def branch_picker(ds, lang: str | None = None, kinds: Sequence[str] | None = Non
     from pbkit.lessons.figures import calendar
 
     lang = resolve_lang(lang)
-    comp = compliance_table(ds, lang)
+    comp = compliance_table(ds, lang, display=False)
     if kinds:
         comp = comp[comp["kind"].isin(list(kinds))]
-    flags = perfunctory_flags(ds, lang)
+    flags = perfunctory_flags(ds, lang, display=False)
 
     def render(org_id):
         rows = comp[comp["org_id"] == org_id][["kind_label", "required", "held", "missing",
@@ -257,7 +257,7 @@ def radius_planner(ds, lang: str | None = None, mechanism: str = "one_on_one",
     from pbkit.networks import plan
 
     lang = resolve_lang(lang)
-    needy = int(coverage_table(ds, lang)["needy"].sum())
+    needy = int(coverage_table(ds, lang, display=False)["needy"].sum())
     as_of = reference_date(ds)
 
     def render(radius):
@@ -326,12 +326,12 @@ def migrant_explorer(ds, lang: str | None = None) -> Explorer:
     lang = resolve_lang(lang)
 
     def render(months):
-        row = migrant_summary(ds, months, lang).iloc[0]
+        row = migrant_summary(ds, months, lang, display=False).iloc[0]
         body = _box(_INFO, t("lessons.widget.migrants", lang=lang, months=months,
                              out=int(row["out_of_touch"]), n=int(row["migrants"]),
                              pairs=int(row["pairs_broken"]),
                              households=int(row["households_left"])))
-        pairs = migrant_pairs(ds, months=months, lang=lang)
+        pairs = migrant_pairs(ds, months=months, lang=lang, display=False)
         left = pairs[pairs["away"] & pairs["household_left"]]
         if len(left):
             body += table_html(left[["source_id", "target_id", "months_since_contact"]],
@@ -350,7 +350,7 @@ def topic_explorer(ds, lang: str | None = None, topic: str | None = None) -> Exp
     from pbkit.lessons.analyses import visit_topics
 
     lang = resolve_lang(lang)
-    table = visit_topics(ds, lang=lang)
+    table = visit_topics(ds, lang=lang, display=False)
     villages = sorted(set(ds.villages()["org_id"]) & set(table["org_id"]))
 
     def render(org_id):
@@ -377,7 +377,7 @@ def quorum_explorer(ds, lang: str | None = None) -> Explorer:
     lang = resolve_lang(lang)
 
     def render(threshold):
-        table = quorum_table(ds, threshold, lang)
+        table = quorum_table(ds, threshold, lang, display=False)
         held = int(table["meetings"].sum())
         ok = int(table["with_quorum"].sum())
         body = _box(_INFO, t("lessons.widget.quorum", lang=lang, share=_pct(threshold),
@@ -419,10 +419,10 @@ def weak_branch_explorer(ds, lang: str | None = None) -> Explorer:
     from pbkit.lessons.analyses import rectification_table, weak_table
 
     lang = resolve_lang(lang)
-    weak = weak_table(ds, lang)
+    weak = weak_table(ds, lang, display=False)
     flagged = weak[weak["weak"].fillna(False).astype(bool)]
     ids = list(flagged["org_id"]) or list(weak["org_id"])
-    rect = rectification_table(ds, lang)
+    rect = rectification_table(ds, lang, display=False)
     drivers = weak.set_index("org_id")["drivers"]
 
     def render(org_id):
