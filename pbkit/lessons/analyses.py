@@ -622,11 +622,12 @@ def quorum_table(ds, threshold: float = 0.5, lang: str | None = None) -> pd.Data
 def development_table(ds, lang: str | None = None) -> pd.DataFrame:
     """Recruitment per branch: ``org_id, level, members, new_members, new_per_year,
     last_join_year, years_since_last_new`` (window of the health rules), longest gap
-    first."""
+    first (a branch with no recorded recruitment at all first of all)."""
     summ = _branch_rows(_ctx(ds, lang).membership().summary)
     cols = ["org_id", "level", "members", "new_members", "new_per_year", "last_join_year",
             "years_since_last_new"]
-    return (summ[cols].sort_values(["years_since_last_new", "org_id"], ascending=[False, True])
+    return (summ[cols].sort_values(["years_since_last_new", "org_id"], ascending=[False, True],
+                                   na_position="first")  # never recruited: on top
             .reset_index(drop=True))
 
 
@@ -700,13 +701,21 @@ def _code_label(code: Any, lang: str) -> str:
 
 
 # ---------------------------------------------------------------- lessons 13-15
-def _shown(frame: pd.DataFrame, kinds: dict[str, str], lang: str) -> pd.DataFrame:
-    """What a user reads: headers from the label table (``label.col.*``) and values shown by
-    kind (``percent`` as %, ``count`` as integers, ``number``, missing as —), through
+def _shown(frame: pd.DataFrame, kinds: dict[str, str], lang: str, ds=None) -> pd.DataFrame:
+    """What a user reads: headers from the label table (``label.col.*``), organisation ids
+    of :data:`ORG_COLUMNS` by display name (with ``ds``) and values shown by kind
+    (``percent`` as %, ``count`` as integers, ``number``, missing as —), through
     :mod:`pbkit.data.labels`."""
     from pbkit.data.labels import format_kind, label_column
 
     out = frame.copy()
+    if ds is not None:
+        from pbkit.health.report import org_display_names
+
+        names = org_display_names(ds.orgs)
+        for col in [c for c in ORG_COLUMNS if c in out.columns]:
+            out[col] = [names.get(v, v) if isinstance(v, str) else t("label.missing", lang=lang)
+                        for v in out[col].tolist()]
     for col, kind in kinds.items():
         out[col] = [format_kind(v, kind, lang) for v in out[col].tolist()]
     out.columns = [label_column(c, lang) for c in out.columns]
@@ -761,7 +770,7 @@ def points_table(ds, org_id: str | None = None, lang: str | None = None,
     out["category"] = out["category"].map(lambda c: t(f"lessons.an.category.{c}", lang=lang))
     out["post"] = out["post"].map(lambda c: _scale_label("post", c, lang))
     out["band"] = out["band"].map(lambda c: _scale_label("band", c, lang))
-    shown = _shown(out, {c: "number" for c in [*items, "total"]}, lang)
+    shown = _shown(out, {c: "number" for c in [*items, "total"]}, lang, ds)
     names = {c: _scale_label("item", c, lang) for c in items}
     return shown.rename(columns=names)
 
@@ -794,7 +803,7 @@ def points_summary(ds, lang: str | None = None, display: bool = True) -> pd.Data
     out["weakest_item"] = out["weakest_item"].map(lambda c: _scale_label("item", c, lang))
     out["mean_total"] = out["mean_total"].round(1)
     return _shown(out, {"members": "count", "mean_total": "number", "share_low": "percent",
-                        "share_high": "percent"}, lang)
+                        "share_high": "percent"}, lang, ds)
 
 
 def points_by_category(ds, lang: str | None = None, display: bool = True) -> pd.DataFrame:
@@ -822,7 +831,7 @@ def points_by_category(ds, lang: str | None = None, display: bool = True) -> pd.
     out["category"] = out["category"].map(lambda c: t(f"lessons.an.category.{c}", lang=lang))
     out["mean_total"] = out["mean_total"].round(1)
     shown = _shown(out, {"members": "count", "mean_total": "number", "share_low": "percent",
-                         **{c: "number" for c in items}}, lang)
+                         **{c: "number" for c in items}}, lang, ds)
     for c in items:
         shown[_scale_label("item", c, lang)] = [f"{float(v):.1f}" for v in out[c]]
     return shown.drop(columns=[label for label in shown.columns if label in items])
@@ -871,7 +880,7 @@ def mass_line_list(ds, threshold: float = 0.5, min_visits: int = 3,
     out["responsible"] = out["responsible"].map(
         lambda k: t(f"lessons.an.responsible.{k}", lang=lang))
     return _shown(out, {"visits": "count", "solved": "count", "solved_rate": "percent"},
-                  lang)
+                  lang, ds)
 
 
 def first_secretaries(ds, lang: str | None = None, display: bool = True) -> pd.DataFrame:
@@ -905,7 +914,7 @@ def first_secretaries(ds, lang: str | None = None, display: bool = True) -> pd.D
     if not display:
         return out
     return _shown(out, {"visits": "count", "share_there": "percent", "solved_rate": "percent"},
-                  lang)
+                  lang, ds)
 
 
 def village_leaders(ds, lang: str | None = None, display: bool = True) -> pd.DataFrame:
@@ -967,4 +976,6 @@ def village_leaders(ds, lang: str | None = None, display: bool = True) -> pd.Dat
         lambda k: label_value("collective_income", k, lang) if isinstance(k, str) else None)
     shown["secretary_education"] = shown["secretary_education"].map(
         lambda k: _code_label(k, lang) if isinstance(k, str) else None)
-    return _shown(shown, {"weak_lax": "bool", "secretary_age": "text"}, lang)
+    counts = ("members", "young_members", "activists", "reserve_pool", "first_secretary_visits")
+    return _shown(shown, {"weak_lax": "bool", "secretary_age": "text",
+                          **{c: "count" for c in counts}}, lang, ds)
