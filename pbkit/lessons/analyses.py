@@ -130,12 +130,16 @@ def _share(num: float, den: float) -> float:
 ORG_COLUMNS: tuple[str, ...] = ("org_id", "village", "sent_from", "stationed_village",
                                 "helper_village", "reach_target")
 
+#: Shares whose column name does not say so (shown as % by :func:`show`).
+_PERCENT: tuple[str, ...] = ("value", "coverage_before", "coverage_after")
+
 #: The lesson functions whose tables are display-ready by default, by name.
 DISPLAYED: dict[str, Any] = {}
 
 
 def show(ds, frame: pd.DataFrame, lang: str | None = None, *, drop: tuple[str, ...] = (),
-         percent: tuple[str, ...] = (), rename: dict[str, str] | None = None) -> pd.DataFrame:
+         percent: tuple[str, ...] = _PERCENT, rename: dict[str, str] | None = None
+         ) -> pd.DataFrame:
     """A raw lesson table as trainees read it, in ``lang``.
 
     Headers from the label table (``label.col.*``, else ``health.col.*``); organisation
@@ -240,7 +244,7 @@ def _code_text(col: str, code: Any, lang: str) -> str:
     return code
 
 
-def _display_ready(*, drop: tuple[str, ...] = (), percent: tuple[str, ...] = (),
+def _display_ready(*, drop: tuple[str, ...] = (), percent: tuple[str, ...] = _PERCENT,
                    rename: dict[str, str] | None = None):
     """Give a raw-table function a keyword ``display`` (default ``True``): the table
     through :func:`show`; ``display=False`` gives the raw table with code columns."""
@@ -431,7 +435,7 @@ def overloaded_helpers(ds, lang: str | None = None) -> pd.DataFrame:
     return table[table["overloaded"]].reset_index(drop=True)
 
 
-@_display_ready(percent=("coverage_before", "coverage_after"))
+@_display_ready()
 def plan_summary(ds, *, keep_existing: bool = False, radius_km: float | None = None,
                  lang: str | None = None) -> pd.DataFrame:
     """Coverage before and after a one-on-one plan (:func:`pbkit.networks.plan`), one row:
@@ -686,7 +690,7 @@ def scorecard_table(ds, lang: str | None = None) -> pd.DataFrame:
     return _scorecard(ds, lang).totals.reset_index(drop=True)
 
 
-@_display_ready(percent=("value",))
+@_display_ready()
 def scorecard_items(ds, lang: str | None = None) -> pd.DataFrame:
     """Points per branch and item (``org_id, item, points, max_points, lost, ...``)."""
     return _scorecard(ds, lang).items.reset_index(drop=True)

@@ -10,8 +10,8 @@ import re
 import pandas as pd
 import pytest
 
-from pbkit.data.sample import load_sample
 from pbkit.data.labels import label_column
+from pbkit.data.sample import load_sample
 from pbkit.data.schema import ENUM_LABELS
 from pbkit.health.report import org_display_names
 from pbkit.lessons import analyses as an
