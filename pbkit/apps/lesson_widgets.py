@@ -262,7 +262,7 @@ def radius_planner(ds, lang: str | None = None, mechanism: str = "one_on_one",
                    max_km: int = 10) -> Explorer:
     """A slider for ``radius_km`` that re-runs :func:`pbkit.networks.plan` (0 = the
     mechanism's own scope, same village)."""
-    from pbkit.lessons.analyses import coverage_table, reference_date
+    from pbkit.lessons.analyses import coverage_table, reference_date, show
     from pbkit.networks import plan
 
     lang = resolve_lang(lang)
@@ -287,7 +287,7 @@ def radius_planner(ds, lang: str | None = None, mechanism: str = "one_on_one",
                 name=t("lessons.widget.households", lang=lang))
             body += table_html(reasons, lang=lang)
         sample = result.pairs[["source_id", "target_id", "reason"]].head(8)
-        body += "<br>" + table_html(sample, lang=lang)
+        body += "<br>" + table_html(show(ds, sample, lang), lang=lang)
         return body, None
 
     control = W.IntSlider(value=0, min=0, max=max_km, step=1, continuous_update=False,
@@ -470,7 +470,7 @@ def scorecard_viewer(ds, lang: str | None = None) -> Explorer:
             mine = ev[ev["org_id"] == org_id].drop(columns="org_id")
             if len(mine):
                 body += (f"<h4>{html.escape(_label(item, lang))}</h4>"
-                         + table_html(mine, 15, lang=lang))
+                         + table_html(show(ds, mine, lang), 15, lang=lang))
         return body, None
 
     order = sorted(totals.index)
