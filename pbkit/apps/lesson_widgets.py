@@ -168,11 +168,20 @@ def _dropdown(options: Sequence, lang: str, label_key: str) -> W.Dropdown:
 def _branch_options(ds, lang: str, only: Sequence[str] | None = None) -> list[tuple[str, str]]:
     from pbkit.lessons.analyses import branch_profile
 
-    prof = branch_profile(ds, lang).sort_values("org_id")
+    prof = branch_profile(ds, lang, display=False).sort_values("org_id")
     if only is not None:
         keep = set(only)
         prof = prof[prof["org_id"].isin(keep)]
-    return [(f"{o} ({_level(lv, lang)})", o) for o, lv in zip(prof["org_id"], prof["level"])]
+    names = _names(ds)
+    return [(f"{names.get(o, o)} ({_level(lv, lang)})", o)
+            for o, lv in zip(prof["org_id"], prof["level"])]
+
+
+def _names(ds) -> dict[str, str]:
+    """Organisation id -> display name (``orgs.name_code``), for dropdowns."""
+    from pbkit.health.report import org_display_names
+
+    return org_display_names(ds.orgs)
 
 
 def _level(code: Any, lang: str) -> str:
@@ -195,8 +204,8 @@ def profile_explorer(ds, lang: str | None = None) -> Explorer:
     from pbkit.lessons.analyses import branch_profile, problem_indicators
 
     lang = resolve_lang(lang)
-    prof = branch_profile(ds, lang).set_index("org_id")
-    overall = problem_indicators(ds, lang).set_index("indicator")["value"]
+    prof = branch_profile(ds, lang, display=False).set_index("org_id")
+    overall = problem_indicators(ds, lang, display=False).set_index("indicator")["value"]
     township = {"share_old": overall.get("ageing"),
                 "share_senior_high_plus": 1 - overall.get("low_education", float("nan")),
                 "migrant_share": overall.get("migrants")}
@@ -211,7 +220,8 @@ def profile_explorer(ds, lang: str | None = None) -> Explorer:
                      "" if pd.isna(row["years_since_last_new"])
                      else f"{row['years_since_last_new']:g}", ""))
         frame = pd.DataFrame(rows, columns=[t("lessons.widget.indicator", lang=lang),
-                                            org_id, t("lessons.widget.township", lang=lang)])
+                                            _names(ds).get(org_id, org_id),
+                                            t("lessons.widget.township", lang=lang)])
         return table_html(frame, lang=lang), None
 
     control = _dropdown(_branch_options(ds, lang), lang, "lessons.widget.branch")
@@ -222,20 +232,19 @@ def profile_explorer(ds, lang: str | None = None) -> Explorer:
 def branch_picker(ds, lang: str | None = None, kinds: Sequence[str] | None = None) -> Explorer:
     """Pick a branch; see its meeting calendar, its compliance by kind (only ``kinds`` when
     given) and the reasons its records may be perfunctory."""
-    from pbkit.lessons.analyses import compliance_table, perfunctory_flags
+    from pbkit.lessons.analyses import compliance_table, perfunctory_flags, show
     from pbkit.lessons.figures import calendar
 
     lang = resolve_lang(lang)
-    comp = compliance_table(ds, lang)
+    comp = compliance_table(ds, lang, display=False)
     if kinds:
         comp = comp[comp["kind"].isin(list(kinds))]
-    flags = perfunctory_flags(ds, lang)
+    flags = perfunctory_flags(ds, lang, display=False)
 
     def render(org_id):
-        rows = comp[comp["org_id"] == org_id][["kind_label", "required", "held", "missing",
-                                               "attendance_rate"]]
-        rows = rows.assign(attendance_rate=rows["attendance_rate"].map(_pct))
-        body = table_html(rows, lang=lang)
+        rows = comp[comp["org_id"] == org_id][["kind", "kind_label", "required", "held",
+                                               "missing", "attendance_rate"]]
+        body = table_html(show(ds, rows, lang), lang=lang)
         mine = flags[flags["org_id"] == org_id]
         if len(mine):
             body += "".join(_box(_WARN, m) for m in mine["message"])
@@ -253,11 +262,11 @@ def radius_planner(ds, lang: str | None = None, mechanism: str = "one_on_one",
                    max_km: int = 10) -> Explorer:
     """A slider for ``radius_km`` that re-runs :func:`pbkit.networks.plan` (0 = the
     mechanism's own scope, same village)."""
-    from pbkit.lessons.analyses import coverage_table, reference_date
+    from pbkit.lessons.analyses import coverage_table, reference_date, show
     from pbkit.networks import plan
 
     lang = resolve_lang(lang)
-    needy = int(coverage_table(ds, lang)["needy"].sum())
+    needy = int(coverage_table(ds, lang, display=False)["needy"].sum())
     as_of = reference_date(ds)
 
     def render(radius):
@@ -278,7 +287,7 @@ def radius_planner(ds, lang: str | None = None, mechanism: str = "one_on_one",
                 name=t("lessons.widget.households", lang=lang))
             body += table_html(reasons, lang=lang)
         sample = result.pairs[["source_id", "target_id", "reason"]].head(8)
-        body += "<br>" + table_html(sample, lang=lang)
+        body += "<br>" + table_html(show(ds, sample, lang), lang=lang)
         return body, None
 
     control = W.IntSlider(value=0, min=0, max=max_km, step=1, continuous_update=False,
@@ -291,7 +300,7 @@ def radius_planner(ds, lang: str | None = None, mechanism: str = "one_on_one",
 def attention_explorer(ds, lang: str | None = None) -> Explorer:
     """Switch between visits and problems solved per household; chart and plain shares
     (the Gini and Theil indices stay in :mod:`pbkit.health.fairness` for researchers)."""
-    from pbkit.lessons.analyses import _fairness
+    from pbkit.lessons.analyses import _fairness, show
     from pbkit.lessons.figures import attention_chart
 
     lang = resolve_lang(lang)
@@ -308,7 +317,7 @@ def attention_explorer(ds, lang: str | None = None) -> Explorer:
                                   what=t(f"lessons.fig.share_of.{metric}", lang=lang),
                                   top=_pct(row["top20_share"])))
         if len(neglected) and "message" in neglected:
-            body += table_html(neglected[["org_id", "message"]], lang=lang)
+            body += table_html(show(ds, neglected[["org_id", "message"]], lang), lang=lang)
         return body, attention_chart(ds, metric, lang).png()
 
     options = [(t(f"lessons.fig.metric.{m}", lang=lang), m)
@@ -321,21 +330,21 @@ def attention_explorer(ds, lang: str | None = None) -> Explorer:
 def migrant_explorer(ds, lang: str | None = None) -> Explorer:
     """A slider for "months without contact"; members out of touch and the households
     whose only helpers they are."""
-    from pbkit.lessons.analyses import migrant_pairs, migrant_summary
+    from pbkit.lessons.analyses import migrant_pairs, migrant_summary, show
 
     lang = resolve_lang(lang)
 
     def render(months):
-        row = migrant_summary(ds, months, lang).iloc[0]
+        row = migrant_summary(ds, months, lang, display=False).iloc[0]
         body = _box(_INFO, t("lessons.widget.migrants", lang=lang, months=months,
                              out=int(row["out_of_touch"]), n=int(row["migrants"]),
                              pairs=int(row["pairs_broken"]),
                              households=int(row["households_left"])))
-        pairs = migrant_pairs(ds, months=months, lang=lang)
+        pairs = migrant_pairs(ds, months=months, lang=lang, display=False)
         left = pairs[pairs["away"] & pairs["household_left"]]
         if len(left):
-            body += table_html(left[["source_id", "target_id", "months_since_contact"]],
-                               lang=lang)
+            body += table_html(show(ds, left[["source_id", "target_id",
+                                              "months_since_contact"]], lang), lang=lang)
         return body, None
 
     control = W.IntSlider(value=6, min=1, max=24, step=1, continuous_update=False,
@@ -347,44 +356,43 @@ def migrant_explorer(ds, lang: str | None = None) -> Explorer:
 # ---------------------------------------------------------------- lessons 6 and 12
 def topic_explorer(ds, lang: str | None = None, topic: str | None = None) -> Explorer:
     """Pick a village; its visits by topic and solved rates (``topic`` highlighted)."""
-    from pbkit.lessons.analyses import visit_topics
+    from pbkit.lessons.analyses import show, visit_topics
 
     lang = resolve_lang(lang)
-    table = visit_topics(ds, lang=lang)
+    table = visit_topics(ds, lang=lang, display=False)
     villages = sorted(set(ds.villages()["org_id"]) & set(table["org_id"]))
 
     def render(org_id):
         rows = table[table["org_id"] == org_id][["topic", "topic_label", "visits", "solved",
                                                  "solved_rate"]]
-        rows = rows.assign(solved_rate=rows["solved_rate"].map(_pct))
-        body = table_html(rows.drop(columns="topic"),
+        body = table_html(show(ds, rows, lang),
                           bold=(lambda rec: rec[0] == _topic_label) if topic else None, lang=lang)
         return body, None
 
     from pbkit.lessons.analyses import _code_label
 
     _topic_label = _code_label(topic, lang) if topic else None
-    control = _dropdown([(v, v) for v in villages], lang, "lessons.widget.village")
+    names = _names(ds)
+    control = _dropdown([(names.get(v, v), v) for v in villages], lang, "lessons.widget.village")
     return Explorer(control, render, lang, t("lessons.widget.topics.title", lang=lang))
 
 
 # ---------------------------------------------------------------- lesson 7
 def quorum_explorer(ds, lang: str | None = None) -> Explorer:
     """A slider for the quorum share; general meetings that reach it, per branch."""
-    from pbkit.lessons.analyses import quorum_table
+    from pbkit.lessons.analyses import quorum_table, show
     from pbkit.lessons.figures import quorum_chart
 
     lang = resolve_lang(lang)
 
     def render(threshold):
-        table = quorum_table(ds, threshold, lang)
+        table = quorum_table(ds, threshold, lang, display=False)
         held = int(table["meetings"].sum())
         ok = int(table["with_quorum"].sum())
         body = _box(_INFO, t("lessons.widget.quorum", lang=lang, share=_pct(threshold),
                              ok=ok, held=held))
-        show = table.assign(mean_share=table["mean_share"].map(_pct),
-                            min_share=table["min_share"].map(_pct))
-        return body + table_html(show, lang=lang), quorum_chart(ds, threshold, lang).png()
+        return (body + table_html(show(ds, table, lang), lang=lang),
+                quorum_chart(ds, threshold, lang).png())
 
     control = W.FloatSlider(value=0.5, min=0.3, max=0.9, step=0.05, continuous_update=False,
                             readout_format=".0%",
@@ -397,7 +405,7 @@ def quorum_explorer(ds, lang: str | None = None) -> Explorer:
 def age_structure_explorer(ds, lang: str | None = None) -> Explorer:
     """Pick a branch; its age pyramid and education mix."""
     from pbkit.health.membership import education_mix
-    from pbkit.lessons.analyses import _code_label
+    from pbkit.lessons.analyses import show
     from pbkit.lessons.figures import age_pyramid_chart
 
     lang = resolve_lang(lang)
@@ -405,9 +413,8 @@ def age_structure_explorer(ds, lang: str | None = None) -> Explorer:
 
     def render(org_id):
         rows = edu[edu["org_id"] == org_id][["education", "members", "share"]]
-        rows = rows.assign(education=rows["education"].map(lambda c: _code_label(c, lang)),
-                           share=rows["share"].map(_pct))
-        return table_html(rows, lang=lang), age_pyramid_chart(ds, org_id, lang).png()
+        return table_html(show(ds, rows, lang), lang=lang), age_pyramid_chart(
+            ds, org_id, lang).png()
 
     control = _dropdown(_branch_options(ds, lang), lang, "lessons.widget.branch")
     return Explorer(control, render, lang, t("lessons.widget.age.title", lang=lang))
@@ -416,14 +423,15 @@ def age_structure_explorer(ds, lang: str | None = None) -> Explorer:
 # ---------------------------------------------------------------- lesson 9
 def weak_branch_explorer(ds, lang: str | None = None) -> Explorer:
     """Pick a flagged branch; its draft rectification list and the indicators behind it."""
-    from pbkit.lessons.analyses import rectification_table, weak_table
+    from pbkit.lessons.analyses import rectification_table, show, weak_table
 
     lang = resolve_lang(lang)
-    weak = weak_table(ds, lang)
+    weak = weak_table(ds, lang, display=False)
     flagged = weak[weak["weak"].fillna(False).astype(bool)]
     ids = list(flagged["org_id"]) or list(weak["org_id"])
-    rect = rectification_table(ds, lang)
-    drivers = weak.set_index("org_id")["drivers"]
+    rect = rectification_table(ds, lang, display=False)
+    drivers = pd.Series(show(ds, weak[["drivers"]], lang).iloc[:, 0].to_numpy(),
+                        index=weak["org_id"].to_numpy())
 
     def render(org_id):
         body = _box(_INFO, t("lessons.widget.drivers", lang=lang,
@@ -431,7 +439,7 @@ def weak_branch_explorer(ds, lang: str | None = None) -> Explorer:
         rows = rect[rect["org_id"] == org_id]
         cols = [c for c in ("problem_text", "evidence", "suggested_measure", "deadline",
                             "responsible") if c in rows.columns]
-        return body + table_html(rows[cols], lang=lang), None
+        return body + table_html(show(ds, rows[cols], lang), lang=lang), None
 
     control = _dropdown(_branch_options(ds, lang, only=ids), lang, "lessons.widget.branch")
     return Explorer(control, render, lang, t("lessons.widget.weak.title", lang=lang))
@@ -440,7 +448,7 @@ def weak_branch_explorer(ds, lang: str | None = None) -> Explorer:
 # ---------------------------------------------------------------- lesson 11
 def scorecard_viewer(ds, lang: str | None = None) -> Explorer:
     """Pick a branch; points per item and the evidence rows behind every point lost."""
-    from pbkit.lessons.analyses import _scorecard
+    from pbkit.lessons.analyses import _scorecard, show
     from pbkit.lessons.figures import _label
 
     lang = resolve_lang(lang)
@@ -453,9 +461,8 @@ def scorecard_viewer(ds, lang: str | None = None) -> Explorer:
         body = _box(_INFO, t("lessons.widget.score_total", lang=lang,
                              total=f"{total['total']:g}", max=f"{total['max_total']:g}",
                              rank=int(total["rank"]), n=len(totals)))
-        show = items[["item", "points", "max_points", "lost"]].assign(
-            item=items["item"].map(lambda c: _label(c, lang)))
-        body += table_html(show, lang=lang)
+        body += table_html(show(ds, items[["item", "points", "max_points", "lost"]], lang),
+                           lang=lang)
         for item in items[items["lost"] > 0]["item"]:
             ev = result.evidence.get(item)
             if ev is None:
@@ -463,7 +470,7 @@ def scorecard_viewer(ds, lang: str | None = None) -> Explorer:
             mine = ev[ev["org_id"] == org_id].drop(columns="org_id")
             if len(mine):
                 body += (f"<h4>{html.escape(_label(item, lang))}</h4>"
-                         + table_html(mine, 15, lang=lang))
+                         + table_html(show(ds, mine, lang), 15, lang=lang))
         return body, None
 
     order = sorted(totals.index)
@@ -485,7 +492,9 @@ def points_explorer(ds, lang: str | None = None) -> Explorer:
                              mean=f"{row['mean_total']:.1f}", low=_pct(row["share_low"])))
         return body + table_html(points_table(ds, org_id=org_id, lang=lang), lang=lang), None
 
-    control = _dropdown([(o, o) for o in summary["org_id"]], lang, "lessons.widget.village")
+    names = _names(ds)
+    control = _dropdown([(names.get(o, o), o) for o in summary["org_id"]], lang,
+                        "lessons.widget.village")
     return Explorer(control, render, lang, t("lessons.widget.points.title", lang=lang))
 
 
@@ -523,7 +532,9 @@ def leaders_explorer(ds, lang: str | None = None) -> Explorer:
                              t("lessons.widget.value", lang=lang): list(row.iloc[1:])})
         return table_html(card, lang=lang), None
 
-    control = _dropdown([(o, o) for o in sorted(ids)], lang, "lessons.widget.village")
+    names = _names(ds)
+    control = _dropdown([(names.get(o, o), o) for o in sorted(ids)], lang,
+                        "lessons.widget.village")
     return Explorer(control, render, lang, t("lessons.widget.leaders.title", lang=lang))
 
 # ---------------------------------------------------------------- role-play

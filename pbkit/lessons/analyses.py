@@ -2,9 +2,12 @@
 
 Each function is a thin, documented view over :mod:`pbkit.health` and
 :mod:`pbkit.networks` (which hold the computations), shaped for teaching: one row per
-branch, village, member or indicator, sorted so the row to talk about comes first. Label
-columns (``*_label``, ``message``) are in ``lang``; every other column keeps its code name
-so exercises can filter on it.
+branch, village, member or indicator, sorted so the row to talk about comes first.
+
+By default (``display=True``) a table is what a trainee reads (:func:`show`): headers,
+branch and village names, coded values, yes/no, shares and missing values in ``lang``.
+``display=False`` gives the raw table with code columns and values, for exercises that
+filter or sort before showing the result with :func:`show`.
 
 A lesson asks several questions of the same dataset, so the shared intermediate results
 (one :class:`~pbkit.health.context.HealthContext` per dataset and language, the weak-branch
@@ -13,7 +16,7 @@ changed one (``Dataset.replace``) is a new object with its own entry. At most
 :data:`CACHE_SIZE` datasets are remembered; :func:`clear_cache` forgets them all.
 
 >>> from pbkit.data.sample import load_sample
->>> table = problem_indicators(load_sample(), lang="en")
+>>> table = problem_indicators(load_sample(), lang="en", display=False)
 >>> table["indicator"].tolist()[:3]
 ['ageing', 'low_education', 'migrants']
 >>> bool(table["value"].between(0, 1).all())
@@ -31,6 +34,9 @@ from pbkit.i18n import resolve_lang, t
 
 __all__ = [
     "INDICATORS",
+    "ORG_COLUMNS",
+    "DISPLAYED",
+    "show",
     "CACHE_SIZE",
     "clear_cache",
     "rectification_table",
@@ -120,6 +126,152 @@ def _share(num: float, den: float) -> float:
     return float(num) / float(den) if den else float("nan")
 
 
+#: Columns holding an organisation id (shown by the organisation's display name).
+ORG_COLUMNS: tuple[str, ...] = ("org_id", "village", "sent_from", "stationed_village",
+                                "helper_village", "reach_target")
+
+#: Shares whose column name does not say so (shown as % by :func:`show`).
+_PERCENT: tuple[str, ...] = ("value", "coverage_before", "coverage_after")
+
+#: The lesson functions whose tables are display-ready by default, by name.
+DISPLAYED: dict[str, Any] = {}
+
+
+def show(ds, frame: pd.DataFrame, lang: str | None = None, *, drop: tuple[str, ...] = (),
+         percent: tuple[str, ...] = _PERCENT, rename: dict[str, str] | None = None
+         ) -> pd.DataFrame:
+    """A raw lesson table as trainees read it, in ``lang``.
+
+    Headers from the label table (``label.col.*``, else ``health.col.*``); organisation
+    ids by display name (``orgs.name_code``); coded values, lists of codes and ``;``-joined
+    codes as labels (``label.value.*``, ``health.code.*``, the schema's ``ENUM_LABELS``);
+    ``*_label`` columns replace their code column; yes/no in words; shares (and the
+    ``percent`` columns) as %, counts as integers, dates as ``YYYY-MM-DD``, missing as —.
+    ``drop`` names code columns a text column already explains; ``rename`` gives columns
+    whose code name means something else in this table another name (before ``percent``). Rows keep their order,
+    so a raw table can be filtered and sorted first, then shown.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The dataset the table comes from (for organisation names).
+    frame : DataFrame
+        A raw table (``display=False``) of this module.
+    lang : {"zh", "en"}, optional
+
+    Returns
+    -------
+    DataFrame
+        Text cells only.
+
+    >>> from pbkit.data.sample import load_sample
+    >>> ds = load_sample()
+    >>> raw = coverage_table(ds, display=False).head(1)
+    >>> show(ds, raw, lang="zh").iloc[0].tolist()
+    ['桃园村', '12', '1', '11', '8%']
+    """
+    from pbkit.data.labels import format_kind
+    from pbkit.health.report import display_frame, org_display_names
+
+    lang = resolve_lang(lang)
+    out = frame.drop(columns=[c for c in drop if c in frame.columns]).copy()
+    for col in [c for c in out.columns if c.endswith("_label") and c[:-6] in out.columns]:
+        out[col[:-6]] = out[col]
+        out = out.drop(columns=col)
+    out = out.rename(columns=rename or {})
+    names = org_display_names(ds.orgs)
+    for col in out.columns:
+        series = out[col]
+        if col in percent:
+            out[col] = [format_kind(v, "percent", lang) for v in series.tolist()]
+        elif col in ORG_COLUMNS:
+            out[col] = [names.get(v, v) if isinstance(v, str) else t("label.missing", lang=lang)
+                        for v in series.tolist()]
+        elif pd.api.types.is_bool_dtype(series.dtype):
+            out[col] = [format_kind(v, "bool", lang) for v in series.tolist()]
+        elif pd.api.types.is_datetime64_any_dtype(series.dtype):
+            out[col] = [format_kind(v if v != v else v.date().isoformat(), "text", lang)
+                        for v in series.tolist()]
+        elif not pd.api.types.is_numeric_dtype(series.dtype):
+            out[col] = [_value_text(col, v, lang) for v in series.tolist()]
+    shown = display_frame(out, lang, names=names, text=True)
+    shown.columns = [_header(code, label, lang) for code, label in zip(out.columns,
+                                                                        shown.columns)]
+    return shown
+
+
+def _header(code: str, label: str, lang: str) -> str:
+    from pbkit.data.labels import label_column
+    from pbkit.i18n import has_key
+
+    return label_column(code, lang) if has_key(f"label.col.{code}") else label
+
+
+def _value_text(col: str, value: Any, lang: str) -> Any:
+    """A cell of a text column as read: codes (one, a tuple, or ``a;b``) as labels,
+    yes/no in words, empty as —; other text unchanged."""
+    import re
+
+    from pbkit.data.labels import format_kind
+
+    if isinstance(value, (bool, np.bool_)):
+        return format_kind(bool(value), "bool", lang)
+    if isinstance(value, (tuple, list)):
+        sep = "、" if lang == "zh" else ", "
+        return sep.join(_code_text(col, c, lang) for c in value) or t("label.missing", lang=lang)
+    if not isinstance(value, str) or value == "":
+        return format_kind(None if value == "" else value, "text", lang)
+    if not re.fullmatch(r"[a-z0-9_;=]+", value):
+        return value
+    sep = "、" if lang == "zh" else ", "
+    return sep.join(_code_text(col, c, lang) for c in value.split(";") if c)
+
+
+def _code_text(col: str, code: Any, lang: str) -> str:
+    """One code's label: ``label.value.<col>.*``, then ``health.code.*``, then the
+    schema's ``ENUM_LABELS`` (the code itself when none knows it)."""
+    from pbkit.data.labels import label_enum, label_value
+    from pbkit.data.schema import ENUM_LABELS
+    from pbkit.i18n import has_key
+
+    code = str(code)
+    if has_key(f"label.value.{col}.{code}"):
+        return label_value(col, code, lang)
+    if has_key(f"health.code.{code}"):
+        return t(f"health.code.{code}", lang=lang)
+    if code in ENUM_LABELS:
+        return label_enum(code, lang)
+    return code
+
+
+def _display_ready(*, drop: tuple[str, ...] = (), percent: tuple[str, ...] = _PERCENT,
+                   rename: dict[str, str] | None = None):
+    """Give a raw-table function a keyword ``display`` (default ``True``): the table
+    through :func:`show`; ``display=False`` gives the raw table with code columns."""
+    import functools
+    import inspect
+
+    def wrap(func):
+        sig = inspect.signature(func)
+
+        @functools.wraps(func)
+        def shown(ds, *args, display: bool = True, **kwargs):
+            raw = func(ds, *args, **kwargs)
+            if not display:
+                return raw
+            lang = sig.bind(ds, *args, **kwargs).arguments.get("lang")
+            return show(ds, raw, lang, drop=drop, percent=percent, rename=rename)
+
+        shown.__signature__ = sig.replace(parameters=[
+            *sig.parameters.values(),
+            inspect.Parameter("display", inspect.Parameter.KEYWORD_ONLY, default=True,
+                              annotation="bool")])
+        DISPLAYED[func.__name__] = shown
+        return shown
+
+    return wrap
+
+
 def reference_date(ds) -> pd.Timestamp:
     """The "as of" date of the analyses: the last dated record of the latest year.
 
@@ -132,6 +284,9 @@ def reference_date(ds) -> pd.Timestamp:
 
 
 # ---------------------------------------------------------------- lesson 1
+@_display_ready(drop=("indicator",), percent=("share",),
+                rename={"label": "problem_name", "value": "share", "numerator": "count",
+                        "denominator": "out_of"})
 def problem_indicators(ds, lang: str | None = None) -> pd.DataFrame:
     """One share per problem of :data:`INDICATORS` for the whole dataset.
 
@@ -192,6 +347,7 @@ def problem_indicators(ds, lang: str | None = None) -> pd.DataFrame:
     })
 
 
+@_display_ready()
 def branch_profile(ds, lang: str | None = None) -> pd.DataFrame:
     """Per branch: ``org_id, level, members, mean_age, share_old, share_senior_high_plus,
     migrant_share, years_since_last_new`` (from :func:`pbkit.health.membership_summary`),
@@ -205,6 +361,7 @@ def branch_profile(ds, lang: str | None = None) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- lesson 2
+@_display_ready()
 def compliance_table(ds, lang: str | None = None) -> pd.DataFrame:
     """Per branch and meeting kind over the year: ``org_id, level, kind, kind_label,
     required, held, missing, completion, attendance_rate`` where ``completion = 1 -
@@ -217,6 +374,7 @@ def compliance_table(ds, lang: str | None = None) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+@_display_ready(drop=("reason",))
 def perfunctory_flags(ds, lang: str | None = None) -> pd.DataFrame:
     """Branches whose records look written up, with the reason in ``lang`` (``org_id,
     kind, reason, n_meetings, message``; see :func:`pbkit.health.perfunctory`)."""
@@ -225,13 +383,14 @@ def perfunctory_flags(ds, lang: str | None = None) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- lesson 3
+@_display_ready()
 def coverage_table(ds, lang: str | None = None) -> pd.DataFrame:
     """One-on-one coverage per village: ``org_id, needy, covered, uncovered, coverage``
     with ``coverage = covered / needy`` (households with an active helper on the reference
     date; :func:`pbkit.networks.coverage`), lowest coverage first.
 
     >>> from pbkit.data.sample import load_sample
-    >>> cov = coverage_table(load_sample())
+    >>> cov = coverage_table(load_sample(), display=False)
     >>> bool((cov["covered"] + cov["uncovered"] == cov["needy"]).all())
     True
     """
@@ -243,6 +402,7 @@ def coverage_table(ds, lang: str | None = None) -> pd.DataFrame:
     return out.sort_values(["coverage", "org_id"]).reset_index(drop=True)
 
 
+@_display_ready()
 def uncovered_households(ds, lang: str | None = None) -> pd.DataFrame:
     """Needy households with no active one-on-one helper on the reference date:
     ``household_id, org_id, needs, needs_label, size``, by village."""
@@ -255,6 +415,7 @@ def uncovered_households(ds, lang: str | None = None) -> pd.DataFrame:
     return out.sort_values(["org_id", "household_id"]).reset_index(drop=True)
 
 
+@_display_ready()
 def helper_load_table(ds, lang: str | None = None) -> pd.DataFrame:
     """Every eligible helper with active one-on-one pairs against capacity, heaviest first
     (:func:`pbkit.networks.helper_load`): ``person_id, org_id, village, capacity, pairs,
@@ -267,12 +428,14 @@ def helper_load_table(ds, lang: str | None = None) -> pd.DataFrame:
         drop=True)
 
 
+@_display_ready()
 def overloaded_helpers(ds, lang: str | None = None) -> pd.DataFrame:
     """The helpers of :func:`helper_load_table` carrying more pairs than their capacity."""
-    table = helper_load_table(ds, lang)
+    table = helper_load_table(ds, lang, display=False)
     return table[table["overloaded"]].reset_index(drop=True)
 
 
+@_display_ready()
 def plan_summary(ds, *, keep_existing: bool = False, radius_km: float | None = None,
                  lang: str | None = None) -> pd.DataFrame:
     """Coverage before and after a one-on-one plan (:func:`pbkit.networks.plan`), one row:
@@ -284,7 +447,7 @@ def plan_summary(ds, *, keep_existing: bool = False, radius_km: float | None = N
     as_of = reference_date(ds)
     result = plan(ds, "one_on_one", keep_existing=keep_existing, radius_km=radius_km,
                   lang=lang, as_of=as_of)
-    cov = coverage_table(ds, lang)
+    cov = coverage_table(ds, lang, display=False)
     needy = int(cov["needy"].sum())
     before = int(cov["covered"].sum())
     obj = dict(result.objective)
@@ -298,6 +461,7 @@ def plan_summary(ds, *, keep_existing: bool = False, radius_km: float | None = N
 
 
 # ---------------------------------------------------------------- lesson 4
+@_display_ready()
 def attention_table(ds, lang: str | None = None) -> pd.DataFrame:
     """Visits and solved problems per needy household by village, fewest visits first
     (from :func:`pbkit.health.attention_fairness`): ``org_id, needy_households, visits,
@@ -316,6 +480,7 @@ def _fairness(ds, lang):
     return _memo(ds, lang, "fairness", lambda: fairness_context(_ctx(ds, lang)))
 
 
+@_display_ready(rename={"target_id": "reach_target", "kind": "reach_kind"})
 def reach_table(ds, lang: str | None = None) -> pd.DataFrame:
     """Whether every village secretary and student official has 2+1 mentors and every
     village a complete bao-cun team (:func:`pbkit.networks.reach`): ``target_id, kind,
@@ -333,6 +498,7 @@ def reach_table(ds, lang: str | None = None) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- lesson 5
+@_display_ready()
 def migrant_contact(ds, lang: str | None = None) -> pd.DataFrame:
     """Every migrant member with months since the last contact and of unpaid dues, most
     overdue first: ``person_id, org_id, destination, months_since_contact,
@@ -346,6 +512,7 @@ def migrant_contact(ds, lang: str | None = None) -> pd.DataFrame:
             .reset_index(drop=True))
 
 
+@_display_ready()
 def migrant_pairs(ds, months: int | None = None, lang: str | None = None) -> pd.DataFrame:
     """One-on-one pairs whose helper is a migrant member, and whether the household keeps
     another helper: ``source_id, target_id, months_since_contact, away, household_left``.
@@ -370,6 +537,7 @@ def migrant_pairs(ds, months: int | None = None, lang: str | None = None) -> pd.
                            ascending=[False, True, True]).reset_index(drop=True)
 
 
+@_display_ready()
 def migrant_summary(ds, months: int = 6, lang: str | None = None) -> pd.DataFrame:
     """One row: ``migrants``, ``out_of_touch`` (no contact for ``months``+ months or no
     contact record), ``pairs_broken`` (their one-on-one pairs) and ``households_left``
@@ -377,13 +545,13 @@ def migrant_summary(ds, months: int = 6, lang: str | None = None) -> pd.DataFram
 
     >>> from pbkit.data.sample import load_sample
     >>> ds = load_sample()
-    >>> a, b = migrant_summary(ds, 1), migrant_summary(ds, 24)
+    >>> a, b = migrant_summary(ds, 1, display=False), migrant_summary(ds, 24, display=False)
     >>> int(a["out_of_touch"].iloc[0]) >= int(b["out_of_touch"].iloc[0])
     True
     """
-    contact = migrant_contact(ds, lang)
+    contact = migrant_contact(ds, lang, display=False)
     since = contact["months_since_contact"]
-    pairs = migrant_pairs(ds, months=months, lang=lang)
+    pairs = migrant_pairs(ds, months=months, lang=lang, display=False)
     away = pairs[pairs["away"]]
     return pd.DataFrame([{
         "migrants": len(contact),
@@ -394,13 +562,14 @@ def migrant_summary(ds, months: int = 6, lang: str | None = None) -> pd.DataFram
 
 
 # ---------------------------------------------------------------- lessons 6 and 12
+@_display_ready()
 def visit_topics(ds, topic: str | None = None, lang: str | None = None) -> pd.DataFrame:
     """Visits of the year by village and topic: ``org_id, topic, topic_label, visits,
     solved, solved_rate`` with ``solved_rate = visits with the problem solved / visits with
     a recorded outcome``; only ``topic`` when given. Most visits first.
 
     >>> from pbkit.data.sample import load_sample
-    >>> set(visit_topics(load_sample(), topic="dispute", lang="en")["topic"])
+    >>> set(visit_topics(load_sample(), topic="dispute", lang="en", display=False)["topic"])
     {'dispute'}
     """
     lang = resolve_lang(lang)
@@ -421,6 +590,7 @@ def visit_topics(ds, topic: str | None = None, lang: str | None = None) -> pd.Da
 
 
 # ---------------------------------------------------------------- lesson 7
+@_display_ready()
 def quorum_table(ds, threshold: float = 0.5, lang: str | None = None) -> pd.DataFrame:
     """General membership meetings of the year per branch against a quorum:
     ``org_id, meetings, mean_share, min_share, with_quorum`` where ``share = attended /
@@ -429,7 +599,8 @@ def quorum_table(ds, threshold: float = 0.5, lang: str | None = None) -> pd.Data
 
     >>> from pbkit.data.sample import load_sample
     >>> ds = load_sample()
-    >>> strict, loose = quorum_table(ds, 0.9), quorum_table(ds, 0.3)
+    >>> strict = quorum_table(ds, 0.9, display=False)
+    >>> loose = quorum_table(ds, 0.3, display=False)
     >>> int(strict["with_quorum"].sum()) <= int(loose["with_quorum"].sum())
     True
     """
@@ -451,24 +622,28 @@ def quorum_table(ds, threshold: float = 0.5, lang: str | None = None) -> pd.Data
 
 
 # ---------------------------------------------------------------- lesson 8
+@_display_ready()
 def development_table(ds, lang: str | None = None) -> pd.DataFrame:
     """Recruitment per branch: ``org_id, level, members, new_members, new_per_year,
     last_join_year, years_since_last_new`` (window of the health rules), longest gap
-    first."""
+    first (a branch with no recorded recruitment at all first of all)."""
     summ = _branch_rows(_ctx(ds, lang).membership().summary)
     cols = ["org_id", "level", "members", "new_members", "new_per_year", "last_join_year",
             "years_since_last_new"]
-    return (summ[cols].sort_values(["years_since_last_new", "org_id"], ascending=[False, True])
+    return (summ[cols].sort_values(["years_since_last_new", "org_id"], ascending=[False, True],
+                                   na_position="first")  # never recruited: on top
             .reset_index(drop=True))
 
 
 # ---------------------------------------------------------------- lesson 9
+@_display_ready()
 def weak_table(ds, lang: str | None = None) -> pd.DataFrame:
     """Rule flags and outlier score per branch (:func:`pbkit.health.weak_branches`),
     flagged branches first."""
     return _weak(ds, lang).branches.reset_index(drop=True)
 
 
+@_display_ready(drop=("problem",))
 def rectification_table(ds, lang: str | None = None) -> pd.DataFrame:
     """The draft rectification list of every flagged branch (``org_id, problem,
     problem_text, evidence, suggested_measure, deadline, responsible, status``;
@@ -477,6 +652,7 @@ def rectification_table(ds, lang: str | None = None) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- lesson 10
+@_display_ready()
 def org_life_table(ds, lang: str | None = None) -> pd.DataFrame:
     """Yearly organisation life meetings and democratic appraisals per branch:
     ``org_id, level, org_life_meeting, democratic_appraisal, attendance_rate`` (held
@@ -507,12 +683,14 @@ def _scorecard(ds, lang):
     return _memo(ds, lang, "scorecard", lambda: score_context(_ctx(ds, lang), None))
 
 
+@_display_ready()
 def scorecard_table(ds, lang: str | None = None) -> pd.DataFrame:
     """Totals of the 100-point assessment per branch, best first (``org_id, level, total,
     max_total, rank``; :func:`pbkit.health.scorecard.scorecard`)."""
     return _scorecard(ds, lang).totals.reset_index(drop=True)
 
 
+@_display_ready()
 def scorecard_items(ds, lang: str | None = None) -> pd.DataFrame:
     """Points per branch and item (``org_id, item, points, max_points, lost, ...``)."""
     return _scorecard(ds, lang).items.reset_index(drop=True)
@@ -527,13 +705,21 @@ def _code_label(code: Any, lang: str) -> str:
 
 
 # ---------------------------------------------------------------- lessons 13-15
-def _shown(frame: pd.DataFrame, kinds: dict[str, str], lang: str) -> pd.DataFrame:
-    """What a user reads: headers from the label table (``label.col.*``) and values shown by
-    kind (``percent`` as %, ``count`` as integers, ``number``, missing as —), through
+def _shown(frame: pd.DataFrame, kinds: dict[str, str], lang: str, ds=None) -> pd.DataFrame:
+    """What a user reads: headers from the label table (``label.col.*``), organisation ids
+    of :data:`ORG_COLUMNS` by display name (with ``ds``) and values shown by kind
+    (``percent`` as %, ``count`` as integers, ``number``, missing as —), through
     :mod:`pbkit.data.labels`."""
     from pbkit.data.labels import format_kind, label_column
 
     out = frame.copy()
+    if ds is not None:
+        from pbkit.health.report import org_display_names
+
+        names = org_display_names(ds.orgs)
+        for col in [c for c in ORG_COLUMNS if c in out.columns]:
+            out[col] = [names.get(v, v) if isinstance(v, str) else t("label.missing", lang=lang)
+                        for v in out[col].tolist()]
     for col, kind in kinds.items():
         out[col] = [format_kind(v, kind, lang) for v in out[col].tolist()]
     out.columns = [label_column(c, lang) for c in out.columns]
@@ -588,7 +774,7 @@ def points_table(ds, org_id: str | None = None, lang: str | None = None,
     out["category"] = out["category"].map(lambda c: t(f"lessons.an.category.{c}", lang=lang))
     out["post"] = out["post"].map(lambda c: _scale_label("post", c, lang))
     out["band"] = out["band"].map(lambda c: _scale_label("band", c, lang))
-    shown = _shown(out, {c: "number" for c in [*items, "total"]}, lang)
+    shown = _shown(out, {c: "number" for c in [*items, "total"]}, lang, ds)
     names = {c: _scale_label("item", c, lang) for c in items}
     return shown.rename(columns=names)
 
@@ -621,7 +807,7 @@ def points_summary(ds, lang: str | None = None, display: bool = True) -> pd.Data
     out["weakest_item"] = out["weakest_item"].map(lambda c: _scale_label("item", c, lang))
     out["mean_total"] = out["mean_total"].round(1)
     return _shown(out, {"members": "count", "mean_total": "number", "share_low": "percent",
-                        "share_high": "percent"}, lang)
+                        "share_high": "percent"}, lang, ds)
 
 
 def points_by_category(ds, lang: str | None = None, display: bool = True) -> pd.DataFrame:
@@ -649,7 +835,7 @@ def points_by_category(ds, lang: str | None = None, display: bool = True) -> pd.
     out["category"] = out["category"].map(lambda c: t(f"lessons.an.category.{c}", lang=lang))
     out["mean_total"] = out["mean_total"].round(1)
     shown = _shown(out, {"members": "count", "mean_total": "number", "share_low": "percent",
-                         **{c: "number" for c in items}}, lang)
+                         **{c: "number" for c in items}}, lang, ds)
     for c in items:
         shown[_scale_label("item", c, lang)] = [f"{float(v):.1f}" for v in out[c]]
     return shown.drop(columns=[label for label in shown.columns if label in items])
@@ -678,7 +864,7 @@ def mass_line_list(ds, threshold: float = 0.5, min_visits: int = 3,
     True
     """
     lang = resolve_lang(lang)
-    topics = visit_topics(ds, lang=lang)
+    topics = visit_topics(ds, lang=lang, display=False)
     levels = _ctx(ds, lang).branches().set_index("org_id")["level"]
     topics = topics[topics["org_id"].map(levels).isin(["village", "community"])]
     rows = topics[(topics["visits"] >= min_visits) & (topics["solved_rate"] < threshold)]
@@ -698,7 +884,7 @@ def mass_line_list(ds, threshold: float = 0.5, min_visits: int = 3,
     out["responsible"] = out["responsible"].map(
         lambda k: t(f"lessons.an.responsible.{k}", lang=lang))
     return _shown(out, {"visits": "count", "solved": "count", "solved_rate": "percent"},
-                  lang)
+                  lang, ds)
 
 
 def first_secretaries(ds, lang: str | None = None, display: bool = True) -> pd.DataFrame:
@@ -732,7 +918,7 @@ def first_secretaries(ds, lang: str | None = None, display: bool = True) -> pd.D
     if not display:
         return out
     return _shown(out, {"visits": "count", "share_there": "percent", "solved_rate": "percent"},
-                  lang)
+                  lang, ds)
 
 
 def village_leaders(ds, lang: str | None = None, display: bool = True) -> pd.DataFrame:
@@ -794,4 +980,6 @@ def village_leaders(ds, lang: str | None = None, display: bool = True) -> pd.Dat
         lambda k: label_value("collective_income", k, lang) if isinstance(k, str) else None)
     shown["secretary_education"] = shown["secretary_education"].map(
         lambda k: _code_label(k, lang) if isinstance(k, str) else None)
-    return _shown(shown, {"weak_lax": "bool", "secretary_age": "text"}, lang)
+    counts = ("members", "young_members", "activists", "reserve_pool", "first_secretary_visits")
+    return _shown(shown, {"weak_lax": "bool", "secretary_age": "text",
+                          **{c: "count" for c in counts}}, lang, ds)

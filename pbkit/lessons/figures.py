@@ -116,6 +116,14 @@ def _label(code: Any, lang: str) -> str:
     return str(code).replace("_", " ")
 
 
+def _org_names(ds, ids) -> list[str]:
+    """Display names (``orgs.name_code``) of organisation ``ids``, the id where none."""
+    from pbkit.health.report import org_display_names
+
+    names = org_display_names(ds.orgs)
+    return [names.get(o, o) for o in ids]
+
+
 def _pct_axis(ax, axis: str = "x") -> None:
     from matplotlib.ticker import PercentFormatter
 
@@ -128,7 +136,7 @@ def problem_profile(ds, lang: str | None = None) -> Chart:
     from pbkit.lessons.analyses import problem_indicators
 
     lang = resolve_lang(lang)
-    table = problem_indicators(ds, lang).iloc[::-1]
+    table = problem_indicators(ds, lang, display=False).iloc[::-1]
     fig, ax = _figure((8.5, 4.2))
     with _drawing():
         values = table["value"].fillna(0).to_numpy()
@@ -152,7 +160,7 @@ def compliance_heatmap(ds, lang: str | None = None) -> Chart:
     from pbkit.lessons.analyses import compliance_table
 
     lang = resolve_lang(lang)
-    comp = compliance_table(ds, lang)
+    comp = compliance_table(ds, lang, display=False)
     return Chart(draw(comp, lang=lang, names=org_display_names(ds.orgs)))
 
 
@@ -171,7 +179,7 @@ def coverage_chart(ds, lang: str | None = None) -> Chart:
     from pbkit.lessons.analyses import coverage_table
 
     lang = resolve_lang(lang)
-    cov = coverage_table(ds, lang).sort_values("org_id")
+    cov = coverage_table(ds, lang, display=False).sort_values("org_id")
     fig, ax = _figure()
     with _drawing():
         x = np.arange(len(cov))
@@ -180,7 +188,7 @@ def coverage_chart(ds, lang: str | None = None) -> Chart:
                label=t("lessons.fig.uncovered", lang=lang))
         for i, (tot, c) in enumerate(zip(cov["needy"], cov["coverage"])):
             ax.text(i, tot + 0.5, f"{c:.0%}" if np.isfinite(c) else "", ha="center", fontsize=8)
-        ax.set_xticks(x, cov["org_id"], rotation=45, ha="right")
+        ax.set_xticks(x, _org_names(ds, cov["org_id"]), rotation=45, ha="right")
         ax.set_ylabel(t("lessons.fig.households", lang=lang))
         ax.legend()
         _title(ax, "lessons.fig.coverage", lang)
@@ -194,7 +202,7 @@ def helper_load_chart(ds, lang: str | None = None) -> Chart:
     from pbkit.lessons.analyses import helper_load_table
 
     lang = resolve_lang(lang)
-    load = helper_load_table(ds, lang)
+    load = helper_load_table(ds, lang, display=False)
     fig, ax = _figure()
     with _drawing():
         counts = load["pairs"].value_counts().sort_index()
@@ -253,14 +261,15 @@ def attention_chart(ds, metric: str = "visits_per_household", lang: str | None =
     from pbkit.lessons.analyses import _fairness, attention_table
 
     lang = resolve_lang(lang)
-    table = attention_table(ds, lang).sort_values(metric)
+    table = attention_table(ds, lang, display=False).sort_values(metric)
     summary = _fairness(ds, lang).summary
     row = summary[(summary["scope"] == summary["scope"].iloc[0]) & (summary["metric"] == metric)]
     fig, (ax, sh) = _figure((10.0, 4.2), ncols=2)
     with _drawing():
         vals = table[metric].fillna(0).to_numpy(dtype=float)
         colors = [_RED if n else _BLUE for n in table["neglected"].fillna(False)]
-        ax.bar(table["org_id"], vals, color=colors)
+        ax.bar(np.arange(len(table)), vals, color=colors)
+        ax.set_xticks(np.arange(len(table)), _org_names(ds, table["org_id"]))
         ax.axhline(float(np.median(vals)) if len(vals) else 0, color="black", linestyle=":",
                    label=t("lessons.fig.median", lang=lang))
         ax.tick_params(axis="x", rotation=45)
@@ -290,7 +299,7 @@ def migrant_chart(ds, months: int = 6, lang: str | None = None) -> Chart:
     from pbkit.lessons.analyses import migrant_contact
 
     lang = resolve_lang(lang)
-    table = migrant_contact(ds, lang)
+    table = migrant_contact(ds, lang, display=False)
     fig, ax = _figure()
     with _drawing():
         since = table["months_since_contact"].dropna().astype(float)
@@ -314,10 +323,10 @@ def visit_topics_chart(ds, topic: str | None = None, lang: str | None = None) ->
     from pbkit.lessons.analyses import visit_topics
 
     lang = resolve_lang(lang)
-    table = visit_topics(ds, topic=topic, lang=lang)
+    table = visit_topics(ds, topic=topic, lang=lang, display=False)
     key = "org_id" if topic else "topic"
     g = table.groupby(key)[["visits", "solved"]].sum().sort_values("visits", ascending=False)
-    labels = list(g.index) if topic else [_label(k, lang) for k in g.index]
+    labels = _org_names(ds, g.index) if topic else [_label(k, lang) for k in g.index]
     fig, ax = _figure()
     with _drawing():
         x = np.arange(len(g))
@@ -340,13 +349,19 @@ def quorum_chart(ds, threshold: float = 0.5, lang: str | None = None) -> Chart:
     from pbkit.lessons.analyses import quorum_table
 
     lang = resolve_lang(lang)
-    table = quorum_table(ds, threshold, lang).sort_values("org_id")
+    table = quorum_table(ds, threshold, lang, display=False).sort_values("org_id")
     fig, ax = _figure()
     with _drawing():
         vals = table["mean_share"].fillna(0).to_numpy(dtype=float)
         colors = [_GREY if m == 0 else (_GREEN if v > threshold else _RED)
                   for v, m in zip(vals, table["meetings"])]
-        ax.bar(table["org_id"], vals, color=colors)
+        x = np.arange(len(table))
+        ax.bar(x, vals, color=colors)
+        for i in x[table["meetings"].to_numpy() == 0]:  # no meeting: drawn, not a gap
+            ax.bar(i, 1.0, color="none", edgecolor=_GREY, hatch="//")
+            ax.text(i, 0.5, t("lessons.fig.no_meeting", lang=lang), rotation=90,
+                    ha="center", va="center", fontsize=9)
+        ax.set_xticks(x, _org_names(ds, table["org_id"]))
         ax.axhline(threshold, color="black", linestyle="--",
                    label=t("lessons.fig.quorum_line", lang=lang, share=f"{threshold:.0%}"))
         ax.set_ylim(0, 1.05)
@@ -390,7 +405,7 @@ def weak_indicators_chart(ds, lang: str | None = None) -> Chart:
 
     lang = resolve_lang(lang)
     table = _weak(ds, lang).indicators.set_index("org_id")
-    weak = weak_table(ds, lang).set_index("org_id")
+    weak = weak_table(ds, lang, display=False).set_index("org_id")
     directions = dict(INDICATORS)
     cols = [c for c in directions if c in table.columns]
     x = table[cols].astype(float)
@@ -421,7 +436,7 @@ def org_life_chart(ds, lang: str | None = None) -> Chart:
     from pbkit.lessons.analyses import org_life_table
 
     lang = resolve_lang(lang)
-    table = org_life_table(ds, lang).sort_values("org_id")
+    table = org_life_table(ds, lang, display=False).sort_values("org_id")
     fig, ax = _figure()
     with _drawing():
         x = np.arange(len(table))
@@ -429,7 +444,7 @@ def org_life_chart(ds, lang: str | None = None) -> Chart:
                label=_label("org_life_meeting", lang))
         ax.bar(x + 0.2, table["democratic_appraisal"], width=0.4, color=_ORANGE,
                label=_label("democratic_appraisal", lang))
-        ax.set_xticks(x, table["org_id"], rotation=45, ha="right")
+        ax.set_xticks(x, _org_names(ds, table["org_id"]), rotation=45, ha="right")
         ax.set_ylabel(t("lessons.fig.times_held", lang=lang))
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.legend()
@@ -444,8 +459,8 @@ def scorecard_chart(ds, lang: str | None = None) -> Chart:
     from pbkit.lessons.analyses import scorecard_items, scorecard_table
 
     lang = resolve_lang(lang)
-    items = scorecard_items(ds, lang)
-    order = list(scorecard_table(ds, lang).sort_values("total")["org_id"])
+    items = scorecard_items(ds, lang, display=False)
+    order = list(scorecard_table(ds, lang, display=False).sort_values("total")["org_id"])
     lost = items.pivot_table(index="org_id", columns="item", values="lost", aggfunc="sum",
                              fill_value=0).reindex(order).fillna(0)
     lost = lost.loc[:, lost.sum() > 0]
@@ -456,9 +471,10 @@ def scorecard_chart(ds, lang: str | None = None) -> Chart:
         cmap = matplotlib.colormaps["tab10"]
         bottom = np.zeros(len(lost))
         for i, item in enumerate(lost.columns):
-            ax.bar(lost.index, lost[item], bottom=bottom, color=cmap(i % 10),
+            ax.bar(np.arange(len(lost)), lost[item], bottom=bottom, color=cmap(i % 10),
                    label=_label(item, lang))
             bottom += lost[item].to_numpy()
+        ax.set_xticks(np.arange(len(lost)), _org_names(ds, lost.index))
         ax.tick_params(axis="x", rotation=45)
         ax.set_ylabel(t("lessons.fig.points_lost", lang=lang))
         ax.legend(fontsize=8, ncols=2)
@@ -494,9 +510,10 @@ def points_chart(ds, lang: str | None = None) -> Chart:
         colors = {"low": _RED, "middle": _GREY, "high": _GREEN}
         bottom = np.zeros(len(shares))
         for band in bands:
-            ax.bar(shares.index, shares[band], bottom=bottom, color=colors.get(band, _BLUE),
-                   label=_scale_label("band", band, lang))
+            ax.bar(np.arange(len(shares)), shares[band], bottom=bottom,
+                   color=colors.get(band, _BLUE), label=_scale_label("band", band, lang))
             bottom += shares[band].to_numpy()
+        ax.set_xticks(np.arange(len(shares)), _org_names(ds, shares.index))
         ax.tick_params(axis="x", rotation=45)
         _pct_axis(ax, "y")
         ax.set_ylabel(t("lessons.fig.share_of_members", lang=lang))
@@ -531,10 +548,12 @@ def mass_line_chart(ds, threshold: float = 0.5, lang: str | None = None) -> Char
         columns=["immediate", "gradual"], fill_value=0).sort_index()
     fig, ax = _figure((8.0, 4.2))
     with _drawing():
-        ax.bar(counts.index, counts["immediate"], color=_ORANGE,
+        x = np.arange(len(counts))
+        ax.bar(x, counts["immediate"], color=_ORANGE,
                label=t("lessons.an.term.immediate", lang=lang))
-        ax.bar(counts.index, counts["gradual"], bottom=counts["immediate"], color=_BLUE,
+        ax.bar(x, counts["gradual"], bottom=counts["immediate"], color=_BLUE,
                label=t("lessons.an.term.gradual", lang=lang))
+        ax.set_xticks(x, _org_names(ds, counts.index))
         ax.tick_params(axis="x", rotation=45)
         ax.yaxis.get_major_locator().set_params(integer=True)
         ax.set_ylabel(t("lessons.fig.problems", lang=lang))
@@ -561,7 +580,7 @@ def leaders_chart(ds, lang: str | None = None) -> Chart:
             ax.text(i, n + 0.1, str(int(n)), ha="center", va="bottom", fontsize=9)
         ax.set_ylim(0, max(1.0, float(table["reserve_pool"].max()) * 1.15))
         ticks = [f"{o}\n{label_value('collective_income', c, lang) if isinstance(c, str) else '—'}"
-                 for o, c in zip(table["org_id"], table["collective_income"])]
+                 for o, c in zip(_org_names(ds, table["org_id"]), table["collective_income"])]
         ax.set_xticks(np.arange(len(table)), ticks, fontsize=7, rotation=30, ha="right")
         for label, weak in zip(ax.get_xticklabels(), table["weak_lax"]):
             if weak:  # a weak village with no bar is still marked
