@@ -197,8 +197,8 @@ def test_links_tab_gives_signed_personal_links_and_lists_class_link_registration
     monkeypatch.setenv("QUERY_STRING", urlsplit(unescape(class_url)).query)
     trainee = RolePlayApp(lang="zh", store=store)
     trainee.scenario.value = SCENARIO
+    trainee.trainee.value = "N0001"  # a class link asks for the code before the talk
     click(trainee.start)
-    trainee.trainee.value = "N0001"
     trainee.answer.value = ANSWERS[0]
     click(trainee.submit)
     assert store.attempts(trainee_id="N0001")["trainee_id"].tolist() == ["N0001"]
