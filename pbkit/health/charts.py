@@ -253,6 +253,10 @@ def compliance_chart(summary: pd.DataFrame, org_id: str | None = None, *,
                    t("health.chart.completion_pct", lang=lang), "")
 
 
+#: Size (points) of the numbers inside heatmap cells: readable from the back of a classroom.
+CELL_FONT = 11
+
+
 def calendar_chart(calendar: pd.DataFrame, org_id: str, *, lang: str | None = None) -> Figure:
     """The meeting calendar of one branch-year (from :func:`meeting_calendar`) as a grid."""
     from pbkit.i18n import t
@@ -269,7 +273,7 @@ def calendar_chart(calendar: pd.DataFrame, org_id: str, *, lang: str | None = No
         ax.set_yticks(range(len(kinds)), [_label(k, lang) for k in kinds])
         ax.set_xticks(range(12), [str(m) for m in calendar["month"]])
         for (i, j), v in np.ndenumerate(grid):  # a month with no meeting reads 0
-            ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=8,
+            ax.text(j, i, f"{v:.0f}", ha="center", va="center", fontsize=CELL_FONT,
                     color=_text_colour(cmap(min(v / top, 1.0))))
     return _finish(fig, ax, t("health.chart.calendar", lang=lang, scope=org_id),
                    t("health.chart.month", lang=lang), "")
@@ -305,7 +309,7 @@ def compliance_heatmap(summary: pd.DataFrame, *, lang: str | None = None,
     grid = grid.reindex(sorted(grid.index, key=lambda o: (names or {}).get(o, o)))
     values = grid.to_numpy(dtype=float)
     cmap = matplotlib.colormaps[SEQUENTIAL_CMAP]
-    fig, ax = _figure((9.0, max(3.5, 0.34 * len(grid) + 1.8)))
+    fig, ax = _figure((9.0, max(3.5, 0.42 * len(grid) + 1.8)))
     with _ctx():
         ax.imshow(np.isnan(values).astype(float), cmap=ListedColormap(["white", _NOT_APPLICABLE]),
                   vmin=0, vmax=1, aspect="auto")
@@ -313,9 +317,10 @@ def compliance_heatmap(summary: pd.DataFrame, *, lang: str | None = None,
                        aspect="auto")
         for (i, j), v in np.ndenumerate(values):
             if np.isnan(v):
-                ax.text(j, i, "—", ha="center", va="center", fontsize=8, color="#555555")
+                ax.text(j, i, "—", ha="center", va="center", fontsize=CELL_FONT,
+                        color="#555555")
             else:
-                ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=8,
+                ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=CELL_FONT,
                         color=_text_colour(cmap(v)))
         ax.set_xticks(range(len(kinds)), [_label(k, lang) for k in kinds], rotation=30,
                       ha="right")
