@@ -49,6 +49,21 @@ AUDIT_JS = """() => {
 }"""
 
 
+def check_screen(page, app: str, size: str, *, resize: bool = True) -> None:
+    """Audit the page at ``size`` (contrast everywhere; on a phone also no sideways
+    scrolling and no text under 12 px) and save its screenshot."""
+    if resize:
+        width, height = SIZES[size]
+        page.set_viewport_size({"width": width, "height": height})
+    page.wait_for_timeout(500)
+    audit = page.evaluate(AUDIT_JS)
+    assert audit["poor"] == [], audit["poor"]
+    if size == "phone":
+        assert audit["wide"] == [], audit["wide"]
+        assert audit["small"] == [], audit["small"]
+    shot(page, f"layout-{app}-{size}")
+
+
 def _planner_with_plan(browser, server):
     page = open_app(browser, server, "planner")
     page.get_by_role("button", name="打开示例数据").click()
@@ -62,15 +77,7 @@ def _planner_with_plan(browser, server):
 def test_planner_fits_each_screen(browser, apps_server, size):
     page = _planner_with_plan(browser, apps_server)
     try:
-        width, height = SIZES[size]
-        page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(500)
-        audit = page.evaluate(AUDIT_JS)
-        assert audit["poor"] == [], audit["poor"]
-        if size == "phone":
-            assert audit["wide"] == [], audit["wide"]
-            assert audit["small"] == [], audit["small"]
-        shot(page, f"layout-planner-{size}")
+        check_screen(page, "planner", size)
     finally:
         page.close()
 
@@ -103,15 +110,7 @@ def test_dashboard_fits_each_screen(browser, apps_server, size):
     page = open_app(browser, apps_server, "dashboard")
     try:
         page.wait_for_selector("text=考核得分", timeout=WAIT)
-        width, height = SIZES[size]
-        page.set_viewport_size({"width": width, "height": height})
-        page.wait_for_timeout(500)
-        audit = page.evaluate(AUDIT_JS)
-        assert audit["poor"] == [], audit["poor"]
-        if size == "phone":
-            assert audit["wide"] == [], audit["wide"]
-            assert audit["small"] == [], audit["small"]
-        shot(page, f"layout-dashboard-{size}")
+        check_screen(page, "dashboard", size)
     finally:
         page.close()
 
@@ -130,12 +129,6 @@ def test_roleplay_result_fits_each_screen(browser, apps_server, size):
                   "您不服可以申请复核。我明天下午把评议记录拿给您看，相关干部回避。")
         page.click("button.pbkit-submit")
         page.wait_for_selector(".pbkit-result", timeout=WAIT)
-        page.wait_for_timeout(500)
-        audit = page.evaluate(AUDIT_JS)
-        assert audit["poor"] == [], audit["poor"]
-        if size == "phone":
-            assert audit["wide"] == [], audit["wide"]
-            assert audit["small"] == [], audit["small"]
-        shot(page, f"layout-roleplay-{size}")
+        check_screen(page, "roleplay", size, resize=False)
     finally:
         page.close()
