@@ -224,8 +224,12 @@ class PlannerApp(AppShell):
         options = [(self.tr("apps.planner.all_villages"), "")]
         if self.dataset is not None:
             villages = self.dataset.villages()
-            for org_id in villages["org_id"].tolist():
-                options.append((str(org_id), str(org_id)))
+            names = (villages["name_code"] if "name_code" in villages.columns
+                     else villages["org_id"]).tolist()
+            for org_id, name in zip(villages["org_id"].tolist(), names):
+                # the village's display name (a pseudonym such as 前进村), its code if none
+                label = name if isinstance(name, str) and name else str(org_id)
+                options.append((label, str(org_id)))
         self.set_choices(self.village, options, current if current else "")
 
     def rerender(self) -> None:

@@ -289,8 +289,11 @@ class TrainerApp(AppShell):
             self._render_quiz()
 
     def _render_roster(self) -> None:
+        from pbkit.data.labels import local_time
+
         roster = self.store.roster(self._cohort())
-        show = roster[["trainee_id", "attempts", "last_attempt_at", "quiz_answers"]]
+        show = roster[["trainee_id", "attempts", "last_attempt_at", "quiz_answers"]].copy()
+        show["last_attempt_at"] = show["last_attempt_at"].map(local_time)
         show = show.rename(columns={c: self.tr(f"apps.trainer.col.{c}") for c in show.columns})
         self.roster_view.value = (f"<p>{esc(self.tr('apps.trainer.roster_n', n=len(roster)))}"
                                   "</p>" + html_table(show, lang=self.lang))

@@ -71,11 +71,14 @@ def plan_file_name(village_name: str | None, date: str, lang: str | None = None)
 
 
 def _village_names(ds: Any) -> dict[str, str]:
-    """Village code -> display name (the ``name`` column of orgs when present)."""
+    """Organisation code -> display name (``name``, else the pseudonym in ``name_code``)."""
     orgs = getattr(ds, "orgs", None)
-    if orgs is None or "name" not in getattr(orgs, "columns", ()):
+    columns = getattr(orgs, "columns", ())
+    column = "name" if "name" in columns else "name_code" if "name_code" in columns else None
+    if column is None:
         return {}
-    return {str(k): str(v) for k, v in zip(orgs["org_id"], orgs["name"]) if v == v and v}
+    return {str(k): str(v) for k, v in zip(orgs["org_id"], orgs[column])
+            if isinstance(v, str) and v}
 
 
 def _township_of(ds: Any, pairs: pd.DataFrame, names: Mapping[str, str]) -> str | None:

@@ -98,7 +98,9 @@ def test_village_scope_applies_to_summary_tables_and_pair_list():
     assert t("apps.planner.pairs", "zh", n=len(in_village)) in app.tables.value
     assert (f"<td>{t('export.plan.sum.pairs', 'zh')}</td><td>{len(in_village)}</td>"
             in app.summary.value)
-    assert f"范围：{village}" in app.summary.value
+    name = app.dataset.orgs.set_index("org_id").loc[village, "name_code"]
+    assert f"范围：{name}" in app.summary.value
+    assert app.village.options[3][0] == name  # the dropdown shows names, not codes
 
 
 def test_lock_and_remove_pairs_then_replan():

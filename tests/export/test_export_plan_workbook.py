@@ -60,12 +60,13 @@ def test_village_scope_holds_that_village_only(sample_plan, tmp_path):
         write_plan_workbook(p, tmp_path / "v.xlsx", ds, village=village))
     rows = _rows(book["结对名单"])
     expected = p.pairs[p.pairs["village"] == village]
+    name = ds.orgs.set_index("org_id").loc[village, "name_code"]  # the village's pseudonym
     assert len(rows) == len(expected) > 0
-    assert {r[1] for r in rows} == {village}
+    assert {r[1] for r in rows} == {name} and name != village
     summary = {r[0]: r[1] for r in _rows(book["方案汇总"])}
     assert summary["结对（对）"] == len(expected)
     assert summary["方案覆盖（户）"] == expected["target_id"].nunique()
-    assert book["结对名单"]["A3"].value == f"范围：{village}"
+    assert book["结对名单"]["A3"].value == f"范围：{name}"
 
 
 def test_village_display_names_are_used_when_the_data_has_them(sample_plan):
