@@ -330,13 +330,15 @@ class RolePlayApp(AppShell):
             self.trainee.value = self.identity
 
     def _warm_scorer(self, scenario_id: str) -> None:
-        """Build the scorer of a scenario ahead of the first submission (its cues compile
-        and its precomputed model loads) and open the results store (the database library
+        """Build the scorer of a scenario ahead of the first submission (its cues compile,
+        its precomputed model and the word segmenter load) and open the results store (the database library
         loads and the schema is checked): the submission then only scores and writes."""
         try:
             from pbkit.roleplay import get_scorer
+            from pbkit.roleplay.stance import tokens
 
             get_scorer(scenario_id)
+            tokens("您好")  # jieba's dictionary (1-2 s) loads now, not at the first answer
             url = str(getattr(self.store, "url", "")) if self._save else ""
             # an in-memory SQLite database is one per thread: open that one when saving
             if url and url.rstrip("/") != "sqlite:" and ":memory:" not in url:
