@@ -47,8 +47,8 @@ c.Spawner.args = [
     # only the widget front-end (pbkit.serving.APP_EXTENSIONS): fewer bundles per page open
     "{--}VoilaConfiguration.extension_allowlist=@jupyter-widgets/jupyterlab-manager",
     "{--}VoilaConfiguration.extension_allowlist=@voila-dashboards/widgets-manager8",
-    # <html lang="zh-CN">: Simplified Chinese glyph forms and a Chinese screen-reader voice
-    "{--}VoilaExporter.language_code=zh-CN",
+    # <html lang="zh">: Simplified Chinese glyph forms and a Chinese screen-reader voice
+    "{--}VoilaExporter.language_code=zh",
 ]
 # The role-play app stores attempts under the hub user (JUPYTERHUB_USER, set by the hub in
 # each trainee's server), never under a code typed into the page: name hub users by their

@@ -203,10 +203,16 @@ def voila_command(directory: Path, *, host: str, port: int, share_dir: Path,
         f"--MappingKernelManager.cull_idle_timeout={CULL_IDLE_TIMEOUT_S}",
         "--MappingKernelManager.cull_connected=False",
         *(f"--VoilaConfiguration.extension_allowlist={name}" for name in APP_EXTENSIONS),
-        # <html lang="zh-CN">: browsers pick the Simplified Chinese forms of Han characters
-        # (and screen readers the right voice); Voila's default is "en"
-        f"--VoilaExporter.language_code={'zh-CN' if lang == 'zh' else lang}",
+        # <html lang="zh">: browsers pick the Simplified Chinese forms of Han characters
+        # (and screen readers the right voice); Voila's default is "en" and it accepts only
+        # a two-letter code here (the app's page script then sets zh-CN)
+        f"--VoilaExporter.language_code={lang}",
     ]
+    if sys.platform.startswith("linux"):
+        # kernels talk over Unix sockets: with TCP, a kernel started while another process
+        # takes its random port dies ("Address already in use") and Voila's page waits for
+        # it forever
+        cmd.append("--KernelManager.transport=ipc")
     if not open_browser:
         cmd.append("--no-browser")
     if preheat > 0:
