@@ -100,7 +100,8 @@ def test_roleplay_complete_an_attempt_and_see_the_score(browser, apps_server):
     page.click("text=English")
     page.wait_for_selector("text=Role-play practice", timeout=WAIT)
     page.wait_for_selector("button.pbkit-retry:has-text('Try again')", timeout=WAIT)
-    assert "Total: " in page.inner_text(".pbkit-result")
+    # the result is redrawn right after the labels: wait for it rather than race it
+    page.wait_for_selector(".pbkit-result:has-text('Total: ')", timeout=WAIT)
     assert not visible_errors(page)
     page.close()
     assert_clean_log(apps_server)
