@@ -111,12 +111,11 @@ class DashboardApp(AppShell):
         orgs = orgs.assign(_o=orgs["level"].map(lambda lv: first.get(lv, 2))).sort_values(
             ["_o", "org_id"], kind="stable")
         options = []
-        self._names = {}
+        from pbkit.data.labels import org_display_names
+
+        self._names = org_display_names(self.dataset.orgs)
         for rec in orgs.itertuples(index=False):
-            name = getattr(rec, "name_code", None)
-            # the branch's display name (a pseudonym such as 前进村), its code only without one
-            label = name if isinstance(name, str) and name else str(rec.org_id)
-            self._names[str(rec.org_id)] = label
+            label = self._name(rec.org_id)
             options.append((f"{label}（{enum_label(rec.level, self.lang)}）"
                             if self.lang == "zh" else
                             f"{label} ({enum_label(rec.level, self.lang)})", str(rec.org_id)))

@@ -223,13 +223,11 @@ class PlannerApp(AppShell):
         current = self.village.value
         options = [(self.tr("apps.planner.all_villages"), "")]
         if self.dataset is not None:
-            villages = self.dataset.villages()
-            names = (villages["name_code"] if "name_code" in villages.columns
-                     else villages["org_id"]).tolist()
-            for org_id, name in zip(villages["org_id"].tolist(), names):
-                # the village's display name (a pseudonym such as 前进村), its code if none
-                label = name if isinstance(name, str) and name else str(org_id)
-                options.append((label, str(org_id)))
+            from pbkit.data.labels import org_display_names
+
+            names = org_display_names(self.dataset.orgs)
+            for org_id in self.dataset.villages()["org_id"].tolist():
+                options.append((names.get(org_id, str(org_id)), str(org_id)))
         self.set_choices(self.village, options, current if current else "")
 
     def rerender(self) -> None:
@@ -744,7 +742,7 @@ class PlannerApp(AppShell):
     @guarded
     def _on_template(self, _button: Any = None) -> None:
         """Offer the blank data workbook (headers, notes, drop-downs) in the app language."""
-        from pbkit.data.template import template_bytes
+        from pbkit.export.template import template_bytes
 
         filename = self.tr("apps.planner.template_file")
         self.template_view.value = (

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["COLUMN_KINDS", "label_column", "label_value", "label_enum", "label_table",
            "label_field", "format_kind", "format_value", "display_frame", "local_time",
-           "TIMEZONE_ENV"]
+           "org_display_names", "TIMEZONE_ENV"]
 
 #: The time zone users read times in (``PBKIT_TIMEZONE``, default China Standard Time).
 TIMEZONE_ENV = "PBKIT_TIMEZONE"
@@ -104,6 +104,20 @@ def label_field(table: Any, column: Any, lang: str | None = None) -> str:
             if col.name == name:
                 return col.zh
     return name
+
+
+def org_display_names(orgs: pd.DataFrame) -> dict[str, str]:
+    """``org_id -> display name`` of every organisation: its ``name_code`` (a readable
+    pseudonym such as 东山村) when recorded, else the id.
+
+    >>> import pandas as pd
+    >>> org_display_names(pd.DataFrame({"org_id": ["T01-V01", "T01-V02"],
+    ...                                 "name_code": ["东山村", None]}))
+    {'T01-V01': '东山村', 'T01-V02': 'T01-V02'}
+    """
+    names = orgs["name_code"] if "name_code" in orgs else [None] * len(orgs)
+    return {oid: name if isinstance(name, str) and name.strip() else oid
+            for oid, name in zip(orgs["org_id"], names) if isinstance(oid, str)}
 
 
 def local_time(value: Any, zone: str | None = None) -> str:

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from pbkit.data.labels import label_column, label_enum, label_value
+from pbkit.data.labels import label_column, label_enum, label_value, org_display_names
 from pbkit.export import _atomic_target, neutralise
 from pbkit.i18n import resolve_lang, t
 
@@ -68,17 +68,6 @@ def plan_file_name(village_name: str | None, date: str, lang: str | None = None)
     scope = village_name or t("export.plan.all_villages_file", lang=lang)
     scope = re.sub(r'[\\/:*?"<>|\s]+', "-", str(scope)).strip("-") or "plan"
     return f"{t('export.plan.file_stem', lang=lang)}_{scope}_{date}.xlsx"
-
-
-def _village_names(ds: Any) -> dict[str, str]:
-    """Organisation code -> display name (``name``, else the pseudonym in ``name_code``)."""
-    orgs = getattr(ds, "orgs", None)
-    columns = getattr(orgs, "columns", ())
-    column = "name" if "name" in columns else "name_code" if "name_code" in columns else None
-    if column is None:
-        return {}
-    return {str(k): str(v) for k, v in zip(orgs["org_id"], orgs[column])
-            if isinstance(v, str) and v}
 
 
 def _township_of(ds: Any, pairs: pd.DataFrame, names: Mapping[str, str]) -> str | None:
@@ -129,7 +118,8 @@ def plan_sheets(plan: Any, ds: Any = None, *, village: str | None = None,
     the mechanism pairs helpers with, for the headers and the summary.
     """
     lang = resolve_lang(lang)
-    names = _village_names(ds) if ds is not None else {}
+    orgs = getattr(ds, "orgs", None)
+    names = org_display_names(orgs) if orgs is not None else {}
     date = date or _dt.date.today().isoformat()
     township = township or _township_of(ds, plan.pairs, names)
     pairs = _scope(plan.pairs, village)

@@ -288,7 +288,7 @@ def compliance_heatmap(summary: pd.DataFrame, *, lang: str | None = None,
     A branch that held none of a kind reads 0 %; a kind that does not apply to a branch
     (no committee under 7 full members, no party groups) is a grey cell marked "—", not a
     gap. The scale is cividis (readable with colour-vision deficiency and in grey);
-    ``names`` maps ids to display names (:func:`pbkit.health.report.org_display_names`).
+    ``names`` maps ids to display names (:func:`pbkit.data.labels.org_display_names`).
 
     >>> s = pd.DataFrame({"org_id": ["V1", "V1", "E1"], "kind": ["general_meeting",
     ...     "committee_meeting", "general_meeting"], "required": [4, 12, 4],

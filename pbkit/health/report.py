@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from pbkit.data.dataset import Dataset
+from pbkit.data.labels import org_display_names
 from pbkit.health.context import HealthContext
 from pbkit.health.rules import HealthRules
 from pbkit.health.scorecard import (
@@ -215,23 +216,6 @@ class HealthReport:
                 frame = self.scores.evidence_frame(lang=lang)
             sheets[names[name]] = display_frame(frame, lang, names=self.org_names)
         return write_xlsx(sheets, path)
-
-
-def org_display_names(orgs: pd.DataFrame) -> dict[str, str]:
-    """``org_id -> display name`` of every organisation: its ``name_code`` (a readable
-    pseudonym such as 东山村) when recorded, else the id.
-
-    >>> org_display_names(pd.DataFrame({"org_id": ["T01-V01", "T01-V02"],
-    ...                                 "name_code": ["东山村", None]}))
-    {'T01-V01': '东山村', 'T01-V02': 'T01-V02'}
-    """
-    names = orgs["name_code"] if "name_code" in orgs else pd.Series(index=orgs.index,
-                                                                  dtype=object)
-    out = {}
-    for oid, name in zip(orgs["org_id"], names):
-        if isinstance(oid, str):
-            out[oid] = name if isinstance(name, str) and name.strip() else oid
-    return out
 
 
 def _is_share(col: str) -> bool:

@@ -71,7 +71,7 @@ def test_village_scope_holds_that_village_only(sample_plan, tmp_path):
 
 def test_village_display_names_are_used_when_the_data_has_them(sample_plan):
     ds, p = sample_plan
-    orgs = ds.orgs.assign(name=ds.orgs["org_id"].map({"T01-V03": "河湾村", "T01": "东山镇"}))
+    orgs = ds.orgs.assign(name_code=ds.orgs["org_id"].map({"T01-V03": "河湾村", "T01": "东山镇"}))
     named = type("Named", (), {"orgs": orgs})()
     sheets = plan_sheets(p, named, village="T01-V03")
     assert set(sheets.pairs["村"]) == {"河湾村"}
