@@ -9,7 +9,7 @@ import pytest
 from pbkit.data.io import load_dataset
 from pbkit.data.sample import sample_path
 from pbkit.data.schema import ENUM_LABELS, TABLE_ORDER, TABLES
-from pbkit.data.template import write_template
+from pbkit.export.template import write_template
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
