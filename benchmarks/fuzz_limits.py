@@ -274,9 +274,10 @@ CASES: dict[str, Callable[[Path, int], Path]] = {
 #: the 10x contract and are bounded by other limits (reported, not gated in CI):
 #: csv_tiny_rows -- rows of two bytes cost a table's ~200 bytes per row (max_rows);
 #: zip_under_cap -- an archive at 31:1 is read in full, ~3-20 bytes per uncompressed byte
-#: (max_compression_ratio, max_uncompressed_bytes, max_rows);
-#: xlsx_under_cap -- openpyxl's parse time per cell (max_xlsx_cells)
-KNOWN_OVER = ("csv_tiny_rows", "zip_under_cap", "xlsx_under_cap")
+#: (max_compression_ratio, max_uncompressed_bytes, max_rows).
+#: xlsx_under_cap left this list when max_xlsx_cells went from 1 M to 250 k cells
+#: (72 s -> 12 s on the loaded machine, 2026-12-08).
+KNOWN_OVER = ("csv_tiny_rows", "zip_under_cap")
 
 
 def make_case(name: str, folder: Path, size: int) -> Path:
