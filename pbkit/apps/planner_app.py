@@ -443,7 +443,7 @@ class PlannerApp(AppShell):
         from pbkit.data.labels import label_field, label_table
 
         frame = rep.to_frame(self.lang)
-        frame = frame[["severity", "file", "table", "row", "column", "message"]].copy()
+        frame = frame[["severity", "file", "table", "row", "column", "value", "message"]].copy()
         frame["severity"] = frame["severity"].map(lambda s: self.tr(f"severity.{s}"))
         upload_dir = getattr(self, "_upload_dir", None)
         if upload_dir is not None:  # the unpacking folder is ours: name what was uploaded

@@ -3,7 +3,8 @@
 Prints the validation and privacy report of a dataset (folder of CSV files, .zip of CSV
 files or .xlsx workbook): one line per problem with file, table, row (as the user sees it
 in that file), column and message, then a summary. ``--json`` prints a list of objects with
-``severity``, ``code``, ``file``, ``table``, ``row``, ``column`` and ``message``.
+``severity``, ``code``, ``file``, ``table``, ``row``, ``column``, ``value`` (the cell as
+written, masked when it is a personal identifier) and ``message``.
 
 Exit code 0 when the data is clean or has warnings only, 2 when it has errors (or the path
 is missing or unreadable: one line on stderr).

@@ -60,7 +60,8 @@ def test_json_output(tmp_path, capsys):
     assert code == 0  # warnings only
     assert records == [{"severity": "warning", "code": "data.unknown_column",
                         "file": "people.csv", "table": "people", "row": None,
-                        "column": "备注", "message": "unknown column; ignored"}]
+                        "column": "备注", "value": None,
+                        "message": "unknown column; ignored"}]
 
 
 def test_json_identifier_masked(tmp_path, capsys):
@@ -75,6 +76,7 @@ def test_json_identifier_masked(tmp_path, capsys):
         "severity": "error", "file": "people.csv", "table": "people", "row": 2,
         "column": "person_id"}
     assert "138****5678" in first["message"]
+    assert first["value"] == "…138****5678"
 
 
 def test_missing_path_one_line_exit_2(tmp_path, capsys):
