@@ -166,6 +166,30 @@ class ValidationReport:
 
         return pd.DataFrame(self.to_records(lang), columns=list(FRAME_COLUMNS))
 
+    def display_frame(self, lang: str | None = None):
+        """:meth:`to_frame` as users read it: severity, table and column names in ``lang``,
+        headers translated, the code left out (a workbook or page for the data's owner).
+
+        >>> rep = ValidationReport([Issue("error", "data.bad_int", file="people.csv",
+        ...     table="people", row=3, column="birth_year", params={"value": "x"}, value="x")])
+        >>> frame = rep.display_frame("zh")
+        >>> frame.columns.tolist()
+        ['级别', '文件', '表', '行', '列', '填写的值', '问题']
+        >>> frame.iloc[0].astype(str).tolist()
+        ['错误', 'people.csv', '人员', '3', '出生年份', 'x', 'x 不是整数']
+        """
+        from pbkit.data.labels import label_field, label_table
+        from pbkit.i18n import t
+
+        frame = self.to_frame(lang).drop(columns="code")
+        frame["severity"] = [t(f"severity.{s}", lang=lang) for s in frame["severity"]]
+        frame["column"] = [c if c is None else label_field(tb, c, lang)
+                           for tb, c in zip(frame["table"], frame["column"])]
+        frame["table"] = [tb if tb is None else label_table(tb, lang) for tb in frame["table"]]
+        frame["row"] = frame["row"].astype("Int64")
+        frame.columns = [t(f"report.col.{c}", lang=lang) for c in frame.columns]
+        return frame
+
     def to_json(self, lang: str | None = None) -> str:
         return json.dumps(self.to_records(lang), ensure_ascii=False, indent=2)
 
