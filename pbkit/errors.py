@@ -8,13 +8,24 @@ the file, the table, the row number as the user sees it in that file, and the co
 ...                 row=None, column="org_id")
 >>> err.render("en")
 'people.csv: table people, column org_id: required column is missing'
+
+Every code pbkit raises is listed in the registry ``pbkit/errors.yaml`` (:func:`error_codes`);
+the code is also the key of its zh and en message templates in the i18n catalogs.
+``docs/errors.md`` is generated from both: ``python -m pbkit.errors > docs/errors.md``.
+
+>>> error_codes()["data.missing_column"]["raised_as"]
+['DataError', 'Issue']
 """
 
 from __future__ import annotations
 
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "error_codes",
+    "errors_markdown",
     "PbkitError",
     "UsageError",
     "DataError",
@@ -143,3 +154,66 @@ class ValidationFailed(DataError):
         body = first.message(lang) if first else ""
         more = len(self.report.errors) - 1
         return head + body + (t("data.more_errors", lang=lang, more=more) if more > 0 else "")
+
+
+REGISTRY_PATH = Path(__file__).with_name("errors.yaml")
+
+
+@cache
+def error_codes() -> dict[str, dict[str, Any]]:
+    """The error-code registry: code -> ``{"raised_as": [...], "zh": ..., "en": ...}``.
+
+    ``raised_as`` names the error classes the code is raised with (``Issue``: a line of a
+    validation report); ``zh`` and ``en`` are the message templates, read from the i18n
+    catalog entry of the same key.
+
+    >>> entry = error_codes()["data.bad_int"]
+    >>> entry["en"]
+    '{value} is not a whole number'
+    """
+    import yaml
+
+    from pbkit.i18n import catalog
+
+    messages = catalog()
+    data = yaml.safe_load(REGISTRY_PATH.read_text(encoding="utf-8")) or {}
+    out: dict[str, dict[str, Any]] = {}
+    for code, entry in data.items():
+        if code not in messages:
+            raise ValueError(f"{REGISTRY_PATH.name}: {code!r} has no message in the catalogs")
+        out[code] = {"raised_as": list(entry.get("raised_as") or []), **messages[code]}
+    return out
+
+
+def errors_markdown() -> str:
+    """``docs/errors.md``: every error code with its classes and its zh and en messages."""
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = [
+        "# Error codes",
+        "",
+        "Generated from `pbkit/errors.yaml` and the message catalogs in",
+        "`pbkit/i18n/catalogs` by `python -m pbkit.errors > docs/errors.md`; do not edit by",
+        "hand (`tests/foundation/test_error_codes.py` fails when it is out of date).",
+        "",
+        "The code is what `--json` reports print as `code` and what `PbkitError.key` holds;",
+        "`{name}` marks a value filled in from what the user passed. Data errors are",
+        "prefixed by where they are (file, table, row as seen in the spreadsheet, column).",
+        "",
+    ]
+    codes = error_codes()
+    for area in sorted({c.split(".")[0] for c in codes}):
+        lines += [f"## {area}", "", "| code | raised as | zh | en |", "|---|---|---|---|"]
+        for code in sorted(c for c in codes if c.split(".")[0] == area):
+            e = codes[code]
+            lines.append(f"| `{code}` | {', '.join(e['raised_as'])} | {cell(e['zh'])} | "
+                         f"{cell(e['en'])} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.stdout.write(errors_markdown())

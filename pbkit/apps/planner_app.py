@@ -440,18 +440,11 @@ class PlannerApp(AppShell):
         if len(rep) == 0:
             self.report_view.value = f"<p>{esc(self.tr('apps.planner.report_clean'))}</p>"
             return
-        from pbkit.data.labels import label_field, label_table
-
-        frame = rep.to_frame(self.lang)
-        frame = frame[["severity", "file", "table", "row", "column", "message"]].copy()
-        frame["severity"] = frame["severity"].map(lambda s: self.tr(f"severity.{s}"))
+        frame = rep.display_frame(self.lang)
         upload_dir = getattr(self, "_upload_dir", None)
         if upload_dir is not None:  # the unpacking folder is ours: name what was uploaded
-            frame["file"] = frame["file"].replace({upload_dir.name: self.source_name})
-        frame["column"] = [label_field(tb, c, self.lang) for tb, c in
-                           zip(frame["table"], frame["column"])]
-        frame["table"] = [label_table(tb, self.lang) for tb in frame["table"]]
-        frame.columns = [self.tr(f"apps.planner.rep_{c}") for c in frame.columns]
+            file = self.tr("report.col.file")
+            frame[file] = frame[file].replace({upload_dir.name: self.source_name})
         self.report_view.value = (f"<h3>{esc(self.tr('apps.planner.report'))}</h3>"
                                   f"<p>{esc(summary)}</p>" + html_table(frame, max_rows=100,
                                                                         lang=self.lang))

@@ -28,7 +28,7 @@ from pbkit.i18n import resolve_lang, t
 from pbkit.quiz.check import QuizResult, check_answer
 from pbkit.quiz.models import Question
 
-__all__ = ["QuestionView", "QuizView", "quiz_view", "lesson_quiz"]
+__all__ = ["QuestionView", "QuizView", "lesson_quiz"]
 
 log = logging.getLogger("pbkit.apps.quiz")
 MAX_SHORT_CHARS = 4000
@@ -241,14 +241,6 @@ class QuizView:
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
-
-
-def quiz_view(questions: Sequence[Question], lang: str | None = None, *, lesson_id: str = "",
-              trainee_id: str | None = None, store: Any = None,
-              cohort_id: str | None = None) -> QuizView:
-    """A :class:`QuizView` of ``questions``."""
-    return QuizView(questions, lang, lesson_id=lesson_id, trainee_id=trainee_id, store=store,
-                    cohort_id=cohort_id)
 
 
 def lesson_quiz(ctx, *, store: Any = None) -> QuizView:

@@ -83,9 +83,13 @@ def cast_table(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, columns=list(table.names))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Dataset:
     """Six typed tables of one dataset, plus where it came from and its report.
+
+    Equality follows pandas: ``==`` is identity (so a dataset can key a cache by identity
+    and comparing never raises), and :meth:`equals` compares the contents. A dataclass
+    ``==`` would compare DataFrames elementwise, which raises.
 
     Attributes
     ----------
@@ -116,6 +120,22 @@ class Dataset:
             raise ValueError(f"unknown tables: {sorted(unknown)}")
         tables = {k: cast_table(k, v) for k, v in frames.items()}
         return cls(**tables, name=name, report=report)
+
+    def equals(self, other: object) -> bool:
+        """Whether ``other`` is a dataset with the same name and the same six tables.
+
+        Tables compare with :meth:`pandas.DataFrame.equals` (same shape, dtypes and values,
+        missing equal to missing); the load report is not compared.
+
+        >>> Dataset().equals(Dataset()), Dataset() == Dataset()
+        (True, False)
+        >>> Dataset(name="a").equals(Dataset(name="b"))
+        False
+        """
+        if not isinstance(other, Dataset):
+            return False
+        return self.name == other.name and all(
+            getattr(self, n).equals(getattr(other, n)) for n in TABLE_ORDER)
 
     def table(self, name: str) -> pd.DataFrame:
         """The frame of table ``name``."""

@@ -674,13 +674,6 @@ def factorize_text(series: pd.Series) -> tuple[np.ndarray, list]:
     return codes, dictionary if isinstance(dictionary, list) else dictionary.to_pylist()
 
 
-def _map_uniques(s: pd.Series, fn) -> pd.Series:
-    codes, uniques = factorize_text(s)
-    mapped = np.empty(len(uniques) + 1, dtype=object)
-    mapped[:] = [fn(u) for u in uniques] + [None]
-    return pd.Series(mapped[codes], index=s.index, dtype="object")
-
-
 def parse_enum(series: pd.Series, column: Column) -> tuple[pd.Series, np.ndarray]:
     """Map codes, Chinese labels and synonyms to codes; returns (``str`` codes, bad mask).
 

@@ -10,6 +10,14 @@ problems about a whole column or file), the column, and a message key rendered i
 True
 >>> rep.to_records(lang="en")[0]["message"]
 'required column is missing'
+
+An issue about one cell keeps the value as the user wrote it (``Issue.value``, the
+``value`` column of :meth:`ValidationReport.to_frame`), masked by
+:func:`pbkit.data.identifiers.mask` when it holds, or its column means, a personal
+identifier:
+
+>>> shown_value("V9", "org_id"), shown_value("13812345678", "note"), shown_value("李四", "姓名")
+('V9', '138****5678', '李*')
 """
 
 from __future__ import annotations
@@ -19,9 +27,41 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Issue", "ValidationReport", "SEVERITIES"]
+__all__ = ["Issue", "ValidationReport", "SEVERITIES", "shown_value"]
 
 SEVERITIES = ("error", "warning")
+FRAME_COLUMNS = ("severity", "code", "file", "table", "row", "column", "value", "message")
+
+
+def shown_value(value: Any, column: str | None = None) -> str | None:
+    """A cell value as the user wrote it, fit to keep in a report.
+
+    Masked (:func:`pbkit.data.identifiers.mask`) when the value holds a personal
+    identifier or the column header means one (:func:`~pbkit.data.identifiers.identifier_header`);
+    whole numbers read as floats are written without ``.0``; missing gives ``None``.
+
+    >>> shown_value(1990.0), shown_value(None), shown_value("身份证 11010519491231002X")
+    ('1990', None, '…110***********002X')
+    """
+    from pbkit.data.identifiers import has_identifier, identifier_header, mask
+
+    if value is None or (not isinstance(value, str) and _missing(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value)
+    if identifier_header(column) is not None or has_identifier(text):
+        return mask(text)
+    return text
+
+
+def _missing(value: Any) -> bool:
+    try:
+        import pandas as pd
+
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
 
 
 @dataclass(frozen=True)
@@ -35,6 +75,10 @@ class Issue:
     key : str
         i18n message key (also a stable machine-readable code).
     file, table, row, column : location; any may be ``None``.
+    value : str or None
+        The offending cell as the user wrote it (see :func:`shown_value`: masked when
+        it is, or its column means, a personal identifier); ``None`` for issues about a
+        whole column, table or file.
     params : dict
         Values substituted into the message; never a full personal identifier.
     """
@@ -46,6 +90,7 @@ class Issue:
     row: int | None = None
     column: str | None = None
     params: dict[str, Any] = field(default_factory=dict, hash=False, compare=True)
+    value: str | None = None
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -73,6 +118,7 @@ class Issue:
             "table": self.table,
             "row": self.row,
             "column": self.column,
+            "value": self.value,
             "message": self.message(lang),
         }
 
@@ -118,8 +164,31 @@ class ValidationReport:
         """A tidy DataFrame with one row per issue."""
         import pandas as pd
 
-        cols = ["severity", "code", "file", "table", "row", "column", "message"]
-        return pd.DataFrame(self.to_records(lang), columns=cols)
+        return pd.DataFrame(self.to_records(lang), columns=list(FRAME_COLUMNS))
+
+    def display_frame(self, lang: str | None = None):
+        """:meth:`to_frame` as users read it: severity, table and column names in ``lang``,
+        headers translated, the code left out (a workbook or page for the data's owner).
+
+        >>> rep = ValidationReport([Issue("error", "data.bad_int", file="people.csv",
+        ...     table="people", row=3, column="birth_year", params={"value": "x"}, value="x")])
+        >>> frame = rep.display_frame("zh")
+        >>> frame.columns.tolist()
+        ['级别', '文件', '表', '行', '列', '填写的值', '问题']
+        >>> frame.iloc[0].astype(str).tolist()
+        ['错误', 'people.csv', '人员', '3', '出生年份', 'x', 'x 不是整数']
+        """
+        from pbkit.data.labels import label_field, label_table
+        from pbkit.i18n import t
+
+        frame = self.to_frame(lang).drop(columns="code")
+        frame["severity"] = [t(f"severity.{s}", lang=lang) for s in frame["severity"]]
+        frame["column"] = [c if c is None else label_field(tb, c, lang)
+                           for tb, c in zip(frame["table"], frame["column"])]
+        frame["table"] = [tb if tb is None else label_table(tb, lang) for tb in frame["table"]]
+        frame["row"] = frame["row"].astype("Int64")
+        frame.columns = [t(f"report.col.{c}", lang=lang) for c in frame.columns]
+        return frame
 
     def to_json(self, lang: str | None = None) -> str:
         return json.dumps(self.to_records(lang), ensure_ascii=False, indent=2)

@@ -69,7 +69,7 @@ from pbkit.data.normalize import (
     parse_tags,
 )
 from pbkit.data.readers import RawSource, RawTable, read_source, resolve_header
-from pbkit.data.report import Issue, ValidationReport
+from pbkit.data.report import Issue, ValidationReport, shown_value
 from pbkit.data.schema import PANDAS_DTYPES, TABLE_ORDER, TABLES, Column
 from pbkit.errors import DataLimitError
 
@@ -288,14 +288,24 @@ class _Checker:
 
     # ------------------------------------------------------------- emitting
     def emit(self, severity: str, key: str, tab: _Table, column: str | None,
-             positions: np.ndarray, params) -> None:
-        """One issue per position (capped), ``params(pos)`` gives the message values."""
+             positions: np.ndarray, params, cells: pd.Series | None = None) -> None:
+        """One issue per position (capped), ``params(pos)`` gives the message values.
+
+        ``cells`` (positional, as read) gives each issue's value as the user wrote it;
+        without them the message's own value (already masked) is kept.
+        """
         cap = self.limits.max_issues_per_check
         raw = tab.raw
         for pos in positions[:cap]:
+            values = params(int(pos))
+            if cells is not None:
+                value = shown_value(cells.iat[int(pos)], column)
+            else:
+                value = next((str(values[k]) for k in ("value", "bad", "masked")
+                              if values.get(k) is not None), None)
             self.issues.append(Issue(severity, key, file=raw.file, table=raw.table,
                                      row=int(raw.rows[pos]), column=column,
-                                     params=params(int(pos))))
+                                     params=values, value=value))
         if len(positions) > cap:
             self.issues.append(Issue(severity, "data.more_same", file=raw.file,
                                      table=raw.table, column=column,
@@ -369,7 +379,7 @@ class _Checker:
             hits[positions] = True
             self.identifier_cells += len(positions)
             self.emit("error", "data.identifier_cell.name", tab, column, positions,
-                      lambda p: {"masked": found[p]})
+                      lambda p: {"masked": found[p]}, cells)
         return hits
 
     def scan_numbers(self, tab: _Table, column: str, cells: pd.Series,
@@ -418,7 +428,7 @@ class _Checker:
             mine = np.array([p for p in positions if found[int(p)][0] == kind], dtype=np.int64)
             if len(mine):
                 self.emit("error", f"data.identifier_cell.{kind}", tab, column, mine,
-                          lambda p: {"masked": found[p][1]})
+                          lambda p: {"masked": found[p][1]}, cells)
         return hits
 
     def column(self, tab: _Table, col: Column) -> None:
@@ -460,16 +470,18 @@ class _Checker:
             if kind == "enum":
                 allowed = allowed_text(col)
                 self.emit("error", "data.bad_enum", tab, header, positions,
-                          lambda p: {"value": _show(cells.iat[p]), "allowed": allowed})
+                          lambda p: {"value": _show(cells.iat[p]), "allowed": allowed},
+                          cells)
             elif kind == "multi":
                 allowed = allowed_text(col)
                 self.emit("error", "data.bad_multi", tab, header, positions,
-                          lambda p: {"bad": _show(extra.iat[p]), "allowed": allowed})
+                          lambda p: {"bad": _show(extra.iat[p]), "allowed": allowed},
+                          cells)
             else:
                 key = {"int": "data.bad_int", "float": "data.bad_float",
                        "bool": "data.bad_bool", "date": "data.bad_date"}[kind]
                 self.emit("error", key, tab, header, positions,
-                          lambda p: {"value": _show(cells.iat[p])})
+                          lambda p: {"value": _show(cells.iat[p])}, cells)
         if not col.nullable:
             missing = empty & ~ident
             if missing.any():
@@ -490,7 +502,7 @@ class _Checker:
                     name = "min" if key == "data.below_min" else "max"
                     self.emit("error", key, tab, header, np.flatnonzero(out),
                               lambda p, b=b, name=name, v=values: {"value": _number(v[p]),
-                                                                   name: b})
+                                                                   name: b}, cells)
                     tab.blocked[col.name] = tab.blocked[col.name] | out
         tab.typed[col.name] = typed
 

@@ -383,9 +383,6 @@ def _check_condition(doc: _Doc, cond: Any, path: tuple, concepts: Mapping[str, C
             raise doc.error("roleplay.err.condition_key", (*path, key), key=key)
 
 
-_PSEUDO_CONCEPTS = ("@deadline",)
-
-
 _CHECKED_FILE = Path(__file__).with_name("checked_cues.json")
 
 

@@ -32,7 +32,7 @@ of an answer marked for review.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from typing import Any
@@ -51,7 +51,6 @@ __all__ = [
     "score",
     "score_many",
     "get_scorer",
-    "levels_of",
     "total_of",
     "feedback_for",
     "answer_feedback",
@@ -660,10 +659,5 @@ def score_many(scenario_id: str, texts: Sequence[str], lang: str | None = None) 
     [0.0, 0.0]
     """
     return get_scorer(scenario_id).score_many([_check_text(x) for x in texts], lang=lang)
-
-
-def levels_of(scores: Sequence[Score]) -> list[Mapping[str, int]]:
-    """Criterion levels of each score (helper for agreement tables)."""
-    return [s.levels for s in scores]
 
 

@@ -29,7 +29,6 @@ segmentation (jieba, loaded lazily on first use) finds the token boundaries.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -359,7 +358,3 @@ def is_past(clause: str) -> bool:
 def count(category: str, text: str) -> int:
     """How many matches of a stance category ``text`` has (both languages)."""
     return sum(1 for _ in lexicon().finditer(category, text))
-
-
-def first_sentence_starts(text: str) -> Sequence[int]:
-    return [a for a, _ in segments(text, SENTENCE_RE, 0, len(text))]

@@ -112,7 +112,7 @@ def to_utc_deadline(deadline: datetime | date | None) -> datetime | None:
     if isinstance(deadline, date):
         end = datetime(deadline.year, deadline.month, deadline.day) + timedelta(days=1)
         return (end - timedelta(microseconds=1)).astimezone().astimezone(UTC)
-    raise StoreError("store.err.deadline_type")
+    raise StoreError("store.err.deadline_type", value=str(deadline)[:32])
 
 
 def _payload_hash(trainee_id: str, scenario_id: str, turns: list, score: dict | None) -> str:
@@ -497,7 +497,7 @@ class ResultsStore:
                                      pseudonym=False)
         text = check_quiz_answer(answer, self.limits)
         if correct is not None and not isinstance(correct, bool):
-            raise StoreError("store.err.correct_type")
+            raise StoreError("store.err.correct_type", value=str(correct)[:32])
         quiz, trainees = QuizAnswer.__table__, Trainee.__table__
 
         def work() -> int:

@@ -268,7 +268,7 @@ def check_turns(turns: Any, limits: StoreLimits = DEFAULT_LIMITS
     [('好的', None), ('我来查账', '谢谢')]
     """
     if isinstance(turns, (str, bytes)) or not isinstance(turns, Sequence):
-        raise StoreError("store.err.turns_type")
+        raise StoreError("store.err.turns_type", value=_show(turns))
     if len(turns) == 0:
         raise StoreError("store.err.answer_empty")
     if len(turns) > limits.max_turns:
@@ -328,7 +328,7 @@ def check_score(score: Any, scenario_id: str, limits: StoreLimits = DEFAULT_LIMI
     if hasattr(score, "to_dict") and callable(score.to_dict):
         score = score.to_dict()
     if not isinstance(score, Mapping):
-        raise StoreError("store.err.score_type")
+        raise StoreError("store.err.score_type", value=_show(score))
     for field in ("total", "criteria"):
         if field not in score:
             raise StoreError("store.err.score_field", field=field)
@@ -422,9 +422,9 @@ def check_quiz_answer(answer: Any, limits: StoreLimits = DEFAULT_LIMITS) -> str:
 
     if isinstance(answer, (list, tuple)):
         if not all(isinstance(a, (str, int)) and not isinstance(a, bool) for a in answer):
-            raise StoreError("store.err.quiz_answer_type")
+            raise StoreError("store.err.quiz_answer_type", value=_show(answer))
     elif not isinstance(answer, (str, int)) or isinstance(answer, bool):
-        raise StoreError("store.err.quiz_answer_type")
+        raise StoreError("store.err.quiz_answer_type", value=_show(answer))
     text = json.dumps(_plain(answer), ensure_ascii=False)
     if len(text) > limits.max_quiz_answer_chars:
         raise StoreError("store.err.quiz_answer_too_long", length=len(text),

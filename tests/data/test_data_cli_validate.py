@@ -60,7 +60,8 @@ def test_json_output(tmp_path, capsys):
     assert code == 0  # warnings only
     assert records == [{"severity": "warning", "code": "data.unknown_column",
                         "file": "people.csv", "table": "people", "row": None,
-                        "column": "备注", "message": "unknown column; ignored"}]
+                        "column": "备注", "value": None,
+                        "message": "unknown column; ignored"}]
 
 
 def test_json_identifier_masked(tmp_path, capsys):
@@ -75,6 +76,7 @@ def test_json_identifier_masked(tmp_path, capsys):
         "severity": "error", "file": "people.csv", "table": "people", "row": 2,
         "column": "person_id"}
     assert "138****5678" in first["message"]
+    assert first["value"] == "…138****5678"
 
 
 def test_missing_path_one_line_exit_2(tmp_path, capsys):
@@ -111,3 +113,19 @@ def test_limit_refusal_is_reported_exit_2(tmp_path, capsys):
     assert code == 2
     assert records[0]["code"] == "data.compression_ratio"
     assert records[0]["file"] == "z.zip"
+
+
+def test_xlsx_report_keeps_the_value_masked_where_needed(tmp_path, capsys):
+    import openpyxl
+
+    people = PEOPLE.replace("P1,V1,member", "P1 13812345678,V1,member").replace(
+        "junior_high\n", "junior_high,x\n", 1).replace("education\n", "education,备注\n")
+    out = tmp_path / "report.xlsx"
+    code = main(["validate", str(dataset(tmp_path, people)), "--xlsx", str(out),
+                 "--lang", "zh"])
+    assert code == 2
+    ws = openpyxl.load_workbook(out)["数据检查"]
+    rows = [[c.value for c in r] for r in ws.iter_rows()]
+    assert rows[0] == ["级别", "文件", "表", "行", "列", "填写的值", "问题"]
+    assert ["错误", "people.csv", "人员", 2, "人员编号", "…138****5678"] in [r[:6] for r in rows]
+    assert "13812345678" not in str(rows)

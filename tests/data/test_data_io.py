@@ -241,3 +241,17 @@ def test_limits_validate_their_values():
 
     with pytest.raises(UsageError):
         Limits(max_rows=0)
+
+
+def test_dataset_equality_compares_contents_without_raising():
+    orgs = pd.DataFrame({"org_id": ["T1", "V1"], "parent_id": [None, "T1"],
+                         "level": ["township", "village"]})
+    a = Dataset.from_frames(name="x", orgs=orgs)
+    b = Dataset.from_frames(name="x", orgs=orgs.copy())
+    assert (Dataset() == Dataset()) is False  # identity, as for DataFrame objects: no raise
+    assert a == a and a != b
+    assert a.equals(b) and Dataset().equals(Dataset())
+    assert not a.equals(Dataset.from_frames(name="y", orgs=orgs))
+    assert not a.equals(a.replace(orgs=a.orgs.iloc[:1]))
+    assert not a.equals(orgs)
+    assert len({a, b}) == 2  # hashable by identity

@@ -451,7 +451,7 @@ def test_report_json_fields(tmp_path):
     people = replace_line("people", "P3,V2", "P3,V9")
     records = json.loads(validate(make(tmp_path, people=people), today=TODAY).to_json("en"))
     assert records == [{"severity": "error", "code": "data.dangling_ref", "file": "people.csv",
-                        "table": "people", "row": 4, "column": "org_id",
+                        "table": "people", "row": 4, "column": "org_id", "value": "V9",
                         "message": "V9 does not exist in table orgs"}]
 
 
@@ -468,3 +468,47 @@ def test_template_header_decorations_accepted(tmp_path):
         "person_id,org_id,roles,birth_year,gender,education,join_year",
         "*人员编号,所在组织编号（必填）,角色(roles),出生年份,性别*,学历(education),入党年份")
     assert list(validate(make(tmp_path, people=people), today=TODAY)) == []
+
+
+# ------------------------------------------------------------------ the offending value
+
+def test_report_keeps_the_value_as_written(tmp_path):
+    people = replace_line("people", "P2,V1,member,1950", "P2,V9,member,一九五〇")
+    people = people.replace("P3,V2,member,1980,male", "P3,V2,member,1980, Unknown ")
+    report = validate(make(tmp_path, people=people), today=TODAY)
+    frame = report.to_frame("en")
+    assert list(frame.columns) == ["severity", "code", "file", "table", "row", "column",
+                                   "value", "message"]
+    got = {(r.row, r.column): r.value for r in frame.itertuples()}
+    assert got == {(3, "birth_year"): "一九五〇", (4, "gender"): "Unknown",
+                   (3, "org_id"): "V9"}
+    assert {r["value"] for r in json.loads(report.to_json("zh"))} == set(got.values())
+
+
+def test_report_value_of_a_number_out_of_range(tmp_path):
+    acts = replace_line("activities", "2024-03-10,15,15", "2024-03-10,-3,0")
+    issue = only(validate(make(tmp_path, activities=acts), today=TODAY), "data.below_min")
+    assert (issue.row, issue.column, issue.value) == (3, "expected", "-3")
+
+
+def test_report_value_is_masked_for_identifiers(tmp_path):
+    rid = "11010519491231002X"
+    orgs = BASE["orgs"].replace("V02\n", f"ID{rid}\n")
+    people = BASE["people"].replace("join_year\n", "join_year,destination\n", 1).replace(
+        "P3,V2,member,1980,male,junior_high,2005\n",
+        "P3,V2,member,1980,male,junior_high,2005,广东 联系13912345678\n")
+    report = validate(make(tmp_path, orgs=orgs, people=people), today=TODAY)
+    values = {(i.table, i.row): i.value for i in report}
+    assert values[("orgs", 4)] == "…110***********002X"
+    assert values[("people", 4)] == "…139****5678"
+    frame_text = report.to_frame("en").to_csv()
+    assert rid not in frame_text and "13912345678" not in frame_text
+
+
+def test_shown_value_masks_by_column_header():
+    from pbkit.data.report import shown_value
+
+    assert shown_value("王小明", "户主姓名") == "王*明"
+    assert shown_value("王小明", "note") == "王小明"
+    assert shown_value(2005.0, "join_year") == "2005"
+    assert shown_value(float("nan"), "join_year") is None

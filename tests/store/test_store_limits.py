@@ -68,7 +68,7 @@ def test_answer_length_and_turn_count_are_bounded(store):
     ([], "store.err.answer_empty", "the answer is empty; nothing was saved"),
     (["  ", "\n"], "store.err.answer_empty", "the answer is empty; nothing was saved"),
     ("一整段文字", "store.err.turns_type",
-     "the answers must be a list of texts (one per turn)"),
+     "the answers must be a list of texts (one per turn), not 一整段文字"),
     ([123], "store.err.turn_type",
      "turn 1: not a valid answer (expected text, or a record with text and an optional reply)"),
     (["ok", "bad\x00byte"], "store.err.turn_control",
@@ -221,9 +221,10 @@ def test_cohort_names_and_quiz_answers_are_bounded(store):
     with pytest.raises(StoreError) as info:
         store.save_quiz_answer("T0001", "lesson-1", "q1", {"a": 1}, True)
     assert info.value.key == "store.err.quiz_answer_type"
+    assert "{'a': 1}" in info.value.render("en")
     with pytest.raises(StoreError) as info:
         store.save_quiz_answer("T0001", "lesson-1", "q1", "a", "yes")
-    assert info.value.render("zh") == "“是否正确”只能是 是、否 或 空"
+    assert info.value.render("zh") == "“是否正确”只能是 是、否 或 空，收到的是 yes"
     assert store.quiz_answers().empty
 
 
