@@ -106,3 +106,26 @@ def test_missing_sample_is_a_message_not_a_traceback(monkeypatch, tmp_path):
     assert app.message_text
     assert "Traceback" not in app.message.value
     assert "pbkit-msg-error" in app.message.value
+
+
+def test_second_session_reads_the_figures_back_without_the_dataset(monkeypatch, tmp_path):
+    import shutil
+
+    from pbkit.data.sample import sample_path
+
+    data = tmp_path / "data"
+    shutil.copytree(sample_path(), data)
+    monkeypatch.setenv("PBKIT_SAMPLE", str(data))
+    monkeypatch.setenv("PBKIT_CACHE_DIR", str(tmp_path / "cache"))
+    first = DashboardApp(lang="zh")
+    assert first.dataset is not None and "pbkit-score" in first.headline.value
+    second = DashboardApp(lang="zh")  # another trainee's kernel: everything read back
+    assert second.dataset is None
+    for view in ("headline", "scorecard_view", "meetings_table", "meetings_chart",
+                 "migrants_view", "coverage_view", "structure_table"):
+        assert getattr(second, view).value == getattr(first, view).value, view
+    # a changed dataset gets its own figures, never the old ones
+    orgs = (data / "orgs.csv").read_text(encoding="utf-8")
+    (data / "orgs.csv").write_text(orgs + "\n", encoding="utf-8")
+    third = DashboardApp(lang="zh")
+    assert third.dataset is not None
