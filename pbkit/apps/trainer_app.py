@@ -566,13 +566,33 @@ class TrainerApp(AppShell):
         self.quiz_view.value = (f"<p>{esc(self.tr('apps.trainer.quiz_guide'))}</p>"
                                 + html_table(show, lang=self.lang, cards=True))
 
+    def _display_names(self, cohort: str) -> tuple[dict, dict]:
+        """Titles of the cohort's scenarios and names of their criteria, in the app's
+        language (a scenario removed since keeps its id)."""
+        from pbkit.roleplay.models import get_scenario
+
+        scenarios: dict[str, str] = {}
+        criteria: dict[tuple[str, str], str] = {}
+        for sid in self.store.attempts(cohort)["scenario_id"].dropna().unique():
+            try:
+                scenario = get_scenario(str(sid))
+            except PbkitError:
+                continue
+            scenarios[str(sid)] = scenario.title.get(self.lang)
+            for crit in scenario.criteria:
+                criteria[(str(sid), crit.id)] = crit.name.get(self.lang)
+        return scenarios, criteria
+
     def make_export(self) -> str:
         """Write the cohort's gradebook to .xlsx and return the download link HTML."""
         cohort = self._cohort()
         folder = Path(tempfile.mkdtemp(prefix="pbkit-gradebook-"))
         try:
+            scenarios, criteria = self._display_names(cohort)
             path = self.store.export_gradebook(cohort, folder / "gradebook.xlsx",
-                                               lang=self.lang, final=self.final_rule.value)
+                                               lang=self.lang, final=self.final_rule.value,
+                                               scenario_names=scenarios,
+                                               criterion_names=criteria)
             data = Path(path).read_bytes()
         finally:
             shutil.rmtree(folder, ignore_errors=True)

@@ -240,3 +240,39 @@ def test_attempts_filter_sort_next_and_final_rule(store, monkeypatch):
     app.final_rule.value = "first"
     html = app.make_export()
     assert "gradebook_C9_" in html
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_gradebook_shows_scenario_titles_and_criterion_names_not_codes(store, lang):
+    from pbkit.roleplay import get_scenario
+
+    app = TrainerApp(lang=lang, store=store)
+    app.lang_toggle.value = lang
+    html = app.make_export()
+    payload = re.search(r"base64,([^\"']+)", html).group(1)
+    book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(payload)))
+    scenario = get_scenario(SCENARIO)
+    title = scenario.title.get(lang)
+    names = {c.id: c.name.get(lang) for c in scenario.criteria}
+    for ws in book.worksheets[:3]:  # gradebook, attempts, scores
+        header = [c.value for c in ws[1]]
+        hidden = {openpyxl.utils.get_column_letter(i) for d in ws.column_dimensions.values()
+                  if d.hidden for i in range(d.min, d.max + 1)}  # a range of columns each
+        assert ws.freeze_panes == "A2"
+        for row in ws.iter_rows(min_row=2):
+            shown = [c.value for c in row if c.column_letter not in hidden]
+            assert SCENARIO not in shown and title in shown, (ws.title, shown)
+            assert not set(names) & set(shown), (ws.title, shown)
+        code_col = header.index(t("store.col.scenario_id", lang))
+        assert openpyxl.utils.get_column_letter(code_col + 1) in hidden
+    scores = book.worksheets[2]
+    header = [c.value for c in scores[1]]
+    shown = {r[header.index(t("store.col.criterion", lang))].value
+             for r in scores.iter_rows(min_row=2)}
+    assert shown == set(names.values())
+    sources = {r[header.index(t("store.col.source", lang))].value
+               for r in scores.iter_rows(min_row=2)}
+    assert sources == {t("store.source.machine", lang)}
+    evidence = [r[header.index(t("store.col.evidence", lang))].value
+                for r in scores.iter_rows(min_row=2)]
+    assert not any(e and ("start" in e or "{" in e) for e in evidence), evidence
