@@ -108,7 +108,8 @@ class TrainerApp(AppShell):
         self.agreement_view = W.HTML()
         self.export_btn = W.Button(button_style="info")
         self.export_view = W.HTML()
-        self.apps_url = W.Text(value=_apps_url(), style=wide, layout=W.Layout(width="420px"))
+        self.apps_url = W.Text(value=_apps_url(), style=wide,
+                               layout=W.Layout(width="100%", max_width="520px"))
         self.links_btn = W.Button(button_style="info")
         self.cap = W.BoundedIntText(value=DEFAULT_CAP, min=1, max=MAX_CAP, style=wide,
                                     layout=W.Layout(width="220px"))
@@ -282,11 +283,12 @@ class TrainerApp(AppShell):
             self.export_view.value = ""
             self.save_btn.disabled = True
             return
-        with self.busy("apps.trainer.busy_loading"):
-            self._render_roster()
-            self._render_attempts()
-            self._render_agreement()
-            self._render_quiz()
+        with self.busy("apps.trainer.busy_loading") as step:
+            views = (self._render_roster, self._render_attempts, self._render_agreement,
+                     self._render_quiz)
+            for i, render in enumerate(views):  # the bar moves as each view is ready
+                render()
+                step((i + 1) / len(views))
 
     def _render_roster(self) -> None:
         from pbkit.data.labels import local_time
@@ -417,8 +419,8 @@ class TrainerApp(AppShell):
             evidence = m.evidence if isinstance(m.evidence, list) else []
             quotes = " ".join(f'<mark class="pbkit-evidence">{esc(e.get("text"))}</mark>'
                               for e in evidence if isinstance(e, dict) and e.get("text"))
-            rows.append(f"<tr><td>{esc(name)}</td><td>{int(m.level)} / {int(m.max_level)}"
-                        f"</td><td>{quotes or '—'}</td><td>{esc(m.feedback)}</td></tr>")
+            rows.append((name, f"{int(m.level)} / {int(m.max_level)}", quotes or "—",
+                         m.feedback))
             options = [(self.tr("apps.trainer.not_scored"), -1)]
             for lv in range(int(m.max_level) + 1):
                 label = f"{lv}"
@@ -432,15 +434,19 @@ class TrainerApp(AppShell):
                             style={"description_width": "initial"},
                             layout=W.Layout(width="100%"))
             widgets[m.criterion_id] = dd
-        head = "".join(f"<th>{esc(self.tr(k))}</th>" for k in (
+        import pandas as pd
+
+        heads = [self.tr(k) for k in (
             "apps.roleplay.col_criterion", "apps.trainer.machine_level",
-            "apps.roleplay.col_evidence", "apps.roleplay.col_feedback"))
+            "apps.roleplay.col_evidence", "apps.roleplay.col_feedback")]
+        machine_table = html_table(  # a labelled card per criterion on a phone
+            pd.DataFrame(rows, columns=heads), scroll=False, lang=self.lang, cards=True,
+            formatters={heads[2]: lambda quotes: quotes})  # already escaped above
         total = row["total"]
         parts.append(f"<p><b>{esc(self.tr('apps.trainer.machine_total'))}</b>"
                      f"{'' if total != total else f'{total:.0f}'}"
                      f" · {esc(self.tr('apps.trainer.status.' + str(row['status'])))}</p>")
-        parts.append(f"<table class='pbkit-table'><thead><tr>{head}</tr></thead>"
-                     f"<tbody>{''.join(rows)}</tbody></table>")
+        parts.append(machine_table)
         parts.append(f"<h3>{esc(self.tr('apps.trainer.human_h'))}</h3>")
         self.attempt_view.value = "".join(parts)
         self.level_widgets = widgets
@@ -525,8 +531,12 @@ class TrainerApp(AppShell):
         if not m_tab:
             self.agreement_view.value = f"<p>{esc(self.tr('apps.trainer.no_human'))}</p>"
             return
+        names: dict[str, str] = {}
+        for (_sid, cid), name in self._display_names(cohort)[1].items():
+            if name not in names.get(cid, "").split("／"):
+                names[cid] = f"{names[cid]}／{name}" if cid in names else name
         parts = [_agreement_html(roleplay.agreement(m_tab, h_tab), self,
-                                 self.tr("apps.trainer.agreement_h"))]
+                                 self.tr("apps.trainer.agreement_h"), names=names)]
         raters = sorted(human["rater_id"].unique())
         if len(raters) >= 2:
             a_tab, b_tab = _paired_levels(human[human["rater_id"] == raters[0]],
@@ -535,7 +545,7 @@ class TrainerApp(AppShell):
                 parts.append(_agreement_html(
                     roleplay.agreement(a_tab, b_tab), self,
                     self.tr("apps.trainer.agreement_raters", a=raters[0], b=raters[1]),
-                    "apps.trainer.ag.confusion_raters"))
+                    "apps.trainer.ag.confusion_raters", names=names))
         self.agreement_view.value = "".join(parts)
 
     # -- export -------------------------------------------------------------------------
@@ -682,8 +692,10 @@ def _paired_levels(first: Any, second: Any) -> tuple[dict, dict]:
 
 
 def _agreement_html(report: Any, app: TrainerApp, title: str,
-                    confusion_key: str = "apps.trainer.ag.confusion") -> str:
-    """Render an agreement report: headline figures, per-criterion table, confusion."""
+                    confusion_key: str = "apps.trainer.ag.confusion", *,
+                    names: dict[str, str] | None = None) -> str:
+    """Render an agreement report: headline figures, per-criterion table (criteria by
+    their rubric names), confusion. A figure that cannot be computed shows as —."""
     import pandas as pd
 
     from pbkit.i18n import has_key
@@ -695,7 +707,7 @@ def _agreement_html(report: Any, app: TrainerApp, title: str,
         if value is None or isinstance(value, (pd.DataFrame, dict)):
             continue
         if isinstance(value, float):
-            value = "" if value != value else f"{value:.2f}"
+            value = "—" if value != value else f"{value:.2f}"
         figures.append((app.tr(f"apps.trainer.ag.{key}"), value,
                         app.tr(f"apps.trainer.guide.{key}")))
     if figures:
@@ -704,11 +716,14 @@ def _agreement_html(report: Any, app: TrainerApp, title: str,
             app.tr("apps.trainer.guide")]), scroll=False, lang=app.lang, cards=True))
     frame = getattr(report, "per_criterion", None)
     if isinstance(frame, pd.DataFrame):
-        frame = frame.round(2).rename(columns={
+        frame = frame.round(2).astype(object).where(frame.notna(), "—")
+        if "criterion" in frame.columns:
+            frame["criterion"] = frame["criterion"].map(lambda c: (names or {}).get(c, c))
+        frame = frame.rename(columns={
             c: app.tr(f"apps.trainer.ag.{c}") for c in frame.columns
             if has_key(f"apps.trainer.ag.{c}")})
         parts.append(f"<h4>{esc(app.tr('apps.trainer.ag.per_criterion'))}</h4>"
-                     + html_table(frame, scroll=False, lang=app.lang))
+                     + html_table(frame, scroll=False, lang=app.lang, cards=True))
     confusion = getattr(report, "confusion", None)
     if isinstance(confusion, pd.DataFrame):
         frame = confusion.copy()
