@@ -249,6 +249,36 @@ class DashboardApp(AppShell):
                 return self.tr(key)
         return enum_label(code, self.lang)
 
+    def _col(self, column: str) -> str:
+        """Display header of a column: health's catalog, the shared label table, the
+        dataset's own field names, else a code label."""
+        from pbkit.data.labels import label_field
+
+        for key in (f"health.col.{column}", f"label.col.{column}"):
+            if _has(key):
+                return self.tr(key)
+        name = label_field("people", column, self.lang)
+        return name if name != column else self._label(column)
+
+    def _cell(self, column: str, value: Any) -> str:
+        """A value as users read it: 72%, 9 (not 9.0), 42.5, a date, a place's name, —."""
+        from pbkit.data.labels import format_kind, format_value, label_value
+
+        if value is None or (not isinstance(value, (str, tuple)) and value != value):
+            return self.tr("label.missing")
+        if hasattr(value, "strftime"):
+            return value.strftime("%Y-%m-%d")
+        if isinstance(value, str):
+            return label_value(column, value, self.lang) if column == "destination" else value
+        if isinstance(value, bool) or column in ("coverage", "needy", "covered"):
+            return format_value(column, value, self.lang)
+        if any(part in column for part in ("share", "rate")):
+            return format_kind(value, "percent", self.lang)
+        if isinstance(value, float) and not value.is_integer():
+            return f"{value:.1f}"
+        return format_kind(value, "count", self.lang) if isinstance(value, (int, float)) \
+            else str(value)
+
     def _name(self, org: str) -> str:
         """The branch's display name (its pseudonym), its code when it has none."""
         return getattr(self, "_names", {}).get(str(org), str(org))
@@ -316,19 +346,9 @@ class DashboardApp(AppShell):
                 ms.education, org, lang=self.lang)),
             self.tr("apps.dashboard.alt.education", org=self._name(org)), max_width="560px")
         summ = ms.summary[ms.summary["org_id"].astype(str) == org]
-        rows = []
-        for col in summ.columns:
-            if col in ("org_id", "year", "level") or not len(summ):
-                continue
-            value = summ[col].iloc[0]
-            if isinstance(value, float):
-                if value != value:
-                    value = ""
-                elif "share" in col:
-                    value = f"{100 * value:.0f}%"
-                else:
-                    value = f"{value:.1f}"
-            rows.append((self._label(col), value))
+        rows = [(self._col(col), self._cell(col, summ[col].iloc[0]))
+                for col in summ.columns
+                if col not in ("org_id", "year", "level") and len(summ)]
         import pandas as pd
 
         frame = pd.DataFrame(rows, columns=[self.tr("apps.dashboard.col.item"),
@@ -346,7 +366,10 @@ class DashboardApp(AppShell):
         frame = mem[mem["org_id"].astype(str) == org]
         cols = [c for c in ("person_id", "age_band", "birth_year", "destination",
                             "last_contact", "dues_paid_until") if c in frame.columns]
-        frame = frame[cols].rename(columns={c: self._label(c) for c in cols})
+        frame = frame[[c for c in cols if frame[c].notna().any() or c == "person_id"]]
+        frame = frame.astype(object).apply(
+            lambda column: column.map(lambda v, c=column.name: self._cell(c, v)))
+        frame = frame.rename(columns={c: self._col(c) for c in frame.columns})
         evidence = self._item_evidence(year, org, "migrant_contact")
         self.migrants_view.value = (
             f"<h3>{esc(self.tr('apps.dashboard.migrants_h', n=len(frame)))}</h3>"
@@ -372,7 +395,12 @@ class DashboardApp(AppShell):
             if col in cov.columns:
                 cov = cov[cov[col].astype(str) == org]
                 break
-        cov = cov.rename(columns={c: self._label(c) for c in cov.columns})
+        for col in ("village", "township"):  # organisations by their names
+            if col in cov.columns:
+                cov = cov.assign(**{col: cov[col].map(lambda o: self._name(str(o)))})
+        cov = cov.astype(object).apply(
+            lambda column: column.map(lambda v, c=column.name: self._cell(c, v)))
+        cov = cov.rename(columns={c: self._col(c) for c in cov.columns})
         self.coverage_view.value = (f"<h3>{esc(self.tr('apps.dashboard.coverage_h'))}</h3>"
                                     + self._item_evidence(year, org, "one_on_one_coverage")
                                     + html_table(cov, lang=self.lang))

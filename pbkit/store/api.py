@@ -919,7 +919,7 @@ def _display(frame: pd.DataFrame, lang: str | None, scenario_names: Mapping[str,
     if "evidence" in out.columns:
         out["evidence"] = out["evidence"].map(_quotes)
     if "needs_review" in out.columns:
-        yes, no = t("store.yes", lang=lang), t("store.no", lang=lang)
+        yes, no = t("common.yes", lang=lang), t("common.no", lang=lang)
         out["needs_review"] = out["needs_review"].map(
             lambda v: None if v is None or v is pd.NA or v != v else (yes if v else no))
     rest = [c for c in out.columns if c not in _TECHNICAL]

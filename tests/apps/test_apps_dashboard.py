@@ -129,3 +129,24 @@ def test_second_session_reads_the_figures_back_without_the_dataset(monkeypatch, 
     (data / "orgs.csv").write_text(orgs + "\n", encoding="utf-8")
     third = DashboardApp(lang="zh")
     assert third.dataset is not None
+
+
+def test_no_codes_or_raw_numbers_on_screen(app, dataset):
+    """Issue 18 item 5: every table and evidence line in display names and units."""
+    import html
+    import re
+
+    from pbkit.health.branches import members
+
+    mem = members(dataset)
+    org = mem[mem["is_migrant"]].groupby("org_id").size().idxmax()
+    app.branch.value = org
+    text = " ".join(html.unescape(re.sub(r"<[^>]+>", " | ", view.value)) for view in (
+        app.meetings_table, app.structure_table, app.migrants_view, app.coverage_view,
+        app.scorecard_view, app.headline))
+    for raw in ("<NA>", "NaT", "nan", "None", "birth_year", "needy", "coverage",
+                "guangdong", "in_province", "low_income", "left_behind", "_"):
+        assert raw not in text, (raw, text[max(0, text.find(raw) - 80):text.find(raw) + 40])
+    assert not re.search(r"\b\d+\.0\b|\b0\.\d{3,}", text), re.findall(r".{30}\d+\.\d+", text)
+    labels = re.findall(r"<tr><td>([^<]+)</td>", app.structure_table.value)
+    assert len(labels) == len(set(labels)), labels  # no label twice
