@@ -150,6 +150,10 @@ class TrainerApp(AppShell):
         self.links_btn.on_click(self._on_links)
         self.class_link_btn.on_click(self._on_class_link)
         self.save_btn.add_class("pbkit-save-human")
+        for button in (self.refresh_btn, self.create_btn, self.add_btn, self.next_btn,
+                       self.save_btn, self.export_btn, self.links_btn, self.class_link_btn):
+            button.layout.width = "auto"  # the whole label, never "导出成绩册（Ex…"
+            button.layout.min_width = "8em"
         self.relabel()
         # opening the database and reading the cohort takes a moment: show the page first
         self.run_when_shown(self._first_load)
@@ -691,6 +695,10 @@ def _paired_levels(first: Any, second: Any) -> tuple[dict, dict]:
     return table_a, table_b
 
 
+#: Agreement figures that are shares of the ratings, shown as percentages.
+_SHARES = {"exact", "adjacent"}
+
+
 def _agreement_html(report: Any, app: TrainerApp, title: str,
                     confusion_key: str = "apps.trainer.ag.confusion", *,
                     names: dict[str, str] | None = None) -> str:
@@ -707,7 +715,8 @@ def _agreement_html(report: Any, app: TrainerApp, title: str,
         if value is None or isinstance(value, (pd.DataFrame, dict)):
             continue
         if isinstance(value, float):
-            value = "—" if value != value else f"{value:.2f}"
+            value = "—" if value != value else (
+                f"{100 * value:.0f}%" if key in _SHARES else f"{value:.2f}")
         figures.append((app.tr(f"apps.trainer.ag.{key}"), value,
                         app.tr(f"apps.trainer.guide.{key}")))
     if figures:
@@ -717,6 +726,8 @@ def _agreement_html(report: Any, app: TrainerApp, title: str,
     frame = getattr(report, "per_criterion", None)
     if isinstance(frame, pd.DataFrame):
         frame = frame.round(2).astype(object).where(frame.notna(), "—")
+        for col in _SHARES & set(frame.columns):  # shares of ratings as %
+            frame[col] = frame[col].map(lambda v: v if v == "—" else f"{100 * v:.0f}%")
         if "criterion" in frame.columns:
             frame["criterion"] = frame["criterion"].map(lambda c: (names or {}).get(c, c))
         frame = frame.rename(columns={

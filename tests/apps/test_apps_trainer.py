@@ -102,7 +102,7 @@ def test_human_scores_are_saved_and_agreement_matches_core(store):
     expected = agreement(m_tab, h_tab)
     view = app.agreement_view.value
     assert f">{expected.qwk:.2f}</td>" in view
-    assert f">{expected.exact:.2f}</td>" in view
+    assert f">{100 * expected.exact:.0f}%</td>" in view  # a share of ratings, as %
     assert "above 0.8 is usually read as very good" in view  # the reading guide beside it
     assert "Confusion matrix" in view and "Per criterion" in view
 
