@@ -401,9 +401,11 @@ class DashboardApp(AppShell):
         cov = cov.astype(object).apply(
             lambda column: column.map(lambda v, c=column.name: self._cell(c, v)))
         cov = cov.rename(columns={c: self._col(c) for c in cov.columns})
+        table = (html_table(cov, lang=self.lang) if len(cov) else
+                 f"<p>{esc(self.tr('apps.dashboard.no_needy'))}</p>")
         self.coverage_view.value = (f"<h3>{esc(self.tr('apps.dashboard.coverage_h'))}</h3>"
                                     + self._item_evidence(year, org, "one_on_one_coverage")
-                                    + html_table(cov, lang=self.lang))
+                                    + table)
 
     def _render_scorecard(self, org: str, year: int) -> None:
         res = self._scorecard(year)
