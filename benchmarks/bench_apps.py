@@ -19,6 +19,11 @@ Before each timed open the side waits until its server and kernels are quiet (no
 for a second): the previous page's kernel may still be loading data, and a preheated pool
 refills the kernel it handed out; neither belongs to the next open's time.
 
+``apps_dashboard_to_score`` opens the dashboard cold and waits for the chosen branch's
+score (the headline, ``.pbkit-score``): issue 18 asks for it in under 3 s. Each run of the
+benchmark starts with an empty figure memo (``PBKIT_CACHE_DIR`` in the run's folder);
+``pbkit serve`` fills it when it starts, as on a real server.
+
 Extra figures per run: ``kernel_rss_mb`` / ``kernel_uss_mb`` of the kernel serving the page
 just opened (psutil; USS = memory unique to that kernel, i.e. the cost of one more open
 session), ``kernels`` alive on the server.
