@@ -20,8 +20,6 @@ stale figure is never read. Only pbkit writes these files (0600, in a 0700 folde
 from __future__ import annotations
 
 import os
-import pickle
-import tempfile
 import zlib
 from collections.abc import Callable
 from pathlib import Path
@@ -96,6 +94,8 @@ class DatasetMemo:
 
     def get(self, key: str, compute: Callable[[], Any]) -> Any:
         """The value kept under ``key``, else ``compute()`` (then kept)."""
+        import pickle
+
         if key in self._mem:
             return self._mem[key]
         path = self._file(key)
@@ -116,6 +116,9 @@ class DatasetMemo:
         return st.st_uid == os.getuid() and not st.st_mode & 0o022
 
     def _write(self, path: Path, value: Any) -> None:
+        import pickle
+        import tempfile
+
         try:
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
             if not self._trusted():

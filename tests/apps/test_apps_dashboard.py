@@ -150,3 +150,27 @@ def test_no_codes_or_raw_numbers_on_screen(app, dataset):
     assert not re.search(r"\b\d+\.0\b|\b0\.\d{3,}", text), re.findall(r".{30}\d+\.\d+", text)
     labels = re.findall(r"<tr><td>([^<]+)</td>", app.structure_table.value)
     assert len(labels) == len(set(labels)), labels  # no label twice
+
+
+def test_serve_warm_up_fills_the_memo_for_both_languages(monkeypatch, tmp_path):
+    """What `pbkit serve` runs when it starts (pbkit.apps.warm): afterwards a trainee's
+    page needs neither the dataset nor any computation to show the score."""
+    import os
+    import subprocess
+    import sys
+
+    from pbkit.apps.warm import main
+
+    monkeypatch.setenv("PBKIT_CACHE_DIR", str(tmp_path))
+    assert main() == 0
+    folders = list(tmp_path.glob("memo-*"))
+    assert len(folders) == 1 and oct(folders[0].stat().st_mode & 0o777) == "0o700"
+    names = {p.stem for p in folders[0].glob("*.pickle")}
+    assert {"branches", "evidence-2025-zh", "evidence-2025-en"} <= names, names
+    code = ("from pbkit.apps.dashboard_app import DashboardApp; import sys;"
+            "a = DashboardApp(lang='zh'); assert a.dataset is None, 'dataset read';"
+            "assert 'pandas' not in sys.modules or a.headline.value; print(a.headline.value)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env={**os.environ, "PBKIT_CACHE_DIR": str(tmp_path)}, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "pbkit-score" in out.stdout
