@@ -120,7 +120,9 @@ class DatasetMemo:
         import tempfile
 
         try:
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not path.parent.exists():
+                path.parent.mkdir(parents=True, mode=0o700)
+                _forget_old(path.parent)
             if not self._trusted():
                 return
             fd, tmp = tempfile.mkstemp(prefix=".memo.", dir=path.parent)
@@ -135,3 +137,19 @@ class DatasetMemo:
                 os.unlink(tmp)
             except OSError:
                 pass
+
+
+def _forget_old(current: Path, days: float = 7) -> None:
+    """Remove this dataset's memo folders of earlier stamps untouched for ``days`` (the
+    dataset or pbkit changed since), so the cache does not grow with every change."""
+    import shutil
+    import time
+
+    limit = time.time() - days * 86400
+    prefix = current.name.rsplit("-", 1)[0]  # memo-<dataset folder name>
+    for old in current.parent.glob(f"{prefix}-*"):
+        try:
+            if old != current and old.is_dir() and old.stat().st_mtime < limit:
+                shutil.rmtree(old, ignore_errors=True)
+        except OSError:
+            pass
