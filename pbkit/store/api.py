@@ -918,6 +918,11 @@ def _display(frame: pd.DataFrame, lang: str | None, scenario_names: Mapping[str,
         out["rater_id"] = out["rater_id"].map(lambda v: machine if v == "machine" else v)
     if "evidence" in out.columns:
         out["evidence"] = out["evidence"].map(_quotes)
+    from pbkit.data.labels import user_zone
+
+    for col in ("created_at", "latest_at"):  # the trainer's clock, as in the console
+        if col in out.columns and getattr(out[col].dt, "tz", None) is not None:
+            out[col] = out[col].dt.tz_convert(user_zone())
     if "needs_review" in out.columns:
         yes, no = t("common.yes", lang=lang), t("common.no", lang=lang)
         out["needs_review"] = out["needs_review"].map(

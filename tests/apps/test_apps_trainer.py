@@ -276,3 +276,17 @@ def test_gradebook_shows_scenario_titles_and_criterion_names_not_codes(store, la
     evidence = [r[header.index(t("store.col.evidence", lang))].value
                 for r in scores.iter_rows(min_row=2)]
     assert not any(e and ("start" in e or "{" in e) for e in evidence), evidence
+
+
+def test_gradebook_times_are_the_trainers_clock(store):
+    """Times in the export read as in the console: the trainer's zone, not UTC."""
+    from pbkit.data.labels import local_time
+
+    app = TrainerApp(lang="zh", store=store)
+    payload = re.search(r"base64,([^\"']+)", app.make_export()).group(1)
+    sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(payload))).worksheets[1]
+    header = [c.value for c in sheet[1]]
+    col = header.index(t("store.col.created_at", "zh"))
+    cell = sheet.cell(row=2, column=col + 1).value
+    stamp = store.attempts("C1").set_index("attempt_id").loc[1, "created_at"]
+    assert cell.strftime("%Y-%m-%d %H:%M") == local_time(stamp)
