@@ -331,7 +331,8 @@ class DashboardApp(AppShell):
             lambda v: "" if v != v else f"{100 * v:.0f}%")
         show.columns = [self.tr(f"apps.dashboard.col.{c}") for c in show.columns]
         self.meetings_table.value = (f"<h3>{esc(self.tr('apps.dashboard.meetings_h'))}</h3>"
-                                     + html_table(show, scroll=False, lang=self.lang))
+                                     + html_table(show, scroll=False, lang=self.lang,
+                                                  cards=True))
 
     def _render_structure(self, org: str, year: int) -> None:
         from pbkit.health import charts

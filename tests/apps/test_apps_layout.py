@@ -115,6 +115,23 @@ def test_dashboard_fits_each_screen(browser, apps_server, size):
         page.close()
 
 
+def test_dashboard_in_english_fits_a_phone(browser, apps_server):
+    # English words are longer than Chinese ones: every tab once more, in English
+    page = open_app(browser, apps_server, "dashboard")
+    try:
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_selector(".pbkit-score", timeout=WAIT)
+        page.get_by_role("button", name="English").click()
+        page.wait_for_selector(".pbkit-score >> text=points", timeout=WAIT)
+        for tab in ("Meetings", "Members", "Migrant members", "Coverage",
+                    "100-point scorecard"):
+            page.get_by_role("tab", name=tab, exact=True).click()
+            check_screen(page, f"dashboard-en-{tab.split()[0].lower()}", "phone",
+                         resize=False)
+    finally:
+        page.close()
+
+
 @pytest.mark.parametrize("size", list(SIZES))
 def test_roleplay_result_fits_each_screen(browser, apps_server, size):
     # practice mode (no trainee link): a fresh page each time, the whole result shown
