@@ -567,9 +567,13 @@ class TrainerApp(AppShell):
         if stats.empty:
             self.quiz_view.value = f"<p>{esc(self.tr('apps.trainer.quiz_none'))}</p>"
             return
+        lessons, questions = self._quiz_names(stats["lesson_id"].unique())
         show = pd.DataFrame({
-            self.tr("apps.trainer.quiz.lesson"): stats["lesson_id"],
-            self.tr("apps.trainer.quiz.question"): stats["question_id"],
+            self.tr("apps.trainer.quiz.lesson"): stats["lesson_id"].map(
+                lambda lid: lessons.get(lid, lid)),
+            self.tr("apps.trainer.quiz.question"): [
+                questions.get((lid, qid), qid)
+                for lid, qid in zip(stats["lesson_id"], stats["question_id"])],
             self.tr("apps.trainer.quiz.answered"): stats["answered"],
             self.tr("apps.trainer.quiz.correct"): [
                 f"{100 * c / n:.0f}%" if n else "—" for c, n in zip(stats["correct"],
@@ -596,6 +600,24 @@ class TrainerApp(AppShell):
             for crit in scenario.criteria:
                 criteria[(str(sid), crit.id)] = crit.name.get(self.lang)
         return scenarios, criteria
+
+    def _quiz_names(self, lesson_ids: Any) -> tuple[dict, dict]:
+        """Lesson titles and question prompts (shortened) for the quiz statistics; a lesson
+        removed since keeps its id."""
+        from pbkit.lessons.loader import get_lesson
+
+        lessons: dict[str, str] = {}
+        questions: dict[tuple[str, str], str] = {}
+        for lid in lesson_ids:
+            try:
+                lesson = get_lesson(str(lid))
+            except PbkitError:
+                continue
+            lessons[lid] = lesson.title.get(self.lang)
+            for q in lesson.quiz:
+                text = q.prompt.get(self.lang)
+                questions[(lid, q.id)] = text if len(text) <= 40 else text[:40] + "…"
+        return lessons, questions
 
     def make_export(self) -> str:
         """Write the cohort's gradebook to .xlsx and return the download link HTML."""

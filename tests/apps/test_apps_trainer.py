@@ -290,3 +290,22 @@ def test_gradebook_times_are_the_trainers_clock(store):
     cell = sheet.cell(row=2, column=col + 1).value
     stamp = store.attempts("C1").set_index("attempt_id").loc[1, "created_at"]
     assert cell.strftime("%Y-%m-%d %H:%M") == local_time(stamp)
+
+
+def test_quiz_statistics_name_lessons_and_questions_not_their_ids(store):
+    from pbkit.lessons.loader import load_lessons
+
+    lesson = next(les for les in load_lessons() if les.quiz)
+    question = lesson.quiz[0]
+    store.save_quiz_answer("T0001", lesson.id, question.id, "x", False)
+    app = TrainerApp(lang="zh", store=store)
+    view = app.quiz_view.value
+    assert esc_text(lesson.title.get("zh")) in view
+    assert esc_text(question.prompt.get("zh")[:40]) in view
+    assert f">{lesson.id}<" not in view and f">{question.id}<" not in view
+
+
+def esc_text(text: str) -> str:
+    from pbkit.apps.common import esc
+
+    return esc(text)
