@@ -625,10 +625,13 @@ class TrainerApp(AppShell):
         folder = Path(tempfile.mkdtemp(prefix="pbkit-gradebook-"))
         try:
             scenarios, criteria = self._display_names(cohort)
+            lessons = self._quiz_names(
+                self.store.question_stats(cohort)["lesson_id"].unique())[0]
             path = self.store.export_gradebook(cohort, folder / "gradebook.xlsx",
                                                lang=self.lang, final=self.final_rule.value,
                                                scenario_names=scenarios,
-                                               criterion_names=criteria)
+                                               criterion_names=criteria,
+                                               lesson_names=lessons)
             data = Path(path).read_bytes()
         finally:
             shutil.rmtree(folder, ignore_errors=True)

@@ -808,15 +808,15 @@ class ResultsStore:
     def export_gradebook(self, cohort_id: str, path: str | os.PathLike, *,
                          lang: str | None = None, final: str = "best",
                          scenario_names: Mapping[str, str] | None = None,
-                         criterion_names: Mapping[tuple[str, str], str] | None = None
-                         ) -> Path:
+                         criterion_names: Mapping[tuple[str, str], str] | None = None,
+                         lesson_names: Mapping[str, str] | None = None) -> Path:
         """Write the cohort's gradebook to ``.xlsx`` or ``.csv``; returns the path.
 
         The .xlsx has sheets gradebook, attempts, scores (machine and human) and quiz; the
         .csv holds the gradebook. Headers, statuses, score sources and yes/no are in
         ``lang``; scenarios and criteria show their display names (``scenario_names``:
-        scenario id to title, ``criterion_names``: (scenario id, criterion id) to name;
-        an id missing from them shows as itself), evidence as the quoted words. The ids
+        scenario id to title, ``criterion_names``: (scenario id, criterion id) to name,
+        ``lesson_names``: lesson id to title; an id missing from them shows as itself), evidence as the quoted words. The ids
         stay in technical columns at the right, hidden in the .xlsx. Both go through
         :mod:`pbkit.export`: formulas off, cells a spreadsheet could run neutralised,
         written atomically.
@@ -834,7 +834,7 @@ class ResultsStore:
         suffix = target.suffix.lower()
         if suffix not in (".xlsx", ".csv"):
             raise StoreError("store.err.export_format", suffix=suffix or target.name)
-        names = (scenario_names or {}, criterion_names or {})
+        names = (scenario_names or {}, criterion_names or {}, lesson_names or {})
         book = _status_labels(self.gradebook(cohort_id, final=final), lang)
         book["final_rule"] = book["final_rule"].map(
             lambda v: t(f"store.final.{v}", lang=lang) if isinstance(v, str) else v)
@@ -847,7 +847,8 @@ class ResultsStore:
                 _status_labels(self.attempts(cohort_id), lang), lang, *names), lang),
             t("store.sheet.scores", lang=lang): _headers(
                 _display(self.scores(cohort_id), lang, *names), lang),
-            t("store.sheet.quiz", lang=lang): _headers(self.quiz_summary(cohort_id), lang),
+            t("store.sheet.quiz", lang=lang): _headers(
+                _display(self.quiz_summary(cohort_id), lang, *names), lang),
         }
         hidden = {t(f"store.col.{c}", lang=lang) for c in _TECHNICAL}
         return write_xlsx(sheets, target, hidden=hidden)
@@ -891,11 +892,12 @@ def _human_total(human: pd.DataFrame, machine: pd.DataFrame) -> float | None:
 
 
 #: Columns of codes a trainer does not read: kept at the right of an export, hidden.
-_TECHNICAL = ("scenario_id", "criterion_id", "submission_id")
+_TECHNICAL = ("scenario_id", "criterion_id", "lesson_id", "submission_id")
 
 
 def _display(frame: pd.DataFrame, lang: str | None, scenario_names: Mapping[str, str],
-             criterion_names: Mapping[tuple[str, str], str]) -> pd.DataFrame:
+             criterion_names: Mapping[tuple[str, str], str],
+             lesson_names: Mapping[str, str]) -> pd.DataFrame:
     """Display names beside the codes (the codes move to the right), words for the score
     source, yes/no, and the evidence as the quoted words."""
     import pandas as pd
@@ -910,6 +912,9 @@ def _display(frame: pd.DataFrame, lang: str | None, scenario_names: Mapping[str,
         out.insert(out.columns.get_loc("criterion_id"), "criterion", [
             criterion_names.get((s, c), c) for s, c in zip(out["scenario_id"],
                                                           out["criterion_id"])])
+    if "lesson_id" in out.columns:
+        out.insert(out.columns.get_loc("lesson_id"), "lesson", [
+            v if v is None or v != v else lesson_names.get(v, v) for v in out["lesson_id"]])
     machine = t("store.source.machine", lang=lang)
     if "source" in out.columns:
         out["source"] = out["source"].map(lambda v: t(f"store.source.{v}", lang=lang)

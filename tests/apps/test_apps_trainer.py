@@ -303,6 +303,10 @@ def test_quiz_statistics_name_lessons_and_questions_not_their_ids(store):
     assert esc_text(lesson.title.get("zh")) in view
     assert esc_text(question.prompt.get("zh")[:40]) in view
     assert f">{lesson.id}<" not in view and f">{question.id}<" not in view
+    payload = re.search(r"base64,([^\"']+)", app.make_export()).group(1)
+    quiz = openpyxl.load_workbook(io.BytesIO(base64.b64decode(payload))).worksheets[3]
+    header = [c.value for c in quiz[1]]
+    assert quiz.cell(row=2, column=header.index("课程") + 1).value == lesson.title.get("zh")
 
 
 def esc_text(text: str) -> str:
