@@ -62,6 +62,9 @@ class DashboardApp(AppShell):
     def __init__(self, lang: str | None = None, *, dataset: Any = None) -> None:
         super().__init__(lang)
         self.dataset = dataset
+        # figures of the sample kept on disk for every later session (None: this session's
+        # own dataset, kept in memory only)
+        self._memo: Any = None
         self.branch = W.Dropdown(options=[], style={"description_width": "initial"},
                                  layout=W.Layout(width="auto", min_width="280px"))
         self.year = W.Dropdown(options=[], style={"description_width": "initial"},
@@ -86,44 +89,69 @@ class DashboardApp(AppShell):
                    layout=W.Layout(flex_flow="row wrap", align_items="center")),
             self.headline, self.tabs,
         ]
-        self._cache: dict[tuple, Any] = {}
+        self._cache: dict[Any, Any] = {}
+        self._drawn: set[str] = set()  # tabs drawn for the branch and year shown
         self._ready = False
         self.relabel()
         self.branch.observe(self._on_select, "value")
         self.year.observe(self._on_select, "value")
+        self.tabs.observe(self._on_tab, "selected_index")
         # the page shows at once, with progress; loading starts once the browser has drawn it
         self.run_when_shown(self._load)
 
     # -- data ------------------------------------------------------------------------
 
-    @guarded(busy="apps.dashboard.busy_loading")
-    def _load(self) -> None:
+    def _get(self, key: str, compute: Any) -> Any:
+        """``compute()`` once per dataset: on disk for the sample (every later session
+        reads it back), in this session's memory for a dataset given to the app."""
+        if self._memo is not None:
+            return self._memo.get(key, compute)
+        if key not in self._cache:
+            self._cache[key] = compute()
+        return self._cache[key]
+
+    def _data(self) -> Any:
+        """The dataset, read on first need (figures kept on disk do not need it)."""
         if self.dataset is None:
             from pbkit.data.sample import load_sample
 
             self.dataset = load_sample()
+        return self.dataset
+
+    def _branch_info(self) -> dict:
+        """Branches (village ones first), their display names, the years with data."""
+        from pbkit.data.labels import org_display_names
         from pbkit.health.branches import branches, reference_year
         from pbkit.health.rules import default_rules
 
-        rules = default_rules()
-        orgs = branches(self.dataset, rules.branch_levels)
+        data = self._data()
+        orgs = branches(data, default_rules().branch_levels)
         first = {"village": 0, "community": 1}  # village branches first, then the others
         orgs = orgs.assign(_o=orgs["level"].map(lambda lv: first.get(lv, 2))).sort_values(
             ["_o", "org_id"], kind="stable")
-        options = []
-        from pbkit.data.labels import org_display_names
+        ref = reference_year(data)
+        years = {int(y) for y in data.activities["date"].dt.year.dropna().unique()} | {ref}
+        return {"orgs": [(str(o), str(lv)) for o, lv in zip(orgs["org_id"], orgs["level"])],
+                "names": dict(org_display_names(data.orgs)), "ref": int(ref),
+                "years": sorted(years, reverse=True)}
 
-        self._names = org_display_names(self.dataset.orgs)
-        for rec in orgs.itertuples(index=False):
-            label = self._name(rec.org_id)
-            options.append((f"{label}（{enum_label(rec.level, self.lang)}）"
-                            if self.lang == "zh" else
-                            f"{label} ({enum_label(rec.level, self.lang)})", str(rec.org_id)))
-        ref = reference_year(self.dataset)
-        acts = self.dataset.activities
-        years = sorted({int(y) for y in acts["date"].dt.year.dropna().unique()} | {ref},
-                       reverse=True)
-        self.set_choices(self.year, [(str(y), y) for y in years], ref)
+    @guarded(busy="apps.dashboard.busy_loading")
+    def _load(self) -> None:
+        if self.dataset is None and self._memo is None:
+            from pbkit.data.sample import sample_path
+            from pbkit.memo import DatasetMemo
+
+            path = sample_path()
+            if path.exists():  # else load_sample() names the missing path
+                self._memo = DatasetMemo(path)
+        info = self._get("branches", self._branch_info)
+        self._names = info["names"]
+        options = []
+        for org, level in info["orgs"]:
+            label, kind = self._name(org), enum_label(level, self.lang)
+            options.append((f"{label}（{kind}）" if self.lang == "zh" else f"{label} ({kind})",
+                            org))
+        self.set_choices(self.year, [(str(y), y) for y in info["years"]], info["ref"])
         self.set_choices(self.branch, options, self.branch.value)
         self._ready = True
         self.refresh()
@@ -138,7 +166,6 @@ class DashboardApp(AppShell):
 
     def rerender(self) -> None:
         if self._ready:
-            self._cache.clear()
             current = self.branch.value
             self._ready = False
             self._load()
@@ -151,44 +178,69 @@ class DashboardApp(AppShell):
             self.clear_message()
             self.refresh()
 
-    @guarded(busy="apps.dashboard.busy_computing")
-    def refresh(self) -> None:
-        """Redraw every tab for the chosen branch and year."""
-        org, year = self.branch.value, self.year.value
-        if not org:
-            return
-        for name in ("meetings", "structure", "migrants", "coverage", "scorecard"):
-            try:
-                getattr(self, f"_render_{name}")(org, year)
-            except Exception as exc:  # one failing view must not hide the rest
-                from pbkit.errors import PbkitError
+    @guarded
+    def _on_tab(self, change: dict) -> None:
+        if self._ready and TABS[self.tabs.selected_index or 0] not in self._drawn:
+            with self.busy("apps.dashboard.busy_drawing"):
+                self._draw(TABS[self.tabs.selected_index or 0])
 
-                text = exc.render(self.lang) if isinstance(exc, PbkitError) else self.tr(
-                    "apps.error.internal", kind=type(exc).__name__)
-                view = {"meetings": self.meetings_table, "structure": self.structure_table,
-                        "migrants": self.migrants_view, "coverage": self.coverage_view,
-                        "scorecard": self.scorecard_view}[name]
-                view.value = f'<div class="pbkit-msg pbkit-msg-error">{esc(text)}</div>'
-                log_error(f"DashboardApp._render_{name}")
-        self._render_headline(org, year)
+    def refresh(self) -> None:
+        """Show the chosen branch's score, then the open tab, then the other tabs.
+
+        The score comes first (one figure for every branch, computed once per dataset),
+        then the tab in view; the other tabs follow, each drawn at once if chosen first.
+        """
+        if not self.branch.value:
+            return
+        with self.busy("apps.dashboard.busy_score") as step:
+            self._drawn = set()
+            step(0.1)
+            self._render_headline(self.branch.value, self.year.value)
+            order = [TABS[self.tabs.selected_index or 0]]
+            order += [k for k in TABS if k not in order]
+            for i, name in enumerate(order):
+                step(0.3 + 0.7 * i / len(order), "apps.dashboard.busy_tab",
+                     tab=self.tr(f"apps.dashboard.tab.{name}"))
+                if name not in self._drawn:
+                    self._draw(name)
+
+    def _draw(self, name: str) -> None:
+        """Draw one tab; an error shows in that tab only."""
+        org, year = self.branch.value, self.year.value
+        self._drawn.add(name)
+        try:
+            getattr(self, f"_render_{name}")(org, year)
+        except Exception as exc:  # one failing view must not hide the rest
+            from pbkit.errors import PbkitError
+
+            text = exc.render(self.lang) if isinstance(exc, PbkitError) else self.tr(
+                "apps.error.internal", kind=type(exc).__name__)
+            view = {"meetings": self.meetings_table, "structure": self.structure_table,
+                    "migrants": self.migrants_view, "coverage": self.coverage_view,
+                    "scorecard": self.scorecard_view}[name]
+            view.value = f'<div class="pbkit-msg pbkit-msg-error">{esc(text)}</div>'
+            log_error(f"DashboardApp._render_{name}")
 
     # -- views ---------------------------------------------------------------------
 
     def _scorecard(self, year: int) -> Any:
-        key = ("scorecard", year)
-        if key not in self._cache:
-            from pbkit.health.scorecard import scorecard
+        from pbkit.health.scorecard import scorecard
 
-            self._cache[key] = scorecard(self.dataset, year=year)
-        return self._cache[key]
+        return self._get(f"scorecard-{year}", lambda: scorecard(self._data(), year=year))
+
+    def _evidence(self, year: int) -> Any:
+        return self._get(f"evidence-{year}-{self.lang}",
+                         lambda: self._scorecard(year).evidence_frame(self.lang))
 
     def _structure(self, year: int) -> Any:
-        key = ("structure", year)
-        if key not in self._cache:
-            from pbkit.health import membership_structure
+        from pbkit.health import membership_structure
 
-            self._cache[key] = membership_structure(self.dataset, year=year)
-        return self._cache[key]
+        return self._get(f"structure-{year}",
+                         lambda: membership_structure(self._data(), year=year))
+
+    def _chart(self, kind: str, org: str, year: int, draw: Any) -> bytes:
+        """PNG of one chart, drawn once per dataset, branch, year and language."""
+        return self._get(f"png-{kind}-{org}-{year}-{self.lang}", lambda: figure_png(draw()))
 
     def _label(self, code: Any) -> str:
         """Display label of a health code or column (health's catalog), else the schema's."""
@@ -197,37 +249,81 @@ class DashboardApp(AppShell):
                 return self.tr(key)
         return enum_label(code, self.lang)
 
+    def _col(self, column: str) -> str:
+        """Display header of a column: health's catalog, the shared label table, the
+        dataset's own field names, else a code label."""
+        from pbkit.data.labels import label_field
+
+        for key in (f"health.col.{column}", f"label.col.{column}"):
+            if _has(key):
+                return self.tr(key)
+        name = label_field("people", column, self.lang)
+        return name if name != column else self._label(column)
+
+    def _cell(self, column: str, value: Any) -> str:
+        """A value as users read it: 72%, 9 (not 9.0), 42.5, a date, a place's name, —."""
+        from pbkit.data.labels import format_kind, format_value, label_value
+
+        if value is None or (not isinstance(value, (str, tuple)) and value != value):
+            return self.tr("label.missing")
+        if hasattr(value, "strftime"):
+            return value.strftime("%Y-%m-%d")
+        if isinstance(value, str):
+            return label_value(column, value, self.lang) if column == "destination" else value
+        if isinstance(value, bool) or column in ("coverage", "needy", "covered"):
+            return format_value(column, value, self.lang)
+        if any(part in column for part in ("share", "rate")):
+            return format_kind(value, "percent", self.lang)
+        if isinstance(value, float) and not value.is_integer():
+            return f"{value:.1f}"
+        return format_kind(value, "count", self.lang) if isinstance(value, (int, float)) \
+            else str(value)
+
     def _name(self, org: str) -> str:
         """The branch's display name (its pseudonym), its code when it has none."""
         return getattr(self, "_names", {}).get(str(org), str(org))
 
+    def _totals(self, year: int) -> dict:
+        """Every branch's ``(total, max_total, rank)`` as plain numbers: the headline reads
+        them back without importing pandas, so the score shows first."""
+
+        def compute() -> dict:
+            t = self._scorecard(year).totals
+            return {str(o): (float(a), float(b), int(r)) for o, a, b, r in
+                    zip(t["org_id"], t["total"], t["max_total"], t["rank"])}
+
+        return self._get(f"totals-{year}", compute)
+
     def _render_headline(self, org: str, year: int) -> None:
         try:
-            totals = self._scorecard(year).totals
+            totals = self._totals(year)
         except Exception:  # the scorecard tab shows the error
             self.headline.value = ""
             return
-        row = totals[totals["org_id"].astype(str) == org]
-        if row.empty:
+        if org not in totals:
             self.headline.value = ""
             return
-        r = row.iloc[0]
+        total, maximum, rank = totals[org]
         self.headline.value = (
-            '<div class="pbkit-msg pbkit-msg-info"><b>' + esc(self.tr(
+            '<div class="pbkit-msg pbkit-msg-info pbkit-score"><b>' + esc(self.tr(
                 "apps.dashboard.headline", org=self._name(org), year=year,
-                points=f"{r['total']:.0f}",
-                max=f"{r['max_total']:.0f}")) + "</b>" + esc(self.tr(
-                    "apps.dashboard.rank", rank=int(r["rank"]), n=len(totals))) + "</div>")
+                points=f"{total:.0f}", max=f"{maximum:.0f}")) + "</b>" + esc(self.tr(
+                    "apps.dashboard.rank", rank=rank, n=len(totals))) + "</div>")
 
     def _render_meetings(self, org: str, year: int) -> None:
         from pbkit import health
-        from pbkit.health.charts import calendar_chart
 
-        cal = health.meeting_calendar(self.dataset, org, year)
+        def draw() -> Any:
+            from pbkit.health.charts import calendar_chart
+
+            cal = health.meeting_calendar(self._data(), org, year)
+            return calendar_chart(cal, org, lang=self.lang)
+
         self.meetings_chart.value = chart_html(
-            figure_png(calendar_chart(cal, org, lang=self.lang)),
+            self._chart("calendar", org, year, draw),
             self.tr("apps.dashboard.alt.meetings", org=self._name(org), year=year))
-        summary = health.compliance_summary(self.dataset, year=year)
+        summary = self._get(f"compliance-{year}",
+                            lambda: health.compliance_summary(self._data(), year=year))
         summary = summary[summary["org_id"].astype(str) == org]
         show = summary[["kind", "required", "held", "missing", "attendance_rate"]].copy()
         show["kind"] = show["kind"].map(self._label)
@@ -235,32 +331,25 @@ class DashboardApp(AppShell):
             lambda v: "" if v != v else f"{100 * v:.0f}%")
         show.columns = [self.tr(f"apps.dashboard.col.{c}") for c in show.columns]
         self.meetings_table.value = (f"<h3>{esc(self.tr('apps.dashboard.meetings_h'))}</h3>"
-                                     + html_table(show, scroll=False, lang=self.lang))
+                                     + html_table(show, scroll=False, lang=self.lang,
+                                                  cards=True))
 
     def _render_structure(self, org: str, year: int) -> None:
-        from pbkit.health.charts import age_pyramid_chart, education_chart
+        from pbkit.health import charts
 
         ms = self._structure(year)
         self.structure_chart.value = chart_html(
-            figure_png(age_pyramid_chart(ms.age_pyramid, org, lang=self.lang)),
+            self._chart("pyramid", org, year, lambda: charts.age_pyramid_chart(
+                ms.age_pyramid, org, lang=self.lang)),
             self.tr("apps.dashboard.alt.pyramid", org=self._name(org)), max_width="560px")
         self.education_chart.value = chart_html(
-            figure_png(education_chart(ms.education, org, lang=self.lang)),
+            self._chart("education", org, year, lambda: charts.education_chart(
+                ms.education, org, lang=self.lang)),
             self.tr("apps.dashboard.alt.education", org=self._name(org)), max_width="560px")
         summ = ms.summary[ms.summary["org_id"].astype(str) == org]
-        rows = []
-        for col in summ.columns:
-            if col in ("org_id", "year", "level") or not len(summ):
-                continue
-            value = summ[col].iloc[0]
-            if isinstance(value, float):
-                if value != value:
-                    value = ""
-                elif "share" in col:
-                    value = f"{100 * value:.0f}%"
-                else:
-                    value = f"{value:.1f}"
-            rows.append((self._label(col), value))
+        rows = [(self._col(col), self._cell(col, summ[col].iloc[0]))
+                for col in summ.columns
+                if col not in ("org_id", "year", "level") and len(summ)]
         import pandas as pd
 
         frame = pd.DataFrame(rows, columns=[self.tr("apps.dashboard.col.item"),
@@ -268,13 +357,20 @@ class DashboardApp(AppShell):
         self.structure_table.value = html_table(frame, scroll=False, lang=self.lang)
 
     def _render_migrants(self, org: str, year: int) -> None:
-        from pbkit.health.branches import members
+        def migrants() -> Any:
+            from pbkit.health.branches import members
 
-        mem = members(self.dataset)
-        frame = mem[mem["is_migrant"] & (mem["org_id"].astype(str) == org)]
+            mem = members(self._data())
+            return mem[mem["is_migrant"]]
+
+        mem = self._get("migrants", migrants)
+        frame = mem[mem["org_id"].astype(str) == org]
         cols = [c for c in ("person_id", "age_band", "birth_year", "destination",
                             "last_contact", "dues_paid_until") if c in frame.columns]
-        frame = frame[cols].rename(columns={c: self._label(c) for c in cols})
+        frame = frame[[c for c in cols if frame[c].notna().any() or c == "person_id"]]
+        frame = frame.astype(object).apply(
+            lambda column: column.map(lambda v, c=column.name: self._cell(c, v)))
+        frame = frame.rename(columns={c: self._col(c) for c in frame.columns})
         evidence = self._item_evidence(year, org, "migrant_contact")
         self.migrants_view.value = (
             f"<h3>{esc(self.tr('apps.dashboard.migrants_h', n=len(frame)))}</h3>"
@@ -283,7 +379,7 @@ class DashboardApp(AppShell):
     def _item_evidence(self, year: int, org: str, item: str) -> str:
         """The scorecard's evidence rows of one item for one branch, as a list."""
         try:
-            ev = self._scorecard(year).evidence_frame(self.lang)
+            ev = self._evidence(year)
         except Exception:  # evidence is supplementary here
             return ""
         rows = ev[(ev["org_id"].astype(str) == org) & (ev["item"] == item)]["detail"]
@@ -295,23 +391,27 @@ class DashboardApp(AppShell):
     def _render_coverage(self, org: str, year: int) -> None:
         from pbkit import networks
 
-        key = ("coverage",)
-        if key not in self._cache:
-            self._cache[key] = networks.coverage(self.dataset)
-        cov = self._cache[key]
+        cov = self._get("coverage", lambda: networks.coverage(self._data()))
         for col in ("org_id", "village", "village_id"):
             if col in cov.columns:
                 cov = cov[cov[col].astype(str) == org]
                 break
-        cov = cov.rename(columns={c: self._label(c) for c in cov.columns})
+        for col in ("village", "township"):  # organisations by their names
+            if col in cov.columns:
+                cov = cov.assign(**{col: cov[col].map(lambda o: self._name(str(o)))})
+        cov = cov.astype(object).apply(
+            lambda column: column.map(lambda v, c=column.name: self._cell(c, v)))
+        cov = cov.rename(columns={c: self._col(c) for c in cov.columns})
+        table = (html_table(cov, lang=self.lang) if len(cov) else
+                 f"<p>{esc(self.tr('apps.dashboard.no_needy'))}</p>")
         self.coverage_view.value = (f"<h3>{esc(self.tr('apps.dashboard.coverage_h'))}</h3>"
                                     + self._item_evidence(year, org, "one_on_one_coverage")
-                                    + html_table(cov, lang=self.lang))
+                                    + table)
 
     def _render_scorecard(self, org: str, year: int) -> None:
         res = self._scorecard(year)
         items = res.items[res.items["org_id"].astype(str) == org]
-        ev = res.evidence_frame(self.lang)
+        ev = self._evidence(year)
         ev = ev[ev["org_id"].astype(str) == org]
         rows = []
         for rec in items.itertuples(index=False):

@@ -522,7 +522,9 @@ class PlannerApp(AppShell):
                           "reason")), lang=self.lang, cards=True),
                       f"<h3>{esc(self.tr('apps.planner.uncovered', n=len(unc)))}</h3>",
                       html_table(self._display(unc, (
-                          "target_id", "village", "reason")), lang=self.lang, cards=True)]
+                          "target_id", "village", "reason")), lang=self.lang, cards=True)
+                      if len(unc) else  # say so, not "(no data)"
+                      f"<p>{esc(self.tr('export.plan.all_covered'))}</p>"]
         parts += [f"<h3>{esc(self.tr('apps.planner.coverage'))}</h3>",
                   html_table(self._display(self._filter_village(cov), (
                       "village", "needy", "covered", "uncovered", "coverage")),

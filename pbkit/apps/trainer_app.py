@@ -108,7 +108,8 @@ class TrainerApp(AppShell):
         self.agreement_view = W.HTML()
         self.export_btn = W.Button(button_style="info")
         self.export_view = W.HTML()
-        self.apps_url = W.Text(value=_apps_url(), style=wide, layout=W.Layout(width="420px"))
+        self.apps_url = W.Text(value=_apps_url(), style=wide,
+                               layout=W.Layout(width="100%", max_width="520px"))
         self.links_btn = W.Button(button_style="info")
         self.cap = W.BoundedIntText(value=DEFAULT_CAP, min=1, max=MAX_CAP, style=wide,
                                     layout=W.Layout(width="220px"))
@@ -149,6 +150,10 @@ class TrainerApp(AppShell):
         self.links_btn.on_click(self._on_links)
         self.class_link_btn.on_click(self._on_class_link)
         self.save_btn.add_class("pbkit-save-human")
+        for button in (self.refresh_btn, self.create_btn, self.add_btn, self.next_btn,
+                       self.save_btn, self.export_btn, self.links_btn, self.class_link_btn):
+            button.layout.width = "auto"  # the whole label, never "导出成绩册（Ex…"
+            button.layout.min_width = "8em"
         self.relabel()
         # opening the database and reading the cohort takes a moment: show the page first
         self.run_when_shown(self._first_load)
@@ -282,11 +287,12 @@ class TrainerApp(AppShell):
             self.export_view.value = ""
             self.save_btn.disabled = True
             return
-        with self.busy("apps.trainer.busy_loading"):
-            self._render_roster()
-            self._render_attempts()
-            self._render_agreement()
-            self._render_quiz()
+        with self.busy("apps.trainer.busy_loading") as step:
+            views = (self._render_roster, self._render_attempts, self._render_agreement,
+                     self._render_quiz)
+            for i, render in enumerate(views):  # the bar moves as each view is ready
+                render()
+                step((i + 1) / len(views))
 
     def _render_roster(self) -> None:
         from pbkit.data.labels import local_time
@@ -417,8 +423,8 @@ class TrainerApp(AppShell):
             evidence = m.evidence if isinstance(m.evidence, list) else []
             quotes = " ".join(f'<mark class="pbkit-evidence">{esc(e.get("text"))}</mark>'
                               for e in evidence if isinstance(e, dict) and e.get("text"))
-            rows.append(f"<tr><td>{esc(name)}</td><td>{int(m.level)} / {int(m.max_level)}"
-                        f"</td><td>{quotes or '—'}</td><td>{esc(m.feedback)}</td></tr>")
+            rows.append((name, f"{int(m.level)} / {int(m.max_level)}", quotes or "—",
+                         m.feedback))
             options = [(self.tr("apps.trainer.not_scored"), -1)]
             for lv in range(int(m.max_level) + 1):
                 label = f"{lv}"
@@ -432,15 +438,19 @@ class TrainerApp(AppShell):
                             style={"description_width": "initial"},
                             layout=W.Layout(width="100%"))
             widgets[m.criterion_id] = dd
-        head = "".join(f"<th>{esc(self.tr(k))}</th>" for k in (
+        import pandas as pd
+
+        heads = [self.tr(k) for k in (
             "apps.roleplay.col_criterion", "apps.trainer.machine_level",
-            "apps.roleplay.col_evidence", "apps.roleplay.col_feedback"))
+            "apps.roleplay.col_evidence", "apps.roleplay.col_feedback")]
+        machine_table = html_table(  # a labelled card per criterion on a phone
+            pd.DataFrame(rows, columns=heads), scroll=False, lang=self.lang, cards=True,
+            formatters={heads[2]: lambda quotes: quotes})  # already escaped above
         total = row["total"]
         parts.append(f"<p><b>{esc(self.tr('apps.trainer.machine_total'))}</b>"
                      f"{'' if total != total else f'{total:.0f}'}"
                      f" · {esc(self.tr('apps.trainer.status.' + str(row['status'])))}</p>")
-        parts.append(f"<table class='pbkit-table'><thead><tr>{head}</tr></thead>"
-                     f"<tbody>{''.join(rows)}</tbody></table>")
+        parts.append(machine_table)
         parts.append(f"<h3>{esc(self.tr('apps.trainer.human_h'))}</h3>")
         self.attempt_view.value = "".join(parts)
         self.level_widgets = widgets
@@ -525,8 +535,12 @@ class TrainerApp(AppShell):
         if not m_tab:
             self.agreement_view.value = f"<p>{esc(self.tr('apps.trainer.no_human'))}</p>"
             return
+        names: dict[str, str] = {}
+        for (_sid, cid), name in self._display_names(cohort)[1].items():
+            if name not in names.get(cid, "").split("／"):
+                names[cid] = f"{names[cid]}／{name}" if cid in names else name
         parts = [_agreement_html(roleplay.agreement(m_tab, h_tab), self,
-                                 self.tr("apps.trainer.agreement_h"))]
+                                 self.tr("apps.trainer.agreement_h"), names=names)]
         raters = sorted(human["rater_id"].unique())
         if len(raters) >= 2:
             a_tab, b_tab = _paired_levels(human[human["rater_id"] == raters[0]],
@@ -535,7 +549,7 @@ class TrainerApp(AppShell):
                 parts.append(_agreement_html(
                     roleplay.agreement(a_tab, b_tab), self,
                     self.tr("apps.trainer.agreement_raters", a=raters[0], b=raters[1]),
-                    "apps.trainer.ag.confusion_raters"))
+                    "apps.trainer.ag.confusion_raters", names=names))
         self.agreement_view.value = "".join(parts)
 
     # -- export -------------------------------------------------------------------------
@@ -553,9 +567,13 @@ class TrainerApp(AppShell):
         if stats.empty:
             self.quiz_view.value = f"<p>{esc(self.tr('apps.trainer.quiz_none'))}</p>"
             return
+        lessons, questions = self._quiz_names(stats["lesson_id"].unique())
         show = pd.DataFrame({
-            self.tr("apps.trainer.quiz.lesson"): stats["lesson_id"],
-            self.tr("apps.trainer.quiz.question"): stats["question_id"],
+            self.tr("apps.trainer.quiz.lesson"): stats["lesson_id"].map(
+                lambda lid: lessons.get(lid, lid)),
+            self.tr("apps.trainer.quiz.question"): [
+                questions.get((lid, qid), qid)
+                for lid, qid in zip(stats["lesson_id"], stats["question_id"])],
             self.tr("apps.trainer.quiz.answered"): stats["answered"],
             self.tr("apps.trainer.quiz.correct"): [
                 f"{100 * c / n:.0f}%" if n else "—" for c, n in zip(stats["correct"],
@@ -566,13 +584,54 @@ class TrainerApp(AppShell):
         self.quiz_view.value = (f"<p>{esc(self.tr('apps.trainer.quiz_guide'))}</p>"
                                 + html_table(show, lang=self.lang, cards=True))
 
+    def _display_names(self, cohort: str) -> tuple[dict, dict]:
+        """Titles of the cohort's scenarios and names of their criteria, in the app's
+        language (a scenario removed since keeps its id)."""
+        from pbkit.roleplay.models import get_scenario
+
+        scenarios: dict[str, str] = {}
+        criteria: dict[tuple[str, str], str] = {}
+        for sid in self.store.attempts(cohort)["scenario_id"].dropna().unique():
+            try:
+                scenario = get_scenario(str(sid))
+            except PbkitError:
+                continue
+            scenarios[str(sid)] = scenario.title.get(self.lang)
+            for crit in scenario.criteria:
+                criteria[(str(sid), crit.id)] = crit.name.get(self.lang)
+        return scenarios, criteria
+
+    def _quiz_names(self, lesson_ids: Any) -> tuple[dict, dict]:
+        """Lesson titles and question prompts (shortened) for the quiz statistics; a lesson
+        removed since keeps its id."""
+        from pbkit.lessons.loader import get_lesson
+
+        lessons: dict[str, str] = {}
+        questions: dict[tuple[str, str], str] = {}
+        for lid in lesson_ids:
+            try:
+                lesson = get_lesson(str(lid))
+            except PbkitError:
+                continue
+            lessons[lid] = lesson.title.get(self.lang)
+            for q in lesson.quiz:
+                text = q.prompt.get(self.lang)
+                questions[(lid, q.id)] = text if len(text) <= 40 else text[:40] + "…"
+        return lessons, questions
+
     def make_export(self) -> str:
         """Write the cohort's gradebook to .xlsx and return the download link HTML."""
         cohort = self._cohort()
         folder = Path(tempfile.mkdtemp(prefix="pbkit-gradebook-"))
         try:
+            scenarios, criteria = self._display_names(cohort)
+            lessons = self._quiz_names(
+                self.store.question_stats(cohort)["lesson_id"].unique())[0]
             path = self.store.export_gradebook(cohort, folder / "gradebook.xlsx",
-                                               lang=self.lang, final=self.final_rule.value)
+                                               lang=self.lang, final=self.final_rule.value,
+                                               scenario_names=scenarios,
+                                               criterion_names=criteria,
+                                               lesson_names=lessons)
             data = Path(path).read_bytes()
         finally:
             shutil.rmtree(folder, ignore_errors=True)
@@ -661,9 +720,15 @@ def _paired_levels(first: Any, second: Any) -> tuple[dict, dict]:
     return table_a, table_b
 
 
+#: Agreement figures that are shares of the ratings, shown as percentages.
+_SHARES = {"exact", "adjacent"}
+
+
 def _agreement_html(report: Any, app: TrainerApp, title: str,
-                    confusion_key: str = "apps.trainer.ag.confusion") -> str:
-    """Render an agreement report: headline figures, per-criterion table, confusion."""
+                    confusion_key: str = "apps.trainer.ag.confusion", *,
+                    names: dict[str, str] | None = None) -> str:
+    """Render an agreement report: headline figures, per-criterion table (criteria by
+    their rubric names), confusion. A figure that cannot be computed shows as —."""
     import pandas as pd
 
     from pbkit.i18n import has_key
@@ -675,7 +740,8 @@ def _agreement_html(report: Any, app: TrainerApp, title: str,
         if value is None or isinstance(value, (pd.DataFrame, dict)):
             continue
         if isinstance(value, float):
-            value = "" if value != value else f"{value:.2f}"
+            value = "—" if value != value else (
+                f"{100 * value:.0f}%" if key in _SHARES else f"{value:.2f}")
         figures.append((app.tr(f"apps.trainer.ag.{key}"), value,
                         app.tr(f"apps.trainer.guide.{key}")))
     if figures:
@@ -684,11 +750,16 @@ def _agreement_html(report: Any, app: TrainerApp, title: str,
             app.tr("apps.trainer.guide")]), scroll=False, lang=app.lang, cards=True))
     frame = getattr(report, "per_criterion", None)
     if isinstance(frame, pd.DataFrame):
-        frame = frame.round(2).rename(columns={
+        frame = frame.round(2).astype(object).where(frame.notna(), "—")
+        for col in _SHARES & set(frame.columns):  # shares of ratings as %
+            frame[col] = frame[col].map(lambda v: v if v == "—" else f"{100 * v:.0f}%")
+        if "criterion" in frame.columns:
+            frame["criterion"] = frame["criterion"].map(lambda c: (names or {}).get(c, c))
+        frame = frame.rename(columns={
             c: app.tr(f"apps.trainer.ag.{c}") for c in frame.columns
             if has_key(f"apps.trainer.ag.{c}")})
         parts.append(f"<h4>{esc(app.tr('apps.trainer.ag.per_criterion'))}</h4>"
-                     + html_table(frame, scroll=False, lang=app.lang))
+                     + html_table(frame, scroll=False, lang=app.lang, cards=True))
     confusion = getattr(report, "confusion", None)
     if isinstance(confusion, pd.DataFrame):
         frame = confusion.copy()

@@ -117,6 +117,10 @@ def run(args: argparse.Namespace) -> int:
     print(t("serve.stop_hint"), flush=True)
 
     proc = subprocess.Popen(cmd, env=env)
+    if not args.trainer:  # the dashboard's figures, computed once before anyone asks
+        from pbkit.apps.warm import start
+
+        start(env)
 
     def _forward(signum, _frame):
         if proc.poll() is None:

@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = ["COLUMN_KINDS", "label_column", "label_value", "label_enum", "label_table",
            "label_field", "format_kind", "format_value", "display_frame", "local_time",
-           "org_display_names", "TIMEZONE_ENV"]
+           "org_display_names", "user_zone", "TIMEZONE_ENV"]
 
 #: The time zone users read times in (``PBKIT_TIMEZONE``, default China Standard Time).
 TIMEZONE_ENV = "PBKIT_TIMEZONE"
@@ -120,6 +120,17 @@ def org_display_names(orgs: pd.DataFrame) -> dict[str, str]:
             for oid, name in zip(orgs["org_id"], names) if isinstance(oid, str)}
 
 
+def user_zone() -> str:
+    """The time zone users read times in: ``PBKIT_TIMEZONE``, else ``Asia/Shanghai``.
+
+    >>> import os; _ = os.environ.pop(TIMEZONE_ENV, None); user_zone()
+    'Asia/Shanghai'
+    """
+    import os
+
+    return os.environ.get(TIMEZONE_ENV) or "Asia/Shanghai"
+
+
 def local_time(value: Any, zone: str | None = None) -> str:
     """A stored UTC time as users read it: ``2026-12-07 22:03`` in their zone, ``—`` if none.
 
@@ -131,15 +142,13 @@ def local_time(value: Any, zone: str | None = None) -> str:
     >>> local_time("2026-12-07 14:03", zone="UTC")
     '2026-12-07 14:03'
     """
-    import os
-
     import pandas as pd
 
     if _missing(value):
         return "—"
     stamp = pd.Timestamp(value)
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
-    zone = zone or os.environ.get(TIMEZONE_ENV) or "Asia/Shanghai"
+    zone = zone or user_zone()
     return stamp.tz_convert(zone).strftime("%Y-%m-%d %H:%M")
 
 

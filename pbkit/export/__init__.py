@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -91,10 +91,13 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike, *, bom: bool = True)
     return path
 
 
-def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | os.PathLike) -> Path:
+def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | os.PathLike, *,
+               hidden: Collection[str] = ()) -> Path:
     """Write one sheet per frame with xlsxwriter, formulas and URLs off, cells neutralised.
 
-    Sheet names are cut to Excel's 31 characters. Written atomically.
+    Sheet names are cut to Excel's 31 characters; the header row stays in view when
+    scrolling; columns whose header is in ``hidden`` (technical codes) are hidden. Written
+    atomically.
 
     >>> import pandas as pd, tempfile, openpyxl, os
     >>> out = os.path.join(tempfile.mkdtemp(), "x.xlsx")
@@ -119,14 +122,22 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | os.PathLike) -> P
                         clean.isetitem(i, column.dt.tz_localize(None))
                 clean.to_excel(xw, sheet_name=sheet, index=False)
                 ws = xw.sheets[sheet]
+                ws.freeze_panes(1, 0)
                 for i, col in enumerate(clean.columns):
-                    width = max([len(str(col))]
-                                + [len(str(v)) for v in clean.iloc[:, i].head(200)])
-                    ws.set_column(i, i, min(60, max(8, width + 2)))
+                    width = max([_width(col)] + [_width(v) for v in clean.iloc[:, i].head(200)])
+                    ws.set_column(i, i, min(60, max(8, width + 2)), None,
+                                  {"hidden": True} if str(col) in hidden else {})
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def _width(value: Any) -> int:
+    """Display width of a cell's text: a CJK character takes two columns."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in str(value))
 
 
 def _sheet_name(name: str, used: set[str]) -> str:

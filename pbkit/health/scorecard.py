@@ -487,6 +487,22 @@ class ScorecardResult:
             return t(key, lang=lang) if lang and isinstance(code, str) and has_key(key) \
                 else str(code)
 
+        def value_label(column: str, code: str) -> str:
+            """A coded value: health's label, the shared value labels, the schema's."""
+            from pbkit.data.labels import label_value
+            from pbkit.data.schema import ENUM_LABELS
+
+            if has_key(f"health.code.{code}"):
+                return label("code", code)
+            if has_key(f"label.value.{column}.{code}"):
+                return label_value(column, code, lang)
+            parts = code.split(";")  # several codes in one cell (need types, roles)
+            if all(p in ENUM_LABELS for p in parts):
+                from pbkit.data.labels import label_enum
+
+                return ("、" if lang == "zh" else ", ").join(label_enum(p, lang) for p in parts)
+            return code
+
         sep = "：" if lang == "zh" else "="
         parts = []
         for item, frame in self.evidence.items():
@@ -496,8 +512,9 @@ class ScorecardResult:
             for col in frame.columns:
                 if col == "org_id":
                     continue
-                values = _text_values(frame[col], (lambda v: label("code", v)) if lang
-                                      else None)
+                values = _text_values(frame[col], (lambda v, c=col: value_label(c, v))
+                                      if lang else None,
+                                      percent=bool(lang) and _is_rate(col), shown=bool(lang))
                 prefix = label("col", col) + sep
                 pieces.append(np.where(values == "", "", prefix + values))
             detail = _join_pieces(pieces)
@@ -546,11 +563,27 @@ def jsonable(frame: pd.DataFrame) -> list[dict]:
     return json.loads(frame_json(frame))
 
 
-def _text_values(series: pd.Series, labels: Callable[[Any], str] | None) -> np.ndarray:
-    """Display text per cell ('' for missing): dates ISO, tuples joined, floats rounded."""
+def _is_rate(column: str) -> bool:
+    """A column of fractions shown to users as percentages (attendance_rate, *_share...)."""
+    return any(part in str(column) for part in ("rate", "share", "coverage"))
+
+
+def _shown_float(value: float, percent: bool) -> str:
+    """A float as users read it: 72%, 9 (not 9.0), 1.25."""
+    if percent:
+        return f"{100 * value:.0f}%"
+    return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}".rstrip("0")
+
+
+def _text_values(series: pd.Series, labels: Callable[[Any], str] | None, *,
+                 percent: bool = False, shown: bool = False) -> np.ndarray:
+    """Display text per cell ('' for missing): dates ISO, tuples joined, floats rounded
+    (with ``shown``: whole numbers without a decimal point, and with ``percent`` as %)."""
     mask = series.isna().to_numpy(dtype=bool)
     if pd.api.types.is_datetime64_any_dtype(series):
         text = series.dt.strftime("%Y-%m-%d")
+    elif pd.api.types.is_float_dtype(series) and shown:
+        text = series.map(lambda v: "" if v != v else _shown_float(float(v), percent))
     elif pd.api.types.is_float_dtype(series):
         text = series.round(4).astype(str)
     elif pd.api.types.is_bool_dtype(series) or pd.api.types.is_integer_dtype(series):

@@ -121,9 +121,9 @@ def _cache_file(paths: list[Path]) -> Path | None:
     """Where the merged catalogs of these exact files are cached (None: no cache)."""
     import zlib  # builtin; hashlib would cost more than the cache saves at start-up
 
-    base = os.environ.get("PBKIT_CACHE_DIR") or os.path.join(
-        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
-        "pbkit")
+    from pbkit.memo import cache_dir
+
+    base = cache_dir()
     try:
         stamp = "".join(f"{p}\0{p.stat().st_size}\0{p.stat().st_mtime_ns}\n" for p in paths)
     except OSError:

@@ -28,7 +28,7 @@ import hashlib
 import json
 import os
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -806,11 +806,18 @@ class ResultsStore:
         return _typed(frame)
 
     def export_gradebook(self, cohort_id: str, path: str | os.PathLike, *,
-                         lang: str | None = None, final: str = "best") -> Path:
+                         lang: str | None = None, final: str = "best",
+                         scenario_names: Mapping[str, str] | None = None,
+                         criterion_names: Mapping[tuple[str, str], str] | None = None,
+                         lesson_names: Mapping[str, str] | None = None) -> Path:
         """Write the cohort's gradebook to ``.xlsx`` or ``.csv``; returns the path.
 
         The .xlsx has sheets gradebook, attempts, scores (machine and human) and quiz; the
-        .csv holds the gradebook. Headers are in ``lang``. Both go through
+        .csv holds the gradebook. Headers, statuses, score sources and yes/no are in
+        ``lang``; scenarios and criteria show their display names (``scenario_names``:
+        scenario id to title, ``criterion_names``: (scenario id, criterion id) to name,
+        ``lesson_names``: lesson id to title; an id missing from them shows as itself), evidence as the quoted words. The ids
+        stay in technical columns at the right, hidden in the .xlsx. Both go through
         :mod:`pbkit.export`: formulas off, cells a spreadsheet could run neutralised,
         written atomically.
 
@@ -827,22 +834,24 @@ class ResultsStore:
         suffix = target.suffix.lower()
         if suffix not in (".xlsx", ".csv"):
             raise StoreError("store.err.export_format", suffix=suffix or target.name)
+        names = (scenario_names or {}, criterion_names or {}, lesson_names or {})
         book = _status_labels(self.gradebook(cohort_id, final=final), lang)
         book["final_rule"] = book["final_rule"].map(
             lambda v: t(f"store.final.{v}", lang=lang) if isinstance(v, str) else v)
+        book = _display(book, lang, *names)
         if suffix == ".csv":
             return write_csv(_headers(book, lang), target)
-        scores = self.scores(cohort_id).assign(
-            evidence=lambda f: f["evidence"].map(
-                lambda v: None if v is None else json.dumps(v, ensure_ascii=False)))
         sheets = {
             t("store.sheet.gradebook", lang=lang): _headers(book, lang),
-            t("store.sheet.attempts", lang=lang): _headers(
-                _status_labels(self.attempts(cohort_id), lang), lang),
-            t("store.sheet.scores", lang=lang): _headers(scores, lang),
-            t("store.sheet.quiz", lang=lang): _headers(self.quiz_summary(cohort_id), lang),
+            t("store.sheet.attempts", lang=lang): _headers(_display(
+                _status_labels(self.attempts(cohort_id), lang), lang, *names), lang),
+            t("store.sheet.scores", lang=lang): _headers(
+                _display(self.scores(cohort_id), lang, *names), lang),
+            t("store.sheet.quiz", lang=lang): _headers(
+                _display(self.quiz_summary(cohort_id), lang, *names), lang),
         }
-        return write_xlsx(sheets, target)
+        hidden = {t(f"store.col.{c}", lang=lang) for c in _TECHNICAL}
+        return write_xlsx(sheets, target, hidden=hidden)
 
     def _known_cohort(self, cohort_id: str) -> str:
         from sqlalchemy import select
@@ -880,6 +889,59 @@ def _human_total(human: pd.DataFrame, machine: pd.DataFrame) -> float | None:
     top = float(criteria["max_level"].sum())
     got = float(sum(means[c] for c in criteria["criterion_id"]))
     return round(100.0 * got / top, 1)
+
+
+#: Columns of codes a trainer does not read: kept at the right of an export, hidden.
+_TECHNICAL = ("scenario_id", "criterion_id", "lesson_id", "submission_id")
+
+
+def _display(frame: pd.DataFrame, lang: str | None, scenario_names: Mapping[str, str],
+             criterion_names: Mapping[tuple[str, str], str],
+             lesson_names: Mapping[str, str]) -> pd.DataFrame:
+    """Display names beside the codes (the codes move to the right), words for the score
+    source, yes/no, and the evidence as the quoted words."""
+    import pandas as pd
+
+    from pbkit.i18n import t
+
+    out = frame.copy()
+    if "scenario_id" in out.columns:
+        out.insert(out.columns.get_loc("scenario_id"), "scenario", [
+            v if v is None or v != v else scenario_names.get(v, v) for v in out["scenario_id"]])
+    if "criterion_id" in out.columns:
+        out.insert(out.columns.get_loc("criterion_id"), "criterion", [
+            criterion_names.get((s, c), c) for s, c in zip(out["scenario_id"],
+                                                          out["criterion_id"])])
+    if "lesson_id" in out.columns:
+        out.insert(out.columns.get_loc("lesson_id"), "lesson", [
+            v if v is None or v != v else lesson_names.get(v, v) for v in out["lesson_id"]])
+    machine = t("store.source.machine", lang=lang)
+    if "source" in out.columns:
+        out["source"] = out["source"].map(lambda v: t(f"store.source.{v}", lang=lang)
+                                          if v in ("machine", "human") else v)
+    if "rater_id" in out.columns:
+        out["rater_id"] = out["rater_id"].map(lambda v: machine if v == "machine" else v)
+    if "evidence" in out.columns:
+        out["evidence"] = out["evidence"].map(_quotes)
+    from pbkit.data.labels import user_zone
+
+    for col in ("created_at", "latest_at"):  # the trainer's clock, as in the console
+        if col in out.columns and getattr(out[col].dt, "tz", None) is not None:
+            out[col] = out[col].dt.tz_convert(user_zone())
+    if "needs_review" in out.columns:
+        yes, no = t("common.yes", lang=lang), t("common.no", lang=lang)
+        out["needs_review"] = out["needs_review"].map(
+            lambda v: None if v is None or v is pd.NA or v != v else (yes if v else no))
+    rest = [c for c in out.columns if c not in _TECHNICAL]
+    return out[rest + [c for c in _TECHNICAL if c in out.columns]]
+
+
+def _quotes(value: Any) -> str | None:
+    """Evidence spans as the trainee's quoted words, "；"-separated."""
+    if not isinstance(value, list):
+        return None
+    words = [str(e.get("text")) for e in value if isinstance(e, dict) and e.get("text")]
+    return "；".join(f"“{w}”" for w in words) or None
 
 
 def _headers(frame: pd.DataFrame, lang: str | None) -> pd.DataFrame:

@@ -115,6 +115,23 @@ def test_dashboard_fits_each_screen(browser, apps_server, size):
         page.close()
 
 
+def test_dashboard_in_english_fits_a_phone(browser, apps_server):
+    # English words are longer than Chinese ones: every tab once more, in English
+    page = open_app(browser, apps_server, "dashboard")
+    try:
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.wait_for_selector(".pbkit-score", timeout=WAIT)
+        page.get_by_role("button", name="English").click()
+        page.wait_for_selector(".pbkit-score >> text=points", timeout=WAIT)
+        for tab in ("Meetings", "Members", "Migrant members", "Coverage",
+                    "100-point scorecard"):
+            page.get_by_role("tab", name=tab, exact=True).click()
+            check_screen(page, f"dashboard-en-{tab.split()[0].lower()}", "phone",
+                         resize=False)
+    finally:
+        page.close()
+
+
 @pytest.mark.parametrize("size", list(SIZES))
 def test_roleplay_result_fits_each_screen(browser, apps_server, size):
     # practice mode (no trainee link): a fresh page each time, the whole result shown
@@ -130,5 +147,61 @@ def test_roleplay_result_fits_each_screen(browser, apps_server, size):
         page.click("button.pbkit-submit")
         page.wait_for_selector(".pbkit-result", timeout=WAIT)
         check_screen(page, "roleplay", size, resize=False)
+    finally:
+        page.close()
+
+
+TRAINER_TABS = {"roster": "学员名单", "attempts": "全部作答", "review": "人工评分",
+                "agreement": "评分一致性", "quiz": "测验统计", "export": "导出",
+                "links": "学员链接"}
+
+
+@pytest.fixture(scope="module")
+def graded_trainer_server(trainer_server):
+    """The trainer server's cohort with three scored attempts (two scenarios, one with a
+    long multi-sentence answer) and a trainer's levels on one: every tab has content."""
+    import uuid
+
+    from pbkit.roleplay import get_scenario, score
+    from pbkit.store import ResultsStore
+
+    store = ResultsStore("sqlite:///" + str(trainer_server.data_dir / "results.sqlite3"))
+    answers = [("dibao-complaint", "T0001", "大娘您先坐，慢慢说。低保要经过申请、入户调查、"
+                "民主评议和公示，我明天下午把评议记录拿给您看，相关干部回避。"),
+               ("homestead-application", "T0002", "您要带户口簿、身份证和宅基地申请表，"
+                "我一次给您列清楚，三天内答复。"),
+               ("dibao-complaint", "T0003", "这是规定，我也没办法。")]
+    for scenario, trainee, text in answers:
+        store.ensure_trainee(trainee, "C2026E2E")
+        receipt = store.submit_attempt(uuid.uuid4().hex, trainee, scenario, [text],
+                                       score(scenario, text))
+    for crit in get_scenario("dibao-complaint").criteria:
+        store.add_human_score(receipt.attempt_id, "R01", crit.id, 1)
+    store.close()
+    return trainer_server
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_trainer_console_fits_each_screen(browser, graded_trainer_server, size):
+    from tests.apps.conftest import TRAINER_TOKEN
+
+    page = open_app(browser, graded_trainer_server, "console", token=TRAINER_TOKEN)
+    try:
+        width, height = SIZES[size]
+        page.set_viewport_size({"width": width, "height": height})
+        page.wait_for_selector("text=T0003", timeout=WAIT)
+        for key, title in TRAINER_TABS.items():
+            page.get_by_role("tab", name=title).click()
+            if key == "export":
+                page.get_by_role("button", name="导出成绩册（Excel）").click()
+                page.wait_for_selector("a[download]", timeout=WAIT)
+            if key == "links":
+                page.get_by_role("button", name="生成个人链接").click()
+                page.locator("td:visible", has_text="roleplay.ipynb").first.wait_for(
+                    timeout=WAIT)
+            check_screen(page, f"trainer-{key}", size, resize=False)
+        text = page.inner_text(".pbkit-app")
+        for code in ("dibao-complaint", "acknowledge", "needs_review"):
+            assert code not in text, code
     finally:
         page.close()

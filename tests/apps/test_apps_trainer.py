@@ -102,7 +102,7 @@ def test_human_scores_are_saved_and_agreement_matches_core(store):
     expected = agreement(m_tab, h_tab)
     view = app.agreement_view.value
     assert f">{expected.qwk:.2f}</td>" in view
-    assert f">{expected.exact:.2f}</td>" in view
+    assert f">{100 * expected.exact:.0f}%</td>" in view  # a share of ratings, as %
     assert "above 0.8 is usually read as very good" in view  # the reading guide beside it
     assert "Confusion matrix" in view and "Per criterion" in view
 
@@ -240,3 +240,76 @@ def test_attempts_filter_sort_next_and_final_rule(store, monkeypatch):
     app.final_rule.value = "first"
     html = app.make_export()
     assert "gradebook_C9_" in html
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_gradebook_shows_scenario_titles_and_criterion_names_not_codes(store, lang):
+    from pbkit.roleplay import get_scenario
+
+    app = TrainerApp(lang=lang, store=store)
+    app.lang_toggle.value = lang
+    html = app.make_export()
+    payload = re.search(r"base64,([^\"']+)", html).group(1)
+    book = openpyxl.load_workbook(io.BytesIO(base64.b64decode(payload)))
+    scenario = get_scenario(SCENARIO)
+    title = scenario.title.get(lang)
+    names = {c.id: c.name.get(lang) for c in scenario.criteria}
+    for ws in book.worksheets[:3]:  # gradebook, attempts, scores
+        header = [c.value for c in ws[1]]
+        hidden = {openpyxl.utils.get_column_letter(i) for d in ws.column_dimensions.values()
+                  if d.hidden for i in range(d.min, d.max + 1)}  # a range of columns each
+        assert ws.freeze_panes == "A2"
+        for row in ws.iter_rows(min_row=2):
+            shown = [c.value for c in row if c.column_letter not in hidden]
+            assert SCENARIO not in shown and title in shown, (ws.title, shown)
+            assert not set(names) & set(shown), (ws.title, shown)
+        code_col = header.index(t("store.col.scenario_id", lang))
+        assert openpyxl.utils.get_column_letter(code_col + 1) in hidden
+    scores = book.worksheets[2]
+    header = [c.value for c in scores[1]]
+    shown = {r[header.index(t("store.col.criterion", lang))].value
+             for r in scores.iter_rows(min_row=2)}
+    assert shown == set(names.values())
+    sources = {r[header.index(t("store.col.source", lang))].value
+               for r in scores.iter_rows(min_row=2)}
+    assert sources == {t("store.source.machine", lang)}
+    evidence = [r[header.index(t("store.col.evidence", lang))].value
+                for r in scores.iter_rows(min_row=2)]
+    assert not any(e and ("start" in e or "{" in e) for e in evidence), evidence
+
+
+def test_gradebook_times_are_the_trainers_clock(store):
+    """Times in the export read as in the console: the trainer's zone, not UTC."""
+    from pbkit.data.labels import local_time
+
+    app = TrainerApp(lang="zh", store=store)
+    payload = re.search(r"base64,([^\"']+)", app.make_export()).group(1)
+    sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(payload))).worksheets[1]
+    header = [c.value for c in sheet[1]]
+    col = header.index(t("store.col.created_at", "zh"))
+    cell = sheet.cell(row=2, column=col + 1).value
+    stamp = store.attempts("C1").set_index("attempt_id").loc[1, "created_at"]
+    assert cell.strftime("%Y-%m-%d %H:%M") == local_time(stamp)
+
+
+def test_quiz_statistics_name_lessons_and_questions_not_their_ids(store):
+    from pbkit.lessons.loader import load_lessons
+
+    lesson = next(les for les in load_lessons() if les.quiz)
+    question = lesson.quiz[0]
+    store.save_quiz_answer("T0001", lesson.id, question.id, "x", False)
+    app = TrainerApp(lang="zh", store=store)
+    view = app.quiz_view.value
+    assert esc_text(lesson.title.get("zh")) in view
+    assert esc_text(question.prompt.get("zh")[:40]) in view
+    assert f">{lesson.id}<" not in view and f">{question.id}<" not in view
+    payload = re.search(r"base64,([^\"']+)", app.make_export()).group(1)
+    quiz = openpyxl.load_workbook(io.BytesIO(base64.b64decode(payload))).worksheets[3]
+    header = [c.value for c in quiz[1]]
+    assert quiz.cell(row=2, column=header.index("课程") + 1).value == lesson.title.get("zh")
+
+
+def esc_text(text: str) -> str:
+    from pbkit.apps.common import esc
+
+    return esc(text)

@@ -88,7 +88,7 @@ def test_gradebook_xlsx_has_no_formula_and_keeps_the_text(nasty_store, tmp_path,
     first = book.worksheets[0]
     header = [c.value for c in first[1]]
     assert header[:3] == (["班级", "学员编号", "情景"] if lang == "zh"
-                          else ["cohort_id", "trainee_id", "scenario_id"])
+                          else ["class", "trainee code", "scenario"])
     for answer in NASTY:  # neutralised with a leading quote, otherwise intact
         assert "'" + answer in texts
     status_col = header.index("状态" if lang == "zh" else "status")
@@ -108,7 +108,7 @@ def test_gradebook_csv_has_no_formula_and_keeps_the_text(nasty_store, tmp_path):
     for answer in NASTY:  # the latest answer: both turns, neutralised as one cell
         assert "'" + answer + "\n\n第二轮" in cells
     frame = pd.read_csv(out, encoding="utf-8-sig")
-    assert frame["trainee_id"].tolist() == [f"T{i:04d}" for i in range(1, len(NASTY) + 1)]
+    assert frame["trainee code"].tolist() == [f"T{i:04d}" for i in range(1, len(NASTY) + 1)]
     assert frame["final total"].tolist() == [66.7] * len(NASTY)
 
 
