@@ -93,8 +93,7 @@ class QuizApp(AppShell):
                               style=wide, layout=W.Layout(width="260px", max_width="100%"))
         self.trainee.observe(self._keep_identity, "value")
         self.start = W.Button(button_style="primary")
-        self.picker = W.Dropdown(options=[], style=wide,
-                                 layout=W.Layout(width="auto", max_width="100%"))
+        self.picker = W.Dropdown(options=[], style=wide, layout=W.Layout(width="100%"))
         self.note = W.HTML()
         self.quiz_box = W.VBox()
         self.written_title = W.HTML()
@@ -113,6 +112,7 @@ class QuizApp(AppShell):
         self.picker.observe(self._on_pick, "value")
         self.start.add_class("pbkit-quiz-start")
         self.written_btn.add_class("pbkit-written-submit")
+        self.written.add_class("pbkit-written-input")
         self.quiz_id = ""
         self.view: Any = None
         params = query_params()

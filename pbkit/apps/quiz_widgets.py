@@ -280,7 +280,7 @@ class QuizView:
         earned = sum(v.question.points * v.result.score for v in done)
         self.summary.value = _box(_INFO, html.escape(t(
             "lessons.widget.summary", lang=self.lang, answered=len(done),
-            n=len(self.questions), earned=f"{earned:g}", total=f"{total:g}")))
+            n=len(self.questions), earned=f"{round(earned, 1):g}", total=f"{total:g}")))
 
     @property
     def score(self) -> float:
