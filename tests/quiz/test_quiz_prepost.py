@@ -146,3 +146,15 @@ def test_unanswered_questions_count_as_wrong_in_the_overall_score():
     frame = pd.DataFrame(rows, columns=["trainee_id", "lesson_id", "question_id", "correct"])
     total = prepost_summary(frame, "x", ["a", "b"]).set_index("question_id").loc[OVERALL]
     assert (total.pre_pct, total.post_pct, total.gain) == (50.0, 100.0, 50.0)
+
+
+def test_the_file_reads_the_same_with_and_without_libyaml():
+    """The loader uses libyaml when present; a plain '?' in a flow mapping parses there but
+    not in PyYAML's pure-Python loader (seen while writing the file), so both must agree."""
+    import yaml
+
+    from pbkit.quiz.prepost import tests_path
+
+    text = tests_path().read_text(encoding="utf-8")
+    pure = yaml.load(text, Loader=yaml.SafeLoader)
+    assert pure == yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
