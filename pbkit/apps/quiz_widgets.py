@@ -1,8 +1,11 @@
 """ipywidgets views of lesson quizzes: answer, press Check, see the feedback at once.
 
 Views only: checking is :func:`pbkit.quiz.check_answer`, saving is
-:func:`pbkit.quiz.saving.save_answer`. Correct answers and explanations stay in the kernel
-until the trainee has answered. Everything shown that a user typed is escaped.
+:func:`pbkit.quiz.saving.save_answer`, what may be shown is
+:func:`pbkit.quiz.reveal.disclose`. Correct answers and explanations stay in the kernel
+until the trainee's answer is recorded (or the trainer released them); a wrong answer on a
+practice page says "not right, try again or ask the trainer". Everything shown that a user
+typed is escaped.
 
 >>> from pbkit.lessons.runtime import open_lesson
 >>> view = lesson_quiz(open_lesson("why-branches", lang="en", load_data=False))
@@ -18,7 +21,7 @@ from __future__ import annotations
 import html
 import logging
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import ipywidgets as W
@@ -27,6 +30,7 @@ from pbkit.errors import PbkitError
 from pbkit.i18n import resolve_lang, t
 from pbkit.quiz.check import QuizResult, check_answer
 from pbkit.quiz.models import Question
+from pbkit.quiz.reveal import Disclosure, disclose
 
 __all__ = ["QuestionView", "QuizView", "lesson_quiz"]
 
@@ -56,12 +60,25 @@ class QuestionView:
         Store to save to (default ``ResultsStore()``).
     number : int
         Shown before the prompt.
+    hold : bool
+        A pre/post test: right or wrong is shown only once the trainer released the answers.
+    released : callable, optional
+        ``released()`` says whether the trainer released this quiz's answers.
+    recorded : bool
+        The trainee's first attempt is already stored (e.g. from an earlier page).
     """
 
     def __init__(self, question: Question, lang: str | None = None, *, lesson_id: str = "",
                  trainee_id: str | None = None, store: Any = None, number: int = 1,
-                 on_checked=None, cohort_id: str | None = None) -> None:
+                 on_checked=None, cohort_id: str | None = None, hold: bool = False,
+                 released: Callable[[], bool] | None = None,
+                 recorded: bool = False) -> None:
         self.question = question
+        self.hold = hold
+        self.released = released
+        #: the trainee's first attempt at this question is stored
+        self.recorded = recorded
+        self.disclosure: Disclosure | None = None
         self.lang = resolve_lang(lang)
         self.lesson_id = lesson_id
         self.trainee_id = trainee_id
@@ -152,7 +169,9 @@ class QuestionView:
 
     # -- checking ------------------------------------------------------------------
     def check(self) -> QuizResult | None:
-        """Check the current answer, show the feedback and save it when a trainee is set."""
+        """Check the current answer, record it when a trainee is set, then show what
+        :func:`pbkit.quiz.reveal.disclose` allows: the right answer and the explanation only
+        once the first attempt is recorded or the trainer released the answers."""
         lang = self.lang
         answer = self.answer()
         if self.question.kind == "short" and isinstance(answer, str) \
@@ -169,9 +188,22 @@ class QuestionView:
             log.exception("quiz check failed")
             self.feedback.value = _box(_NO, html.escape(t("lessons.widget.failed", lang=lang)))
             return None
+        saved = self._save(result) if result.answer else ""  # an empty check is not an attempt
+        released = bool(self.released()) if self.released is not None else False
+        shown = disclose(result, recorded=self.recorded, released=released, hold=self.hold,
+                         lang=lang)
         self.result = result
-        parts = [_box(_OK if result.correct else _NO, html.escape(result.feedback))]
-        if result.criteria:
+        self.disclosure = shown
+        self.feedback.value = self._render(result, shown) + saved
+        if self.on_checked is not None:
+            self.on_checked(self)
+        return result
+
+    def _render(self, result: QuizResult, shown: Disclosure) -> str:
+        lang = self.lang
+        style = {True: _OK, False: _NO, None: _INFO}[shown.ok]
+        parts = [_box(style, html.escape(shown.feedback))]
+        if result.criteria and shown.state != "held":
             rows = "".join(
                 f"<tr><td>{html.escape(c.id)}</td><td>{c.level}/{c.max_level}</td>"
                 f"<td>{html.escape(c.feedback)}</td></tr>" for c in result.criteria)
@@ -180,17 +212,21 @@ class QuestionView:
                          f"<th>{html.escape(t('lessons.widget.level', lang=lang))}</th>"
                          f"<th>{html.escape(t('lessons.widget.advice', lang=lang))}</th></tr>"
                          f"{rows}</table>")
-        if result.needs_review:
+        if result.needs_review and shown.state != "held":
             parts.append(_box(_INFO, html.escape(t("lessons.widget.needs_review", lang=lang))))
-        parts.append(_box(_INFO, "<b>" + html.escape(t("lessons.widget.explanation", lang=lang))
-                          + "</b>" + html.escape(result.explanation)))
-        parts.append(self._save(result))
-        self.feedback.value = "".join(parts)
-        if self.on_checked is not None:
-            self.on_checked(self)
-        return result
+        for line in (shown.hint, shown.basis):
+            if line:
+                parts.append(_box(_INFO, html.escape(line)))
+        if shown.solution:
+            parts.append(_box(_INFO, "<b>" + html.escape(shown.solution) + "</b>"))
+        if shown.explanation:
+            parts.append(_box(_INFO, "<b>" + html.escape(t("lessons.widget.explanation",
+                                                           lang=lang))
+                              + "</b>" + html.escape(shown.explanation)))
+        return "".join(parts)
 
     def _save(self, result: QuizResult) -> str:
+        """Record the answer; the first recorded one is the attempt that counts."""
         if not self.trainee_id:
             return ""
         from pbkit.quiz.saving import save_answer
@@ -202,8 +238,11 @@ class QuestionView:
         except PbkitError as exc:
             return _box(_NO, html.escape(t("lessons.widget.not_saved", lang=self.lang,
                                            reason=exc.render(self.lang))))
+        first = not self.recorded
+        self.recorded = True
+        note = t("quiz.fb.recorded_first" if first else "quiz.fb.practice", lang=self.lang)
         return _box(_INFO, html.escape(t("lessons.widget.saved", lang=self.lang,
-                                         trainee=self.trainee_id)))
+                                         trainee=self.trainee_id) + " " + note))
 
     def _repr_mimebundle_(self, **kwargs):
         return self.widget._repr_mimebundle_(**kwargs)
@@ -214,12 +253,17 @@ class QuizView:
 
     def __init__(self, questions: Sequence[Question], lang: str | None = None, *,
                  lesson_id: str = "", trainee_id: str | None = None, store: Any = None,
-                 cohort_id: str | None = None) -> None:
+                 cohort_id: str | None = None, hold: bool = False,
+                 released: Callable[[], bool] | None = None,
+                 recorded: Sequence[str] = ()) -> None:
         self.lang = resolve_lang(lang)
+        self.hold = hold
+        done = set(recorded)
         self.questions = [QuestionView(q, self.lang, lesson_id=lesson_id,
                                        trainee_id=trainee_id, store=store, number=i,
                                        on_checked=lambda _v: self._update(),
-                                       cohort_id=cohort_id)
+                                       cohort_id=cohort_id, hold=hold, released=released,
+                                       recorded=q.id in done)
                           for i, q in enumerate(questions, 1)]
         self.summary = W.HTML("")
         self._update()
@@ -227,11 +271,16 @@ class QuizView:
 
     def _update(self) -> None:
         done = [v for v in self.questions if v.result is not None]
+        if self.hold:  # a running total would tell right from wrong during the test
+            self.summary.value = _box(_INFO, html.escape(t(
+                "quiz.fb.summary_held", lang=self.lang, answered=len(done),
+                n=len(self.questions))))
+            return
         total = sum(v.question.points for v in self.questions)
         earned = sum(v.question.points * v.result.score for v in done)
         self.summary.value = _box(_INFO, html.escape(t(
             "lessons.widget.summary", lang=self.lang, answered=len(done),
-            n=len(self.questions), earned=f"{earned:g}", total=f"{total:g}")))
+            n=len(self.questions), earned=f"{round(earned, 1):g}", total=f"{total:g}")))
 
     @property
     def score(self) -> float:

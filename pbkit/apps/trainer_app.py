@@ -36,6 +36,7 @@ from typing import Any
 import ipywidgets as W
 
 from pbkit.apps.common import AppShell, download_link, esc, guarded, html_table
+from pbkit.apps.trainer_quiz import add_quiz_tabs
 from pbkit.errors import PbkitError
 from pbkit.serving.links import DEFAULT_CAP, MAX_CAP
 
@@ -155,6 +156,7 @@ class TrainerApp(AppShell):
             button.layout.width = "auto"  # the whole label, never "导出成绩册（Ex…"
             button.layout.min_width = "8em"
         self.relabel()
+        self.quiz_tabs = add_quiz_tabs(self)  # pre/post test, written answers, quiz links
         # opening the database and reading the cohort takes a moment: show the page first
         self.run_when_shown(self._first_load)
 

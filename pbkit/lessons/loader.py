@@ -306,7 +306,7 @@ def _with_basis(quiz, rules: Mapping[str, Rule], doc: SourceDoc):
                  for lang in ("zh", "en")}
         explanation = Text(zh=f"{q.explanation.zh}\n\n{extra['zh']}",
                            en=f"{q.explanation.en}\n\n{extra['en']}")
-        out.append(replace(q, explanation=explanation))
+        out.append(replace(q, explanation=explanation, basis=Text(extra["zh"], extra["en"])))
     return tuple(out)
 
 

@@ -23,6 +23,10 @@ _LAZY = {
     "check_answer": "pbkit.quiz.check",
     "grade": "pbkit.quiz.check",
     "save_answer": "pbkit.quiz.saving",
+    "disclose": "pbkit.quiz.reveal",
+    "CourseTest": "pbkit.quiz.prepost",
+    "load_course_tests": "pbkit.quiz.prepost",
+    "prepost_summary": "pbkit.quiz.prepost",
 }
 
 __all__ = list(_LAZY)

@@ -1,7 +1,9 @@
 """Checking a trainee's answer to a quiz question.
 
 :func:`check_answer` returns a :class:`QuizResult`: whether the answer is correct, a score
-between 0 and 1, a one-line feedback and the question's explanation in the chosen language.
+between 0 and 1, a one-line feedback that never names the right answer, the right answer
+in words (``solution``) and the question's explanation in the chosen language. Which of
+these a trainee may see, and when, is :func:`pbkit.quiz.reveal.disclose`.
 
 Scores
 ------
@@ -37,7 +39,7 @@ from pbkit.errors import UsageError
 from pbkit.i18n import resolve_lang, t
 from pbkit.quiz.models import Question
 
-__all__ = ["QuizResult", "CriterionResult", "check_answer", "grade"]
+__all__ = ["QuizResult", "CriterionResult", "check_answer", "grade", "solution_text"]
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,13 @@ class QuizResult:
         For ``short``: the scorer's levels on the counted criteria.
     needs_review : bool
         For ``short``: the scorer asks a trainer to confirm.
+    solution : str
+        The right answer in words (``"正确答案：..."``; empty for ``short``). Never part of
+        ``feedback``: a view shows it only once the attempt is recorded or the trainer
+        released the answers (:func:`pbkit.quiz.reveal.disclose`).
+    basis : str
+        Where the rule behind the question comes from (``"参考依据：..."``), or empty; it
+        names a source without giving the answer away.
     """
 
     question_id: str
@@ -89,6 +98,8 @@ class QuizResult:
     lang: str
     criteria: tuple[CriterionResult, ...] = field(default=())
     needs_review: bool = False
+    solution: str = ""
+    basis: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
@@ -125,7 +136,29 @@ def _as_ids(question: Question, answer: Any) -> tuple[str, ...]:
 
 def _labels(question: Question, ids: Sequence[str], lang: str) -> str:
     sep = "、" if lang == "zh" else ", "
+    if question.kind == "ordering":
+        sep = " → "
     return sep.join(question.choice(i).text.get(lang) for i in ids)
+
+
+def _basis(question: Question, lang: str) -> str:
+    return question.basis.get(lang) if question.basis is not None else ""
+
+
+def solution_text(question: Question, lang: str | None = None) -> str:
+    """The right answer of a choice or ordering question in words (empty for ``short``).
+
+    >>> from pbkit.quiz.models import Choice, Question, Text
+    >>> q = Question("q", "single", Text("选", "pick"), Text("解释", "why"),
+    ...              (Choice("a", Text("甲", "A")), Choice("b", Text("乙", "B"))), ("b",))
+    >>> solution_text(q, "en")
+    'The right answer: B.'
+    """
+    lang = resolve_lang(lang)
+    if question.kind == "short" or not question.answer:
+        return ""
+    key = "quiz.fb.solution_order" if question.kind == "ordering" else "quiz.fb.solution"
+    return t(key, lang=lang, answer=_labels(question, question.answer, lang))
 
 
 def check_answer(question: Question, answer: Any, lang: str | None = None) -> QuizResult:
@@ -171,15 +204,15 @@ def check_answer(question: Question, answer: Any, lang: str | None = None) -> Qu
     expected = question.answer
     if not ids:
         return QuizResult(question.id, question.kind, False, 0.0, (), expected,
-                          t("lessons.quiz.unanswered", lang=lang), explanation, lang)
+                          t("lessons.quiz.unanswered", lang=lang), explanation, lang,
+                          solution=solution_text(question, lang), basis=_basis(question, lang))
     if question.kind == "single":
         if len(ids) != 1:
             raise UsageError("lessons.quiz.err.one_choice", question=question.id)
         correct = ids == expected
         score = 1.0 if correct else 0.0
         feedback = (t("lessons.quiz.correct", lang=lang) if correct else
-                    t("lessons.quiz.wrong_single", lang=lang,
-                      answer=_labels(question, expected, lang)))
+                    t("quiz.fb.wrong_single", lang=lang))
     elif question.kind == "multiple":
         chosen, right = set(ids), set(expected)
         hits, wrong = len(chosen & right), len(chosen - right)
@@ -188,16 +221,9 @@ def check_answer(question: Question, answer: Any, lang: str | None = None) -> Qu
         if correct:
             feedback = t("lessons.quiz.correct", lang=lang)
         else:
-            missed = [i for i in expected if i not in chosen]
-            extra = [i for i in ids if i not in right]
-            parts = []
-            if missed:
-                parts.append(t("lessons.quiz.missed", lang=lang,
-                               items=_labels(question, missed, lang)))
-            if extra:
-                parts.append(t("lessons.quiz.extra", lang=lang,
-                               items=_labels(question, extra, lang)))
-            feedback = t("lessons.quiz.partly", lang=lang, detail=" ".join(parts))
+            # counts only: naming the missed or extra choices would give the answer away
+            feedback = t("quiz.fb.partly", lang=lang, hits=hits, wrong=wrong,
+                         missed=len(right) - hits)
     else:  # ordering
         if set(ids) != set(expected):
             raise UsageError("lessons.quiz.err.order_all", question=question.id,
@@ -210,10 +236,10 @@ def check_answer(question: Question, answer: Any, lang: str | None = None) -> Qu
         correct = ids == expected
         in_place = sum(1 for a, b in zip(ids, expected) if a == b)
         feedback = (t("lessons.quiz.correct", lang=lang) if correct else
-                    t("lessons.quiz.order_wrong", lang=lang, in_place=in_place, n=n,
-                      answer=_labels(question, expected, lang)))
+                    t("quiz.fb.order_wrong", lang=lang, in_place=in_place, n=n))
     return QuizResult(question.id, question.kind, correct, float(score), ids, expected,
-                      feedback, explanation, lang)
+                      feedback, explanation, lang, solution=solution_text(question, lang),
+                      basis=_basis(question, lang))
 
 
 def _check_short(question: Question, answer: Any, lang: str, explanation: str) -> QuizResult:
@@ -223,7 +249,8 @@ def _check_short(question: Question, answer: Any, lang: str, explanation: str) -
     text = (answer or "").strip()
     if not text:
         return QuizResult(question.id, "short", False, 0.0, (), (),
-                          t("lessons.quiz.unanswered", lang=lang), explanation, lang)
+                          t("lessons.quiz.unanswered", lang=lang), explanation, lang,
+                          basis=_basis(question, lang))
     from pbkit.roleplay import score as roleplay_score
 
     result = roleplay_score(question.scenario, text, lang=lang)
@@ -242,7 +269,8 @@ def _check_short(question: Question, answer: Any, lang: str, explanation: str) -
     key = "lessons.quiz.short_pass" if correct else "lessons.quiz.short_fail"
     feedback = t(key, lang=lang, score=round(score100), pass_score=round(question.pass_score))
     return QuizResult(question.id, "short", correct, score100 / 100.0, (text,), (), feedback,
-                      explanation, lang, crit, bool(getattr(result, "needs_review", False)))
+                      explanation, lang, crit, bool(getattr(result, "needs_review", False)),
+                      basis=_basis(question, lang))
 
 
 def grade(questions: Sequence[Question], answers: dict[str, Any],

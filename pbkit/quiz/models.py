@@ -98,6 +98,10 @@ class Question:
     rules : tuple of str
         Ids of the lesson's rules the question tests (their basis is shown with the
         explanation).
+    basis : Text or None
+        Where the rule behind the answer comes from ("参考依据：..."), set by the lesson
+        loader from ``rules`` or read from a course test's ``basis``. It names a source
+        and can be shown before the answer is recorded.
     """
 
     id: str
@@ -111,6 +115,7 @@ class Question:
     pass_score: float = 60.0
     points: float = 1.0
     rules: tuple[str, ...] = ()
+    basis: Text | None = None
 
     def choice(self, choice_id: str) -> Choice:
         """The choice with id ``choice_id`` (``KeyError`` if absent)."""

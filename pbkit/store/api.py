@@ -523,6 +523,34 @@ class ResultsStore:
 
         return self._retrying(work)
 
+    # ------------------------------------------------------------------ written answers
+    def save_written_answer(self, trainee_id: str, lesson_id: str, item_id: str, text: str,
+                            *, submission_id: str | None = None) -> int:
+        """Store a written answer (:func:`pbkit.store.written.save_written_answer`)."""
+        from pbkit.store.written import save_written_answer
+
+        return save_written_answer(self, trainee_id, lesson_id, item_id, text,
+                                   submission_id=submission_id)
+
+    def written_answers(self, cohort_id: str | None = None, *, latest: bool = True
+                        ) -> pd.DataFrame:
+        """Written answers (:func:`pbkit.store.written.written_answers`)."""
+        from pbkit.store.written import written_answers
+
+        return written_answers(self, cohort_id, latest=latest)
+
+    def release_answers(self, cohort_id: str, lesson_id: str) -> None:
+        """Release a quiz's answers to a class (:func:`pbkit.store.written.release_answers`)."""
+        from pbkit.store.written import release_answers
+
+        release_answers(self, cohort_id, lesson_id)
+
+    def answers_released(self, cohort_id: str | None, lesson_id: str) -> bool:
+        """Whether a quiz's answers are released (:func:`pbkit.store.written.released`)."""
+        from pbkit.store.written import released
+
+        return released(self, cohort_id, lesson_id)
+
     # ------------------------------------------------------------------ reading
     def cohorts(self) -> pd.DataFrame:
         """Every cohort: ``cohort_id, name, created_at, deadline, trainees``."""

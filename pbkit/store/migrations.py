@@ -14,9 +14,9 @@ one row per applied step. :func:`upgrade` is idempotent.
 >>> from pbkit.store.engine import make_engine
 >>> engine = make_engine("sqlite://")
 >>> upgrade(engine), upgrade(engine), current_version(engine) == LATEST
-(2, 2, True)
+(3, 3, True)
 >>> downgrade(engine, 1), upgrade(engine)
-(1, 2)
+(1, 3)
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from pbkit.errors import StoreError
+from pbkit.store import migration_quiz_kit as _quiz_kit
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -148,6 +149,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial: cohorts, trainees, attempts, turns, machine and human scores",
               _v1_initial, _v1_revert),
     Migration(2, "cohort deadlines; quiz answers", _v2_deadlines_and_quiz, _v2_revert),
+    Migration(3, _quiz_kit.NAME, _quiz_kit.apply, _quiz_kit.revert),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -12,13 +12,16 @@ Tables:
 - ``machine_scores``: the scorer's level per criterion with evidence (JSON) and feedback.
 - ``human_scores``: a rater's level per criterion; one row per (attempt, rater, criterion).
 - ``quiz_answers``: lesson quiz answers (JSON text) and whether they were correct.
+- ``written_answers``: trainees' short written answers to lesson items (one row per
+  submission).
+- ``quiz_releases``: quizzes whose answers the trainer released to a class.
 - ``schema_version``: the migrations applied (see :mod:`pbkit.store.migrations`).
 
 The migrations, not these models, create the tables; a test checks that the two agree.
 
 >>> sorted(Base.metadata.tables)  # doctest: +NORMALIZE_WHITESPACE
-['attempts', 'cohorts', 'human_scores', 'machine_scores', 'quiz_answers',
- 'schema_version', 'trainees', 'turns']
+['attempts', 'cohorts', 'human_scores', 'machine_scores', 'quiz_answers', 'quiz_releases',
+ 'schema_version', 'trainees', 'turns', 'written_answers']
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ __all__ = [
     "MachineScore",
     "HumanScore",
     "QuizAnswer",
+    "WrittenAnswer",
+    "QuizRelease",
     "SchemaVersion",
     "ID_LEN",
     "utcnow",
@@ -168,6 +173,27 @@ class QuizAnswer(Base):
     answer: Mapped[str] = mapped_column(Text)
     correct: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class WrittenAnswer(Base):
+    __tablename__ = "written_answers"
+    __table_args__ = (Index("ix_written_answers_trainee_lesson", "trainee_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    submission_id: Mapped[str | None] = mapped_column(String(ID_LEN), unique=True, nullable=True)
+    trainee_id: Mapped[str] = mapped_column(ForeignKey("trainees.id"))
+    lesson_id: Mapped[str] = mapped_column(String(ID_LEN))
+    item_id: Mapped[str] = mapped_column(String(ID_LEN))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class QuizRelease(Base):
+    __tablename__ = "quiz_releases"
+
+    cohort_id: Mapped[str] = mapped_column(ForeignKey("cohorts.id"), primary_key=True)
+    lesson_id: Mapped[str] = mapped_column(String(ID_LEN), primary_key=True)
+    released_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class SchemaVersion(Base):

@@ -74,7 +74,10 @@ def test_single_choice_right_and_wrong_in_both_languages():
     assert right.explanation == "Because."
     wrong = check_answer(q, "b", lang="zh")
     assert (wrong.correct, wrong.score) == (False, 0.0)
-    assert wrong.feedback == "不对。正确答案：甲。" and wrong.explanation == "解析"
+    # the feedback line never names the right answer (issue 17: it showed "正确答案：甲"
+    # before the attempt was recorded); the answer is kept apart for after recording
+    assert wrong.feedback == "不对。" and wrong.explanation == "解析"
+    assert wrong.solution == "正确答案：甲。" and "甲" not in wrong.feedback
 
 
 def test_multiple_choice_partial_credit():
@@ -82,9 +85,12 @@ def test_multiple_choice_partial_credit():
     assert check_answer(q, ["b", "a"]).correct
     half = check_answer(q, ["a"], lang="en")
     assert (half.correct, half.score) == (False, 0.5)
-    assert "Missed: B." in half.feedback
+    # counts, not the missed or extra choices by name (that gave the answer away)
+    assert "1 right choice(s) ticked, 0 wrong one(s) ticked, 1 missed" in half.feedback
+    assert "B" not in half.feedback and half.solution == "The right answer: A, B."
     mixed = check_answer(q, ["a", "c"], lang="en")
-    assert mixed.score == 0.0 and "Should not be ticked: C." in mixed.feedback
+    assert mixed.score == 0.0 and "1 wrong one(s) ticked" in mixed.feedback
+    assert "C" not in mixed.feedback
 
 
 def test_ordering_scores_pairs_in_the_right_order():
@@ -93,6 +99,7 @@ def test_ordering_scores_pairs_in_the_right_order():
     swapped = check_answer(q, ["a", "b", "d", "c"], lang="en")
     assert not swapped.correct and swapped.score == pytest.approx(5 / 6)
     assert "2 of 4 steps in place" in swapped.feedback
+    assert "→" not in swapped.feedback and swapped.solution.startswith("The right order:")
     assert check_answer(q, ["d", "c", "b", "a"]).score == 0.0
 
 

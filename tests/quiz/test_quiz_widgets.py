@@ -44,7 +44,12 @@ def test_single_choice_unanswered_then_wrong():
     wrong = next(c.id for c in q.choices if c.id not in q.answer)
     view.set_answer(wrong)
     result = view.check()
-    assert not result.correct and "正确答案" in view.feedback.value
+    # no trainee, nothing recorded: "not right, try again", never the answer (issue 17;
+    # this test used to require "正确答案" here, which was the bug)
+    assert not result.correct and "正确答案" not in view.feedback.value
+    assert "再想一想" in view.feedback.value
+    right_text = q.choice(q.answer[0]).text.get("zh")
+    assert right_text not in view.feedback.value
 
 
 def test_short_answer_text_is_escaped_and_scored():

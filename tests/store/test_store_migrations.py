@@ -24,7 +24,7 @@ def _versions(engine) -> list[tuple[int, str]]:
 def test_fresh_database_upgrades_to_latest_and_records_every_step(store_url):
     engine = make_engine(store_url)
     assert current_version(engine) == 0
-    assert upgrade(engine) == LATEST == 2
+    assert upgrade(engine) == LATEST == 3
     recorded = _versions(engine)
     assert recorded == [(m.version, m.name) for m in MIGRATIONS]
     # a second (and third) upgrade changes nothing
