@@ -105,30 +105,41 @@ class Table:
 
 
 def _raise(path: Sequence[Any], key: str, **params: Any) -> Exception:
-    from pbkit.errors import ConfigError
+    """Errors located in the table itself (for examples and checks of the table)."""
+    from pbkit.yamlconf import YamlConfigError
 
-    return ConfigError(key, file=TABLE_PATH.name, field=".".join(map(str, path)), **params)
+    return YamlConfigError(key, file=TABLE_PATH.name, line=None, path=path, **params)
 
 
 @cache
 def load_table(path: str | None = None) -> Table:
     """The shared table (``pbkit/references/instruments.yaml`` unless ``path`` is given).
 
+    Read with the one YAML reader: a malformed table raises
+    :class:`~pbkit.yamlconf.YamlConfigError` naming the file, line and key path.
+
     >>> sorted(load_table().reports)[:2]
     ['000', '001']
     """
-    import yaml
+    from pbkit.yamlconf import YamlDoc
 
-    data = yaml.safe_load(Path(path or TABLE_PATH).read_text(encoding="utf-8"))
+    table_path = Path(path or TABLE_PATH)
+    doc = YamlDoc.from_path(table_path, table_path.name)
+    data = doc.mapping(doc.data, (), required=("instruments", "reports"))
     instruments = {}
-    for iid, d in data["instruments"].items():
-        version = d.get("version") or {}
+    for iid, d in doc.mapping(data["instruments"], ("instruments",)).items():
+        where = ("instruments", iid)
+        d = doc.mapping(d, where, required=("zh", "en", "short", "year", "kind"))
+        short = doc.mapping(d["short"], (*where, "short"), required=("zh", "en"))
+        version = doc.mapping(d.get("version") or {}, (*where, "version"))
         instruments[iid] = Instrument(
-            id=iid, zh=d["zh"], en=d["en"], short_zh=d["short"]["zh"],
-            short_en=d["short"]["en"], year=int(d["year"]), kind=d["kind"],
+            id=iid, zh=d["zh"], en=d["en"], short_zh=short["zh"], short_en=short["en"],
+            year=doc.integer(d["year"], (*where, "year"), 1900, 2100), kind=d["kind"],
             version_zh=version.get("zh", ""), version_en=version.get("en", ""))
-    reports = {str(rid): Report(id=str(rid), file=d["file"], zh=d["zh"], en=d["en"])
-               for rid, d in data["reports"].items()}
+    reports = {}
+    for rid, d in doc.mapping(data["reports"], ("reports",)).items():
+        d = doc.mapping(d, ("reports", rid), required=("file", "zh", "en"))
+        reports[str(rid)] = Report(id=str(rid), file=d["file"], zh=d["zh"], en=d["en"])
     return Table(instruments, reports)
 
 
