@@ -268,7 +268,7 @@ def test_as_of_mid_year_review(known_folder, capsys):
     assert rep.meta["as_of"] == "2024-06-30"
     assert main(["health", str(known_folder), "--as-of", "2024-13-45", "--lang", "en"]) == 2
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
-        "pbkit health: invalid date '2024-13-45' (expected YYYY-MM-DD)")
+        "pbkit health: --as-of: cannot read the date '2024-13-45' (write it like 2025-06-30)")
 
 
 def test_display_tables_show_names_and_labels_not_codes():
