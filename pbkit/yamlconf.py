@@ -12,6 +12,9 @@ key path are counted from 1 as well, as a person reading the file counts its ent
 ``meetings[3]`` is the third entry under ``meetings``. In code a path is a tuple of mapping
 keys and 0-based Python indexes, ``("meetings", 2, "frequency")``; only the rendering adds 1.
 
+An error about the document as a whole (a syntax error, an empty file) names file and
+line only.
+
 The document is composed once (keeping each node's position) and constructed from that
 node tree, with libyaml's loader when PyYAML has it.
 

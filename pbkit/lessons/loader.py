@@ -1,8 +1,8 @@
 """Loading lesson sources (``lessons/<NN>-<id>/lesson.yaml``) with precise errors.
 
-Every problem in a source is a :class:`~pbkit.errors.ConfigError` naming the file, the line
-and the field, e.g. ``lessons/03-pairing/lesson.yaml, line 40: field
-exercises.quiz[1].answer: answer c is not one of the choices``.
+Every problem in a source is a :class:`~pbkit.yamlconf.YamlConfigError` naming the file,
+the line and the key path (list positions from 1), e.g. ``lessons/03-pairing/lesson.yaml,
+line 40, field exercises.quiz[2].answer: answer c is not one of the choices``.
 
 >>> lessons = load_lessons()
 >>> lessons[0].number, lessons[0].slug == lessons[0].source.parent.name

@@ -4,7 +4,8 @@ Who may pair with whom is data: each mechanism in ``pbkit/networks/mechanisms.ya
 which table and filters select the sources and targets, the roles a group needs
 (``slots``), the capacity of a helper, the eligibility scope and the weights of the cost
 terms. This module parses the file into frozen dataclasses and checks it; a malformed file
-raises :class:`pbkit.errors.ConfigError` naming the file and the line.
+raises :class:`pbkit.yamlconf.YamlConfigError` naming the file, the line and the key path
+(list positions from 1), e.g. ``mech.yaml, line 6, field bao_cun.slots[2].count: ...``.
 
 >>> mech = get_mechanism("one_on_one")
 >>> mech.scope, mech.capacity_default, sorted(mech.weights)

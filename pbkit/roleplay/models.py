@@ -7,8 +7,10 @@ concepts and level rules the scorer uses, and optional villager turns for a mult
 conversation. Graded exemplar answers live beside it in
 ``lessons/scenarios/exemplars/<id>.yaml``.
 
-Everything a user may get wrong in such a file raises :class:`pbkit.errors.ScenarioError`
-naming the file, the line and the field, e.g. ``criteria[2].levels: expected 4 levels 0-3``.
+Everything a user may get wrong in such a file raises :class:`ScenarioFileError` (a
+:class:`pbkit.errors.ScenarioError` in the one YAML error format of :mod:`pbkit.yamlconf`)
+naming the file, the line and the key path, list positions from 1, e.g.
+``dibao-complaint.yaml, line 120, field criteria[3].levels: expected 4 levels 0-3``.
 
 Rubric anchors, cue concepts and exemplar answers stay on the server: apps call
 :meth:`Scenario.public_view`, which carries only what a trainee may see.
