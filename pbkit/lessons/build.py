@@ -283,7 +283,7 @@ def references_notebook(lessons: Sequence[Lesson], lang: str,
     for inst in table.instruments.values():
         used = [u for u in uses if any(b.instrument == inst.id for b in u[3])]
         where = list(dict.fromkeys(u[0] if lang == "zh" else u[1] for u in used))
-        version = inst.version_zh if lang == "zh" else inst.version_en
+        version = inst.version.get(lang)
         year = f"{inst.year}" + (f"（{version}）" if version and lang == "zh"
                                  else f" ({version})" if version else "")
         head.append(f"| {inst.name(lang)} | {year} | "

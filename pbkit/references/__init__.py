@@ -31,6 +31,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from pbkit.i18n.text import Text
+
 __all__ = [
     "STATUSES",
     "Instrument",
@@ -56,18 +58,15 @@ class Instrument:
     """A law, party rule or ministry measure the course cites."""
 
     id: str
-    zh: str
-    en: str
-    short_zh: str
-    short_en: str
+    title: Text
+    short: Text
     year: int
     kind: str
-    version_zh: str = ""
-    version_en: str = ""
+    version: Text = Text("", "")
 
     def name(self, lang: str) -> str:
         """Full name in ``lang`` (``zh`` in book-title marks)."""
-        return f"《{self.zh}》" if lang == "zh" else self.en
+        return f"《{self.title.zh}》" if lang == "zh" else self.title.en
 
 
 @dataclass(frozen=True)
@@ -76,11 +75,10 @@ class Report:
 
     id: str
     file: str
-    zh: str
-    en: str
+    title: Text
 
     def name(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
+        return self.title.get(lang)
 
 
 @dataclass(frozen=True)
@@ -92,8 +90,7 @@ class Basis:
     article: int | None = None
     seed: str | None = None
     pending: bool = False
-    note_zh: str = ""
-    note_en: str = ""
+    note: Text = Text("", "")
 
 
 @dataclass(frozen=True)
@@ -133,13 +130,13 @@ def load_table(path: str | None = None) -> Table:
         short = doc.mapping(d["short"], (*where, "short"), required=("zh", "en"))
         version = doc.mapping(d.get("version") or {}, (*where, "version"))
         instruments[iid] = Instrument(
-            id=iid, zh=d["zh"], en=d["en"], short_zh=short["zh"], short_en=short["en"],
+            id=iid, title=Text(d["zh"], d["en"]), short=Text(short["zh"], short["en"]),
             year=doc.integer(d["year"], (*where, "year"), 1900, 2100), kind=d["kind"],
-            version_zh=version.get("zh", ""), version_en=version.get("en", ""))
+            version=Text(version.get("zh", ""), version.get("en", "")))
     reports = {}
     for rid, d in doc.mapping(data["reports"], ("reports",)).items():
         d = doc.mapping(d, ("reports", rid), required=("file", "zh", "en"))
-        reports[str(rid)] = Report(id=str(rid), file=d["file"], zh=d["zh"], en=d["en"])
+        reports[str(rid)] = Report(id=str(rid), file=d["file"], title=Text(d["zh"], d["en"]))
     return Table(instruments, reports)
 
 
@@ -182,8 +179,8 @@ def _one(value: Any, path: tuple, fail: Fail, table: Table) -> Basis:
     if status != "national" and seed is None and note is None:
         raise fail(path, "references.err.needs_source")
     return Basis(status=status, instrument=instrument, article=article, seed=seed,
-                 pending=pending, note_zh=(note or {}).get("zh", "").strip(),
-                 note_en=(note or {}).get("en", "").strip())
+                 pending=pending, note=Text((note or {}).get("zh", "").strip(),
+                                            (note or {}).get("en", "").strip()))
 
 
 def parse_basis(value: Any, path: Sequence[Any], fail: Fail,
@@ -270,7 +267,7 @@ def format_one(basis: Basis, lang: str, table: Table | None = None) -> str:
         parts.append(cite)
     if basis.seed:
         parts.append(table.reports[basis.seed].name(lang))
-    note = basis.note_zh if lang == "zh" else basis.note_en
+    note = basis.note.get(lang)
     if note:
         parts.append(note)
     if basis.pending:

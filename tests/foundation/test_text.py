@@ -21,3 +21,16 @@ def test_text_follows_the_language():
     with use_lang("en"):
         assert text.get() == "branch"
     assert Text("支部", "branch") == text and hash(Text("支部", "branch")) == hash(text)
+
+
+def test_references_hold_their_bilingual_names_as_text():
+    from pbkit.references import load_table, parse_basis
+
+    table = load_table()
+    inst = table.instruments["party-constitution"]
+    assert isinstance(inst.title, Text) and isinstance(inst.short, Text)
+    assert inst.name("zh") == f"《{inst.title.zh}》" and inst.name("en") == inst.title.en
+    assert all(isinstance(r.title, Text) for r in table.reports.values())
+    basis = parse_basis({"status": "example", "note": {"zh": "示例", "en": "example"}},
+                        ("basis",), lambda *a, **k: AssertionError(a))
+    assert basis[0].note == Text("示例", "example")
