@@ -21,7 +21,7 @@ import argparse
 import sys
 
 from pbkit.i18n import resolve_lang, t
-from pbkit.scale.engine import add_engine_arguments, engine_choice
+from pbkit.scale.engine import add_engine_arguments
 
 __all__ = ["NAME", "HELP", "add_arguments", "run", "summary_text"]
 
@@ -74,66 +74,47 @@ def summary_text(report, lang: str | None = None, top: int = 10) -> str:
     return "\n".join(lines)
 
 
-def _load(path: str):
-    """A dataset path as a pandas Dataset (a Parquet folder too)."""
-    from pbkit.data.io import load_dataset
-
-    return load_dataset(path)  # a Parquet dataset folder too
-
-
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from pbkit.commands._data import dispatch, prepare
+    from pbkit.commands._output import check_output
     from pbkit.health.report import health_report
     from pbkit.health.rules import load_rules
     from pbkit.health.scorecard import load_scorecard
 
-    lang = resolve_lang(getattr(args, "lang", None))
-
-    def say(key: str, **params) -> None:
-        print(t(key, lang=lang, **params), file=sys.stderr, flush=True)
-
-
-    from pbkit.commands._output import check_output
-
-    if args.xlsx:
-        check_output(args.xlsx)  # before a long load
+    opts = prepare(args)  # --as-of, --xlsx, engine: before a long load
+    lang = opts.lang
     if args.charts:
         check_output(args.charts, folder=True)
-    engine, scheduler = engine_choice(args)
     # configuration first: a bad rule file is reported before a long load
     rules = load_rules(args.rules) if args.rules else None
     card = load_scorecard(args.scorecard) if args.scorecard else None
-    if engine == "dask":
-        from pbkit.data.parquet import is_parquet_dataset
+    options = dict(rules=rules, scorecard=card, year=args.year, as_of=opts.as_of, lang=lang)
+
+    def scaled(path: str):
         from pbkit.scale.health import health_report as scaled_report
 
-        if Path(args.path).exists() and not is_parquet_dataset(args.path):
-            say("scale.cli.converting", path=args.path)
-        say("scale.cli.dask_start", where=scheduler or "127.0.0.1")
-        report = scaled_report(args.path, engine="dask", scheduler=scheduler, rules=rules,
-                               scorecard=card, year=args.year, as_of=args.as_of, lang=lang)
-    else:
-        say("health.cli.progress.loading", path=args.path)
-        ds = _load(args.path)
-        say("health.cli.progress.computing")
-        report = health_report(ds, rules=rules, scorecard=card, year=args.year,
-                               as_of=args.as_of, lang=lang)
+        return scaled_report(path, engine="dask", scheduler=opts.scheduler, **options)
+
+    report, _ = dispatch(opts, pandas=lambda ds: health_report(ds, **options), dask=scaled,
+                         loading="health.cli.progress.loading",
+                         computing="health.cli.progress.computing")
     if args.rules or args.scorecard:
         meta = dict(report.meta)
         meta["rules"] = args.rules or meta["rules"]
         meta["scorecard"] = args.scorecard or meta["scorecard"]
         report = type(report)(views=report.views, scores=report.scores, meta=meta,
                               org_names=report.org_names)
-    if args.xlsx:
-        out = report.to_xlsx(Path(args.xlsx), lang=lang)
-        say("health.cli.progress.xlsx", path=str(out))
+    if opts.xlsx:
+        out = report.to_xlsx(opts.xlsx, lang=lang)
+        opts.say("health.cli.progress.xlsx", path=str(out))
     if args.charts:
         from pbkit.health.charts import report_charts, save_charts
 
         paths = save_charts(report_charts(report.views, lang=lang, names=report.org_names),
                             Path(args.charts))
-        say("health.cli.progress.charts", n=len(paths), path=args.charts)
+        opts.say("health.cli.progress.charts", n=len(paths), path=args.charts)
     if args.json:
         from pbkit.i18n import printable_json
 

@@ -18,7 +18,7 @@ import argparse
 import sys
 
 from pbkit.i18n import t
-from pbkit.scale.engine import add_engine_arguments, engine_choice
+from pbkit.scale.engine import add_engine_arguments
 
 __all__ = ["NAME", "HELP", "add_arguments", "run", "summary_text"]
 
@@ -67,64 +67,29 @@ def summary_text(report, lang: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def _as_of(value):
-    if value is None:
-        return None
-    import pandas as pd
-
-    from pbkit.errors import UsageError
-
-    try:
-        return pd.Timestamp(value).normalize()
-    except (ValueError, TypeError):
-        raise UsageError("networks.err.bad_date", value=value) from None
-
-
 def run(args: argparse.Namespace) -> int:
     import json
-    import os
 
-    from pbkit.data.io import load_dataset
-    from pbkit.i18n import resolve_lang
+    from pbkit.commands._data import dispatch, prepare
     from pbkit.networks.metrics import metrics_report
+    from pbkit.scale.metrics import METRIC_TABLES
 
-    lang = resolve_lang(getattr(args, "lang", None))
-    as_of = _as_of(args.as_of)
-    if args.xlsx and not str(args.xlsx).lower().endswith(".xlsx"):
-        from pbkit.errors import UsageError
+    opts = prepare(args)  # --as-of, --xlsx, engine: before a long load
+    lang = opts.lang
 
-        raise UsageError("networks.err.bad_output", file=args.xlsx, choices=".xlsx")
-    if args.xlsx:
-        from pbkit.commands._output import check_output
-
-        check_output(args.xlsx)  # before a long load
-    engine, scheduler = engine_choice(args)
-    if engine == "dask":
-        from pbkit.data.parquet import is_parquet_dataset
+    def scaled(path: str):
         from pbkit.scale.metrics import metrics_report as scaled_report
 
-        if os.path.exists(args.path) and not is_parquet_dataset(args.path):
-            print(t("scale.cli.converting", lang=lang, path=args.path), file=sys.stderr,
-                  flush=True)
-        print(t("scale.cli.dask_start", lang=lang, where=scheduler or "127.0.0.1"),
-              file=sys.stderr, flush=True)
-        report = scaled_report(args.path, engine="dask", scheduler=scheduler, as_of=as_of,
-                               seed=args.seed)
-    else:
-        from pbkit.data.parquet import is_parquet_dataset, read_parquet
-        from pbkit.data.readers import check_readable
-        from pbkit.scale.metrics import METRIC_TABLES
+        return scaled_report(path, engine="dask", scheduler=opts.scheduler, as_of=opts.as_of,
+                             seed=args.seed)
 
-        check_readable(args.path)
-        print(t("networks.cli.loading", lang=lang, path=args.path), file=sys.stderr,
-              flush=True)
-        ds = (read_parquet(args.path, tables=METRIC_TABLES) if is_parquet_dataset(args.path)
-              else load_dataset(args.path))
-        print(t("networks.cli.computing", lang=lang), file=sys.stderr, flush=True)
-        report = metrics_report(ds, as_of=as_of, seed=args.seed)
-    if args.xlsx:
-        report.to_xlsx(args.xlsx)
-        print(t("networks.cli.written", lang=lang, path=args.xlsx), file=sys.stderr, flush=True)
+    report, _ = dispatch(opts, pandas=lambda ds: metrics_report(ds, as_of=opts.as_of,
+                                                                seed=args.seed),
+                         dask=scaled, tables=METRIC_TABLES, loading="networks.cli.loading",
+                         computing="networks.cli.computing")
+    if opts.xlsx:
+        report.to_xlsx(str(opts.xlsx))
+        opts.say("networks.cli.written", path=args.xlsx)
     if args.json:
         from pbkit.i18n import printable_json
 

@@ -13,10 +13,9 @@ with one line and exit code 2 before the dataset is read.
 from __future__ import annotations
 
 import argparse
-import sys
 
 from pbkit.i18n import t
-from pbkit.scale.engine import add_engine_arguments, engine_choice
+from pbkit.scale.engine import add_engine_arguments
 
 __all__ = ["NAME", "HELP", "add_arguments", "run", "parse_weights", "read_pairs"]
 
@@ -91,15 +90,12 @@ def read_pairs(path: str) -> list[tuple[str, str]]:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from pbkit.commands._data import dispatch, prepare
     from pbkit.commands._output import check_output
-    from pbkit.commands.metrics import _as_of
-    from pbkit.data.io import load_dataset
     from pbkit.errors import UsageError
-    from pbkit.i18n import resolve_lang
     from pbkit.networks.mechanisms import get_mechanism
     from pbkit.networks.planner import OUTPUT_SUFFIXES, plan
 
-    lang = resolve_lang(getattr(args, "lang", None))
     out = Path(args.out)
     if out.suffix.lower() not in OUTPUT_SUFFIXES:
         raise UsageError("networks.err.bad_output", file=str(out),
@@ -108,32 +104,31 @@ def run(args: argparse.Namespace) -> int:
     get_mechanism(args.mechanism)  # unknown mechanism: one line, exit 2, before loading
     if args.radius_km is not None and not args.radius_km > 0:
         raise UsageError("networks.err.bad_radius", value=args.radius_km)
-    as_of = _as_of(args.as_of)
+    opts = prepare(args)  # --as-of, engine: before a long load
+    lang = opts.lang
     weights = parse_weights(args.weight)
     locked = read_pairs(args.locked) if args.locked else ()
     removed = read_pairs(args.removed) if args.removed else ()
     get_mechanism(args.mechanism).with_weights(weights)  # bad weight: before loading
-    engine_choice(args)
     options = dict(keep_existing=args.keep_existing, radius_km=args.radius_km, lang=lang,
-                   as_of=as_of, weights=weights or None, locked=locked, removed=removed)
-    if args.engine == "dask":
+                   as_of=opts.as_of, weights=weights or None, locked=locked, removed=removed)
+
+    def by_township(path: str):
+        from pbkit.data.io import load_dataset
         from pbkit.data.parquet import is_parquet_dataset
         from pbkit.scale.plan import plan_by_township
 
         # a Parquet dataset is read township by township inside the Dask tasks
-        source = args.path if is_parquet_dataset(args.path) else load_dataset(args.path)
-        print(t("networks.cli.planning", lang=lang, mechanism=args.mechanism),
-              file=sys.stderr, flush=True)
-        result = plan_by_township(source, args.mechanism, engine="dask",
-                                  scheduler=args.scheduler, **options)
-    else:
-        print(t("networks.cli.loading", lang=lang, path=args.path), file=sys.stderr,
-              flush=True)
-        ds = load_dataset(args.path)
-        print(t("networks.cli.planning", lang=lang, mechanism=args.mechanism),
-              file=sys.stderr, flush=True)
-        result = plan(ds, args.mechanism, **options)
-    result.write(out, ds if args.engine != "dask" else None)
+        source = path if is_parquet_dataset(path) else load_dataset(path)
+        opts.say("networks.cli.planning", mechanism=args.mechanism)
+        return plan_by_township(source, args.mechanism, engine="dask",
+                                scheduler=opts.scheduler, **options)
+
+    result, ds = dispatch(opts, pandas=lambda ds: plan(ds, args.mechanism, **options),
+                          dask=by_township, convert_note=False,
+                          loading="networks.cli.loading", computing="networks.cli.planning",
+                          mechanism=args.mechanism)
+    result.write(out, ds)
     o = result.objective
     print(t("networks.cli.plan_summary", lang=lang, mechanism=args.mechanism,
             pairs=len(result.pairs), covered=o["covered"],

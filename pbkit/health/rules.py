@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from pbkit.data.schema import ACTIVITY_KINDS, EDUCATION, ORG_LEVELS
-from pbkit.health.yamlconf import LocatedYaml
+from pbkit.yamlconf import YamlDoc
 
 __all__ = [
     "FREQUENCIES",
@@ -281,15 +281,15 @@ _FLAG_RANGES: dict[str, tuple[float, float]] = {
 }
 
 
-def read_basis(doc: LocatedYaml, raw: Any, path: tuple) -> Basis:
+def read_basis(doc: YamlDoc, raw: Any, path: tuple) -> Basis:
     """Validate a ``basis`` mapping (the one shape for every rule of the project).
 
     ``status`` is required; a national rule names a known ``instrument`` and its ``year``;
     a local practice or example names its field-report ``seed`` or says why in ``note``.
     ``article`` is given only where checked. Errors name the file, line and field.
 
-    >>> from pbkit.health.yamlconf import LocatedYaml
-    >>> doc = LocatedYaml.from_text("b: {status: national, instrument: dangzhang}", "x.yaml")
+    >>> from pbkit.yamlconf import YamlDoc
+    >>> doc = YamlDoc.from_text("b: {status: national, instrument: dangzhang}", "x.yaml")
     >>> try:
     ...     read_basis(doc, doc.data["b"], ("b",))
     ... except Exception as exc:
@@ -301,9 +301,9 @@ def read_basis(doc: LocatedYaml, raw: Any, path: tuple) -> Basis:
     if status == "national":
         for key in ("instrument", "year"):
             if key not in entry:
-                doc.fail("health.err.field_missing", (*path, key))
+                doc.fail("config.err.field_missing", (*path, key))
     elif "seed" not in entry and "note" not in entry:
-        doc.fail("health.err.field_missing", (*path, "note"))
+        doc.fail("config.err.field_missing", (*path, "note"))
     instrument = (doc.choice(entry["instrument"], (*path, "instrument"), INSTRUMENTS)
                   if "instrument" in entry else None)
     year = (doc.integer(entry["year"], (*path, "year"), low=1921, high=2100)
@@ -317,7 +317,7 @@ def read_basis(doc: LocatedYaml, raw: Any, path: tuple) -> Basis:
     return Basis(status, instrument, article, year, seed, note)
 
 
-def _read_section(doc: LocatedYaml, raw: Any, name: str, base: Any,
+def _read_section(doc: YamlDoc, raw: Any, name: str, base: Any,
                   bases: dict[str, Basis]) -> Any:
     cls, spec = _SECTIONS[name]
     mapping = doc.mapping(raw, (name,), allowed=(*spec, "basis"))
@@ -334,7 +334,7 @@ def _read_section(doc: LocatedYaml, raw: Any, name: str, base: Any,
     return replace(base, **values)
 
 
-def _read_applies_if(doc: LocatedYaml, raw: Any, path: tuple) -> dict[str, Any]:
+def _read_applies_if(doc: YamlDoc, raw: Any, path: tuple) -> dict[str, Any]:
     entry = doc.mapping(raw, path, allowed=("min_full_members", "has_groups"))
     out: dict[str, Any] = {}
     if "min_full_members" in entry:
@@ -345,7 +345,7 @@ def _read_applies_if(doc: LocatedYaml, raw: Any, path: tuple) -> dict[str, Any]:
     return out
 
 
-def _read_meetings(doc: LocatedYaml, raw: Any, branch_levels: tuple[str, ...],
+def _read_meetings(doc: YamlDoc, raw: Any, branch_levels: tuple[str, ...],
                    bases: dict[str, Basis]) -> tuple[MeetingRule, ...]:
     items = doc.sequence(raw, ("meetings",), min_len=1)
     out: list[MeetingRule] = []
@@ -355,7 +355,7 @@ def _read_meetings(doc: LocatedYaml, raw: Any, branch_levels: tuple[str, ...],
         entry = doc.mapping(item, path, allowed=_MEETING_KEYS, required=("kind", "frequency"))
         kind = doc.choice(entry["kind"], (*path, "kind"), ACTIVITY_KINDS)
         if kind in seen:
-            doc.fail("health.err.field_duplicate", (*path, "kind"), value=kind)
+            doc.fail("config.err.field_duplicate", (*path, "kind"), value=kind)
         seen.add(kind)
         frequency = doc.choice(entry["frequency"], (*path, "frequency"), FREQUENCIES)
         times = doc.integer(entry.get("times", 1), (*path, "times"), low=1, high=31)
@@ -373,7 +373,7 @@ def _read_meetings(doc: LocatedYaml, raw: Any, branch_levels: tuple[str, ...],
     return tuple(out)
 
 
-def _read_weak(doc: LocatedYaml, raw: Any, base: Weak, bases: dict[str, Basis]) -> Weak:
+def _read_weak(doc: YamlDoc, raw: Any, base: Weak, bases: dict[str, Basis]) -> Weak:
     allowed = (*WEAK_FLAGS, "attention_min_signals", "anomaly_contamination",
                "anomaly_drivers", "random_state", "basis")
     mapping = doc.mapping(raw, ("weak",), allowed=allowed)
@@ -400,7 +400,7 @@ def _read_weak(doc: LocatedYaml, raw: Any, base: Weak, bases: dict[str, Basis]) 
             threshold = (doc.number(entry["threshold"], (*path, "threshold"), low=low, high=high)
                          if "threshold" in entry else (old.threshold if old else None))
             if threshold is None:
-                doc.fail("health.err.field_missing", (*path, "threshold"))
+                doc.fail("config.err.field_missing", (*path, "threshold"))
             days = (doc.integer(entry["deadline_days"], (*path, "deadline_days"), low=1,
                                 high=3650)
                     if "deadline_days" in entry else (old.deadline_days if old else 90))
@@ -409,7 +409,7 @@ def _read_weak(doc: LocatedYaml, raw: Any, base: Weak, bases: dict[str, Basis]) 
     return replace(base, flags=ordered, **extra)
 
 
-def _parse(doc: LocatedYaml, base: HealthRules | None) -> HealthRules:
+def _parse(doc: YamlDoc, base: HealthRules | None) -> HealthRules:
     if doc.data is None:
         doc.fail("health.err.config_empty", ())
     top = doc.mapping(doc.data, (), allowed=_TOP_KEYS,
@@ -439,21 +439,21 @@ def _parse(doc: LocatedYaml, base: HealthRules | None) -> HealthRules:
     rules = replace(base, **values)
     dev = rules.development
     if (dev.target_min is None) != (dev.target_max is None):
-        doc.fail("health.err.field_missing", ("development", "target_max" if
+        doc.fail("config.err.field_missing", ("development", "target_max" if
                                               dev.target_max is None else "target_min"))
     if dev.target_min is not None and dev.target_max < dev.target_min:
         doc.fail("health.err.field_order", ("development", "target_max"),
                  low=dev.target_min, high=dev.target_max)
     missing = [name for name in WEAK_FLAGS if name not in dict(rules.weak.flags)]
     if missing:
-        doc.fail("health.err.field_missing", ("weak", missing[0]))
+        doc.fail("config.err.field_missing", ("weak", missing[0]))
     return rules
 
 
 @cache
 def default_rules() -> HealthRules:
     """The rule set shipped in ``pbkit/health/rules.yaml``."""
-    return _parse(LocatedYaml.from_path(DEFAULT_RULES_PATH), None)
+    return _parse(YamlDoc.from_path(DEFAULT_RULES_PATH), None)
 
 
 def load_rules(path: str | Path | None = None) -> HealthRules:
@@ -483,7 +483,7 @@ def load_rules(path: str | Path | None = None) -> HealthRules:
     """
     if path is None:
         return default_rules()
-    return _parse(LocatedYaml.from_path(path), default_rules())
+    return _parse(YamlDoc.from_path(path), default_rules())
 
 
 def resolve_rules(rules: HealthRules | str | Path | None) -> HealthRules:

@@ -51,7 +51,7 @@ from pbkit.data.dataset import Dataset
 from pbkit.data.schema import ACTIVITY_KINDS
 from pbkit.health.context import HealthContext
 from pbkit.health.rules import Basis, HealthRules, read_basis
-from pbkit.health.yamlconf import LocatedYaml
+from pbkit.yamlconf import YamlDoc
 
 __all__ = [
     "MEASURES",
@@ -91,7 +91,7 @@ class Measure:
     """A registered measure: the function and the parameters it accepts.
 
     ``params`` maps a parameter name to ``(reader, options)`` for validation, where the
-    reader is a :class:`~pbkit.health.yamlconf.LocatedYaml` method name.
+    reader is a :class:`~pbkit.yamlconf.YamlDoc` method name.
     """
 
     name: str
@@ -295,14 +295,14 @@ class Scorecard:
     @classmethod
     def from_text(cls, text: str, file: str = "<scorecard>") -> Scorecard:
         """Parse scorecard YAML text (see :func:`load_scorecard`)."""
-        return _parse(LocatedYaml.from_text(text, file))
+        return _parse(YamlDoc.from_text(text, file))
 
 
 _ITEM_KEYS = ("item", "max_points", "measure", "params", "scoring", "basis")
 _ITEM_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-def _parse(doc: LocatedYaml) -> Scorecard:
+def _parse(doc: YamlDoc) -> Scorecard:
     if doc.data is None:
         doc.fail("health.err.config_empty", ())
     top = doc.mapping(doc.data, (), allowed=("version", "total", "items", "basis"),
@@ -322,7 +322,7 @@ def _parse(doc: LocatedYaml) -> Scorecard:
         if not _ITEM_RE.match(name):
             doc.fail("health.err.item_name", (*path, "item"), value=name)
         if name in seen:
-            doc.fail("health.err.field_duplicate", (*path, "item"), value=name)
+            doc.fail("config.err.field_duplicate", (*path, "item"), value=name)
         seen.add(name)
         max_points = doc.number(entry["max_points"], (*path, "max_points"), low=0.01,
                                 high=total)
@@ -340,7 +340,7 @@ def _parse(doc: LocatedYaml) -> Scorecard:
     return Scorecard(items=tuple(out), total=total, source=doc.file, basis=card_basis)
 
 
-def _parse_scoring(doc: LocatedYaml, raw: Any, path: tuple, max_points: float) -> Scoring:
+def _parse_scoring(doc: YamlDoc, raw: Any, path: tuple, max_points: float) -> Scoring:
     entry = doc.mapping(raw, path, allowed=("deduct", "linear", "thresholds"))
     if len(entry) != 1:
         doc.fail("health.err.scoring_mode", path)
@@ -369,7 +369,7 @@ def _parse_scoring(doc: LocatedYaml, raw: Any, path: tuple, max_points: float) -
 @cache
 def default_scorecard() -> Scorecard:
     """The scorecard shipped in ``pbkit/health/scorecard.yaml``."""
-    return _parse(LocatedYaml.from_path(DEFAULT_SCORECARD_PATH))
+    return _parse(YamlDoc.from_path(DEFAULT_SCORECARD_PATH))
 
 
 def load_scorecard(path: str | Path | None = None) -> Scorecard:
@@ -383,7 +383,7 @@ def load_scorecard(path: str | Path | None = None) -> Scorecard:
     """
     if path is None:
         return default_scorecard()
-    return _parse(LocatedYaml.from_path(path))
+    return _parse(YamlDoc.from_path(path))
 
 
 def _resolve_card(card: Scorecard | str | Path | None) -> Scorecard:

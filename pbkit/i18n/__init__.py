@@ -109,12 +109,46 @@ def _read_catalogs(paths: list[Path]) -> dict[str, dict[str, str]]:
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     merged: dict[str, dict[str, str]] = {}
     for path in paths:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader) or {}
+        text = path.read_text(encoding="utf-8")
+        try:
+            data = yaml.load(text, Loader=loader) or {}
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise _catalog_error(path, mark.line + 1 if mark else 1, (),
+                                 f"YAML syntax error: {getattr(exc, 'problem', exc)}") from None
+        if not isinstance(data, dict):
+            raise _catalog_error(path, 1, (), "expected a mapping of message keys")
         for key, entry in data.items():
             if key in merged:
-                raise ValueError(f"duplicate message key {key!r} in {path.name}")
+                raise _catalog_error(path, _catalog_line(text, key), (key,),
+                                     "duplicate message key")
+            if not isinstance(entry, dict) or set(entry) != set(LANGS):
+                raise _catalog_error(path, _catalog_line(text, key), (key,),
+                                     "expected {zh: ..., en: ...}")
             merged[key] = {str(k): str(v) for k, v in entry.items()}
     return merged
+
+
+def _catalog_error(path: Path, line: int, key_path: tuple, problem: str) -> ValueError:
+    """A broken catalog, located in the one YAML error format (file, line, key path).
+
+    English only and a plain ``ValueError``: the messages that would translate it are the
+    thing that is broken.
+    """
+    from pbkit.yamlconf import format_path
+
+    where = f", field {format_path(key_path)}" if key_path else ""
+    return ValueError(f"{path.name}, line {line}{where}: {problem}")
+
+
+def _catalog_line(text: str, key: str) -> int:
+    import yaml
+
+    root = yaml.compose(text, Loader=yaml.SafeLoader)
+    for key_node, _ in getattr(root, "value", []):
+        if key_node.value == key:
+            return key_node.start_mark.line + 1
+    return 1
 
 
 def _cache_file(paths: list[Path]) -> Path | None:

@@ -242,12 +242,10 @@ def rule_uses(lessons: Sequence[Lesson], scenarios_folder: str | Path | None = N
     (``第 5 课 · 第 1 节`` / ``Lesson 5 · section 1``, linked to the lesson notebook) and the rules of every role-play scenario,
     read from ``lessons/scenarios/*.yaml`` with the same basis reader as the scenario loader.
     """
-    import yaml
-
-    from pbkit.errors import ConfigError
+    from pbkit.i18n.text import Text
     from pbkit.lessons.loader import scenarios_dir
-    from pbkit.quiz.models import Text
     from pbkit.references import parse_basis
+    from pbkit.yamlconf import YamlDoc
 
     uses = []
     for lesson in lessons:
@@ -258,11 +256,10 @@ def rule_uses(lessons: Sequence[Lesson], scenarios_folder: str | Path | None = N
                 uses.append((where["zh"], where["en"], rule.text, rule.basis))
     folder = Path(scenarios_folder) if scenarios_folder else scenarios_dir()
     for path in sorted(folder.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        doc = YamlDoc.from_path(path, path.name)
+        data = doc.data or {}
         for i, raw in enumerate(data.get("rules") or []):
-            basis = parse_basis(raw.get("basis"), ("rules", i, "basis"),
-                                lambda p, key, _f=path.name, **kw: ConfigError(
-                                    key, file=_f, field=".".join(map(str, p)), **kw))
+            basis = parse_basis(raw.get("basis"), ("rules", i, "basis"), doc.error)
             where = {lang: t("lessons.nb.rule_in_scenario", lang=lang,
                              scenario=(data.get("title") or {}).get(lang) or data["id"])
                      for lang in ("zh", "en")}
@@ -286,7 +283,7 @@ def references_notebook(lessons: Sequence[Lesson], lang: str,
     for inst in table.instruments.values():
         used = [u for u in uses if any(b.instrument == inst.id for b in u[3])]
         where = list(dict.fromkeys(u[0] if lang == "zh" else u[1] for u in used))
-        version = inst.version_zh if lang == "zh" else inst.version_en
+        version = inst.version.get(lang)
         year = f"{inst.year}" + (f"（{version}）" if version and lang == "zh"
                                  else f" ({version})" if version else "")
         head.append(f"| {inst.name(lang)} | {year} | "

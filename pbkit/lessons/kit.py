@@ -278,10 +278,10 @@ def slides_html(nb, lesson: Lesson, lang: str) -> str:
 
 def glossary_terms(lesson: Lesson, lang: str, path: str | Path | None = None) -> list:
     """``(term, meaning)`` pairs of ``lessons/glossary.yaml`` that occur in the lesson."""
-    import yaml
+    from pbkit.yamlconf import read_yaml
 
     path = Path(path or _data_file("glossary.yaml"))
-    terms = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("terms") or []
+    terms = (read_yaml(path, path.name) or {}).get("terms") or []
     text = _lesson_text(lesson, lang).lower()
     found = []
     for entry in terms:
@@ -429,14 +429,13 @@ def _slot_html(slot, lang: str, lessons: dict, scenarios: dict, rel: str) -> tup
 
 def plan_html(plan, lessons, lang: str) -> str:
     """A printable course plan: per day, each slot's time, minutes and materials."""
-    import yaml
-
     from pbkit.lessons.loader import scenarios_dir
     from pbkit.lessons.plans import TEACHING_KINDS, clock
+    from pbkit.yamlconf import read_yaml
 
     tr = _tr(lang)
     by_id = {x.id: x for x in lessons}
-    scenarios = {p.stem: (yaml.safe_load(p.read_text(encoding="utf-8")) or {}).get("title")
+    scenarios = {p.stem: (read_yaml(p, p.name) or {}).get("title")
                  or {} for p in sorted(scenarios_dir().glob("*.yaml"))}
     parts = [f'<p class="kicker">{tr("kit.plan.title")}</p><h1>{html.escape(plan.title.get(lang))}'
              f"</h1><p>{html.escape(plan.summary.get(lang))}</p>",

@@ -1,8 +1,8 @@
 """Loading lesson sources (``lessons/<NN>-<id>/lesson.yaml``) with precise errors.
 
-Every problem in a source is a :class:`~pbkit.errors.ConfigError` naming the file, the line
-and the field, e.g. ``lessons/03-pairing/lesson.yaml, line 40: field
-exercises.quiz[1].answer: answer c is not one of the choices``.
+Every problem in a source is a :class:`~pbkit.yamlconf.YamlConfigError` naming the file,
+the line and the key path (list positions from 1), e.g. ``lessons/03-pairing/lesson.yaml,
+line 40, field exercises.quiz[2].answer: answer c is not one of the choices``.
 
 >>> lessons = load_lessons()
 >>> lessons[0].number, lessons[0].slug == lessons[0].source.parent.name
@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from pbkit.errors import ConfigError
+from pbkit.i18n.text import Text
 from pbkit.lessons.model import (
     MAX_CODE_LINES,
     DataExercise,
@@ -27,8 +28,8 @@ from pbkit.lessons.model import (
     Section,
     TimingItem,
 )
-from pbkit.quiz.models import Text, questions_from_list, text_from
-from pbkit.quiz.source import SourceDoc
+from pbkit.quiz.models import questions_from_list, text_from
+from pbkit.yamlconf import YamlDoc
 
 __all__ = [
     "SOURCE_NAME",
@@ -84,7 +85,7 @@ def _display(path: Path) -> str:
 class _Reader:
     """Field readers bound to one source document."""
 
-    def __init__(self, doc: SourceDoc) -> None:
+    def __init__(self, doc: YamlDoc) -> None:
         self.doc = doc
 
     def require(self, data: Mapping, path: tuple, name: str) -> Any:
@@ -190,7 +191,7 @@ def load_lesson(path: str | Path) -> Lesson:
         raise ConfigError("lessons.err.no_file", file=file) from None
     except UnicodeDecodeError:
         raise ConfigError("lessons.err.encoding", file=file) from None
-    doc = SourceDoc.from_text(text, file)
+    doc = YamlDoc.from_text(text, file)
     r = _Reader(doc)
     data = r.mapping(doc.data, (), _TOP)
 
@@ -283,7 +284,7 @@ def load_lesson(path: str | Path) -> Lesson:
                   source=path)
 
 
-def _with_basis(quiz, rules: Mapping[str, Rule], doc: SourceDoc):
+def _with_basis(quiz, rules: Mapping[str, Rule], doc: YamlDoc):
     """Questions whose ``rules`` exist in the lesson, their basis added to the explanation."""
     from dataclasses import replace
 
@@ -322,23 +323,23 @@ def load_lessons(root: str | Path | None = None) -> tuple[Lesson, ...]:
     by_id: dict[str, Lesson] = {}
     numbers: dict[int, Lesson] = {}
     for lesson in lessons:
-        doc_file = _display(lesson.source)
-        if lesson.id in by_id:
-            raise ConfigError("lessons.err.duplicate_lesson", file=doc_file, value=lesson.id,
-                              other=_display(by_id[lesson.id].source))
-        if lesson.number in numbers:
-            raise ConfigError("lessons.err.duplicate_lesson", file=doc_file,
-                              value=lesson.number, other=_display(numbers[lesson.number].source))
+        for key, seen, value in (("id", by_id, lesson.id), ("number", numbers, lesson.number)):
+            if value in seen:
+                raise _source_doc(lesson).error((key,), "lessons.err.duplicate_lesson",
+                                                value=value, other=_display(seen[value].source))
         by_id[lesson.id] = lesson
         numbers[lesson.number] = lesson
     for lesson in lessons:
         for i, pre in enumerate(lesson.prerequisites):
             if pre not in by_id or by_id[pre].number >= lesson.number:
-                doc = SourceDoc.from_text(lesson.source.read_text(encoding="utf-8"),
-                                          _display(lesson.source))
-                raise doc.error(("prerequisites", i), "lessons.err.bad_prerequisite",
-                                value=pre)
+                raise _source_doc(lesson).error(("prerequisites", i),
+                                                "lessons.err.bad_prerequisite", value=pre)
     return tuple(lessons)
+
+
+def _source_doc(lesson: Lesson) -> YamlDoc:
+    """The lesson's source again, to locate a cross-lesson problem in it."""
+    return YamlDoc.from_path(lesson.source, _display(lesson.source))
 
 
 def get_lesson(lesson_id: str, root: str | Path | None = None) -> Lesson:
@@ -359,14 +360,14 @@ def scenario_ids(folder: str | Path | None = None) -> dict[str, Path]:
     >>> "dibao-complaint" in scenario_ids()
     True
     """
-    import yaml
+    from pbkit.yamlconf import YamlConfigError
 
     folder = Path(folder) if folder is not None else scenarios_dir()
     out: dict[str, Path] = {}
     for path in sorted(folder.glob("*.y*ml")):
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError:
+            data = YamlDoc.from_path(path, path.name).data
+        except YamlConfigError:  # the scenario loader reports it with its line
             continue
         if isinstance(data, Mapping) and isinstance(data.get("id"), str):
             out[data["id"]] = path
@@ -384,8 +385,7 @@ def check_references(lessons: Sequence[Lesson], *, scenarios: Mapping[str, Any] 
     ds_root = Path(datasets) if datasets is not None else datasets_dir()
     problems: list[ConfigError] = []
     for lesson in lessons:
-        doc = SourceDoc.from_text(lesson.source.read_text(encoding="utf-8"),
-                                  _display(lesson.source))
+        doc = _source_doc(lesson)
         if lesson.roleplay and lesson.roleplay.scenario not in known:
             problems.append(doc.error(("exercises", "roleplay", "scenario"),
                                       "lessons.err.unknown_scenario",

@@ -22,8 +22,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from pbkit.errors import ConfigError
-from pbkit.quiz.models import Text
+from pbkit.errors import ConfigError, UsageError
+from pbkit.i18n.text import Text
+from pbkit.yamlconf import YamlDoc
 
 __all__ = ["Slot", "Day", "Plan", "plans_path", "load_plans", "TEACHING_KINDS", "SLOT_KINDS"]
 
@@ -89,75 +90,77 @@ def clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _text(raw, field, err) -> Text | None:
+def _text(raw, path: tuple, doc: YamlDoc) -> Text | None:
     if raw is None:
         return None
     if not isinstance(raw, dict) or not all(isinstance(raw.get(k), str) for k in ("zh", "en")):
-        raise err("kit.plan.err.missing", field=f"{field}.zh/en")
+        missing = next((k for k in ("zh", "en") if not isinstance(raw, dict)
+                        or not isinstance(raw.get(k), str)), "zh")
+        doc.fail("kit.plan.err.missing", (*path, missing))
     return Text(zh=raw["zh"], en=raw["en"])
 
 
-def _time(raw, field, err) -> int:
+def _time(raw, path: tuple, doc: YamlDoc) -> int:
     match = _TIME.match(str(raw or ""))
     if not match:
-        raise err("kit.plan.err.time", field=field, value=raw)
+        doc.fail("kit.plan.err.time", path, value=raw)
     return int(match[1]) * 60 + int(match[2])
 
 
-def _slot(raw, at: int, field: str, err, lessons: dict, scenarios: set) -> Slot:
+def _slot(raw, at: int, path: tuple, doc: YamlDoc, lessons: dict, scenarios: set) -> Slot:
     if not isinstance(raw, dict):
-        raise err("kit.plan.err.missing", field=f"{field}.kind")
+        doc.fail("kit.plan.err.missing", (*path, "kind"))
     kind = raw.get("kind", "lesson" if "lesson" in raw else None)
     if kind not in SLOT_KINDS:
-        raise err("kit.plan.err.kind", field=f"{field}.kind", value=kind,
-                  choices=", ".join(SLOT_KINDS))
+        doc.fail("kit.plan.err.kind", (*path, "kind"), value=kind,
+                 choices=", ".join(SLOT_KINDS))
     lesson = scenario = None
     if kind == "lesson":
         lesson = raw.get("lesson")
         if lesson not in lessons:
-            raise err("kit.plan.err.lesson", field=f"{field}.lesson", value=lesson,
-                      choices=", ".join(lessons))
+            doc.fail("kit.plan.err.lesson", (*path, "lesson"), value=lesson,
+                     choices=", ".join(lessons))
         minutes = raw.get("minutes", lessons[lesson].duration_min)
     else:
         minutes = raw.get("minutes")
     if kind == "roleplay":
         scenario = raw.get("scenario")
         if scenario not in scenarios:
-            raise err("kit.plan.err.scenario", field=f"{field}.scenario", value=scenario,
-                      choices=", ".join(sorted(scenarios)))
+            doc.fail("kit.plan.err.scenario", (*path, "scenario"), value=scenario,
+                     choices=", ".join(sorted(scenarios)))
     if isinstance(minutes, bool) or not isinstance(minutes, int) or minutes <= 0:
-        raise err("kit.plan.err.minutes", field=f"{field}.minutes", value=minutes)
+        doc.fail("kit.plan.err.minutes", (*path, "minutes"), value=minutes)
     return Slot(kind=kind, start=at, minutes=minutes, lesson=lesson, scenario=scenario,
-                title=_text(raw.get("title"), f"{field}.title", err),
-                materials=_text(raw.get("materials"), f"{field}.materials", err))
+                title=_text(raw.get("title"), (*path, "title"), doc),
+                materials=_text(raw.get("materials"), (*path, "materials"), doc))
 
 
-def _plan(raw, field: str, err, lessons: dict, scenarios: set) -> Plan:
+def _plan(raw, path: tuple, doc: YamlDoc, lessons: dict, scenarios: set) -> Plan:
     for name in ("id", "title", "teaching_minutes", "days"):
         if not isinstance(raw, dict) or raw.get(name) in (None, "", []):
-            raise err("kit.plan.err.missing", field=f"{field}.{name}")
+            doc.fail("kit.plan.err.missing", (*path, name))
     days = []
     for d, day in enumerate(raw["days"]):
-        where = f"{field}.days[{d}]"
+        where = (*path, "days", d)
         if not isinstance(day, dict) or not day.get("slots"):
-            raise err("kit.plan.err.missing", field=f"{where}.slots")
-        start = _time(day.get("start"), f"{where}.start", err)
-        end = _time(day.get("end"), f"{where}.end", err)
+            doc.fail("kit.plan.err.missing", (*where, "slots"))
+        start = _time(day.get("start"), (*where, "start"), doc)
+        end = _time(day.get("end"), (*where, "end"), doc)
         slots, at = [], start
         for s, raw_slot in enumerate(day["slots"]):
-            slot = _slot(raw_slot, at, f"{where}.slots[{s}]", err, lessons, scenarios)
+            slot = _slot(raw_slot, at, (*where, "slots", s), doc, lessons, scenarios)
             slots.append(slot)
             at = slot.end
         if at != end:
-            raise err("kit.plan.err.end", field=f"{where}.end", actual=clock(at),
-                      declared=clock(end))
+            doc.fail("kit.plan.err.end", (*where, "end"), actual=clock(at),
+                     declared=clock(end))
         days.append(Day(start=start, end=end, slots=tuple(slots)))
     teaching = sum(s.minutes for day in days for s in day.slots if s.kind in TEACHING_KINDS)
     if teaching != raw["teaching_minutes"]:
-        raise err("kit.plan.err.teaching", field=f"{field}.teaching_minutes", actual=teaching,
-                  declared=raw["teaching_minutes"])
-    return Plan(id=str(raw["id"]), title=_text(raw["title"], f"{field}.title", err),
-                summary=_text(raw.get("summary"), f"{field}.summary", err)
+        doc.fail("kit.plan.err.teaching", (*path, "teaching_minutes"), actual=teaching,
+                 declared=raw["teaching_minutes"])
+    return Plan(id=str(raw["id"]), title=_text(raw["title"], (*path, "title"), doc),
+                summary=_text(raw.get("summary"), (*path, "summary"), doc)
                 or Text(zh="", en=""),
                 teaching_minutes=teaching, days=tuple(days))
 
@@ -178,35 +181,31 @@ def load_plans(path: str | Path | None = None, lessons=None) -> tuple[Plan, ...]
 
     Raises
     ------
-    ConfigError
-        Naming the file and the field (``plans[1].days[0].slots[3].lesson``): an unknown
-        lesson or scenario, bad minutes or time, slots that do not add up to the declared
-        end of a day, or teaching time that does not add up to ``teaching_minutes``.
+    pbkit.yamlconf.YamlConfigError
+        Naming the file, line and key path (``plans[1].days[1].slots[4].lesson``, list
+        positions from 1): an unknown lesson or scenario, bad minutes or time, slots that
+        do not add up to the declared end of a day, or teaching time that does not add up
+        to ``teaching_minutes``.
     """
-    import yaml
-
     from pbkit.lessons.loader import load_lessons, scenarios_dir
 
     path = Path(path or plans_path())
-    name = path.name
-
-    def err(key, **kw):
-        return ConfigError(key, file=name, **kw)
-
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise err("kit.plan.err.read", detail=str(exc).splitlines()[0]) from None
+        doc = YamlDoc.from_path(path, path.name)
+    except UsageError as exc:
+        raise ConfigError("kit.plan.err.read", file=path.name,
+                          detail=exc.render("en")) from None
+    data = doc.data or {}
     course = {x.id: x for x in (lessons if lessons is not None else load_lessons())}
     scenarios = {p.stem for p in scenarios_dir().glob("*.yaml")}
     raw_plans = data.get("plans") if isinstance(data, dict) else None
     if not raw_plans:
-        raise err("kit.plan.err.missing", field="plans")
+        doc.fail("kit.plan.err.missing", ("plans",))
     plans, seen = [], set()
     for i, raw in enumerate(raw_plans):
-        plan = _plan(raw, f"plans[{i}]", err, course, scenarios)
+        plan = _plan(raw, ("plans", i), doc, course, scenarios)
         if plan.id in seen:
-            raise err("kit.plan.err.duplicate", field=f"plans[{i}].id", value=plan.id)
+            doc.fail("kit.plan.err.duplicate", ("plans", i, "id"), value=plan.id)
         seen.add(plan.id)
         plans.append(plan)
     return tuple(plans)

@@ -74,20 +74,21 @@ def scale_path() -> Path:
 
 @lru_cache(maxsize=2)
 def _read(path: str) -> PointsScale:
-    import yaml
+    from pbkit.yamlconf import YamlDoc
 
-    from pbkit.errors import ConfigError
-
-    try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-        items = {k: dict(v) for k, v in data["items"].items()}
-        for v in items.values():
-            float(v["per"]), float(v["max"])
-        bands = tuple(sorted((dict(b) for b in data["bands"]), key=lambda b: -b["min"]))
-        posts = {k: dict(v) for k, v in data["posts"].items()}
-    except (OSError, KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ConfigError("lessons.err.points_scale", file=path, detail=str(exc)) from None
-    return PointsScale(items, bands, posts)
+    doc = YamlDoc.from_path(path, Path(path).name)
+    data = doc.mapping(doc.data, (), required=("items", "bands", "posts"))
+    items = {}
+    for k, v in doc.mapping(data["items"], ("items",)).items():
+        items[k] = dict(doc.mapping(v, ("items", k), required=("per", "max")))
+        doc.number(v["per"], ("items", k, "per")), doc.number(v["max"], ("items", k, "max"))
+    bands = []
+    for i, b in enumerate(doc.sequence(data["bands"], ("bands",), min_len=1)):
+        bands.append(dict(doc.mapping(b, ("bands", i), required=("id", "min"))))
+        doc.number(b["min"], ("bands", i, "min"))
+    posts = {k: dict(doc.mapping(v, ("posts", k)))
+             for k, v in doc.mapping(data["posts"], ("posts",)).items()}
+    return PointsScale(items, tuple(sorted(bands, key=lambda b: -b["min"])), posts)
 
 
 def load_scale(path: str | Path | None = None) -> PointsScale:

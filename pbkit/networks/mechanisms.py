@@ -4,7 +4,8 @@ Who may pair with whom is data: each mechanism in ``pbkit/networks/mechanisms.ya
 which table and filters select the sources and targets, the roles a group needs
 (``slots``), the capacity of a helper, the eligibility scope and the weights of the cost
 terms. This module parses the file into frozen dataclasses and checks it; a malformed file
-raises :class:`pbkit.errors.ConfigError` naming the file and the line.
+raises :class:`pbkit.yamlconf.YamlConfigError` naming the file, the line and the key path
+(list positions from 1), e.g. ``mech.yaml, line 6, field bao_cun.slots[2].count: ...``.
 
 >>> mech = get_mechanism("one_on_one")
 >>> mech.scope, mech.capacity_default, sorted(mech.weights)
@@ -24,6 +25,7 @@ from typing import Any
 
 from pbkit.data.schema import EDUCATION, MECHANISMS, NEEDS, ORG_LEVELS, ROLES
 from pbkit.errors import ConfigError, UsageError
+from pbkit.yamlconf import YamlConfigError, YamlDoc
 
 __all__ = [
     "MECHANISM_FILE",
@@ -199,19 +201,21 @@ class _Reader:
     def __init__(self, file: str) -> None:
         self.file = file
 
-    def fail(self, line: int, key: str, **params: Any) -> ConfigError:
-        return ConfigError(f"networks.config.{key}", file=self.file, line=line, **params)
+    def fail(self, line: int, key: str, path: tuple = (), **params: Any) -> YamlConfigError:
+        """The error ``networks.config.<key>`` at ``line`` and key ``path`` (one format)."""
+        return YamlConfigError(f"networks.config.{key}", file=self.file, line=line, path=path,
+                               **params)
 
-    def mapping(self, node: _Node, where: str, allowed: Mapping[str, type]) -> dict[str, _Node]:
+    def mapping(self, node: _Node, where: tuple, allowed: Mapping[str, type]) -> dict[str, _Node]:
         if not isinstance(node.value, dict):
-            raise self.fail(node.line, "not_mapping", field=where)
+            raise self.fail(node.line, "not_mapping", path=where)
         for key, child in node.value.items():
             if key not in allowed:
-                raise self.fail(child.line, "unknown_field", field=f"{where}.{key}",
+                raise self.fail(child.line, "unknown_field", path=(*where, key),
                                 choices=", ".join(sorted(allowed)))
         return node.value
 
-    def typed(self, node: _Node, where: str, kind: type) -> Any:
+    def typed(self, node: _Node, where: tuple, kind: type) -> Any:
         value = node.value
         if kind is float:
             ok = isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -224,33 +228,33 @@ class _Reader:
         else:
             ok = isinstance(value, kind)
         if not ok:
-            raise self.fail(node.line, "bad_type", field=where, expected=kind.__name__,
+            raise self.fail(node.line, "bad_type", path=where, expected=kind.__name__,
                             value=_show(value))
         return value
 
-    def codes(self, node: _Node, where: str, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    def codes(self, node: _Node, where: tuple, allowed: tuple[str, ...]) -> tuple[str, ...]:
         items = self.typed(node, where, list)
         out = []
-        for item in items:
+        for i, item in enumerate(items):
             if not isinstance(item.value, str) or item.value not in allowed:
-                raise self.fail(item.line, "bad_value", field=where, value=_show(item.value),
+                raise self.fail(item.line, "bad_value", path=(*where, i), value=_show(item.value),
                                 choices=", ".join(allowed))
             out.append(item.value)
         return tuple(out)
 
-    def selector(self, node: _Node, where: str, table: str | None = None) -> Selector:
+    def selector(self, node: _Node, where: tuple, table: str | None = None) -> Selector:
         fields = self.mapping(node, where, _SELECTOR_FIELDS)
         if table is None:
             if "table" not in fields:
-                raise self.fail(node.line, "missing_field", field=f"{where}.table")
+                raise self.fail(node.line, "missing_field", path=(*where, "table"))
             table_node = fields["table"]
-            table = self.typed(table_node, f"{where}.table", str)
+            table = self.typed(table_node, (*where, "table"), str)
             if table not in TABLES_ALLOWED:
-                raise self.fail(table_node.line, "bad_value", field=f"{where}.table",
+                raise self.fail(table_node.line, "bad_value", path=(*where, "table"),
                                 value=table, choices=", ".join(TABLES_ALLOWED))
         kw: dict[str, Any] = {"table": table}
         for key, child in fields.items():
-            name = f"{where}.{key}"
+            name = (*where, key)
             if key == "table":
                 continue
             if key == "roles_any":
@@ -260,19 +264,19 @@ class _Reader:
             elif key in ("education_at_least", "education_at_most"):
                 value = self.typed(child, name, str)
                 if value not in EDUCATION:
-                    raise self.fail(child.line, "bad_value", field=name, value=value,
+                    raise self.fail(child.line, "bad_value", path=name, value=value,
                                     choices=", ".join(EDUCATION))
                 kw[key] = value
             elif key == "any_of":
                 items = self.typed(child, name, list)
                 if not items:
-                    raise self.fail(child.line, "empty", field=name)
-                kw[key] = tuple(self.selector(item, f"{name}[{i}]", table)
+                    raise self.fail(child.line, "empty", path=name)
+                kw[key] = tuple(self.selector(item, (*name, i), table)
                                 for i, item in enumerate(items))
             else:
                 value = self.typed(child, name, _SELECTOR_FIELDS[key])
                 if isinstance(value, int) and not isinstance(value, bool) and value < 0:
-                    raise self.fail(child.line, "negative", field=name, value=value)
+                    raise self.fail(child.line, "negative", path=name, value=value)
                 kw[key] = value
         people_only = ("roles_any", "min_age", "max_age", "education_at_least",
                        "education_at_most", "min_years_in_role", "max_years_in_role",
@@ -280,7 +284,7 @@ class _Reader:
         org_only = ("org_levels", "weak_lax")
         for key in fields:
             if (table != "people" and key in people_only) or (table != "orgs" and key in org_only):
-                raise self.fail(fields[key].line, "field_not_for_table", field=f"{where}.{key}",
+                raise self.fail(fields[key].line, "field_not_for_table", path=(*where, key),
                                 table=table)
         return Selector(**kw)
 
@@ -296,107 +300,107 @@ def _show(value: Any) -> str:
 
 
 def _parse_mechanism(reader: _Reader, code: str, node: _Node) -> Mechanism:
-    fields = reader.mapping(node, code, _MECH_FIELDS)
+    fields = reader.mapping(node, (code,), _MECH_FIELDS)
     if "target" not in fields:
-        raise reader.fail(node.line, "missing_field", field=f"{code}.target")
+        raise reader.fail(node.line, "missing_field", path=(code, "target"))
     kw: dict[str, Any] = {"code": code, "file": reader.file}
-    kw["target"] = reader.selector(fields["target"], f"{code}.target")
+    kw["target"] = reader.selector(fields["target"], (code, "target"))
     if "label" in fields:
-        kw["label"] = reader.typed(fields["label"], f"{code}.label", str)
+        kw["label"] = reader.typed(fields["label"], (code, "label"), str)
     one_on_one = code == "one_on_one"
     if one_on_one:
         if "source" not in fields:
-            raise reader.fail(node.line, "missing_field", field=f"{code}.source")
+            raise reader.fail(node.line, "missing_field", path=(code, "source"))
         if "slots" in fields:
-            raise reader.fail(fields["slots"].line, "unknown_field", field=f"{code}.slots",
+            raise reader.fail(fields["slots"].line, "unknown_field", path=(code, "slots"),
                               choices="source")
-        kw["source"] = reader.selector(fields["source"], f"{code}.source")
+        kw["source"] = reader.selector(fields["source"], (code, "source"))
         if kw["source"].table != "people" or kw["target"].table != "households":
-            raise reader.fail(fields["source"].line, "one_on_one_tables", field=code)
+            raise reader.fail(fields["source"].line, "one_on_one_tables", path=(code,))
     else:
         if "source" in fields:
-            raise reader.fail(fields["source"].line, "unknown_field", field=f"{code}.source",
+            raise reader.fail(fields["source"].line, "unknown_field", path=(code, "source"),
                               choices="slots")
         if "slots" not in fields:
-            raise reader.fail(node.line, "missing_field", field=f"{code}.slots")
-        items = reader.typed(fields["slots"], f"{code}.slots", list)
+            raise reader.fail(node.line, "missing_field", path=(code, "slots"))
+        items = reader.typed(fields["slots"], (code, "slots"), list)
         if not items:
-            raise reader.fail(fields["slots"].line, "empty", field=f"{code}.slots")
+            raise reader.fail(fields["slots"].line, "empty", path=(code, "slots"))
         slots = []
         roles_seen: set[str] = set()
         for i, item in enumerate(items):
-            where = f"{code}.slots[{i}]"
+            where = (code, "slots", i)
             if not isinstance(item.value, dict):
-                raise reader.fail(item.line, "not_mapping", field=where)
+                raise reader.fail(item.line, "not_mapping", path=where)
             own = {k: v for k, v in item.value.items() if k in _SLOT_FIELDS}
             rest = {k: v for k, v in item.value.items() if k not in _SLOT_FIELDS}
             if "role" not in own:
-                raise reader.fail(item.line, "missing_field", field=f"{where}.role")
-            role = reader.typed(own["role"], f"{where}.role", str)
+                raise reader.fail(item.line, "missing_field", path=(*where, "role"))
+            role = reader.typed(own["role"], (*where, "role"), str)
             if role in roles_seen:
-                raise reader.fail(own["role"].line, "duplicate_role", field=f"{where}.role",
+                raise reader.fail(own["role"].line, "duplicate_role", path=(*where, "role"),
                                   value=role)
             roles_seen.add(role)
             numbers = {}
             for key in ("count", "limit"):
                 if key in own:
-                    value = reader.typed(own[key], f"{where}.{key}", int)
+                    value = reader.typed(own[key], (*where, key), int)
                     if value < 1:
-                        raise reader.fail(own[key].line, "not_positive", field=f"{where}.{key}",
+                        raise reader.fail(own[key].line, "not_positive", path=(*where, key),
                                           value=value)
                     numbers[key] = value
             selector = reader.selector(_Node(rest, item.line), where)
             slots.append(Slot(role=role, selector=selector, **numbers))
         kw["slots"] = tuple(slots)
     if "capacity" in fields:
-        cap = reader.mapping(fields["capacity"], f"{code}.capacity",
+        cap = reader.mapping(fields["capacity"], (code, "capacity"),
                              {"column": str, "default": int})
         if "column" in cap:
-            kw["capacity_column"] = reader.typed(cap["column"], f"{code}.capacity.column", str)
+            kw["capacity_column"] = reader.typed(cap["column"], (code, "capacity", "column"), str)
         if "default" in cap:
-            value = reader.typed(cap["default"], f"{code}.capacity.default", int)
+            value = reader.typed(cap["default"], (code, "capacity", "default"), int)
             if value < 0:
                 raise reader.fail(cap["default"].line, "negative",
-                                  field=f"{code}.capacity.default", value=value)
+                                  path=(code, "capacity", "default"), value=value)
             kw["capacity_default"] = value
     if "eligibility" in fields:
-        el = reader.mapping(fields["eligibility"], f"{code}.eligibility",
+        el = reader.mapping(fields["eligibility"], (code, "eligibility"),
                             {"scope": str, "radius_km": float})
         if "scope" in el:
-            scope = reader.typed(el["scope"], f"{code}.eligibility.scope", str)
+            scope = reader.typed(el["scope"], (code, "eligibility", "scope"), str)
             if scope not in SCOPES:
-                raise reader.fail(el["scope"].line, "bad_value", field=f"{code}.eligibility.scope",
+                raise reader.fail(el["scope"].line, "bad_value", path=(code, "eligibility", "scope"),
                                   value=scope, choices=", ".join(SCOPES))
             kw["scope"] = scope
         if "radius_km" in el and el["radius_km"].value is not None:
-            radius = reader.typed(el["radius_km"], f"{code}.eligibility.radius_km", float)
+            radius = reader.typed(el["radius_km"], (code, "eligibility", "radius_km"), float)
             if radius <= 0:
                 raise reader.fail(el["radius_km"].line, "not_positive",
-                                  field=f"{code}.eligibility.radius_km", value=radius)
+                                  path=(code, "eligibility", "radius_km"), value=radius)
             kw["radius_km"] = float(radius)
     terms = WEIGHT_TERMS["one_on_one" if one_on_one else "group"]
     weights = {t: 0.0 for t in terms}
     if "weights" in fields:
-        given = reader.mapping(fields["weights"], f"{code}.weights", dict.fromkeys(terms, float))
+        given = reader.mapping(fields["weights"], (code, "weights"), dict.fromkeys(terms, float))
         for key, child in given.items():
-            value = reader.typed(child, f"{code}.weights.{key}", float)
+            value = reader.typed(child, (code, "weights", key), float)
             if value < 0:
-                raise reader.fail(child.line, "negative", field=f"{code}.weights.{key}",
+                raise reader.fail(child.line, "negative", path=(code, "weights", key),
                                   value=value)
             weights[key] = float(value)
     kw["weights"] = MappingProxyType(weights)
     if "age_free" in fields:
-        kw["age_free"] = reader.typed(fields["age_free"], f"{code}.age_free", int)
+        kw["age_free"] = reader.typed(fields["age_free"], (code, "age_free"), int)
     if "skill_needs" in fields:
-        table = reader.mapping(fields["skill_needs"], f"{code}.skill_needs",
+        table = reader.mapping(fields["skill_needs"], (code, "skill_needs"),
                                dict.fromkeys(NEEDS, list))
         out = {}
         for need, child in table.items():
-            items = reader.typed(child, f"{code}.skill_needs.{need}", list)
+            items = reader.typed(child, (code, "skill_needs", need), list)
             tags = []
             for item in items:
                 if not isinstance(item.value, str) or not item.value.strip():
-                    raise reader.fail(item.line, "bad_type", field=f"{code}.skill_needs.{need}",
+                    raise reader.fail(item.line, "bad_type", path=(code, "skill_needs", need),
                                       expected="str", value=_show(item.value))
                 tags.append(item.value.strip().lower())
             out[need] = tuple(tags)
@@ -432,36 +436,22 @@ def _load(path: Path) -> Mapping[str, Mechanism]:
     import yaml
 
     name = path.name
+    if not path.exists():
+        raise ConfigError("networks.config.missing_file", path=str(path))
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("networks.config.missing_file", path=str(path)) from None
-    except UnicodeDecodeError:
+        doc = YamlDoc.from_path(path, name)
+    except UsageError:
         raise ConfigError("networks.config.encoding", file=name, line=1) from None
-    try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else 1
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise ConfigError("networks.config.yaml_syntax", file=name, line=line,
-                          problem=problem) from None
     reader = _Reader(name)
-    if root is None:
+    if doc.node is None:
         raise ConfigError("networks.config.empty_file", file=name, line=1)
-    try:
-        top = _convert(root, yaml.SafeLoader(""))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError("networks.config.yaml_syntax", file=name,
-                          line=mark.line + 1 if mark else 1,
-                          problem=getattr(exc, "problem", "")) from None
+    top = _convert(doc.node, yaml.SafeLoader(""))
     if not isinstance(top.value, dict):
-        raise reader.fail(top.line, "not_mapping", field="(top)")
+        raise reader.fail(top.line, "not_mapping", path=())
     out = {}
     for code, node in top.value.items():
         if code not in MECHANISMS:
-            raise reader.fail(node.line, "unknown_mechanism", value=code,
+            raise reader.fail(node.line, "unknown_mechanism", path=(code,), value=code,
                               choices=", ".join(MECHANISMS))
         out[code] = _parse_mechanism(reader, code, node)
     return MappingProxyType(out)

@@ -31,8 +31,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from pbkit.i18n import LANGS, resolve_lang
-from pbkit.quiz.source import SourceDoc
+from pbkit.i18n import LANGS
+from pbkit.i18n.text import Text
+from pbkit.yamlconf import YamlDoc as SourceDoc
 
 __all__ = [
     "KINDS",
@@ -45,22 +46,6 @@ __all__ = [
 ]
 
 KINDS: tuple[str, ...] = ("single", "multiple", "ordering", "short")
-
-
-@dataclass(frozen=True)
-class Text:
-    """A text in both user languages.
-
-    >>> Text("你好", "hello").get("en"), Text("你好", "hello").get("zh")
-    ('hello', '你好')
-    """
-
-    zh: str
-    en: str
-
-    def get(self, lang: str | None = None) -> str:
-        """The text in ``lang`` (default: the current language)."""
-        return self.en if resolve_lang(lang) == "en" else self.zh
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from pbkit.i18n.text import Text
+
 __all__ = [
     "STATUSES",
     "Instrument",
@@ -56,18 +58,15 @@ class Instrument:
     """A law, party rule or ministry measure the course cites."""
 
     id: str
-    zh: str
-    en: str
-    short_zh: str
-    short_en: str
+    title: Text
+    short: Text
     year: int
     kind: str
-    version_zh: str = ""
-    version_en: str = ""
+    version: Text = Text("", "")
 
     def name(self, lang: str) -> str:
         """Full name in ``lang`` (``zh`` in book-title marks)."""
-        return f"《{self.zh}》" if lang == "zh" else self.en
+        return f"《{self.title.zh}》" if lang == "zh" else self.title.en
 
 
 @dataclass(frozen=True)
@@ -76,11 +75,10 @@ class Report:
 
     id: str
     file: str
-    zh: str
-    en: str
+    title: Text
 
     def name(self, lang: str) -> str:
-        return self.zh if lang == "zh" else self.en
+        return self.title.get(lang)
 
 
 @dataclass(frozen=True)
@@ -92,8 +90,7 @@ class Basis:
     article: int | None = None
     seed: str | None = None
     pending: bool = False
-    note_zh: str = ""
-    note_en: str = ""
+    note: Text = Text("", "")
 
 
 @dataclass(frozen=True)
@@ -105,30 +102,41 @@ class Table:
 
 
 def _raise(path: Sequence[Any], key: str, **params: Any) -> Exception:
-    from pbkit.errors import ConfigError
+    """Errors located in the table itself (for examples and checks of the table)."""
+    from pbkit.yamlconf import YamlConfigError
 
-    return ConfigError(key, file=TABLE_PATH.name, field=".".join(map(str, path)), **params)
+    return YamlConfigError(key, file=TABLE_PATH.name, line=None, path=path, **params)
 
 
 @cache
 def load_table(path: str | None = None) -> Table:
     """The shared table (``pbkit/references/instruments.yaml`` unless ``path`` is given).
 
+    Read with the one YAML reader: a malformed table raises
+    :class:`~pbkit.yamlconf.YamlConfigError` naming the file, line and key path.
+
     >>> sorted(load_table().reports)[:2]
     ['000', '001']
     """
-    import yaml
+    from pbkit.yamlconf import YamlDoc
 
-    data = yaml.safe_load(Path(path or TABLE_PATH).read_text(encoding="utf-8"))
+    table_path = Path(path or TABLE_PATH)
+    doc = YamlDoc.from_path(table_path, table_path.name)
+    data = doc.mapping(doc.data, (), required=("instruments", "reports"))
     instruments = {}
-    for iid, d in data["instruments"].items():
-        version = d.get("version") or {}
+    for iid, d in doc.mapping(data["instruments"], ("instruments",)).items():
+        where = ("instruments", iid)
+        d = doc.mapping(d, where, required=("zh", "en", "short", "year", "kind"))
+        short = doc.mapping(d["short"], (*where, "short"), required=("zh", "en"))
+        version = doc.mapping(d.get("version") or {}, (*where, "version"))
         instruments[iid] = Instrument(
-            id=iid, zh=d["zh"], en=d["en"], short_zh=d["short"]["zh"],
-            short_en=d["short"]["en"], year=int(d["year"]), kind=d["kind"],
-            version_zh=version.get("zh", ""), version_en=version.get("en", ""))
-    reports = {str(rid): Report(id=str(rid), file=d["file"], zh=d["zh"], en=d["en"])
-               for rid, d in data["reports"].items()}
+            id=iid, title=Text(d["zh"], d["en"]), short=Text(short["zh"], short["en"]),
+            year=doc.integer(d["year"], (*where, "year"), 1900, 2100), kind=d["kind"],
+            version=Text(version.get("zh", ""), version.get("en", "")))
+    reports = {}
+    for rid, d in doc.mapping(data["reports"], ("reports",)).items():
+        d = doc.mapping(d, ("reports", rid), required=("file", "zh", "en"))
+        reports[str(rid)] = Report(id=str(rid), file=d["file"], title=Text(d["zh"], d["en"]))
     return Table(instruments, reports)
 
 
@@ -171,8 +179,8 @@ def _one(value: Any, path: tuple, fail: Fail, table: Table) -> Basis:
     if status != "national" and seed is None and note is None:
         raise fail(path, "references.err.needs_source")
     return Basis(status=status, instrument=instrument, article=article, seed=seed,
-                 pending=pending, note_zh=(note or {}).get("zh", "").strip(),
-                 note_en=(note or {}).get("en", "").strip())
+                 pending=pending, note=Text((note or {}).get("zh", "").strip(),
+                                            (note or {}).get("en", "").strip()))
 
 
 def parse_basis(value: Any, path: Sequence[Any], fail: Fail,
@@ -259,7 +267,7 @@ def format_one(basis: Basis, lang: str, table: Table | None = None) -> str:
         parts.append(cite)
     if basis.seed:
         parts.append(table.reports[basis.seed].name(lang))
-    note = basis.note_zh if lang == "zh" else basis.note_en
+    note = basis.note.get(lang)
     if note:
         parts.append(note)
     if basis.pending:

@@ -87,17 +87,25 @@ def mood_name(level: int, lang: str | None = None) -> str:
 
 @cache
 def _acts() -> dict[str, dict[str, re.Pattern | None]]:
-    import yaml
+    return _read_acts(Path(__file__).with_name("dialogue_acts.yaml"))
 
-    raw = yaml.safe_load(Path(__file__).with_name("dialogue_acts.yaml").read_text("utf-8"))
+
+def _read_acts(path: Path) -> dict[str, dict[str, re.Pattern | None]]:
+    """Read a dialogue-act file; a malformed one names its file, line and key path."""
+    from pbkit.yamlconf import YamlDoc
+
+    doc = YamlDoc.from_path(path, path.name)
     out: dict[str, dict[str, re.Pattern | None]] = {}
-    for act, spec in raw.items():
-        unless = spec.get("unless", {})
+    for act, spec in doc.mapping(doc.data, ()).items():
+        spec = doc.mapping(spec, (act,), allowed=("zh", "en", "unless"))
+        unless = doc.mapping(spec.get("unless", {}), (act, "unless"), allowed=("zh", "en"))
         out[act] = {
-            "zh": _alternation(spec.get("zh", []), 0),
-            "en": _alternation(spec.get("en", []), re.IGNORECASE),
-            "unless_zh": _alternation(unless.get("zh", []), 0),
-            "unless_en": _alternation(unless.get("en", []), re.IGNORECASE),
+            "zh": _alternation(doc.patterns(spec.get("zh", []), (act, "zh")), 0),
+            "en": _alternation(doc.patterns(spec.get("en", []), (act, "en")), re.IGNORECASE),
+            "unless_zh": _alternation(doc.patterns(unless.get("zh", []), (act, "unless", "zh")),
+                                      0),
+            "unless_en": _alternation(doc.patterns(unless.get("en", []), (act, "unless", "en")),
+                                      re.IGNORECASE),
         }
     return out
 

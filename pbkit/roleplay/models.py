@@ -7,8 +7,10 @@ concepts and level rules the scorer uses, and optional villager turns for a mult
 conversation. Graded exemplar answers live beside it in
 ``lessons/scenarios/exemplars/<id>.yaml``.
 
-Everything a user may get wrong in such a file raises :class:`pbkit.errors.ScenarioError`
-naming the file, the line and the field, e.g. ``criteria[2].levels: expected 4 levels 0-3``.
+Everything a user may get wrong in such a file raises :class:`ScenarioFileError` (a
+:class:`pbkit.errors.ScenarioError` in the one YAML error format of :mod:`pbkit.yamlconf`)
+naming the file, the line and the key path, list positions from 1, e.g.
+``dibao-complaint.yaml, line 120, field criteria[3].levels: expected 4 levels 0-3``.
 
 Rubric anchors, cue concepts and exemplar answers stay on the server: apps call
 :meth:`Scenario.public_view`, which carries only what a trainee may see.
@@ -33,7 +35,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pbkit.errors import ScenarioError
+from pbkit.errors import ScenarioError, UsageError
+from pbkit.i18n.text import Text
+from pbkit.yamlconf import YamlConfigError, YamlDoc
 
 __all__ = [
     "Text",
@@ -62,24 +66,6 @@ __all__ = [
 LEVELS: tuple[int, ...] = (0, 1, 2, 3)
 LANGS: tuple[str, ...] = ("zh", "en")
 _ID_RE = re.compile(r"^[a-z][a-z0-9_-]*$")
-
-
-@dataclass(frozen=True)
-class Text:
-    """A bilingual text. ``get(lang)`` falls back to Chinese.
-
-    >>> Text("你好", "hello").get("en")
-    'hello'
-    """
-
-    zh: str
-    en: str
-
-    def get(self, lang: str | None = None) -> str:
-        """The text in ``lang`` (``zh`` or ``en``; default: the current language)."""
-        from pbkit.i18n import resolve_lang
-
-        return self.en if resolve_lang(lang) == "en" else self.zh
 
 
 @dataclass(frozen=True)
@@ -253,92 +239,41 @@ def scenarios_dir() -> Path:
     return repo_root() / "lessons" / "scenarios"
 
 
-class _Doc:
-    """A parsed YAML document that remembers the line of every node (for error messages)."""
-
-    def __init__(self, path: Path) -> None:
-        import yaml
-
-        self.path = path
-        self.name = path.name
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ScenarioError("roleplay.err.unreadable", file=self.name, line=1,
-                                detail=str(exc)) from exc
-        loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-        loader = loader_cls(text)
-        try:
-            self.node = loader.get_single_node()
-            self.data = loader.construct_document(self.node) if self.node is not None else None
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else 1
-            raise ScenarioError("roleplay.err.yaml", file=self.name, line=line,
-                                detail=str(getattr(exc, "problem", exc))) from exc
-        finally:
-            loader.dispose()
-
-    def line(self, path: tuple) -> int:
-        """The 1-based line of the node at ``path`` (or of its nearest existing parent)."""
-        import yaml
-
-        node, line = self.node, 1
-        if node is not None:
-            line = node.start_mark.line + 1
-        for part in path:
-            nxt = None
-            if isinstance(node, yaml.MappingNode):
-                for key, value in node.value:
-                    if str(key.value) == str(part):
-                        nxt, line = value, key.start_mark.line + 1
-                        break
-            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-                if 0 <= part < len(node.value):
-                    nxt = node.value[part]
-                    line = nxt.start_mark.line + 1
-            if nxt is None:
-                break
-            node = nxt
-        return line
-
-    def error(self, key: str, path: tuple, **params: Any) -> ScenarioError:
-        return ScenarioError(key, file=self.name, line=self.line(path), field=_fmt(path),
-                             **params)
+class ScenarioFileError(YamlConfigError, ScenarioError):
+    """A malformed scenario or exemplar file: file, line, key path (one YAML error format)."""
 
 
-def _fmt(path: tuple) -> str:
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "(root)"
+def _read_doc(path: Path) -> YamlDoc:
+    """Read one scenario-side YAML file with the package's one YAML reader."""
+    try:
+        return YamlDoc.from_path(path, path.name, error_cls=ScenarioFileError)
+    except UsageError as exc:
+        raise ScenarioFileError("roleplay.err.unreadable", file=path.name, line=1,
+                                detail=exc.render("en")) from None
 
 
 class _Reader:
     """Typed access to a parsed document, raising ScenarioError naming file and field."""
 
-    def __init__(self, doc: _Doc) -> None:
+    def __init__(self, doc: YamlDoc) -> None:
         self.doc = doc
 
     def get(self, obj: Any, path: tuple, key: str, kind: type | tuple, *, required=True,
             default: Any = None) -> Any:
         if not isinstance(obj, dict):
-            raise self.doc.error("roleplay.err.type", path, expected="mapping")
+            self.doc.fail("roleplay.err.type", path, expected="mapping")
         if key not in obj or obj[key] is None:
             if required:
-                raise self.doc.error("roleplay.err.missing", (*path, key))
+                self.doc.fail("roleplay.err.missing", (*path, key))
             return default
         value = obj[key]
         if kind is int and isinstance(value, bool):
-            raise self.doc.error("roleplay.err.type", (*path, key), expected="int")
+            self.doc.fail("roleplay.err.type", (*path, key), expected="int")
         if not isinstance(value, kind):
             expected = kind.__name__ if isinstance(kind, type) else "/".join(
                 k.__name__ for k in kind)
             expected = {"dict": "mapping", "list": "list", "str": "text"}.get(expected, expected)
-            raise self.doc.error("roleplay.err.type", (*path, key), expected=expected)
+            self.doc.fail("roleplay.err.type", (*path, key), expected=expected)
         return value
 
     def text(self, obj: Any, path: tuple, key: str, *, required=True) -> Text | None:
@@ -348,39 +283,39 @@ class _Reader:
         for lang in LANGS:
             item = value.get(lang)
             if not isinstance(item, str) or not item.strip():
-                raise self.doc.error("roleplay.err.lang", (*path, key, lang), language=lang)
+                self.doc.fail("roleplay.err.lang", (*path, key, lang), language=lang)
         for extra in value:
             if extra not in LANGS:
-                raise self.doc.error("roleplay.err.text_key", (*path, key), name=extra)
+                self.doc.fail("roleplay.err.text_key", (*path, key), name=extra)
         return Text(zh=value["zh"].strip(), en=value["en"].strip())
 
     def ident(self, obj: Any, path: tuple, key: str = "id") -> str:
         value = self.get(obj, path, key, str)
         if not _ID_RE.match(value):
-            raise self.doc.error("roleplay.err.id", (*path, key), value=value)
+            self.doc.fail("roleplay.err.id", (*path, key), value=value)
         return value
 
 
-def _check_condition(doc: _Doc, cond: Any, path: tuple, concepts: Mapping[str, Concept]) -> None:
+def _check_condition(doc: YamlDoc, cond: Any, path: tuple, concepts: Mapping[str, Concept]) -> None:
     if not isinstance(cond, dict) or not cond:
-        raise doc.error("roleplay.err.type", path, expected="mapping")
+        doc.fail("roleplay.err.type", path, expected="mapping")
     for key, value in cond.items():
         if key in ("any", "all"):
             if not isinstance(value, list) or not value:
-                raise doc.error("roleplay.err.type", (*path, key), expected="list")
+                doc.fail("roleplay.err.type", (*path, key), expected="list")
             for i, item in enumerate(value):
                 for name in re.split(r"[|+]", str(item)):
                     if name not in concepts and not name.startswith("@"):
-                        raise doc.error("roleplay.err.concept", (*path, key, i), concept=name)
+                        doc.fail("roleplay.err.concept", (*path, key, i), concept=name)
         elif key == "min":
             if not isinstance(value, dict) or not isinstance(value.get("n"), int) \
                     or not isinstance(value.get("of"), list):
-                raise doc.error("roleplay.err.min", (*path, key))
+                doc.fail("roleplay.err.min", (*path, key))
             for i, name in enumerate(value["of"]):
                 if name not in concepts and not str(name).startswith("@"):
-                    raise doc.error("roleplay.err.concept", (*path, key, "of", i), concept=name)
+                    doc.fail("roleplay.err.concept", (*path, key, "of", i), concept=name)
         else:
-            raise doc.error("roleplay.err.condition_key", (*path, key), key=key)
+            doc.fail("roleplay.err.condition_key", (*path, key), key=key)
 
 
 _CHECKED_FILE = Path(__file__).with_name("checked_cues.json")
@@ -441,19 +376,19 @@ def write_checked_cues(scenarios: Mapping[str, Scenario], path: Path | None = No
 def _parse_concepts(r: _Reader, raw: Any) -> dict[str, Concept]:
     doc = r.doc
     if not isinstance(raw, dict) or not raw:
-        raise doc.error("roleplay.err.type", ("cues",), expected="mapping")
+        doc.fail("roleplay.err.type", ("cues",), expected="mapping")
     concepts: dict[str, Concept] = {}
     for cid, spec in raw.items():
         path = ("cues", cid)
         if not isinstance(cid, str) or not _ID_RE.match(cid):
-            raise doc.error("roleplay.err.id", path, value=cid)
+            doc.fail("roleplay.err.id", path, value=cid)
         if not isinstance(spec, dict):
-            raise doc.error("roleplay.err.type", path, expected="mapping")
+            doc.fail("roleplay.err.type", path, expected="mapping")
         pats = {}
         for lang in LANGS:
             items = spec.get(lang, [])
             if not isinstance(items, list) or not all(isinstance(p, str) for p in items):
-                raise doc.error("roleplay.err.type", (*path, lang), expected="list")
+                doc.fail("roleplay.err.type", (*path, lang), expected="list")
             pats[lang] = tuple(items)
         if cues_digest(pats["zh"], pats["en"]) not in checked_cues():
             for lang in LANGS:
@@ -461,16 +396,16 @@ def _parse_concepts(r: _Reader, raw: Any) -> dict[str, Concept]:
                     try:
                         re.compile(pat)
                     except re.error as exc:
-                        raise doc.error("roleplay.err.regex", (*path, lang, i),
+                        raise doc.error((*path, lang, i), "roleplay.err.regex",
                                         detail=str(exc)) from exc
         if not pats["zh"] and not pats["en"]:
-            raise doc.error("roleplay.err.lang", (*path, "zh"), language="zh")
+            doc.fail("roleplay.err.lang", (*path, "zh"), language="zh")
         negatable = spec.get("negatable", True)
         if not isinstance(negatable, bool):
-            raise doc.error("roleplay.err.type", (*path, "negatable"), expected="bool")
+            doc.fail("roleplay.err.type", (*path, "negatable"), expected="bool")
         inner = spec.get("inner_negation", True)
         if not isinstance(inner, bool):
-            raise doc.error("roleplay.err.type", (*path, "inner_negation"), expected="bool")
+            doc.fail("roleplay.err.type", (*path, "inner_negation"), expected="bool")
         concepts[cid] = Concept(cid, pats["zh"], pats["en"], negatable, inner)
     return concepts
 
@@ -479,13 +414,13 @@ def _parse_criteria(r: _Reader, data: dict, concepts: Mapping[str, Concept]) -> 
     doc = r.doc
     raw = r.get(data, (), "criteria", list)
     if not raw:
-        raise doc.error("roleplay.err.empty", ("criteria",))
+        doc.fail("roleplay.err.empty", ("criteria",))
     criteria, seen = [], set()
     for i, item in enumerate(raw):
         path = ("criteria", i)
         cid = r.ident(item, path)
         if cid in seen:
-            raise doc.error("roleplay.err.duplicate", (*path, "id"), value=cid)
+            doc.fail("roleplay.err.duplicate", (*path, "id"), value=cid)
         seen.add(cid)
         name = r.text(item, path, "name")
         desc = r.text(item, path, "description")
@@ -493,7 +428,7 @@ def _parse_criteria(r: _Reader, data: dict, concepts: Mapping[str, Concept]) -> 
         levels_raw = r.get(item, path, "levels", list)
         numbers = [lv.get("level") if isinstance(lv, dict) else None for lv in levels_raw]
         if numbers != list(LEVELS):
-            raise doc.error("roleplay.err.levels", (*path, "levels"))
+            doc.fail("roleplay.err.levels", (*path, "levels"))
         levels = []
         for j, lv in enumerate(levels_raw):
             lpath = (*path, "levels", j)
@@ -502,7 +437,7 @@ def _parse_criteria(r: _Reader, data: dict, concepts: Mapping[str, Concept]) -> 
         spath = (*path, "scoring")
         for key in scoring:
             if key not in ("veto", "unless", "cap", "levels"):
-                raise doc.error("roleplay.err.condition_key", (*spath, key), key=key)
+                doc.fail("roleplay.err.condition_key", (*spath, key), key=key)
         for key in ("veto", "unless"):
             if key in scoring:
                 _check_condition(doc, scoring[key], (*spath, key), concepts)
@@ -510,17 +445,17 @@ def _parse_criteria(r: _Reader, data: dict, concepts: Mapping[str, Concept]) -> 
             cap = scoring["cap"]
             level = cap.get("level") if isinstance(cap, dict) else None
             if not isinstance(level, int) or isinstance(level, bool) or level not in LEVELS:
-                raise doc.error("roleplay.err.cap", (*spath, "cap", "level"))
+                doc.fail("roleplay.err.cap", (*spath, "cap", "level"))
             _check_condition(doc, {k: v for k, v in cap.items() if k != "level"},
                              (*spath, "cap"), concepts)
         lv_rules = r.get(scoring, spath, "levels", dict)
         for lvl, cond in lv_rules.items():
             if lvl not in (1, 2, 3):
-                raise doc.error("roleplay.err.scoring_level", (*spath, "levels", lvl),
-                                value=lvl)
-            _check_condition(doc, cond, (*spath, "levels", lvl), concepts)
+                doc.fail("roleplay.err.scoring_level", (*spath, "levels", str(lvl)), value=lvl)
+            # a mapping key, not a list position: shown as levels.2
+            _check_condition(doc, cond, (*spath, "levels", str(lvl)), concepts)
         if sorted(lv_rules) != [1, 2, 3]:
-            raise doc.error("roleplay.err.scoring_levels", (*spath, "levels"))
+            doc.fail("roleplay.err.scoring_levels", (*spath, "levels"))
         criteria.append(Criterion(cid, name, desc, tip, tuple(levels), scoring))
     return tuple(criteria)
 
@@ -529,19 +464,19 @@ DIALOGUE_SIGNALS: tuple[str, ...] = ("@refusal", "@commitment", "@apology", "@ba
                                      "@repeat", "@deadline", "@engaged")
 
 
-def _check_signals(doc: _Doc, cond: Mapping[str, Any], path: tuple) -> None:
+def _check_signals(doc: YamlDoc, cond: Mapping[str, Any], path: tuple) -> None:
     for key, value in cond.items():
         items = value.get("of", []) if key == "min" and isinstance(value, dict) else value
         for i, item in enumerate(items if isinstance(items, list) else []):
             for name in re.split(r"[|+]", str(item)):
                 if name.startswith("@") and name not in DIALOGUE_SIGNALS:
-                    raise doc.error("roleplay.err.concept", (*path, key, i), concept=name)
+                    doc.fail("roleplay.err.concept", (*path, key, i), concept=name)
 
 
 def _mood(r: _Reader, obj: dict, path: tuple, key: str) -> int | None:
     value = r.get(obj, path, key, int, required=False)
     if value is not None and value not in MOODS:
-        raise r.doc.error("roleplay.err.mood", (*path, key), value=value)
+        r.doc.fail("roleplay.err.mood", (*path, key), value=value)
     return value
 
 
@@ -550,15 +485,15 @@ def _replies(r: _Reader, item: Any, path: tuple) -> tuple[Text, ...]:
     if isinstance(raw, dict):
         return (r.text(item, path, "reply"),)
     if not raw:
-        raise r.doc.error("roleplay.err.empty", (*path, "reply"))
+        r.doc.fail("roleplay.err.empty", (*path, "reply"))
     out = []
     for i, one in enumerate(raw):
         where = (*path, "reply", i)
         if not isinstance(one, dict):
-            raise r.doc.error("roleplay.err.type", where, expected="mapping")
+            r.doc.fail("roleplay.err.type", where, expected="mapping")
         for lang in LANGS:
             if not isinstance(one.get(lang), str) or not one[lang].strip():
-                raise r.doc.error("roleplay.err.lang", (*where, lang), language=lang)
+                r.doc.fail("roleplay.err.lang", (*where, lang), language=lang)
         out.append(Text(one["zh"].strip(), one["en"].strip()))
     return tuple(out)
 
@@ -571,7 +506,7 @@ def _parse_turns(r: _Reader, data: dict, concepts: Mapping[str, Concept]) -> tup
     opening = r.text(dialogue, ("dialogue",), "opening")
     max_turns = r.get(dialogue, ("dialogue",), "max_turns", int, required=False, default=5)
     if not 3 <= max_turns <= 5:
-        raise doc.error("roleplay.err.max_turns", ("dialogue", "max_turns"), value=max_turns)
+        doc.fail("roleplay.err.max_turns", ("dialogue", "max_turns"), value=max_turns)
     start_mood = _mood(r, dialogue, ("dialogue",), "start_mood") or 0
     raw = r.get(dialogue, ("dialogue",), "reactions", list)
     turns, has_default = [], False
@@ -587,24 +522,24 @@ def _parse_turns(r: _Reader, data: dict, concepts: Mapping[str, Concept]) -> tup
         mood = r.get(item, path, "mood", str)
         shift = r.get(item, path, "shift", int, required=False, default=0)
         if not -3 <= shift <= 3:
-            raise doc.error("roleplay.err.mood", (*path, "shift"), value=shift)
+            doc.fail("roleplay.err.mood", (*path, "shift"), value=shift)
         turns.append(Turn(tid, when, _replies(r, item, path), mood, shift,
                           _mood(r, item, path, "min_mood"), _mood(r, item, path, "max_mood")))
     if not has_default:
-        raise doc.error("roleplay.err.no_default", ("dialogue", "reactions"))
+        doc.fail("roleplay.err.no_default", ("dialogue", "reactions"))
     return opening, tuple(turns), max_turns, start_mood
 
 
 def _parse_exemplars(path: Path, scenario_id: str, criteria: tuple) -> tuple[Exemplar, ...]:
-    doc = _Doc(path)
+    doc = _read_doc(path)
     r = _Reader(doc)
     data = doc.data
     if not isinstance(data, dict):
-        raise doc.error("roleplay.err.type", (), expected="mapping")
+        doc.fail("roleplay.err.type", (), expected="mapping")
     sid = r.get(data, (), "scenario", str)
     if sid != scenario_id:
-        raise doc.error("roleplay.err.exemplar_scenario", ("scenario",), value=sid,
-                        expected=scenario_id)
+        doc.fail("roleplay.err.exemplar_scenario", ("scenario",), value=sid,
+                 expected=scenario_id)
     raw = r.get(data, (), "exemplars", list)
     crit_ids = [c.id for c in criteria]
     out, seen = [], set()
@@ -612,26 +547,26 @@ def _parse_exemplars(path: Path, scenario_id: str, criteria: tuple) -> tuple[Exe
         epath = ("exemplars", i)
         eid = r.get(item, epath, "id", str)
         if eid in seen:
-            raise doc.error("roleplay.err.duplicate", (*epath, "id"), value=eid)
+            doc.fail("roleplay.err.duplicate", (*epath, "id"), value=eid)
         seen.add(eid)
         lang = r.get(item, epath, "lang", str)
         if lang not in LANGS:
-            raise doc.error("roleplay.err.lang_value", (*epath, "lang"), value=lang)
+            doc.fail("roleplay.err.lang_value", (*epath, "lang"), value=lang)
         text = r.get(item, epath, "text", str)
         if not text.strip():
-            raise doc.error("roleplay.err.missing", (*epath, "text"))
+            doc.fail("roleplay.err.missing", (*epath, "text"))
         levels = r.get(item, epath, "levels", dict)
         for cid in crit_ids:
             if cid not in levels:
-                raise doc.error("roleplay.err.missing", (*epath, "levels", cid))
+                doc.fail("roleplay.err.missing", (*epath, "levels", cid))
             value = levels[cid]
             if not isinstance(value, int) or isinstance(value, bool) or value not in LEVELS:
-                raise doc.error("roleplay.err.exemplar_level", (*epath, "levels", cid),
-                                value=value)
+                doc.fail("roleplay.err.exemplar_level", (*epath, "levels", cid),
+                         value=value)
         for cid in levels:
             if cid not in crit_ids:
-                raise doc.error("roleplay.err.unknown_criterion", (*epath, "levels", cid),
-                                value=cid)
+                doc.fail("roleplay.err.unknown_criterion", (*epath, "levels", cid),
+                         value=cid)
         note = item.get("note", "") or ""
         out.append(Exemplar(eid, lang, text.strip(), {c: levels[c] for c in crit_ids},
                             str(note)))
@@ -654,7 +589,7 @@ def _rule(r: _Reader, item: Any, path: tuple) -> RuleRef:
     from pbkit.references import parse_basis
 
     basis = parse_basis(item.get("basis") if isinstance(item, dict) else None, (*path, "basis"),
-                        lambda p, key, **kw: r.doc.error(key, p, **kw))
+                        lambda p, key, **kw: r.doc.error(p, key, **kw))
     return RuleRef(r.ident(item, path), r.text(item, path, "text"), basis)
 
 
@@ -680,11 +615,11 @@ def load_scenario_file(path: str | os.PathLike, *, exemplars: bool = True) -> Sc
     ('neighbor-dispute', 5, 15)
     """
     path = Path(path)
-    doc = _Doc(path)
+    doc = _read_doc(path)
     r = _Reader(doc)
     data = doc.data
     if not isinstance(data, dict):
-        raise doc.error("roleplay.err.type", (), expected="mapping")
+        doc.fail("roleplay.err.type", (), expected="mapping")
     sid = r.ident(data, ())
     title = r.text(data, (), "title")
     context = r.text(data, (), "context")
@@ -698,8 +633,8 @@ def load_scenario_file(path: str | os.PathLike, *, exemplars: bool = True) -> Sc
     for i, name in enumerate(includes):
         inc_path = path.parent / "common" / f"{name}.yaml"
         if not isinstance(name, str) or not inc_path.is_file():
-            raise doc.error("roleplay.err.include", ("cues_include", i), value=name)
-        inc_doc = _Doc(inc_path)
+            doc.fail("roleplay.err.include", ("cues_include", i), value=name)
+        inc_doc = _read_doc(inc_path)
         inc_reader = _Reader(inc_doc)
         concepts.update(_parse_concepts(inc_reader, inc_reader.get(inc_doc.data, (), "cues",
                                                                    dict)))
@@ -707,7 +642,7 @@ def load_scenario_file(path: str | os.PathLike, *, exemplars: bool = True) -> Sc
     topic = r.get(data, (), "topic", list, required=False, default=[])
     for i, name in enumerate(topic):
         if name not in concepts:
-            raise doc.error("roleplay.err.concept", ("topic", i), concept=name)
+            doc.fail("roleplay.err.concept", ("topic", i), concept=name)
     criteria = _parse_criteria(r, data, concepts)
     opening, turns, max_turns, start_mood = _parse_turns(r, data, concepts)
     exs: tuple[Exemplar, ...] = ()
@@ -741,8 +676,7 @@ def _load_all(folder: str) -> dict[str, Scenario]:
     for path in sorted(base.glob("*.yaml")):
         sc = _load_file(path)
         if sc.id in out:
-            raise ScenarioError("roleplay.err.duplicate", file=path.name, line=1, field="id",
-                                value=sc.id)
+            raise _read_doc(path).error(("id",), "roleplay.err.duplicate", value=sc.id)
         out[sc.id] = sc
     _LOADED_FOLDERS.add(folder)
     return out

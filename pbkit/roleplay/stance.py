@@ -103,14 +103,17 @@ def lexicon() -> Lexicon:
     >>> bool(lexicon().search("sarcasm", "when pigs fly"))
     True
     """
-    import yaml
+    from pbkit.yamlconf import YamlDoc
 
-    data = yaml.safe_load(_stance_file().read_text(encoding="utf-8"))
+    doc = YamlDoc.from_path(_stance_file(), "common/stance.yaml")
+    data = doc.mapping(doc.data, (), allowed=_CATEGORIES)
     zh, en = {}, {}
     for cat in _CATEGORIES:
-        entry = data.get(cat) or {}
-        zh[cat] = re.compile("|".join(f"(?:{p})" for p in entry.get("zh", ())) or r"(?!x)x")
-        en[cat] = re.compile("|".join(_en_word(p) for p in entry.get("en", ())) or r"(?!x)x")
+        entry = doc.mapping(data.get(cat) or {}, (cat,), allowed=("zh", "en"))
+        zh_p = doc.patterns(entry.get("zh", []), (cat, "zh"))
+        en_p = doc.patterns(entry.get("en", []), (cat, "en"))
+        zh[cat] = re.compile("|".join(f"(?:{p})" for p in zh_p) or r"(?!x)x")
+        en[cat] = re.compile("|".join(_en_word(p) for p in en_p) or r"(?!x)x")
     return Lexicon(zh, en)
 
 

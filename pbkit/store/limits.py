@@ -17,11 +17,11 @@ The bounds (see :data:`DEFAULT_LIMITS`):
 - identifiers are pseudonyms: an id that looks like a mobile number, a mainland resident
   ID number, a landline, an e-mail address or a person's name is refused.
 
-Identifier screening: mobile and resident ID numbers are found with the data layer's
-detector (:func:`pbkit.data.identifiers.find_identifiers`, the same one the loader uses);
-local patterns (mobile, 18- and 15-digit resident IDs, landline, e-mail, Chinese characters,
-letters without a digit) are applied as well, so the store's check stands on its own if the
-data layer's module is absent.
+Identifier screening: mobile and resident ID numbers (18 digits with a valid check
+character, or old 15-digit ones) are found with the data layer's one detector
+(:func:`pbkit.data.identifiers.find_numbers`, the same one the loader uses); what only a
+pseudonym must not look like (landline, e-mail, Chinese characters, letters without a
+digit) is checked here.
 
 >>> check_id("T0001", "trainee_id")
 'T0001'
@@ -39,6 +39,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from pbkit.data.identifiers import find_numbers
 from pbkit.errors import StoreError
 
 __all__ = [
@@ -109,34 +110,14 @@ STATUSES = ("scored", "needs_review", "reviewed", "unscored")
 #: A pseudonymous id: ASCII letters, digits and ``- _ . :``, starting with a letter or digit.
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]*")
 
-# Patterns that mark an id as a direct identifier (kind -> test on the id).
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86)?1[3-9]\d{9}(?!\d)")
+# Patterns that mark an id as a direct identifier beyond the data layer's numbers.
 _LANDLINE = re.compile(r"(?<!\d)0\d{2,3}-\d{7,8}(?!\d)")
-_ID15 = re.compile(r"(?<!\d)\d{15}(?!\d)")
-_ID18 = re.compile(r"(?<!\d)(\d{17}[\dXx])(?![\dXx])")
 _EMAIL = re.compile(r"@")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
-_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-_ID_CHECK = "10X98765432"
 
 #: Text may hold tab, newline and carriage return but no other control character (a NUL
 #: byte is refused by PostgreSQL and truncates text in some viewers).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _valid_resident_id(number: str) -> bool:
-    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS))
-    return _ID_CHECK[total % 11] == number[17].upper()
-
-
-def _data_layer_kind(value: str) -> str | None:
-    """The data layer's verdict (``mobile`` / ``resident_id``), if that module is present."""
-    try:
-        from pbkit.data.identifiers import find_identifiers
-    except ImportError:  # the store works without it; the local patterns below still apply
-        return None
-    found = find_identifiers(value)
-    return found[0][0] if found else None
 
 
 def personal_kind(value: str) -> str | None:
@@ -151,20 +132,13 @@ def personal_kind(value: str) -> str | None:
     >>> personal_kind("11010519491231002X")
     'resident_id'
     """
-    kind = _data_layer_kind(value)
-    if kind in ("mobile", "resident_id"):
-        return kind
+    numbers = find_numbers(value)
+    if numbers:
+        return numbers[0][0]
     if _EMAIL.search(value):
         return "email"
     if _CJK.search(value):
         return "name"
-    if _MOBILE.search(value):
-        return "mobile"
-    for match in _ID18.finditer(value):
-        if _valid_resident_id(match.group(1)):
-            return "resident_id"
-    if _ID15.search(value):
-        return "resident_id"
     if _LANDLINE.search(value):
         return "landline"
     if value.isascii() and not any(ch.isdigit() for ch in value) and not _hex_like(value):

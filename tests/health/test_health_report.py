@@ -149,7 +149,7 @@ def test_cli_bad_rule_file_one_line_exit_2(known_folder, tmp_path, capsys):
     assert code == 2
     assert captured.out == ""
     lines = captured.err.strip().splitlines()
-    assert lines == [f"pbkit health: {rules}, line 3: field meetings[1].frequency: 'weekly' "
+    assert lines == [f"pbkit health: {rules}, line 3, field meetings[1].frequency: 'weekly' "
                      "is not one of monthly, quarterly, half_yearly, yearly"]
     assert not xlsx.exists()
 
@@ -160,7 +160,7 @@ def test_cli_bad_scorecard_and_year(known_folder, tmp_path, capsys):
                     "    scoring: {linear: true}\n", encoding="utf-8")
     assert main(["health", str(known_folder), "--scorecard", str(card), "--lang", "en"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0].startswith(f"pbkit health: {card}, line 4: field "
+    assert len(err) == 1 and err[0].startswith(f"pbkit health: {card}, line 4, field "
                                                "items[1].measure")
     assert main(["health", str(known_folder), "--year", "1800", "--lang", "en"]) == 2
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
@@ -268,7 +268,7 @@ def test_as_of_mid_year_review(known_folder, capsys):
     assert rep.meta["as_of"] == "2024-06-30"
     assert main(["health", str(known_folder), "--as-of", "2024-13-45", "--lang", "en"]) == 2
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
-        "pbkit health: invalid date '2024-13-45' (expected YYYY-MM-DD)")
+        "pbkit health: --as-of: cannot read the date '2024-13-45' (write it like 2025-06-30)")
 
 
 def test_display_tables_show_names_and_labels_not_codes():

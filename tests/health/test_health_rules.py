@@ -57,9 +57,9 @@ def test_bad_frequency_names_line_and_field(tmp_path):
                            "  - kind: committee_meeting\n    frequency: weekly\n")
     assert err.line == 5
     assert err.render("en") == (
-        f"{tmp_path / 'bad.yaml'}, line 5: field meetings[2].frequency: 'weekly' is not one of "
+        f"{tmp_path / 'bad.yaml'}, line 5, field meetings[2].frequency: 'weekly' is not one of "
         "monthly, quarterly, half_yearly, yearly")
-    assert err.render("zh").startswith(f"{tmp_path / 'bad.yaml'} 第 5 行：字段 meetings[2].frequency")
+    assert err.render("zh").startswith(f"{tmp_path / 'bad.yaml'} 第 5 行，字段 meetings[2].frequency：")
 
 
 def test_unknown_meeting_kind(tmp_path):
@@ -74,7 +74,7 @@ def test_unknown_field_is_refused(tmp_path):
                            "    often: true\n")
     assert err.line == 4
     assert err.render("en").endswith(
-        "unknown field meetings[1].often (allowed: kind, frequency, times, levels, "
+        "line 4, field meetings[1].often: unknown field (allowed: kind, frequency, times, levels, "
         "min_attendance, applies_if, basis)")
     err = _error(tmp_path, "perfunctory:\n  min_meeting: 3\n")
     assert (err.line, err.params["field"]) == (2, "perfunctory.min_meeting")
@@ -83,11 +83,11 @@ def test_unknown_field_is_refused(tmp_path):
 def test_wrong_types_and_ranges(tmp_path):
     err = _error(tmp_path, "meetings:\n  - kind: party_lesson\n    frequency: monthly\n"
                            "    times: two\n")
-    assert (err.line, err.key) == (4, "health.err.field_type")
+    assert (err.line, err.key) == (4, "config.err.field_type")
     assert "expected integer, got 'two'" in err.render("en")
     err = _error(tmp_path, "meetings:\n  - kind: party_lesson\n    frequency: monthly\n"
                            "    min_attendance: 1.5\n")
-    assert (err.line, err.key) == (4, "health.err.field_range")
+    assert (err.line, err.key) == (4, "config.err.field_range")
     err = _error(tmp_path, "migrant:\n  contact_months: 0\n")
     assert (err.line, err.params["field"]) == (2, "migrant.contact_months")
     err = _error(tmp_path, "development:\n  target_min: 6\n  target_max: 4\n")
@@ -100,18 +100,18 @@ def test_wrong_types_and_ranges(tmp_path):
 def test_missing_and_duplicate_fields(tmp_path):
     err = _error(tmp_path, "meetings:\n  - kind: party_lesson\n")
     assert (err.line, err.key, err.params["field"]) == (
-        2, "health.err.field_missing", "meetings[1].frequency")
+        2, "config.err.field_missing", "meetings[1].frequency")
     err = _error(tmp_path, "meetings:\n  - {kind: party_lesson, frequency: monthly}\n"
                            "  - {kind: party_lesson, frequency: yearly}\n")
-    assert (err.line, err.key) == (3, "health.err.field_duplicate")
+    assert (err.line, err.key) == (3, "config.err.field_duplicate")
     err = _error(tmp_path, "meetings: []\n")
-    assert (err.line, err.key) == (1, "health.err.field_empty")
+    assert (err.line, err.key) == (1, "config.err.field_empty")
 
 
 def test_yaml_syntax_error_has_its_line(tmp_path):
     err = _error(tmp_path, "meetings:\n  - kind: party_lesson\n    frequency: [monthly\n"
                            "weak: {}\n")
-    assert err.key == "health.err.yaml_syntax"
+    assert err.key == "config.err.yaml_syntax"
     assert err.line == 4
     assert err.render("en").startswith(f"{tmp_path / 'bad.yaml'}, line 4: YAML syntax error")
 
@@ -120,7 +120,7 @@ def test_empty_and_non_mapping_files(tmp_path):
     err = _error(tmp_path, "# nothing\n")
     assert err.key == "health.err.config_empty"
     err = _error(tmp_path, "- just\n- a list\n")
-    assert (err.line, err.key) == (1, "health.err.field_type")
+    assert (err.line, err.key) == (1, "config.err.field_type")
 
 
 def test_missing_file_is_a_usage_error(tmp_path):
@@ -206,14 +206,14 @@ def test_meeting_frequencies_worded_as_the_regulations_and_local_practice_labell
 
 @pytest.mark.parametrize("basis, field, key", [
     ("{status: national, instrument: zhibu_tiaoli_2018}", "meetings[1].basis.year",
-     "health.err.field_missing"),
+     "config.err.field_missing"),
     ("{status: national, instrument: tiaoli_x, year: 2018}", "meetings[1].basis.instrument",
-     "health.err.field_choice"),
-    ("{status: local_practice}", "meetings[1].basis.note", "health.err.field_missing"),
+     "config.err.field_choice"),
+    ("{status: local_practice}", "meetings[1].basis.note", "config.err.field_missing"),
     ("{status: example, seed: report.txt}", "meetings[1].basis.seed", "health.err.basis_seed"),
-    ("{status: rumour, note: x}", "meetings[1].basis.status", "health.err.field_choice"),
+    ("{status: rumour, note: x}", "meetings[1].basis.status", "config.err.field_choice"),
     ("{status: example, note: x, page: 3}", "meetings[1].basis.page",
-     "health.err.field_unknown"),
+     "config.err.field_unknown"),
 ])
 def test_bad_basis_is_refused_with_its_field(tmp_path, basis, field, key):
     err = _error(tmp_path, "meetings:\n  - kind: party_lesson\n    frequency: quarterly\n"

@@ -53,7 +53,7 @@ def test_lesson_rule_without_basis_is_an_error_naming_the_field(tmp_path):
     with pytest.raises(ConfigError) as err:
         load_lesson(path)
     msg = err.value.render("en")
-    assert "sections[0].rules[0].basis" in msg and "no basis" in msg
+    assert "sections[1].rules[1].basis" in msg and "no basis" in msg
     assert "lesson.yaml" in msg and "line" in msg
 
 
@@ -70,7 +70,7 @@ def test_bad_basis_in_a_lesson_is_an_error(tmp_path, basis, field, words):
     with pytest.raises(ConfigError) as err:
         load_lesson(path)
     msg = err.value.render("en")
-    assert f"sections[0].rules[0].{field}" in msg and words in msg
+    assert f"sections[1].rules[1].{field}" in msg and words in msg
 
 
 def test_quiz_question_naming_an_unknown_rule_is_an_error(tmp_path):
@@ -78,7 +78,7 @@ def test_quiz_question_naming_an_unknown_rule_is_an_error(tmp_path):
     data["exercises"]["quiz"][0]["rules"] = ["no-such-rule"]
     with pytest.raises(ConfigError) as err:
         load_lesson(write_lesson(tmp_path, data))
-    assert "exercises.quiz[0].rules" in err.value.render("en")
+    assert "exercises.quiz[1].rules" in err.value.render("en")
 
 
 def _scenario_copy(tmp_path: Path, sid: str = "migrant-member") -> tuple[Path, dict]:
@@ -93,12 +93,12 @@ def test_scenario_rule_without_basis_or_with_unknown_instrument_is_an_error(tmp_
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ScenarioError) as err:
         load_scenario_file(path, exemplars=False)
-    assert "rules[1].basis" in err.value.render("en")
+    assert "rules[2].basis" in err.value.render("en")
     data["rules"][1]["basis"] = {"instrument": "unknown-law"}
     path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ScenarioError) as err:
         load_scenario_file(path, exemplars=False)
-    assert "rules[1].basis.instrument" in err.value.render("en")
+    assert "rules[2].basis.instrument" in err.value.render("en")
     assert "unknown-law" in err.value.render("zh")
 
 
@@ -204,7 +204,7 @@ def test_scenario_loader_rejects_an_extra_key_in_a_bilingual_text(tmp_path):
     with pytest.raises(ScenarioError) as err:
         load_scenario_file(path, exemplars=False)
     msg = err.value.render("en")
-    assert "or threatening." in msg and "criteria[1].levels[0].anchor" in msg
+    assert "or threatening." in msg and "criteria[2].levels[1].anchor" in msg
 
 
 def test_parse_basis_accepts_a_single_entry_or_a_list():

@@ -130,9 +130,9 @@ def _bad_plan(tmp_path, monkeypatch, old, new):
 
 
 @pytest.mark.parametrize(("old", "new", "words"), [
-    ("{lesson: attention}", "{lesson: attentoin}", ["plans[0].days[0].slots[3].lesson",
+    ("{lesson: attention}", "{lesson: attentoin}", ["plans[1].days[1].slots[4].lesson",
                                                     "attentoin"]),
-    ('end: "17:00"', 'end: "17:30"', ["plans[0].days[0].end", "17:00", "17:30"]),
+    ('end: "17:00"', 'end: "17:30"', ["plans[1].days[1].end", "17:00", "17:30"]),
     ("teaching_minutes: 360", "teaching_minutes: 400", ["teaching_minutes", "360", "400"]),
     ("scenario: heart-to-heart", "scenario: heart", ["scenario", "heart"]),
 ])

@@ -42,7 +42,7 @@ def test_missing_english_explanation_names_file_line_and_field(tmp_path):
     text = err.render("en")
     assert text.startswith("lessons/") is False  # a temp file: shown by its path
     assert "lesson.yaml" in text and "line" in text
-    assert "field exercises.quiz[0].explanation.en: the en text is missing" in text
+    assert "field exercises.quiz[1].explanation.en: the en text is missing" in text
     assert err.line is not None and err.line > 1
 
 

@@ -61,7 +61,7 @@ def test_unknown_field_names_its_line(tmp_path):
               colour: red
         """)
     assert err.line == 7
-    assert err.render("en") == ("mech.yaml, line 7: unknown field bao_cun.slots[0].colour "
+    assert err.render("en") == ("mech.yaml, line 7, field bao_cun.slots[1].colour: unknown field "
                                 "(allowed: any_of, education_at_least, education_at_most, "
                                 "exclude_migrant, max_age, max_years_in_role, min_age, "
                                 "min_party_years_if_role_unknown, min_years_in_role, "
@@ -77,7 +77,7 @@ def test_bad_role_value_and_negative_weight(tmp_path):
           target: {table: households}
         """)
     assert err.line == 4
-    assert "one_on_one.source.roles_any has invalid value 'chairman'" in err.render("en")
+    assert "field one_on_one.source.roles_any[2]: invalid value 'chairman'" in err.render("en")
     err = _error(tmp_path, """\
         one_on_one:
           source: {table: people, roles_any: [member]}
@@ -86,7 +86,7 @@ def test_bad_role_value_and_negative_weight(tmp_path):
             distance: -1
         """)
     assert err.line == 5
-    assert err.render("zh") == "mech.yaml 第 5 行：one_on_one.weights.distance 不能为负数（-1）"
+    assert err.render("zh") == "mech.yaml 第 5 行，字段 one_on_one.weights.distance：不能为负数（-1）"
 
 
 def test_unknown_mechanism_missing_field_and_bad_types(tmp_path):
@@ -103,7 +103,7 @@ def test_unknown_mechanism_missing_field_and_bad_types(tmp_path):
           target: {table: orgs}
         """)
     assert err.line == 1 and err.render("en") == \
-        "mech.yaml, line 1: required field bao_cun.slots is missing"
+        "mech.yaml, line 1, field bao_cun.slots: required field is missing"
     err = _error(tmp_path, """\
         bao_cun:
           target: {table: orgs}
@@ -112,7 +112,7 @@ def test_unknown_mechanism_missing_field_and_bad_types(tmp_path):
               table: people
               count: two
         """)
-    assert err.line == 6 and "bao_cun.slots[0].count must be of type int, got 'two'" in \
+    assert err.line == 6 and "field bao_cun.slots[1].count: must be of type int, got 'two'" in \
         err.render("en")
     err = _error(tmp_path, """\
         study_help:

@@ -7,7 +7,7 @@ import pytest
 from pbkit.errors import ConfigError, UsageError
 from pbkit.quiz.check import check_answer, grade
 from pbkit.quiz.models import question_from_dict
-from pbkit.quiz.source import SourceDoc
+from pbkit.yamlconf import YamlDoc
 
 
 def _q(**overrides):
@@ -33,12 +33,12 @@ def test_errors_name_the_field_and_line():
     text = ("quiz:\n  - id: q\n    kind: single\n    prompt: {zh: 问, en: Q}\n"
             "    choices:\n      - {id: a, zh: 甲, en: A}\n      - {id: b, zh: 乙, en: B}\n"
             "    answer: c\n    explanation: {zh: 解, en: why}\n")
-    doc = SourceDoc.from_text(text, "quiz.yaml")
+    doc = YamlDoc.from_text(text, "quiz.yaml")
     with pytest.raises(ConfigError) as info:
         question_from_dict(doc.data["quiz"][0], ("quiz", 0), doc)
-    assert info.value.render("en") == ("quiz.yaml, line 8: field quiz[0].answer: "
+    assert info.value.render("en") == ("quiz.yaml, line 8, field quiz[1].answer: "
                                        "answer c is not one of the choices")
-    assert info.value.render("zh").startswith("quiz.yaml 第 8 行：字段 quiz[0].answer：")
+    assert info.value.render("zh").startswith("quiz.yaml 第 8 行，字段 quiz[1].answer：")
 
 
 @pytest.mark.parametrize("overrides, fragment", [

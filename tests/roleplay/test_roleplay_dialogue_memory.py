@@ -151,9 +151,9 @@ def _scenario_with(tmp_path, old: str, new: str):
 
 
 @pytest.mark.parametrize(("old", "new", "where"), [
-    ('when: {any: ["@refusal"]}', 'when: {any: ["@refusl"]}', "reactions[2].when.any[0]"),
+    ('when: {any: ["@refusal"]}', 'when: {any: ["@refusl"]}', "reactions[3].when.any[1]"),
     ("start_mood: -2", "start_mood: -5", "dialogue.start_mood"),
-    ("      shift: -2\n", "      shift: 9\n", "reactions[0].shift"),
+    ("      shift: -2\n", "      shift: 9\n", "reactions[1].shift"),
 ])
 def test_loader_names_bad_dialogue_fields(tmp_path, old, new, where):
     path = _scenario_with(tmp_path, old, new)

@@ -130,17 +130,17 @@ def test_missing_or_empty_tip_names_file_and_field(tmp_path):
         load_scenario_file(path)
     msg = info.value.render("en")
     assert msg.startswith("neighbor-dispute.yaml, line ")
-    assert msg.endswith("criteria[1].tip: required field is missing")
+    assert msg.endswith("criteria[2].tip: required field is missing")
     path, data = _copy(tmp_path)
     data["criteria"][2]["tip"]["en"] = "  "
     _write(path, data)
     with pytest.raises(ScenarioError) as info:
         load_scenario_file(path)
-    assert info.value.render("en").endswith("criteria[2].tip.en: the en text is missing")
-    assert "criteria[2].tip.en：缺少 en 文本" in info.value.render("zh")
+    assert info.value.render("en").endswith("criteria[3].tip.en: the en text is missing")
+    assert "criteria[3].tip.en：缺少 en 文本" in info.value.render("zh")
     path, data = _copy(tmp_path)
     data["criteria"][0]["tip"] = "just a string"
     _write(path, data)
     with pytest.raises(ScenarioError) as info:
         load_scenario_file(path)
-    assert info.value.render("en").endswith("criteria[0].tip: expected mapping")
+    assert info.value.render("en").endswith("criteria[1].tip: expected mapping")

@@ -120,11 +120,11 @@ def test_three_levels_error_names_file_and_field(tmp_path):
         load_scenario_file(path)
     msg = info.value.render("en")
     assert msg.startswith("neighbor-dispute.yaml, line ")
-    assert msg.endswith("criteria[2].levels: expected 4 levels 0-3")
-    line = int(msg.split("line ")[1].split(":")[0])
+    assert msg.endswith("criteria[3].levels: expected 4 levels 0-3")
+    line = int(msg.split("line ")[1].split(",")[0])
     lines = path.read_text(encoding="utf-8").splitlines()
     assert lines[line - 1].strip().startswith("levels:")
-    assert "criteria[2].levels：应有 0-3 共 4 个等级" in info.value.render("zh")
+    assert "criteria[3].levels：应有 0-3 共 4 个等级" in info.value.render("zh")
 
 
 def test_missing_english_text(tmp_path):
@@ -142,13 +142,13 @@ def test_missing_field_and_bad_level_number(tmp_path):
     _write(path, data)
     with pytest.raises(ScenarioError) as info:
         load_scenario_file(path)
-    assert info.value.render("en").endswith("criteria[0].name: required field is missing")
+    assert info.value.render("en").endswith("criteria[1].name: required field is missing")
     path, data = _copy(tmp_path)
     data["criteria"][1]["levels"][3]["level"] = 4
     _write(path, data)
     with pytest.raises(ScenarioError) as info:
         load_scenario_file(path)
-    assert "criteria[1].levels: expected 4 levels 0-3" in info.value.render("en")
+    assert "criteria[2].levels: expected 4 levels 0-3" in info.value.render("en")
 
 
 def test_unknown_concept_and_bad_regex(tmp_path):
@@ -158,13 +158,13 @@ def test_unknown_concept_and_bad_regex(tmp_path):
     with pytest.raises(ScenarioError) as info:
         load_scenario_file(path)
     assert info.value.render("en").endswith(
-        "criteria[3].scoring.levels[2].any[1]: unknown cue concept 'no_such_cue'")
+        "criteria[4].scoring.levels.2.any[2]: unknown cue concept 'no_such_cue'")
     path, data = _copy(tmp_path)
     data["cues"]["remedy"]["zh"][0] = "(unclosed"
     _write(path, data)
     with pytest.raises(ScenarioError) as info:
         load_scenario_file(path)
-    assert "cues.remedy.zh[0]: invalid regular expression" in info.value.render("en")
+    assert "cues.remedy.zh[1]: invalid regular expression" in info.value.render("en")
 
 
 def test_yaml_syntax_error_names_line(tmp_path):
@@ -190,7 +190,7 @@ def test_exemplar_errors(tmp_path):
         load_scenario_file(path)
     msg = info.value.render("en")
     assert msg.startswith("neighbor-dispute.yaml, line ")
-    assert msg.endswith("exemplars[0].levels.follow_up: invalid level '5' (use an integer 0-3)")
+    assert msg.endswith("exemplars[1].levels.follow_up: invalid level '5' (use an integer 0-3)")
     del ex["exemplars"][0]["levels"]["facts"]
     ex["exemplars"][0]["levels"]["follow_up"] = 0
     (ex_dir / "neighbor-dispute.yaml").write_text(yaml.safe_dump(ex, allow_unicode=True),
@@ -198,7 +198,7 @@ def test_exemplar_errors(tmp_path):
     with pytest.raises(ScenarioError) as info:
         load_scenario_file(path)
     assert info.value.render("en").endswith(
-        "exemplars[0].levels.facts: required field is missing")
+        "exemplars[1].levels.facts: required field is missing")
 
 
 def test_folder_override_and_duplicate_ids(tmp_path, monkeypatch):

@@ -258,3 +258,24 @@ def test_a_date_deadline_runs_to_the_end_of_that_day_local_time(sqlite_url):
     assert store.cohorts()["deadline"].iloc[0] == pd.Timestamp(
         datetime(2026, 12, 2).astimezone() - timedelta(microseconds=1)).tz_convert("UTC")
     store.close()
+
+
+@pytest.mark.parametrize("value", [
+    "13812345678", "138 1234 5678", "+86 138-1234-5678", "１３８１２３４５６７８",
+    "11010519491231002X", "110105-19491231-002x", "110105491231002",
+    "11010519491231002", "110105491231002X", "990105491231002", "1381234567",
+])
+def test_store_and_data_layer_share_one_identifier_detector(value):
+    # one detector: the store's verdict on numbers is the data layer's, written forms too
+    from pbkit.data.identifiers import find_numbers
+
+    found = find_numbers(value)
+    assert personal_kind(value) == (found[0][0] if found else None), value
+
+
+def test_store_has_no_identifier_patterns_of_its_own():
+    import pbkit.store.limits as limits
+
+    assert not any(hasattr(limits, name) for name in
+                   ("_MOBILE", "_ID15", "_ID18", "_ID_WEIGHTS", "_valid_resident_id",
+                    "_data_layer_kind"))
