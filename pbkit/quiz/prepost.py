@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from pbkit.errors import ConfigError, UsageError
 from pbkit.quiz.models import Question, Text, question_from_dict, text_from
-from pbkit.quiz.source import SourceDoc
+from pbkit.yamlconf import YamlDoc as SourceDoc
 
 if TYPE_CHECKING:
     import pandas as pd

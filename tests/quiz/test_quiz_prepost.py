@@ -62,7 +62,7 @@ def test_a_question_without_a_basis_is_refused_with_its_line(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_course_tests(_test_file(tmp_path, body))
     text = info.value.render("en")
-    assert "course-tests.yaml, line 6" in text and "questions[0].basis" in text
+    assert "course-tests.yaml, line 6" in text and "questions[1].basis" in text
 
 
 def test_a_test_must_have_ten_questions(tmp_path):
