@@ -10,11 +10,7 @@ the page does. A failure here only means the first page computes them itself.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
-__all__ = ["main", "start"]
+__all__ = ["main"]
 
 
 def main() -> int:
@@ -24,17 +20,6 @@ def main() -> int:
     for lang in ("zh", "en"):
         DashboardApp(lang=lang)
     return 0
-
-
-def start(env: dict[str, str]) -> subprocess.Popen | None:
-    """Start :func:`main` in the background at low priority; ``None`` if it cannot start."""
-    try:
-        return subprocess.Popen(
-            [sys.executable, "-m", "pbkit.apps.warm"], env={**env, "MPLBACKEND": "Agg"},
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            preexec_fn=lambda: os.nice(10))
-    except OSError:
-        return None
 
 
 if __name__ == "__main__":

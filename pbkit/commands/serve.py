@@ -118,9 +118,7 @@ def run(args: argparse.Namespace) -> int:
 
     proc = subprocess.Popen(cmd, env=env)
     if not args.trainer:  # the dashboard's figures, computed once before anyone asks
-        from pbkit.apps.warm import start
-
-        start(env)
+        _start_warm_up(env)
 
     def _forward(signum, _frame):
         if proc.poll() is None:
@@ -183,3 +181,15 @@ def _wait(proc: subprocess.Popen) -> int:
         print(t("serve.voila_failed", code=code), file=sys.stderr)
         return 1
     return 0
+
+
+def _start_warm_up(env: dict[str, str]) -> subprocess.Popen | None:
+    """Run ``python -m pbkit.apps.warm`` in the background at low priority (a separate
+    process, so the CLI layer does not import the apps); ``None`` if it cannot start."""
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "pbkit.apps.warm"], env={**env, "MPLBACKEND": "Agg"},
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            preexec_fn=lambda: os.nice(10))
+    except OSError:
+        return None
